@@ -1,0 +1,215 @@
+"""Linear classifiers ``sign(w^T x + b)`` and the named classifiers of the paper.
+
+Every accuracy of a linear classifier depends on ``w = (a, u)`` only through the summary
+statistics (a, b, S, Q, U1) with :math:`S = \\sum_i u_i`, :math:`Q = \\lVert u\\rVert_2`,
+:math:`U_1 = \\lVert u\\rVert_1` (see :mod:`robtheory.symbolic.linear`). A full weight vector
+(:class:`LinearClassifier`) computes them once; the structured form
+(:class:`StructuredLinear`: weight ``a`` on x1 and ``c`` on each weak feature) has them in
+closed form, so ``d = 10**6`` or ``10**12`` costs nothing.
+
+Tie convention: a score of exactly 0 counts as an error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .model import ToyModel, _finite_real, _positive_int
+
+__all__ = [
+    "LinearStats",
+    "LinearClassifier",
+    "StructuredLinear",
+    "ConstantClassifier",
+    "RoundedClassifier",
+    "averaging",
+    "robust_x1",
+    "bayes",
+    "load_weights",
+]
+
+
+@dataclass(frozen=True)
+class LinearStats:
+    """Summary statistics of ``w = (a, u)`` and bias ``b`` that every closed form uses."""
+
+    a: float
+    b: float
+    S: float
+    Q: float
+    U1: float
+
+
+@dataclass(frozen=True)
+class LinearClassifier:
+    """``f(x) = sign(w^T x + b)`` with a full weight vector ``w`` of length ``d + 1``.
+
+    Parameters
+    ----------
+    w : array_like, shape (d + 1,)
+        ``w[0]`` multiplies the robust feature x1, ``w[1:]`` the weak features. Must be
+        finite and not all zero (a classifier needs a direction; see
+        :class:`ConstantClassifier` for ``sign(b)``).
+    b : float, default 0
+        Bias. Scores of exactly 0 count as errors.
+    """
+
+    w: np.ndarray
+    b: float = 0.0
+    _stats: LinearStats = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        try:
+            w = np.asarray(self.w, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"w must be an array of real numbers, got {self.w!r}") from exc
+        if w.ndim != 1 or w.size < 2:
+            raise ValueError(f"w must be a 1-d array of length d + 1 >= 2, got shape {w.shape}")
+        bad = np.flatnonzero(~np.isfinite(w))
+        if bad.size:
+            raise ValueError(f"w must be finite; w[{bad[0]}] = {w[bad[0]]!r}")
+        if not np.any(w):
+            raise ValueError("w is all zero: a linear classifier needs a direction "
+                             "(use ConstantClassifier for sign(b))")
+        b = _finite_real("b", self.b)
+        w = w.copy()
+        w.setflags(write=False)
+        object.__setattr__(self, "w", w)
+        object.__setattr__(self, "b", b)
+        u = w[1:]
+        object.__setattr__(self, "_stats", LinearStats(
+            a=float(w[0]), b=b, S=float(np.sum(u)), Q=float(np.linalg.norm(u)),
+            U1=float(np.sum(np.abs(u)))))
+
+    @property
+    def d(self) -> int:
+        return self.w.size - 1
+
+    def stats(self, model: ToyModel | None = None) -> LinearStats:
+        if model is not None:
+            check_dimension(self, model)
+        return self._stats
+
+
+@dataclass(frozen=True)
+class StructuredLinear:
+    """``sign(a x1 + c sum_{i>=2} x_i + b)``: equal weights ``c`` on the ``d`` weak features."""
+
+    a: float
+    c: float
+    d: int
+    b: float = 0.0
+
+    def __post_init__(self):
+        a = _finite_real("a", self.a)
+        c = _finite_real("c", self.c)
+        b = _finite_real("b", self.b)
+        d = _positive_int("d", self.d)
+        if a == 0 and c == 0:
+            raise ValueError("a = c = 0: a linear classifier needs a direction "
+                             "(use ConstantClassifier for sign(b))")
+        for k, v in (("a", a), ("c", c), ("b", b), ("d", d)):
+            object.__setattr__(self, k, v)
+
+    def stats(self, model: ToyModel | None = None) -> LinearStats:
+        if model is not None:
+            check_dimension(self, model)
+        return LinearStats(a=self.a, b=self.b, S=self.c * self.d,
+                           Q=abs(self.c) * math.sqrt(self.d), U1=abs(self.c) * self.d)
+
+    def weights(self) -> np.ndarray:
+        """The full weight vector (materialised: costs O(d) memory)."""
+        w = np.full(self.d + 1, self.c)
+        w[0] = self.a
+        return w
+
+
+@dataclass(frozen=True)
+class ConstantClassifier:
+    """``f(x) = sign(b)``: the same label for every input (``b = 0`` is always wrong)."""
+
+    d: int
+    b: float = 1.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "d", _positive_int("d", self.d))
+        object.__setattr__(self, "b", _finite_real("b", self.b))
+
+    def stats(self, model: ToyModel | None = None) -> LinearStats:
+        if model is not None:
+            check_dimension(self, model)
+        return LinearStats(a=0.0, b=self.b, S=0.0, Q=0.0, U1=0.0)
+
+
+@dataclass(frozen=True)
+class RoundedClassifier:
+    """``f(x) = sign(tau * sign(x1) + s(x))`` with :math:`s(x) = d^{-1/2}\\sum_{i\\ge2}x_i`.
+
+    Not linear: rounding x1 makes perturbations of x1 smaller than 1 irrelevant. With
+    :math:`\\tau = L/(2\\mu_\\varepsilon)` it attains the optimal robust accuracy
+    :math:`A^*_{rob}(\\varepsilon)` (spec §3.8). ``tau = inf`` is ``sign(x1)``.
+    """
+
+    tau: float
+    d: int
+
+    def __post_init__(self):
+        tau = float(self.tau)
+        if math.isnan(tau) or tau < 0:
+            raise ValueError(f"tau must be >= 0 (inf allowed), got {self.tau!r}")
+        object.__setattr__(self, "tau", tau)
+        object.__setattr__(self, "d", _positive_int("d", self.d))
+
+    def as_linear(self) -> StructuredLinear:
+        """The linear classifier that agrees with this one on the support of x1 (+-1)."""
+        if math.isinf(self.tau):
+            return robust_x1(self.d)
+        return StructuredLinear(a=self.tau, c=1 / math.sqrt(self.d), d=self.d)
+
+
+def check_dimension(clf, model: ToyModel) -> None:
+    if clf.d != model.d:
+        raise ValueError(f"classifier has d = {clf.d} weak weights but the model has d = {model.d}")
+
+
+def averaging(d: int) -> StructuredLinear:
+    """The averaging classifier of eq. (4): ``w = (0, 1/d, ..., 1/d)``."""
+    d = _positive_int("d", d)
+    return StructuredLinear(a=0.0, c=1.0 / d, d=d)
+
+
+def robust_x1(d: int) -> StructuredLinear:
+    """The robust classifier ``sign(x1)``."""
+    return StructuredLinear(a=1.0, c=0.0, d=d)
+
+
+def bayes(model: ToyModel) -> StructuredLinear:
+    """The Bayes classifier ``sign(L x1 + 2 eta sum x_i)``, normalised to ``sign(tau_B x1 + s(x))``.
+
+    :math:`\\tau_B = L/(2\\mu)`. When ``p = 1`` (L infinite) or ``mu = 0`` (weak features
+    carry no signal) the Bayes rule is ``sign(x1)``; at ``p = 1/2, mu = 0`` every rule has
+    accuracy 1/2 and ``sign(x1)`` is returned.
+    """
+    mu, L = model.mu, model.log_odds
+    if math.isinf(L) or mu == 0:
+        return robust_x1(model.d)
+    return StructuredLinear(a=L / (2 * mu), c=1 / math.sqrt(model.d), d=model.d)
+
+
+def load_weights(path) -> np.ndarray:
+    """Read a weight vector from ``.npy`` or whitespace-separated text."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"weights file {str(path)!r} does not exist")
+    try:
+        if path.suffix == ".npy":
+            w = np.load(path, allow_pickle=False)
+        else:
+            w = np.array(path.read_text().split(), dtype=float)
+    except ValueError as exc:
+        raise ValueError(f"could not read weights from {str(path)!r}: {exc}") from exc
+    return np.ravel(w)

@@ -1,0 +1,182 @@
+"""Proof certificates: they pass, they regenerate identically, and they can fail.
+
+The negative controls matter as much as the passing steps: a checker that
+cannot reject a wrong identity or a false inequality certifies nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from robtheory.proofs import _certificate, theorem_2_1
+
+P_RANGE = theorem_2_1.P_RANGE
+UNIT = theorem_2_1.UNIT
+
+
+@pytest.fixture(scope="module")
+def cert() -> _certificate.Certificate:
+    return theorem_2_1.build()
+
+
+# --------------------------------------------------------------------------- #
+# the Theorem 2.1 certificate
+# --------------------------------------------------------------------------- #
+def test_theorem_2_1_passes(cert):
+    assert cert.passed, [s.step for s in cert.steps if not s.verdict]
+
+
+def test_every_step_verdict_is_true(cert):
+    failed = [s.step for s in cert.steps if s.verdict is not True]
+    assert not failed, f"steps not proved: {failed}"
+    labels = {s.step for s in cert.steps}
+    # the App. C chain, the gap identity, tightness, p = 1/2 and the corollary
+    for needed in ("C.1b", "C.2a", "C.2c", "C.3", "C.4", "C.5g", "THM", "GAP.1",
+                   "GAP.2", "T.3", "E.2", "K.6", "R.1b"):
+        assert needed in labels
+
+
+def test_inequality_steps_record_their_cases(cert):
+    for s in cert.steps:
+        if s.kind == "inequality":
+            assert s.details["cases"], s.step
+            assert all(c["method"] for c in s.details["cases"]), s.step
+
+
+@pytest.mark.parametrize("name", _certificate.PROOF_MODULES)
+def test_committed_certificate_matches_regenerated(name, tmp_path):
+    import importlib
+
+    module = importlib.import_module("robtheory.proofs." + name)
+    committed = theorem_2_1.CERTIFICATE_DIR / f"{name}.json"
+    assert committed.is_file(), f"missing committed certificate {committed}"
+    path = module.build().write(tmp_path)
+    regenerated = json.loads(path.read_text(encoding="utf-8"))
+    stored = json.loads(committed.read_text(encoding="utf-8"))
+    assert _certificate.comparable(regenerated) == _certificate.comparable(stored)
+    assert stored["passed"] is True
+
+
+def test_write_is_byte_stable(cert, tmp_path):
+    first = cert.write(tmp_path / "a").read_bytes()
+    second = cert.write(tmp_path / "b").read_bytes()
+    assert first == second
+    assert first.endswith(b"}\n")
+    data = json.loads(first)
+    assert set(data) == {"name", "title", "reference", "steps", "passed", "environment"}
+    assert set(data["environment"]) == {"python", "sympy"}
+    assert "environment" not in _certificate.comparable(data)
+
+
+def test_main_writes_certificate_and_reports(cert, tmp_path, capsys):
+    assert theorem_2_1.main(["--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert (tmp_path / "theorem_2_1.json").is_file()
+    assert sum(line.startswith("PASS ") for line in out) == len(cert.steps)
+    assert not any(line.startswith("FAIL ") for line in out)
+
+
+def test_registry_lists_theorem_2_1():
+    assert "theorem_2_1" in _certificate.PROOF_MODULES
+
+
+# --------------------------------------------------------------------------- #
+# negative controls: the framework rejects wrong mathematics
+# --------------------------------------------------------------------------- #
+def test_identity_rejects_c3_with_p_and_1_minus_p_swapped():
+    p = theorem_2_1.p
+    c = _certificate.Certificate("neg", "negative control", "test")
+    derived = theorem_2_1.accuracy_by_cases(theorem_2_1.PIJ, law=lambda y: y)
+    wrong = theorem_2_1._closed_forms()["acc"].subs(p, 1 - p, simultaneous=True)
+    assert c.identity("bad", "C.3 with p <-> 1-p", derived, wrong) is False
+    assert not c.passed
+    assert c.to_dict()["steps"][0]["verdict"] is False
+
+
+def test_inequality_rejects_bound_with_inverted_odds():
+    # (1-p)/p * (1 - acc) >= acc_shift is false for p > 1/2 (e.g. sign(x_1)).
+    p = theorem_2_1.p
+    cf = theorem_2_1._closed_forms()
+    c = _certificate.Certificate("neg", "negative control", "test")
+    wrong = (1 - p) / p * (1 - cf["acc"]) - cf["acc_shift"]
+    domain = {**theorem_2_1.DOM_P, **theorem_2_1.DOM_PIJ}
+    assert c.inequality("bad", "inverted odds", wrong, domain) is False
+    assert not c.passed
+
+
+def test_inequality_rejects_theorem_below_one_half():
+    # The hypothesis p >= 1/2 is necessary: on (0, 1/2) the bound fails.
+    p = theorem_2_1.p
+    cf = theorem_2_1._closed_forms()
+    c = _certificate.Certificate("neg", "negative control", "test")
+    gap = p / (1 - p) * (1 - cf["acc"]) - cf["acc_shift"]
+    domain = {p: sp.Interval.open(0, sp.Rational(1, 2)), **theorem_2_1.DOM_PIJ}
+    assert c.inequality("bad", "p < 1/2", gap, domain) is False
+
+
+@pytest.mark.parametrize(
+    "expr, domain, strict",
+    [
+        (sp.Symbol("x", real=True) ** 3 - sp.Symbol("x", real=True),
+         {sp.Symbol("x", real=True): sp.Interval(0, 2)}, False),
+        (sp.Symbol("u", real=True), {sp.Symbol("u", real=True): sp.Interval(0, 1)}, True),
+        (1 - sp.Symbol("u", real=True), {sp.Symbol("u", real=True): sp.Interval(0, 2)}, False),
+        # closed end at a pole: the case p = 1 is undefined, so no proof
+        (1 / (1 - sp.Symbol("p", real=True)),
+         {sp.Symbol("p", real=True): sp.Interval(0, 1)}, False),
+        # no domain and no real assumption: an order claim is meaningless
+        ((sp.Symbol("w") - 1) ** 2, None, False),
+    ],
+)
+def test_inequality_rejects_unproved_claims(expr, domain, strict):
+    c = _certificate.Certificate("neg", "negative control", "test")
+    assert c.inequality("bad", "false or unprovable", expr, domain, strict=strict) is False
+
+
+def test_fact_refuses_undecided_verdict():
+    c = _certificate.Certificate("neg", "negative control", "test")
+    x = sp.Symbol("x")
+    with pytest.raises(TypeError):
+        c.fact("bad", "a relational is not a verdict", x > 0)
+    assert c.fact("ok", "sympy true is accepted", sp.true) is True
+
+
+def test_empty_certificate_does_not_pass_and_labels_are_unique():
+    c = _certificate.Certificate("empty", "nothing", "test")
+    assert not c.passed
+    c.fact("a", "first", True)
+    with pytest.raises(ValueError):
+        c.fact("a", "duplicate label", True)
+
+
+def test_positive_controls_of_the_deciders():
+    c = _certificate.Certificate("pos", "positive control", "test")
+    x = sp.Symbol("x", real=True)
+    assert c.identity("id", "difference of squares", (x**2 - 1) / (x - 1), x + 1)
+    assert c.identity("abs", "sqrt(x^2) = x on x >= 0", sp.sqrt(x**2), x,
+                      {x: sp.Interval(0, sp.oo)})
+    assert c.inequality("sq", "(x-1)^2 >= 0", (x - 1) ** 2, {x: sp.Reals})
+    assert c.inequality("box", "x(1-x) >= 0 on [0,1]", x * (1 - x), {x: UNIT})
+    assert c.passed
+
+
+# --------------------------------------------------------------------------- #
+# numeric cross-check of what the certificate proves (not a substitute for it)
+# --------------------------------------------------------------------------- #
+_unit = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(p=st.floats(0.5, 0.999, allow_nan=False), pp=_unit, pm=_unit, mp=_unit, mm=_unit)
+def test_gap_identity_numerically(p, pp, pm, mp, mm):
+    acc = 0.5 * (p * (1 + pp - mm) + (1 - p) * (1 + mp - pm))
+    shift = 0.5 * (p * (1 + pm - mp) + (1 - p) * (1 + mm - pp))
+    lhs = p / (1 - p) * (1 - acc) - shift
+    rhs = (2 * p - 1) / (2 * (1 - p)) * (1 - pp + mm)
+    assert lhs == pytest.approx(rhs, abs=1e-9 * (1 + abs(lhs)) / (1 - p))
+    assert rhs >= 0.0
