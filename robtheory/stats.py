@@ -297,16 +297,16 @@ class Estimate:
 def binomial_estimate(
     count: int, n: int, alpha: float = DEFAULT_ALPHA, *, method: str = "clopper-pearson"
 ) -> Estimate:
-    """:class:`Estimate` of a proportion with a ``1 - alpha`` confidence interval.
+    r""":class:`Estimate` of a proportion with a ``1 - alpha`` confidence interval.
 
     Parameters
     ----------
     count, n : int
-        Successes and trials, :math:`0 \\le k \\le n`, :math:`n \\ge 1`.
+        Successes and trials, :math:`0 \le k \le n`, :math:`n \ge 1`.
     alpha : float, in (0, 1), default 0.05
     method : {"clopper-pearson", "wilson"}
-        Clopper--Pearson (default) guarantees coverage :math:`\\ge 1 - \\alpha`; Wilson
-        is shorter and has coverage close to :math:`1 - \\alpha` on average.
+        Clopper--Pearson (default) guarantees coverage :math:`\ge 1 - \alpha`; Wilson
+        is shorter and has coverage close to :math:`1 - \alpha` on average.
 
     Returns
     -------
@@ -429,27 +429,34 @@ def _check_power(power: Any) -> float:
 
 
 def _detectable_side(n: float, p0: float, z_a: float, power: float, s: int) -> float:
-    """Smallest deviation in direction ``s`` (+1 above, -1 below) detected w.p. >= power.
+    r"""Smallest deviation in direction ``s`` (+1 above, -1 below) detected w.p. >= power.
 
-    Solves :math:`\\Delta - a = z_b \\sqrt{p_1 q_1 / n}`, :math:`p_1 = p_0 + s\\Delta`, for
-    its root :math:`\\Delta \\ge a`; ``inf`` when no such :math:`p_1` lies in [0, 1].
+    With :math:`p_1 = p_0 + s\Delta`, the power reaches its target where
+    :math:`g(\Delta) = \Delta - a - z_b\sqrt{p_1 q_1 / n} = 0`. For :math:`\Delta \ge a`
+    that is :math:`h(\Delta) = (\Delta - a)^2 - z_b^2 p_1 q_1 / n = 0`, a convex
+    quadratic. If the threshold :math:`a` exceeds the room on this side nothing there
+    is detectable (``inf``); otherwise :math:`h(a) \le 0 \le h(\mathrm{room})`, so the
+    larger root lies in :math:`[a, \mathrm{room}]` and beyond it :math:`g \ge 0`.
+    Returns ``nan`` when the side has no room at all (below 0 or above 1).
     """
     room = (1.0 - p0) if s > 0 else p0
     if room <= 0.0:
-        return math.nan  # no deviation exists on this side
+        return math.nan
     q0 = 1.0 - p0
     if p0 == 0.0 or q0 == 0.0:
         # The exact test rejects iff k != n p0; P(k != n p0 | p1) = 1 - (1 - |p1 - p0|)^n.
         return -math.expm1(math.log1p(-power) / n)
-    z_b = float(special.ndtri(power))
     a = z_a * math.sqrt(p0 * q0 / n) + 0.5 / n
+    if a > room:
+        return math.inf
+    z_b = float(special.ndtri(power))
     b2 = z_b * z_b / n
     c = s * (q0 - p0)
-    disc = b2 * (b2 + 4.0 * (p0 * q0 + a * c - a * a))
-    if disc < 0.0:
-        return math.inf
+    # h(D) = (1 + b2) D^2 - (2a + b2 c) D + (a^2 - b2 p0 q0); its discriminant simplifies
+    # (using c^2 + 4 p0 q0 = 1) to b2 (b2 + 4 (p0 q0 + a c - a^2)).
+    disc = max(0.0, b2 * (b2 + 4.0 * (p0 * q0 + a * c - a * a)))
     delta = ((2.0 * a + b2 * c) + math.sqrt(disc)) / (2.0 * (1.0 + b2))
-    return delta if delta <= room else math.inf
+    return min(max(delta, a), room)
 
 
 def min_detectable(

@@ -30,6 +30,7 @@ def count_n(draw, n_strategy=ns):
 
 
 INTERVALS = [S.wilson_interval, S.clopper_pearson_interval]
+CP_RTOL = 4096 * EPS  # accuracy of scipy.stats.beta.ppf/isf, see test_interval_properties
 
 
 # --------------------------------------------------------------------------- Estimate
@@ -148,8 +149,12 @@ def test_interval_properties(kn, a1, a2):
         lo2, hi2 = fn(k, n, a2)
         assert 0.0 <= lo1 <= k / n <= hi1 <= 1.0
         assert (k == 0) == (lo1 == 0.0) and (k == n) == (hi1 == 1.0)
-        # smaller alpha -> wider interval
-        assert lo1 <= lo2 and hi1 >= hi2
+        # smaller alpha -> wider interval. Wilson is monotone to the last bit (every step
+        # is a monotone correctly rounded operation); scipy's beta quantile behind
+        # Clopper-Pearson stops its root finding short of full precision (worst seen:
+        # ~530 eps relative over 2e4 random cases), hence CP_RTOL.
+        rtol = 0.0 if fn is S.wilson_interval else CP_RTOL
+        assert lo1 <= lo2 * (1 + rtol) and hi1 >= hi2 * (1 - rtol)
 
 
 @settings(max_examples=100, deadline=None)

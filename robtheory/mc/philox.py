@@ -199,7 +199,7 @@ def _check_dtype(dtype: Any) -> np.dtype:
 
 
 def seed_to_key(seed: int) -> tuple[int, int]:
-    """Split a seed into the Philox key.
+    r"""Split a seed into the Philox key.
 
     Parameters
     ----------
@@ -209,8 +209,8 @@ def seed_to_key(seed: int) -> tuple[int, int]:
     Returns
     -------
     (k0, k1) : tuple of int
-        :math:`k_0 = \\mathrm{seed} \\bmod 2^{32}`, :math:`k_1 = \\lfloor
-        \\mathrm{seed} / 2^{32} \\rfloor`.
+        :math:`k_0 = \mathrm{seed} \bmod 2^{32}`, :math:`k_1 = \lfloor
+        \mathrm{seed} / 2^{32} \rfloor`.
     """
     s = _check_int(seed, "seed", 0, _TWO64)
     return s & 0xFFFFFFFF, s >> 32
@@ -274,21 +274,21 @@ def philox4x32(counter: Any, key: Any, rounds: int = 10) -> np.ndarray:
 
 # --------------------------------------------------------------------------- stream layout
 def counters(samples: Any, blocks: Any, stream: int = 0) -> np.ndarray:
-    """Philox counters of the stream layout for sample indices and word blocks.
+    r"""Philox counters of the stream layout for sample indices and word blocks.
 
     Parameters
     ----------
     samples : array_like of int
-        Sample indices :math:`i \\in [0, 2^{64})`.
+        Sample indices :math:`i \in [0, 2^{64})`.
     blocks : array_like of int
-        Word-block indices :math:`j \\in [0, 2^{32})`, broadcast against ``samples``.
+        Word-block indices :math:`j \in [0, 2^{32})`, broadcast against ``samples``.
     stream : int, default 0
         Stream tag in :math:`[0, 2^{32})`.
 
     Returns
     -------
     ndarray of uint32, shape broadcast(samples, blocks) + (4,)
-        :math:`(i \\bmod 2^{32}, \\lfloor i/2^{32} \\rfloor, j, \\mathrm{stream})`.
+        :math:`(i \bmod 2^{32}, \lfloor i/2^{32} \rfloor, j, \mathrm{stream})`.
     """
     i = _as_uint(samples, "samples", _TWO64, _U64)
     j = _as_uint(blocks, "blocks", _TWO32, _U32)
