@@ -30,21 +30,21 @@ import numpy as np
 from scipy import special, stats
 
 __all__ = [
+    "BERRY_ESSEEN_C",
     "DEFAULT_ALPHA",
     "EXACT_MAX_N",
-    "BERRY_ESSEEN_C",
-    "Estimate",
     "AgreementResult",
-    "two_sided_z",
-    "wilson_interval",
-    "clopper_pearson_interval",
+    "Estimate",
+    "agreement_test",
+    "berry_esseen_bound",
     "binomial_estimate",
     "binomial_p_value",
-    "berry_esseen_bound",
-    "agreement_test",
-    "min_detectable",
+    "clopper_pearson_interval",
     "familywise_alpha",
+    "min_detectable",
     "n_for_detectable",
+    "two_sided_z",
+    "wilson_interval",
 ]
 
 DEFAULT_ALPHA = 0.05
@@ -118,7 +118,8 @@ def _check_prob_open(x: Any, name: str) -> np.ndarray:
 
 def _check_scalar_prob(x: Any, name: str, closed: bool) -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.floating)):
-        raise ValueError(f"{name} must be a real number, got {x!r}")
+        # ValueError, not TypeError: every bad argument of this module is a ValueError.
+        raise ValueError(f"{name} must be a real number, got {x!r}")  # noqa: TRY004
     v = float(x)
     ok = (0.0 <= v <= 1.0) if closed else (0.0 < v < 1.0)
     if not ok:
@@ -548,7 +549,7 @@ def n_for_detectable(
     int
     """
     if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, (numbers.Real, np.floating)):
-        raise ValueError(f"delta must be a real number, got {delta!r}")
+        raise ValueError(f"delta must be a real number, got {delta!r}")  # noqa: TRY004
     if not 0.0 < float(delta) <= 1.0:
         raise ValueError(f"delta must lie in (0, 1], got {delta!r}")
     delta = float(delta)

@@ -7,9 +7,12 @@ be detected at the same n with failure probability below 1e-6 (design principles
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -184,7 +187,9 @@ def test_chunking_independence(fn, dtype, backend):
     whole = fn(seed, 0, n, d, dtype=dtype, backend=backend)
     assert whole.shape == (n, d) and whole.dtype == dtype
     cuts = [0, 1, 1, 8, 39, 40, 77, n]  # uneven, with an empty chunk
-    parts = [fn(seed, a, b - a, d, dtype=dtype, backend=backend) for a, b in zip(cuts, cuts[1:])]
+    parts = [
+        fn(seed, a, b - a, d, dtype=dtype, backend=backend) for a, b in itertools.pairwise(cuts)
+    ]
     assert np.array_equal(np.concatenate(parts), whole)
     # a narrower matrix is a prefix of the wider one: coordinate k does not depend on d
     assert np.array_equal(fn(seed, 0, n, 3, dtype=dtype, backend=backend), whole[:, :3])
@@ -238,7 +243,11 @@ def test_numpy_path_imports_without_numba():
         "assert z.shape == (4, 3)\n"
         "assert 'numba' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    root = str(Path(P.__file__).resolve().parents[2])  # the directory holding robtheory/
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
     assert res.returncode == 0, res.stderr
 
 
@@ -307,6 +316,28 @@ def test_numba_scalar_device_functions(seed, i, k, stream):
     )
     words = nb.block_words_nb(k0, k1, np.uint64(i), np.uint64(k % 2**32), stream)
     assert [int(w) for w in words] == P.raw_words(seed, i, k % 2**32, stream=stream).tolist()
+
+
+if P.numba_available():
+    import numba
+
+    from robtheory.mc import _philox_numba as _nb
+
+    @numba.njit(parallel=True, cache=True)
+    def _fill_normals_prange(k0, k1, start, out):
+        for r in numba.prange(out.shape[0]):
+            for k in range(out.shape[1]):
+                out[r, k] = _nb.normal_f64_nb(k0, k1, start + np.uint64(r), np.uint64(k), 0)
+
+
+@needs_numba
+def test_numba_threads_do_not_change_values():
+    """Rows drawn by the device function inside a prange loop equal the NumPy rows."""
+    seed, start = 31337, 2**33 - 50
+    out = np.empty((400, 5))
+    _fill_normals_prange(*P.seed_to_key(seed), np.uint64(start), out)
+    ref = P.normal_matrix(seed, start, 400, 5)
+    assert np.max(np.abs(out - ref)) <= F64_TOL
 
 
 # --------------------------------------------------------------------------- statistics
@@ -388,7 +419,9 @@ def test_negative_control_mean_shift(z64):
     against a threshold of 4.89, so a miss has probability Phi(4.89 - 10) ~ 2e-7.
     """
     shift, n = 0.01, z64.size
-    miss = special.ndtr(Z_CRIT - shift * math.sqrt(n)) - special.ndtr(-Z_CRIT - shift * math.sqrt(n))
+    miss = special.ndtr(Z_CRIT - shift * math.sqrt(n)) - special.ndtr(
+        -Z_CRIT - shift * math.sqrt(n)
+    )
     assert miss < ALPHA
     assert not _mean_ok(z64 + shift)
 

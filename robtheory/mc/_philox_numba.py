@@ -28,21 +28,21 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "philox4x32_nb",
-    "block_words_nb",
-    "uniform01_f64_nb",
-    "uniform01_f32_nb",
-    "box_muller_nb",
-    "normal_f64_nb",
-    "normal_f32_nb",
-    "uniform_f64_nb",
-    "uniform_f32_nb",
-    "words_kernel",
     "at_kernel",
+    "block_words_nb",
+    "box_muller_nb",
     "matrix_kernel",
+    "normal_f32_nb",
+    "normal_f64_nb",
+    "philox4x32_nb",
+    "uniform01_f32_nb",
+    "uniform01_f64_nb",
+    "uniform_f32_nb",
+    "uniform_f64_nb",
+    "words_kernel",
 ]
 
-_JIT = dict(nogil=True, cache=True)
+_JIT = {"nogil": True, "cache": True}
 
 
 @njit(**_JIT)

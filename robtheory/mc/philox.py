@@ -107,23 +107,24 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MAX_ABS_NORMAL_F32",
+    "MAX_ABS_NORMAL_F64",
     "PHILOX_M0",
     "PHILOX_M1",
     "PHILOX_W0",
     "PHILOX_W1",
-    "philox4x32",
-    "seed_to_key",
+    "box_muller",
     "counters",
+    "normal_matrix",
+    "normals",
+    "numba_available",
+    "philox4x32",
     "raw_words",
+    "seed_to_key",
     "uniform01",
     "uniform01_f32",
-    "box_muller",
-    "uniforms",
-    "normals",
     "uniform_matrix",
-    "normal_matrix",
-    "numba_available",
-    "philox4x32_nb",
+    "uniforms",
 ]
 
 PHILOX_M0 = 0xD2511F53
