@@ -197,7 +197,10 @@ def bayes(model: ToyModel) -> StructuredLinear:
     mu, L = model.mu, model.log_odds
     if math.isinf(L) or mu == 0:
         return robust_x1(model.d)
-    return StructuredLinear(a=L / (2 * mu), c=1 / math.sqrt(model.d), d=model.d)
+    tau = L / (2 * mu)
+    if not math.isfinite(tau):  # mu so small (subnormal) that the ratio overflows: x1 decides
+        return robust_x1(model.d)
+    return StructuredLinear(a=tau, c=1 / math.sqrt(model.d), d=model.d)
 
 
 def load_weights(path) -> np.ndarray:

@@ -114,7 +114,7 @@ def render() -> str:
         arglist = ", ".join(str(a) for a in args)
         lines.append(f"def {name}({arglist}):")
         lines.append(f'    """{doc}"""')
-        lines.append("    with numpy.errstate(divide='ignore', invalid='ignore'):")
+        lines.append("    with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):")
         lines.append(f"        return {_body(expr, printer)}")
         lines.append("")
         lines.append("")
