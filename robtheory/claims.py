@@ -207,31 +207,22 @@ def _check_theorem_2_1(claim: Claim) -> CheckResult:
 
 def _reduced_stats(w1, v, d):
     """(a, b, S, Q, U1) of w = (w1, v/sqrt(d) * 1): v is the weight on z = d^{-1/2} sum x_i."""
-    sd = math.sqrt(d)
-    return w1, 0.0, v * sd, abs(v), abs(v) * sd
+    from .training import reduced_stats
+
+    return reduced_stats(w1, v, d)
 
 
-def svm_unit_norm_optimum(p: float, eta: float, d: int, grid: int = 20001):
-    """Minimiser of the population hinge loss over the unit circle ``w1^2 + v^2 = 1``.
+def svm_unit_norm_optimum(p: float, eta: float, d: int):
+    """The unit-norm population SVM optimum ``(w1, v)`` (Theorem 2.2 (1)).
 
     By Lemma D.1 a global minimiser of (5) has equal weak weights, so it is ``(w1, v)`` in
-    the reduced coordinates; if it has unit norm it minimises the hinge term over the unit
-    sphere. Dense grid in the angle, refined by bounded Brent.
+    the reduced coordinates; :func:`robtheory.training.unit_norm_optimum` finds it and the
+    ``lam`` that makes it the optimum of (5), with a KKT certificate.
     """
-    from scipy.optimize import minimize_scalar
+    from .training import unit_norm_optimum
 
-    def loss(th):
-        w1, v = np.cos(th), np.sin(th)
-        return G.hinge_standard(p, eta, 0.0, *_reduced_stats(w1, v, d))
-
-    theta = np.linspace(-math.pi, math.pi, grid)
-    vals = loss(theta)
-    k = int(np.argmin(vals))
-    step = theta[1] - theta[0]
-    res = minimize_scalar(lambda t: float(loss(t)), bounds=(theta[k] - step, theta[k] + step),
-                          method="bounded", options={"xatol": 1e-12})
-    th = float(res.x) if res.fun <= vals[k] else float(theta[k])
-    return math.cos(th), math.sin(th)
+    opt = unit_norm_optimum(ToyModel(p, eta, d))
+    return opt.w1, opt.v
 
 
 def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
@@ -240,26 +231,21 @@ def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
     :math:`w_1^* = \\min\\{(2p-1-\\varepsilon)/\\lambda, 1/(1-\\varepsilon)\\}` if
     :math:`\\varepsilon < 2p - 1`, else ``0``.
     """
-    if eps_train >= 2 * p - 1:
-        return 0.0
-    return min((2 * p - 1 - eps_train) / lam, 1 / (1 - eps_train))
+    from .training import adversarial_hinge_closed_form
+
+    return adversarial_hinge_closed_form(p, eps_train, lam)
 
 
 def adversarial_svm_optimum(p: float, eta: float, d: int, eps_train: float, lam: float):
-    """Numerical global minimiser of the l_inf adversarial SVM objective in (w1, v)."""
-    from scipy.optimize import minimize
+    """Certified global minimiser of the l_inf adversarial SVM objective in (w1, v).
 
-    def J(x):
-        w1, v = x
-        return float(G.hinge_linf_full(p, eta, eps_train, *_reduced_stats(w1, v, d))) + lam / 2 * (w1**2 + v**2)
+    Returns ``(w1, v, J(w1, v), J)`` with ``J`` the objective as a function of ``(w1, v)``.
+    """
+    from .training import Objective, solve
 
-    starts = [(0.0, 0.0), (1.0, 0.0), (0.5, 1.0), (1 / lam, 0.1)]
-    best = None
-    for x0 in starts:
-        res = minimize(J, x0, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000})
-        if best is None or res.fun < best.fun:
-            best = res
-    return float(best.x[0]), float(best.x[1]), float(best.fun), J
+    obj = Objective(ToyModel(p, eta, d), lam, ThreatModel("linf", eps_train))
+    opt = solve(obj)
+    return opt.w1, opt.v, opt.value, lambda x: obj.value(x[0], x[1])
 
 
 def _svm_points():
@@ -270,46 +256,50 @@ def _svm_points():
 
 
 def _check_theorem_2_2_part1(claim: Claim) -> CheckResult:
-    worst_std, worst_rob, min_v = 1.0, 0.0, math.inf
+    from .training import unit_norm_optimum
+
+    worst_std, worst_rob, min_v, worst_kkt = 1.0, 0.0, math.inf, 0.0
     pts = [pt for pt in _svm_points() if claim.hypotheses(pt)]
     for pt in pts:
-        w1, v = svm_unit_norm_optimum(pt.p, pt.eta, pt.d)
-        stats = _reduced_stats(w1, v, pt.d)
-        std = float(accuracy_stats(pt.p, pt.eta, 0.0, *stats, "standard")[0])
-        rob = float(accuracy_stats(pt.p, pt.eta, 2 * pt.eta, *stats, "linf_full")[0])
-        worst_std, worst_rob, min_v = min(worst_std, std), max(worst_rob, rob), min(min_v, v)
-    ok = worst_std > 0.99 and worst_rob < 0.01
-    return _result(ok, len(pts), f"unit-norm SVM optimum: min std {worst_std:.5f}, max rob {worst_rob:.2e}, "
-                                 f"min v {min_v:.3f} (Lemma D.2: >= {1 / math.sqrt(2):.3f})")
+        opt = unit_norm_optimum(pt.model)
+        if not (opt.lam > 0 and math.isclose(opt.norm, 1.0, abs_tol=1e-12)):
+            return _result(False, len(pts), f"no certified unit-norm optimum at {pt}: {opt.to_dict()}")
+        # robust accuracy is non-increasing in eps, so eps = 2 eta covers every eps >= 2 eta
+        acc = opt.accuracy(ThreatModel("linf", 2 * pt.eta))
+        worst_std = min(worst_std, acc.standard_accuracy)
+        worst_rob = max(worst_rob, acc.robust_accuracy)
+        min_v, worst_kkt = min(min_v, opt.v), max(worst_kkt, opt.distance_bound)
+    ok = worst_std > 0.99 and worst_rob < 0.01 and worst_kkt < 1e-6
+    return _result(ok, len(pts), f"unit-norm SVM optimum (|w - w*| <= {worst_kkt:.1e}): min std {worst_std:.5f}, "
+                                 f"max rob {worst_rob:.2e}, min v {min_v:.3f} (Lemma D.2: >= {1 / math.sqrt(2):.3f})")
 
 
 def _check_theorem_2_2_part2(claim: Claim) -> CheckResult:
+    from .training import Objective, solve
+
     n, worst = 0, 0.0
     for p, lam, mu, d in itertools.product((0.6, 0.9, 0.975), (0.05, 2.0), (4.0,), (1, 100)):
         eta = mu / math.sqrt(d)
+        model = ToyModel(p, eta, d)
         for eps_tr in (2 * eta, 2 * eta + 0.5 * (2 * p - 1 - 2 * eta), 0.999 * (2 * p - 1), 2 * p - 1, 0.99):
             if eps_tr < 2 * eta:
                 continue
-            w1_num, v_num, f_num, J = adversarial_svm_optimum(p, eta, d, eps_tr, lam)
+            opt = solve(Objective(model, lam, ThreatModel("linf", eps_tr)))
             w1_cf = adversarial_svm_closed_form(p, eps_tr, lam)
-            f_cf = J((w1_cf, 0.0))
-            # The closed form must be at least as good as the numerical optimum, and agree with it.
-            if f_cf > f_num + 1e-9 or abs(w1_num - w1_cf) > 1e-4 * max(1, w1_cf) or abs(v_num) > 1e-4:
+            if opt.v != 0.0 or abs(opt.w1 - w1_cf) > 1e-12 * max(1.0, w1_cf) or opt.kkt_residual > 1e-10:
                 return _result(False, n, f"p={p}, lam={lam}, eps={eps_tr}: closed form ({w1_cf}, 0) "
-                                         f"vs numerical ({w1_num}, {v_num})")
-            worst = max(worst, abs(w1_num - w1_cf))
+                                         f"vs certified optimum ({opt.w1}, {opt.v})")
+            worst = max(worst, abs(opt.w1 - w1_cf))
             n += 1
-            hyp = Point(p, eta, d, eps_tr)
-            if claim.hypotheses(hyp):
-                model = ToyModel(p, eta, d)
-                clf = robust_x1(d)
-                for e in (0.0, 0.5, 0.99):
-                    acc = linear_accuracy(model, clf, ThreatModel("linf", e))
-                    if not (math.isclose(acc.standard_accuracy, p) and math.isclose(acc.robust_accuracy, p)):
-                        return _result(False, n, f"sign(x1) accuracies {acc} != p={p}")
-            elif p > 0.5 and w1_cf != 0.0:
+            accs = [opt.accuracy(ThreatModel("linf", e)) for e in (0.0, 0.5, 0.99)]
+            if claim.hypotheses(Point(p, eta, d, eps_tr)):
+                if not all(math.isclose(a.standard_accuracy, p) and math.isclose(a.robust_accuracy, p)
+                           for a in accs):
+                    return _result(False, n, f"optimum accuracies {accs} != p={p}")
+            elif p > 0.5 and (opt.w1 != 0.0 or math.isclose(accs[0].standard_accuracy, p)):
                 return _result(False, n, "eps_train >= 2p-1 but the optimum is not w = 0")
-    return _result(True, n, f"closed form = numerical optimum (max |dw1| {worst:.1e}); w = 0 when eps_train >= 2p-1")
+    return _result(True, n, f"certified optimum = closed form (max |dw1| {worst:.1e}), v* = 0, acc = p; "
+                            f"w = 0 when eps_train >= 2p-1")
 
 
 def _check_lemma_d1(claim: Claim) -> CheckResult:
@@ -323,15 +313,20 @@ def _check_lemma_d1(claim: Claim) -> CheckResult:
         lam = 0.1
         sd = math.sqrt(pt.d)
         Qsym = np.abs(S) / sd  # equal weights with the same sum
-        h = G.hinge_standard(pt.p, pt.eta, 0.0, a, b, S, Q, U1) + lam / 2 * (a**2 + Q**2)
-        hs = G.hinge_standard(pt.p, pt.eta, 0.0, a, b, S, Qsym, np.abs(S)) + lam / 2 * (a**2 + Qsym**2)
-        diff = h - hs
-        unequal = Q > Qsym * (1 + 1e-9) + 1e-12
-        worst = min(worst, float(np.min(diff)))
-        if np.any(diff[unequal] <= 0):
-            return _result(False, n, f"symmetrisation did not decrease J at {pt}")
-        n += a.size
-    return _result(worst >= -1e-12, n, f"J(w) - J(sym w) >= {worst:.3e}; strict when weights differ")
+        # the standard objective (5) and, since the l_inf and l_2 balls are permutation
+        # invariant too, the adversarial objectives at eps = 0.3
+        for kind, eps in (("standard", 0.0), ("linf_full", 0.3), ("l2_full", 0.3)):
+            hinge = getattr(G, f"hinge_{kind}")
+            h = hinge(pt.p, pt.eta, eps, a, b, S, Q, U1) + lam / 2 * (a**2 + Q**2)
+            hs = hinge(pt.p, pt.eta, eps, a, b, S, Qsym, np.abs(S)) + lam / 2 * (a**2 + Qsym**2)
+            diff = h - hs
+            unequal = Q > Qsym * (1 + 1e-9) + 1e-12
+            worst = min(worst, float(np.min(diff)))
+            if np.any(diff[unequal] <= 0):
+                return _result(False, n, f"symmetrisation did not decrease J ({kind}) at {pt}")
+            n += a.size
+    return _result(worst >= -1e-12, n, f"J(w) - J(sym w) >= {worst:.3e} (standard, l_inf, l_2); strict when "
+                                       f"weights differ; proof: proofs/lemma_d1.py")
 
 
 def _check_lemma_d2(claim: Claim) -> CheckResult:
@@ -348,7 +343,7 @@ def _check_lemma_d2(claim: Claim) -> CheckResult:
     argmin_ok = bool(np.argmin(wrong) == v.size - 1)
     ok = abs(c1 - 0.016993) < 5e-7 and abs(c2 - 0.000382) < 5e-7 and 0.975 < thr < 0.978 and argmin_ok
     return _result(ok, 3, f"(1-p)*{c1:.6f} > {c2:.6f} iff p < {thr:.5f}; wrong-x1 hinge minimal at v=1/sqrt2: "
-                          f"{argmin_ok}")
+                          f"{argmin_ok}; interval proof for all mu >= 4: proofs/lemma_d2.py")
 
 
 def _unit_circle_high_v(n=721):
@@ -389,25 +384,23 @@ def _check_lemma_d4(claim: Claim) -> CheckResult:
 
 
 def _check_lemma_d5(claim: Claim) -> CheckResult:
-    """Right-derivative of J^adv in v at v = 0 is >= 0 when eps >= eta, for every w1."""
+    """The certified adversarial optimum has v* = 0 whenever eps_train >= eta (grid, two lams)."""
+    from .training import Objective, solve
+
     n = 0
-    worst = math.inf
+    worst = 0.0
     for pt in claim.points():
-        if pt.eps >= 1 or pt.d > 10**4:
+        if pt.eps >= 1 or pt.d not in (1, 100, 10**4) or pt.p not in (0.5, 0.75, 0.95, 0.99):
             continue
-        sd = math.sqrt(pt.d)
-        w1 = np.linspace(-3, 3, 121)
-        g = G.hinge_grad_linf_full(pt.p, pt.eta, pt.eps, w1, 0.0, 0.0, 0.0, 0.0)
-        dv = np.asarray(g[2]) * sd + np.asarray(g[3]) + np.asarray(g[4]) * sd  # dS/dv, dQ/dv, dU1/dv
-        worst = min(worst, float(np.min(dv)))
-        n += w1.size
-    # Numerical optimum at a few points: zero weak weight.
-    for p, lam in ((0.9, 0.1), (0.95, 1.0)):
-        eta, d = 0.4, 100
-        _, v, _, _ = adversarial_svm_optimum(p, eta, d, 2 * eta if 2 * eta < 1 else 0.9, lam)
-        if abs(v) > 1e-4:
-            return _result(False, n, f"numerical adversarial optimum has v = {v}")
-    return _result(worst >= -1e-12, n, f"min right-derivative in v at v=0: {worst:.3e} (>= 0 needs only eps >= eta)")
+        for lam in (0.05, 1.0):
+            opt = solve(Objective(pt.model, lam, ThreatModel("linf", pt.eps)))
+            if opt.v != 0.0 or opt.kkt_residual > 1e-10:
+                return _result(False, n, f"certified adversarial optimum has v = {opt.v} at {pt}, lam={lam}")
+            worst = max(worst, opt.kkt_residual)
+            n += 1
+    return _result(True, n, f"certified optimum has v* = 0 at every point with eps_train >= eta (residual "
+                            f"<= {worst:.1e}); eta is sharp for large lam, the exact threshold is "
+                            f"training.weak_feature_threshold")
 
 
 def _check_bayes(claim: Claim) -> CheckResult:

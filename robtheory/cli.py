@@ -1,4 +1,4 @@
-"""Command-line interface: ``robtheory verify | accuracy | prove``.
+"""Command-line interface: ``robtheory verify | accuracy | prove | mc | bench``.
 
 Bad arguments exit with status 2 and a one-line message on stderr, never a traceback.
 """
@@ -77,11 +77,213 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--b", type=_finite_float, default=0.0, help="bias for --classifier weights (default 0)")
     a.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
 
+    f = sub.add_parser("frontier", help="trade-off frontier of (standard, robust) accuracy",
+                       description="The Pareto frontier of (standard accuracy, robust accuracy): over all "
+                                   "classifiers (exact at eps = 2 eta, Theorem F) or over linear classifiers.")
+    f.add_argument("--p", type=_finite_float, required=True, help="P(x1 = y), in [1/2, 1]")
+    f.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
+    f.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
+    f.add_argument("--eps", type=_finite_float, default=None,
+                   help="radius of the threat ball (default 2*eta, where Theorem F is exact)")
+    f.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
+    f.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
+    f.add_argument("--family", choices=("all", "linear"), default="all",
+                   help="all measurable classifiers (default) or linear classifiers")
+    f.add_argument("--n", type=_positive_int, default=201, help="number of points before pruning (default 201)")
+    f.add_argument("--json", action="store_true", help="print the frontier as JSON")
+    f.add_argument("--out", metavar="DIR", help="write frontier.json, frontier.csv, frontier.png and frontier.pdf")
+
+    s = sub.add_parser("svm", help="population SVM / logistic-regression optimum and its accuracies",
+                       description="Global optimum of the population objective E loss + lam/2 |w|^2 over linear "
+                                   "classifiers without bias (Theorem 2.2), standard or adversarially trained. "
+                                   "The optimum has equal weak weights (Lemma D.1): w1 on x1 and v on "
+                                   "z = d^{-1/2} sum x_i.")
+    s.add_argument("--p", type=_finite_float, required=True, help="P(x1 = y), in [1/2, 1]")
+    s.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
+    s.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
+    s.add_argument("--lam", type=_finite_float, default=None,
+                   help="l2 regularisation (> 0); required unless --unit-norm")
+    s.add_argument("--eps-train", type=_finite_float, default=0.0,
+                   help="adversarial-training radius (>= 0; default 0 = standard training)")
+    s.add_argument("--norm", choices=("linf", "l2"), default="linf",
+                   help="norm of the training adversary and of the evaluation threat (default linf)")
+    s.add_argument("--unit-norm", action="store_true",
+                   help="tune lam so that the optimum has unit norm (Theorem 2.2); --lam is then ignored "
+                        "as an input and reported as the tuned value")
+    s.add_argument("--loss", choices=("hinge", "logistic"), default="hinge", help="training loss (default hinge)")
+    s.add_argument("--eps", type=_finite_float, default=None,
+                   help="radius for the robust accuracy (default 2*eta)")
+    s.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+
     pr = sub.add_parser("prove", help="run the sympy proof scripts and print a table",
                         description="Run every proof script of proofs/ and print one row per certificate; "
                                     "exit status 1 if any step fails.")
     pr.add_argument("--out", metavar="DIR", help="write the certificates (JSON) to DIR")
+    _add_mc_parsers(sub)
     return parser
+
+
+# --------------------------------------------------------------------------- mc and bench
+def _sample_count(text: str) -> int:
+    """A positive integer, also written as 1e6 or 10**6."""
+    t = text.strip()
+    try:
+        if "**" in t:
+            base, exp = t.split("**", 1)
+            n = int(base) ** int(exp)
+        else:
+            try:
+                n = int(t)
+            except ValueError:
+                x = float(t)
+                if not (math.isfinite(x) and x.is_integer()):
+                    raise ValueError from None
+                n = int(x)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        s = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= s < 2**64:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 2**64), got {text!r}")
+    return s
+
+
+def _add_mc_parsers(sub) -> None:
+    m = sub.add_parser("mc", help="Monte Carlo estimate of one classifier's accuracies",
+                       description="Draw n samples of D(p, eta, d) (every coordinate) and print the "
+                                   "standard and robust accuracy estimates with their intervals next "
+                                   "to the closed forms, and the exact binomial agreement test "
+                                   "(family-wise false-alarm rate --alpha over the two checks).")
+    m.add_argument("--p", type=_finite_float, required=True, help="P(x1 = y), in [1/2, 1]")
+    m.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
+    m.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
+    m.add_argument("--eps", type=_finite_float, default=0.0, help="radius of the threat ball (default 0)")
+    m.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
+    m.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
+    m.add_argument("--classifier", required=True,
+                   choices=("averaging", "robust", "bayes", "robust-optimal", "weights"),
+                   help="as for 'robtheory accuracy'")
+    m.add_argument("--w", metavar="FILE", help="d+1 weights for --classifier weights (.npy or text)")
+    m.add_argument("--b", type=_finite_float, default=0.0, help="bias for --classifier weights (default 0)")
+    m.add_argument("--n", type=_sample_count, default=10**6, help="samples (default 10**6; 1e7 and 10**7 work)")
+    m.add_argument("--seed", type=_seed, default=0, help="seed in [0, 2**64) (default 0)")
+    m.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba", "cupy"),
+                   help="auto: cupy with a usable GPU, else numba, else numpy (default auto)")
+    m.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                   help="precision of the weak features and the score (default float64)")
+    m.add_argument("--alpha", type=_finite_float, default=1e-6,
+                   help="family-wise false-alarm rate of the agreement tests (default 1e-6)")
+    m.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+
+    b = sub.add_parser("bench", help="normals per second of each Monte Carlo backend",
+                       description="Time the NumPy reference, the numba kernels and (with a GPU) the "
+                                   "CuPy kernels at d = 10, 100, 1000, 10000 on one workload; report "
+                                   "normals per second, the ratio to NumPy and peak memory, with the "
+                                   "machine, date and commit.")
+    b.add_argument("--quick", action="store_true", help="tiny runs: checks the machinery, not the speed")
+    b.add_argument("--d", type=_positive_int, nargs="+", metavar="D", help="dimensions (default 10 100 1000 10000)")
+    b.add_argument("--backend", action="append", choices=("numpy", "numba", "cupy"),
+                   help="only this backend (repeatable); default: every usable one")
+    b.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+
+
+def _progress_bar(total: int):
+    """A tqdm bar on stderr when it is a terminal, else None (quiet in pipes and logs)."""
+    if not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, unit="sample", unit_scale=True, file=sys.stderr, leave=False)
+
+
+def _cmd_mc(args) -> int:
+    from .classifiers import LinearClassifier, averaging, bayes, load_weights, robust_x1
+    from .closed_form import robust_optimal_linear
+    from .mc.engine import check_against_closed_form
+    from .model import ThreatModel, ToyModel
+
+    try:
+        model = ToyModel(args.p, args.eta, args.d)
+        threat = ThreatModel(args.norm, args.eps, perturb_x1=not args.weak_only)
+        if args.classifier != "weights" and args.w is not None:
+            raise UsageError("--w is only used with --classifier weights")
+        if not 0 < args.alpha < 1:
+            raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha!r}")
+        if args.classifier == "averaging":
+            clf = averaging(model.d)
+        elif args.classifier == "robust":
+            clf = robust_x1(model.d)
+        elif args.classifier == "bayes":
+            clf = bayes(model)
+        elif args.classifier == "robust-optimal":
+            clf = robust_optimal_linear(model, threat).classifier
+        else:
+            if args.w is None:
+                raise UsageError("--classifier weights needs --w FILE")
+            w = load_weights(args.w)
+            if w.size != model.d + 1:
+                raise UsageError(f"--w has {w.size} numbers but d + 1 = {model.d + 1} are needed")
+            clf = LinearClassifier(w, args.b)
+        bar = _progress_bar(args.n)
+        try:
+            res = check_against_closed_form(model, clf, threat, args.n, args.seed, args.backend,
+                                            total_alpha=args.alpha, dtype=args.dtype,
+                                            progress=None if bar is None else bar.update)
+        finally:
+            if bar is not None:
+                bar.close()
+    except (ValueError, UsageError) as exc:
+        raise UsageError(str(exc)) from None
+    out = {
+        "p": model.p, "eta": model.eta, "d": model.d, "eps": threat.eps, "norm": threat.norm,
+        "perturb_x1": threat.perturb_x1, "classifier": args.classifier, "n": res["n"],
+        "seed": res["seed"], "backend": res["backend"], "dtype": res["dtype"],
+        "alpha_total": res["total_alpha"], "passed": res["passed"],
+    }
+    for kind in ("standard", "robust"):
+        e = res[kind]
+        ag = e["agreement"]
+        out[kind] = {"estimate": e["estimate"], "count": e["count"], "n": e["n"],
+                     "ci": [float(e["ci"][0]), float(e["ci"][1])], "level": e["level"],
+                     "analytic": e["analytic"], "z": ag["z"], "p_value": ag["p_value"],
+                     "passed": ag["passed"], "min_detectable": ag["min_detectable"]}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), {threat.norm} ball eps={threat.eps:g}"
+          f"{' (weak-only)' if not threat.perturb_x1 else ''}, classifier: {args.classifier}")
+    print(f"n = {res['n']} samples, seed {res['seed']}, backend {res['backend']} ({res['dtype']})")
+    level = f"{100 * out['standard']['level']:g}% interval"
+    print(f"{'':10s}{'estimate':>12s}  {level:>25s}{'closed form':>14s}{'z':>9s}  agreement")
+    for kind in ("standard", "robust"):
+        e = out[kind]
+        verdict = "PASS" if e["passed"] else "FAIL"
+        print(f"{kind:10s}{e['estimate']:>12.6f}  [{e['ci'][0]:.6f}, {e['ci'][1]:.6f}]{'':>5s}"
+              f"{e['analytic']:>14.6f}{e['z']:>9.2f}  {verdict} (p = {e['p_value']:.3g}, "
+              f"detects >= {e['min_detectable']:.2g})")
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    from .bench import DIMENSIONS, format_table, run_benchmark
+
+    try:
+        report = run_benchmark(tuple(args.d) if args.d else DIMENSIONS, quick=args.quick,
+                               backends=args.backend)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
 
 
 def _cmd_accuracy(args) -> int:
@@ -129,6 +331,56 @@ def _cmd_accuracy(args) -> int:
     return 0
 
 
+def _cmd_svm(args) -> int:
+    from .model import ThreatModel, ToyModel
+    from .training import Objective, solve, unit_norm_optimum
+
+    try:
+        model = ToyModel(args.p, args.eta, args.d)
+        if args.eps_train < 0:
+            raise UsageError(f"--eps-train must be >= 0, got {args.eps_train!r}")
+        eps_eval = 2 * model.eta if args.eps is None else args.eps
+        if eps_eval < 0:
+            raise UsageError(f"--eps must be >= 0, got {eps_eval!r}")
+        threat = ThreatModel(args.norm, args.eps_train) if args.eps_train > 0 else None
+        if args.unit_norm:
+            if args.lam is not None and args.lam <= 0:
+                raise UsageError(f"--lam must be > 0, got {args.lam!r}")
+            opt = unit_norm_optimum(model, threat, args.loss)
+        else:
+            if args.lam is None:
+                raise UsageError("--lam is required (or pass --unit-norm to tune it)")
+            if args.lam <= 0:
+                raise UsageError(f"--lam must be > 0, got {args.lam!r}")
+            opt = solve(Objective(model, args.lam, threat, args.loss))
+        acc = opt.accuracy(ThreatModel(args.norm, eps_eval))
+    except (ValueError, UsageError) as exc:
+        raise UsageError(str(exc)) from None
+    result = {
+        "p": model.p, "eta": model.eta, "d": model.d, "mu": model.mu,
+        "loss": args.loss, "norm": args.norm, "eps_train": args.eps_train, "unit_norm": args.unit_norm,
+        "w1": opt.w1, "v": opt.v, "c": opt.c, "lam": opt.lam, "weight_norm": opt.norm,
+        "objective": opt.value, "kkt_residual": opt.kkt_residual, "distance_bound": opt.distance_bound,
+        "method": opt.method, "zero_weights": opt.norm == 0, "eps": eps_eval,
+        "standard_accuracy": acc.standard_accuracy, "robust_accuracy": acc.robust_accuracy,
+        "standard_error_rate": acc.standard_error_rate, "robust_error_rate": acc.robust_error_rate,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    kind = "standard" if threat is None else f"{args.norm} adversarial (eps_train={args.eps_train:g})"
+    print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), mu={model.mu:g}: {kind} {args.loss} training, "
+          f"lam={opt.lam:.10g}{' (tuned for unit norm)' if args.unit_norm else ''}")
+    print(f"optimum   w1 = {opt.w1:.12g}   v = {opt.v:.12g}   (each weak weight {opt.c:.6g}, |w| = {opt.norm:.10g})")
+    print(f"objective {opt.value:.12g}   KKT residual {opt.kkt_residual:.2e} (|w - w*| <= {opt.distance_bound:.2e})")
+    print(f"accuracy  standard {acc.standard_accuracy:.10g}   robust ({args.norm}, eps={eps_eval:g}) "
+          f"{acc.robust_accuracy:.10g}")
+    if opt.norm == 0:
+        print("note: w = 0; sign(0) counts as an error here (with sign(0) = -1, as in the Lean "
+              "formalisation, the accuracy is 1/2)")
+    return 0
+
+
 def _cmd_verify(args) -> int:
     from . import claims
 
@@ -168,6 +420,58 @@ def _cmd_verify(args) -> int:
     return 0 if ok else 1
 
 
+def _cmd_frontier(args) -> int:
+    from pathlib import Path
+
+    from .frontier import frontier
+    from .model import ThreatModel, ToyModel
+
+    try:
+        model = ToyModel(args.p, args.eta, args.d)
+        eps = 2 * model.eta if args.eps is None else args.eps
+        threat = ThreatModel(args.norm, eps, perturb_x1=not args.weak_only)
+        if args.n < 2:
+            raise UsageError(f"--n must be >= 2, got {args.n}")
+        front = frontier(model, threat, args.family, n=args.n)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    data = front.to_dict()
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "frontier.json").write_text(json.dumps(data, indent=2) + "\n")
+        with open(out / "frontier.csv", "w") as fh:
+            fh.write("tau,standard_accuracy,robust_accuracy,theorem_2_1_bound\n")
+            for pt in data["points"]:
+                fh.write(",".join("inf" if pt[k] is None and k == "tau" else "" if pt[k] is None else repr(pt[k])
+                                  for k in ("tau", "standard_accuracy", "robust_accuracy", "theorem_2_1_bound")) + "\n")
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .plot import plot_frontier
+
+        fig, ax = plt.subplots(figsize=(5, 4))
+        plot_frontier(ax, front)
+        fig.tight_layout()
+        for ext in ("png", "pdf"):
+            fig.savefig(out / f"frontier.{ext}", dpi=150)
+        plt.close(fig)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"{data['note']}; {len(data['points'])} points")
+    print(f"{'tau':>12s}{'standard':>22s}{'robust':>22s}{'Thm 2.1 bound':>16s}")
+    for pt in data["points"]:
+        tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
+        bound = "-" if pt["theorem_2_1_bound"] is None else f"{pt['theorem_2_1_bound']:.6g}"
+        print(f"{tau:>12s}{pt['standard_accuracy']:>22.16g}{pt['robust_accuracy']:>22.16g}{bound:>16s}")
+    if args.out:
+        print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
+    return 0
+
+
 def _cmd_prove(args) -> int:
     from .proofs._certificate import run_all
 
@@ -190,7 +494,8 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove}
+    handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,
+                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "svm": _cmd_svm}
     try:
         return handlers[args.command](args)
     except UsageError as exc:

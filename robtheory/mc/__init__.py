@@ -1,0 +1,33 @@
+"""Monte Carlo engine: every coordinate of every sample, judged by exact binomial tests.
+
+* :mod:`robtheory.mc.philox` -- the Philox4x32-10 counter-based stream (NumPy; numba on demand);
+* :mod:`robtheory.mc.reference` -- the plain NumPy sampler and estimators (the oracle);
+* :mod:`robtheory.mc.cpu` -- fused numba kernels (imports numba);
+* :mod:`robtheory.mc.gpu` -- CuPy RawKernels (imports cupy when called);
+* :mod:`robtheory.mc.engine` -- ``backend="auto"|"numpy"|"numba"|"cupy"``, estimates with
+  intervals next to the closed forms, and the agreement checks.
+
+``import robtheory.mc`` imports neither numba nor cupy; the names below are loaded from
+:mod:`robtheory.mc.engine` on first use.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BACKENDS",
+    "backend_status",
+    "check_against_closed_form",
+    "check_marginals",
+    "estimate_callable",
+    "estimate_linear",
+    "estimate_marginals",
+    "resolve_backend",
+]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

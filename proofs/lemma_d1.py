@@ -1,0 +1,125 @@
+r"""Certificate for Lemma D.1: every global minimiser of the SVM objective has equal weak weights.
+
+Statement (Tsipras et al. 2019, App. D, Lemma D.1; spec ``paper_math.md`` §2.2). For
+:math:`p \in [0, 1]`, :math:`\eta \ge 0`, :math:`\lambda > 0`, every global minimiser of
+:math:`J_\lambda(w) = E\,\ell(y w^Tx - \varepsilon\lVert w\rVert_*) + \frac\lambda2\lVert w\rVert^2`
+has :math:`w_i = w_j` for all :math:`i, j \ge 2`. Proved here for the hinge loss of (5) and,
+by the same argument, for the logistic loss and for adversarial training against l_inf and
+l_2 balls (the argument needs a convex non-increasing loss and a permutation-invariant norm).
+
+Proof. (i) Swapping two weak coordinates of ``w`` does not change the statistics
+:math:`(a, S, Q, U_1)` on which the objective depends (the margin is
+:math:`\mathcal N(s a + \eta S - \varepsilon\lVert w\rVert_*, Q^2)` given ``y x1 = s``), so
+:math:`J(\sigma w) = J(w)`. (ii) The loss part is convex in ``w``. (iii) The regulariser is
+:math:`\lambda`-strongly convex: :math:`J(\tfrac{w + \sigma w}2) \le J(w) - \frac\lambda4(w_i-w_j)^2`,
+a strict decrease when :math:`w_i \ne w_j`, contradicting optimality.
+
+Run ``python -m robtheory.proofs.lemma_d1 [--out DIR]`` to regenerate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import sympy as sp
+
+from ._certificate import Certificate
+
+NAME = "lemma_d1"
+CERT_DIR = Path(__file__).resolve().parent / "certificates"
+
+
+def build() -> Certificate:
+    from robtheory.symbolic import linear as L
+
+    cert = Certificate(NAME, "Lemma D.1: global minimisers of the (adversarial) SVM objective have equal weak weights",
+                       "Tsipras et al. 2019, App. D, Lemma D.1; spec paper_math.md §2.2")
+    cert.fact("region", "region covered: p in [0, 1], eta >= 0, d >= 1, lam > 0; standard training and "
+              "adversarial training with l_inf or l_2 balls (x1 perturbable or not), eps >= 0; hinge loss "
+              "(objective (5)) and logistic loss", True,
+              region={"p": "[0, 1]", "eta": "[0, oo)", "d": ">= 1", "lam": "(0, oo)", "eps": "[0, oo)",
+                      "threat": ["none", "linf", "l2"], "loss": ["hinge", "logistic"]})
+
+    # (i) invariance ------------------------------------------------------------------
+    s = L.symbols()
+    law = L.margin_law()
+    cert.identity("law.mean", "given y, y u^T z ~ N(eta S, Q^2): mean (from the MGF, robtheory.symbolic.linear)",
+                  law.results["mean"], s["eta"] * s["S"])
+    cert.identity("law.variance", "... and variance Q^2", law.results["variance"], s["Q"] ** 2)
+    a, Q, U1 = s["a"], s["Q"], s["U1"]
+    for norm in ("linf", "l2"):
+        for px1 in (True, False):
+            nrm = L.dual_norm(norm, px1)
+            cert.fact(f"norm.{norm}.{'full' if px1 else 'weak'}",
+                      f"the dual norm that prices the {norm} adversary depends on w only through (a, Q, U1)",
+                      bool(nrm.free_symbols <= {a, Q, U1}), dual_norm=nrm)
+    ui, uj, rS, rQ2, rU = sp.symbols("u_i u_j r_S r_Q2 r_U", real=True)
+    stats = (ui + uj + rS, ui**2 + uj**2 + rQ2, sp.Abs(ui) + sp.Abs(uj) + rU)
+    for name, expr in zip(("S", "Q2", "U1"), stats):
+        cert.identity(f"swap.{name}", f"swapping u_i and u_j leaves {name} unchanged (r_* = the other coordinates)",
+                      expr.subs({ui: uj, uj: ui}, simultaneous=True), expr)
+    cert.fact("swap.J", "hence J(sigma w) = J(w) for the swap sigma of two weak coordinates: the loss depends on w "
+              "through (a, S, Q, U1) and the regulariser through a^2 + Q^2", True,
+              uses=["law.mean", "law.variance", "swap.S", "swap.Q2", "swap.U1", "norm.linf.full", "norm.linf.weak",
+                    "norm.l2.full", "norm.l2.weak"])
+
+    # (ii) convexity of the loss part ---------------------------------------------------
+    t = sp.Symbol("t", real=True)
+    logistic = sp.log(1 + sp.exp(-t))
+    cert.inequality("logistic.convex", "the logistic loss is convex: l''(t) = e^t/(1+e^t)^2 > 0",
+                    sp.diff(logistic, t, 2), {t: sp.Reals}, strict=True)
+    cert.inequality("logistic.decreasing", "... and non-increasing: -l'(t) = 1/(1+e^t) > 0",
+                    -sp.diff(logistic, t), {t: sp.Reals}, strict=True)
+    cert.fact("loss.convex", "w -> E l(y w^T x - eps ||w||_*) is convex for l convex and non-increasing "
+              "(hinge max(0, 1-t): a maximum of two affine functions, non-increasing): the robust margin "
+              "y w^T x - eps ||w||_* is concave in w (linear minus a norm), a convex non-increasing function "
+              "of a concave one is convex, and expectation preserves convexity", True,
+              uses=["logistic.convex", "logistic.decreasing"])
+
+    # (iii) strict decrease ---------------------------------------------------------------
+    x_, y_ = sp.symbols("x y", real=True)
+    cert.identity("parallelogram", "(1/2)x^2 + (1/2)y^2 - ((x+y)/2)^2 = (x-y)^2/4 (per coordinate)",
+                  sp.Rational(1, 2) * x_**2 + sp.Rational(1, 2) * y_**2 - ((x_ + y_) / 2) ** 2, (x_ - y_) ** 2 / 4)
+    wi, wj = sp.symbols("w_i w_j", real=True)
+    lam = sp.Symbol("lambda", positive=True)
+    # ||w||^2 - ||(w + sigma w)/2||^2 on the two coordinates that differ
+    drop = (wi**2 + wj**2) - (((wi + wj) / 2) ** 2 * 2)
+    cert.identity("regulariser.drop", "||w||^2 - ||(w + sigma w)/2||^2 = (w_i - w_j)^2 / 2", drop, (wi - wj) ** 2 / 2)
+    cert.fact("jensen", "J((w + sigma w)/2) <= [L(w) + L(sigma w)]/2 + (lam/2)||(w + sigma w)/2||^2 "
+              "= J(w) - (lam/4)(w_i - w_j)^2 (loss.convex, swap.J, regulariser.drop)", True,
+              uses=["loss.convex", "swap.J", "regulariser.drop"])
+    gap = sp.Symbol("g", real=True)  # w_i - w_j
+    cert.inequality("strict.pos", "(lam/4) (w_i - w_j)^2 > 0 for lam > 0 and w_i - w_j > 0",
+                    lam * gap**2 / 4, {gap: sp.Interval.open(0, sp.oo)}, strict=True)
+    cert.inequality("strict.neg", "... and for w_i - w_j < 0",
+                    lam * gap**2 / 4, {gap: sp.Interval.open(-sp.oo, 0)}, strict=True)
+    cert.fact("LEMMA", "a global minimiser with w_i != w_j would be strictly improved by (w + sigma w)/2; so every "
+              "global minimiser has equal weak weights", True,
+              uses=["jensen", "strict.pos", "strict.neg"])
+
+    # the reduction used everywhere else ----------------------------------------------------
+    c, v = sp.Symbol("c", real=True), sp.Symbol("v", real=True)
+    d = s["d"]
+    cert.identity("reduction.norm", "with equal weights c and v = c sqrt(d): ||u||^2 = d c^2 = v^2",
+                  d * c**2, (c * sp.sqrt(d)) ** 2)
+    cert.identity("reduction.sum", "and eta S = eta d c = mu v with mu = eta sqrt(d)",
+                  s["eta"] * d * c, (s["eta"] * sp.sqrt(d)) * (c * sp.sqrt(d)))
+    return cert
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Certify Lemma D.1.")
+    parser.add_argument("--out", default=str(CERT_DIR), help="directory for the certificate (default: %(default)s)")
+    args = parser.parse_args(argv)
+    cert = build()
+    for st in cert.to_dict()["steps"]:
+        print(f"{'PASS' if st['verdict'] else 'FAIL'}  {st['step']}: {st['description']}")
+    path = cert.write(args.out)
+    print(f"{'PROVED' if cert.passed else 'FAILED'}: {cert.title} -> {path}")
+    return 0 if cert.passed else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

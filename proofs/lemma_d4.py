@@ -1,0 +1,96 @@
+r"""Certificate for Lemma D.4: a classifier with :math:`v \ge |w_1|` has robust accuracy :math:`\le 0.01`.
+
+Statement (Tsipras et al. 2019, App. D, Lemma D.4; spec ``paper_math.md`` §2.2). For
+:math:`\mu = \eta\sqrt d \ge 4` and :math:`\varepsilon \ge 2\eta`, the classifier
+:math:`\operatorname{sign}(w_1x_1 + vz)` with :math:`v > 0`, :math:`|w_1| \le v` has l_inf robust
+accuracy :math:`\le \Phi(1 - \mu) \le \Phi(-3) = 0.00135 \le 0.01`, for every ``p`` (with or
+without perturbations of x1).
+
+Proof. The shift :math:`\delta = -2\eta y` on every weak feature (x1 untouched) has
+:math:`\lVert\delta\rVert_\infty = 2\eta \le \varepsilon` and maps :math:`x_i \sim \mathcal N(\eta y, 1)`
+to :math:`\mathcal N(-\eta y, 1)`: the model with :math:`\eta \to -\eta`. The robust accuracy is at
+most the accuracy under this one perturbation,
+:math:`p\Phi((w_1 - v\mu)/v) + (1-p)\Phi((-w_1 - v\mu)/v) \le \Phi(1 - \mu)`.
+
+Run ``python -m robtheory.proofs.lemma_d4 [--out DIR]`` to regenerate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import sympy as sp
+from sympy.stats import E, Normal
+
+from . import _interval as I
+from ._certificate import Certificate
+from .lemma_d3 import reduced_accuracy
+
+NAME = "lemma_d4"
+CERT_DIR = Path(__file__).resolve().parent / "certificates"
+
+
+def build() -> Certificate:
+    from robtheory.symbolic.core import Phi
+
+    cert = Certificate(NAME, "Lemma D.4: l_inf robust accuracy <= Phi(1 - mu) <= 0.01 when v >= |w1|, mu >= 4, "
+                       "eps >= 2 eta", "Tsipras et al. 2019, App. D, Lemma D.4; spec paper_math.md §2.2")
+    p = sp.Symbol("p", nonnegative=True)
+    mu = sp.Symbol("mu", positive=True)
+    v = sp.Symbol("v", positive=True)
+    w = sp.Symbol("w1", real=True)
+    eta = sp.Symbol("eta", nonnegative=True)
+    eps = sp.Symbol("epsilon", nonnegative=True)
+    cert.fact("region", "region covered: mu = eta sqrt(d) in [4, oo), d >= 1, p in [0, 1], v > 0, |w1| <= v, "
+              "eps in [2 eta, oo), l_inf ball with or without x1 (the spec's [S2] statement is at eps = 2 eta "
+              "exactly; the bound extends to all larger eps)", True,
+              region={"mu": "[4, oo)", "p": "[0, 1]", "v": "(0, oo)", "w1": "[-v, v]", "eps": "[2 eta, oo)",
+                      "d": ">= 1"})
+
+    cert.inequality("shift.admissible", "the shift delta = -2 eta y on x2..x_{d+1} has ||delta||_inf = 2 eta <= eps",
+                    eps - 2 * eta, {eta: sp.Interval(0, sp.oo), eps: sp.Interval(2 * eta, sp.oo)})
+    means = []
+    for y in (1, -1):
+        X = Normal(f"X{'p' if y == 1 else 'm'}", eta * y, 1)
+        means.append(sp.simplify(E(X - 2 * eta * y)))
+    cert.fact("shift.law", "x_i - 2 eta y has mean -eta y (sympy.stats, for y = +1 and -1) and variance 1: "
+              "the shifted data is D(p, -eta, d)", bool(sp.simplify(means[0] + eta) == 0 and
+                                                         sp.simplify(means[1] - eta) == 0),
+              means=means)
+    acc = reduced_accuracy(lambda m_, d_: -m_ / sp.sqrt(d_), p, w, v, mu)
+    target = p * Phi((w - v * mu) / v) + (1 - p) * Phi((-w - v * mu) / v)
+    cert.identity("shift.accuracy", "accuracy under the shift = accuracy on D(p, -eta, d) "
+                  "= p Phi((w1 - v mu)/v) + (1-p) Phi((-w1 - v mu)/v)", acc, target)
+    dom = {v: sp.Interval.open(0, sp.oo), w: sp.Interval(-v, v)}
+    cert.inequality("arg.plus", "(1 - mu) - (w1 - v mu)/v = (v - w1)/v >= 0 for |w1| <= v",
+                    (1 - mu) - (w - v * mu) / v, dom)
+    cert.inequality("arg.minus", "(1 - mu) - (-w1 - v mu)/v = (v + w1)/v >= 0 for |w1| <= v",
+                    (1 - mu) - (-w - v * mu) / v, dom)
+    cert.fact("bound", "robust accuracy <= shift accuracy <= Phi(1 - mu) <= Phi(-3) for mu >= 4 (Phi increasing, "
+              "certified in lemma_d3); robust accuracy is non-increasing in eps because the balls are nested",
+              True, uses=["shift.admissible", "shift.law", "shift.accuracy", "arg.plus", "arg.minus"])
+    phim3 = I.Phi(-3)
+    cert.fact("Phi-3", "Phi(-3) = 0.0013499 <= 0.01 (interval arithmetic, python-flint arb)",
+              bool(phim3 < I.point("1/100") and abs(phim3 - I.point(0.0013499)) < I.point(1e-7)),
+              enclosure=[I.fmt(I.lo(phim3)), I.fmt(I.hi(phim3))])
+    cert.fact("LEMMA", "l_inf robust accuracy <= Phi(1 - mu) <= Phi(-3) < 0.01 on the whole region", True,
+              uses=["bound", "Phi-3"])
+    return cert
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Certify Lemma D.4.")
+    parser.add_argument("--out", default=str(CERT_DIR), help="directory for the certificate (default: %(default)s)")
+    args = parser.parse_args(argv)
+    cert = build()
+    for st in cert.to_dict()["steps"]:
+        print(f"{'PASS' if st['verdict'] else 'FAIL'}  {st['step']}: {st['description']}")
+    path = cert.write(args.out)
+    print(f"{'PROVED' if cert.passed else 'FAILED'}: {cert.title} -> {path}")
+    return 0 if cert.passed else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

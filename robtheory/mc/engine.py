@@ -1,0 +1,401 @@
+r"""One interface over the Monte Carlo backends, and the checks against the closed forms.
+
+``backend`` is one of ``"auto"``, ``"numpy"`` (the oracle :mod:`robtheory.mc.reference`),
+``"numba"`` (:mod:`robtheory.mc.cpu`) or ``"cupy"`` (:mod:`robtheory.mc.gpu`). ``"auto"``
+picks CuPy when it imports and sees a GPU, else numba when it imports, else NumPy.
+Setting ``ROBTHEORY_DISABLE_NUMBA=1`` or ``ROBTHEORY_DISABLE_CUPY=1`` switches a backend
+off (read at every call). Every backend draws the same samples for a given seed (the
+counter-based stream of :mod:`robtheory.mc.philox`); in float64 they return the same
+counts.
+
+Every estimate carries its count, n, a confidence interval and the closed-form value it
+estimates (design principle 1: the analytic value and the sampler come from the same
+``(model, classifier, threat)``). :func:`check_against_closed_form` judges agreement with
+the exact binomial test of :func:`robtheory.stats.agreement_test` at a family-wise
+false-alarm rate (default :math:`10^{-6}` for the whole call, Bonferroni-split with
+:func:`robtheory.stats.familywise_alpha`), and reports the smallest deviation each check
+could detect at its n.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import stats
+from ..model import ThreatModel, ToyModel
+from . import reference as ref
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_TOTAL_ALPHA",
+    "backend_status",
+    "check_against_closed_form",
+    "check_marginals",
+    "estimate_callable",
+    "estimate_linear",
+    "estimate_marginals",
+    "resolve_backend",
+]
+
+BACKENDS = ("auto", "numpy", "numba", "cupy")
+#: Family-wise false-alarm rate of one :func:`check_against_closed_form` call.
+DEFAULT_TOTAL_ALPHA = 1e-6
+#: Confidence level of the reported intervals is ``1 - CI_ALPHA``.
+CI_ALPHA = 0.05
+
+
+# --------------------------------------------------------------------------- backends
+def _disabled(var: str) -> bool:
+    return os.environ.get(var, "") not in ("", "0")
+
+
+@functools.cache
+def _numba_imports() -> tuple[bool, str]:
+    try:
+        import numba
+    except Exception as exc:  # ImportError or a broken llvmlite
+        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
+    return True, "ok"
+
+
+def backend_status() -> dict:
+    """``{name: (usable, reason)}`` for numpy, numba and cupy, as seen now."""
+    from . import gpu
+
+    numba_ok = (False, "disabled by ROBTHEORY_DISABLE_NUMBA") if _disabled(
+        "ROBTHEORY_DISABLE_NUMBA") else _numba_imports()
+    return {"numpy": (True, "ok"), "numba": numba_ok, "cupy": gpu.cupy_usable()}
+
+
+def resolve_backend(backend: str = "auto") -> str:
+    """The concrete backend for ``backend``; a ValueError names an unknown or unusable one."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got backend={backend!r}")
+    if backend == "numpy":
+        return "numpy"
+    status = backend_status()
+    if backend == "auto":
+        for name in ("cupy", "numba"):
+            if status[name][0]:
+                return name
+        return "numpy"
+    ok, why = status[backend]
+    if not ok:
+        raise ValueError(f"backend {backend!r} is not usable here: {why}")
+    return backend
+
+
+# --------------------------------------------------------------------------- helpers
+def _check_model(model) -> ToyModel:
+    if not isinstance(model, ToyModel):
+        raise ValueError(f"model must be a ToyModel, got {model!r}")
+    return model
+
+
+def _check_threat(threat) -> ThreatModel | None:
+    if threat is not None and not isinstance(threat, ThreatModel):
+        raise ValueError(f"threat must be a ThreatModel or None, got {threat!r}")
+    return threat
+
+
+def _estimate(count: int, n: int, analytic: float | None, alpha: float = CI_ALPHA) -> dict:
+    e = stats.binomial_estimate(count, n, alpha)
+    return {"estimate": e.estimate, "count": e.count, "n": e.n, "ci": [e.ci[0], e.ci[1]],
+            "level": e.level, "analytic": None if analytic is None else float(analytic)}
+
+
+def _analytic_linear(model, clf, threat) -> tuple[float, float] | tuple[None, None]:
+    from ..closed_form import linear_accuracy
+
+    if isinstance(clf, tuple):
+        from ..classifiers import LinearClassifier
+
+        w, b = clf
+        if not np.any(np.asarray(w)):
+            from ..classifiers import ConstantClassifier
+
+            clf = ConstantClassifier(model.d, b)
+        else:
+            clf = LinearClassifier(w, b)
+    acc = linear_accuracy(model, clf, threat)
+    return acc.standard_accuracy, acc.robust_accuracy
+
+
+# --------------------------------------------------------------------------- estimators
+def estimate_linear(
+    model: ToyModel,
+    clf: Any,
+    threat: ThreatModel | None = None,
+    n: int = 10**6,
+    seed: int = 0,
+    backend: str = "auto",
+    *,
+    dtype: Any = np.float64,
+    start: int = 0,
+    ci_alpha: float = CI_ALPHA,
+    chunk: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    r"""Monte Carlo standard and exact-worst-case robust accuracy of a linear classifier.
+
+    .. math::
+
+        \widehat{\mathrm{acc}} = \frac1n\#\{i : y_i(w^Tx_i + b) > 0\}, \qquad
+        \widehat{\mathrm{acc}}_\varepsilon = \frac1n\#\{i : y_i(w^Tx_i + b)
+            - \varepsilon\lVert w\rVert_* > 0\},
+
+    with every coordinate of every sample drawn (n·d normals), next to the closed forms of
+    :func:`robtheory.closed_form.linear_accuracy`.
+
+    Parameters
+    ----------
+    model : ToyModel
+    clf : LinearClassifier, StructuredLinear, ConstantClassifier or (w, b)
+        ``StructuredLinear`` is materialised with ``.weights()`` (O(d) memory).
+    threat : ThreatModel or None
+        None: the robust entry equals the standard one.
+    n : int, >= 1
+        Samples; any Python int (counts are exact past 2**31).
+    seed : int, in [0, 2**64)
+    backend : {"auto", "numpy", "numba", "cupy"}
+    dtype : {float64, float32}
+        Precision of the weak features and of the score (float64 counts are identical on
+        every backend; float32 counts agree statistically).
+    start : int, default 0
+        First sample index: ``(seed, start, n)`` names the samples exactly.
+    ci_alpha : float, default 0.05
+        The intervals are Clopper--Pearson at level ``1 - ci_alpha``.
+    chunk : int, optional
+        Rows per chunk of the NumPy backend (the counts do not depend on it).
+    progress : callable, optional
+        ``progress(k)`` after each block of ``k`` samples.
+
+    Returns
+    -------
+    dict
+        ``standard`` and ``robust``: ``{estimate, count, n, ci: [lo, hi], level,
+        analytic}``; and ``backend``, ``dtype``, ``seed``, ``start``, ``n``.
+    """
+    model = _check_model(model)
+    threat = _check_threat(threat)
+    n, start = ref.check_n_start(n, start)
+    seed = ref.check_seed(seed)
+    dt = ref.check_dtype(dtype)
+    name = resolve_backend(backend)
+    w, b = ref.linear_weights(model, clf)
+    pen = ref.robust_penalty(w, threat)
+    if name == "numpy":
+        ks, kr = 0, 0
+        rows = ref.chunk_rows(model.d, chunk)
+        done = 0
+        while done < n:  # outer blocks only to report progress; counts are chunk-free
+            c = min(n - done, max(rows, 1 << 16))
+            a, r = ref.linear_counts(model, w, b, threat, c, seed, start=start + done,
+                                     chunk=rows, dtype=dt)
+            ks, kr, done = ks + a, kr + r, done + c
+            if progress is not None:
+                progress(c)
+    elif name == "numba":
+        from . import cpu
+
+        ks, kr = cpu.linear_counts(w, b, pen, model.eta, model.p, n, seed, start=start,
+                                   dtype=dt, progress=progress)
+    else:
+        from . import gpu
+
+        ks, kr = gpu.linear_counts(w, b, pen, model.eta, model.p, n, seed, start=start,
+                                   dtype=dt, progress=progress)
+    a_std, a_rob = _analytic_linear(model, clf, threat)
+    return {
+        "standard": _estimate(ks, n, a_std, ci_alpha),
+        "robust": _estimate(kr, n, a_rob, ci_alpha),
+        "backend": name, "dtype": dt.name, "seed": seed, "start": start, "n": n,
+    }
+
+
+def estimate_callable(
+    model: ToyModel,
+    classifier: Callable,
+    n: int = 10**5,
+    seed: int = 0,
+    *,
+    attack: str | Callable | None = None,
+    threat: ThreatModel | None = None,
+    analytic: float | None = None,
+    dtype: Any = np.float64,
+    start: int = 0,
+    chunk: int | None = None,
+    ci_alpha: float = CI_ALPHA,
+    xp: Any = None,
+) -> dict:
+    """Accuracy of any vectorised classifier on materialised samples (NumPy sampler).
+
+    See :func:`robtheory.mc.reference.callable_counts` for ``attack`` (None, ``"shift"``
+    for the Theorem 2.1 adversary, or a callable), ``threat`` (checks that the attack
+    stays in the ball) and ``xp``. ``analytic`` is an optional value to report alongside.
+    """
+    model = _check_model(model)
+    threat = _check_threat(threat)
+    n, start = ref.check_n_start(n, start)
+    k = ref.callable_counts(model, classifier, n, seed, attack=attack, threat=threat,
+                            start=start, chunk=chunk, dtype=dtype, xp=xp)
+    out = _estimate(k, n, analytic, ci_alpha)
+    out.update({"backend": "numpy", "seed": ref.check_seed(seed), "start": start})
+    return out
+
+
+def estimate_marginals(
+    model: ToyModel, n: int = 10**6, seed: int = 0, backend: str = "auto", *, start: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """The sampler's marginal statistics (:func:`robtheory.mc.reference.marginal_sums`).
+
+    float64 stream. ``"cupy"`` has no marginal kernel and runs on numba (or NumPy); the
+    returned ``backend`` says which ran.
+    """
+    model = _check_model(model)
+    n, start = ref.check_n_start(n, start)
+    seed = ref.check_seed(seed)
+    name = resolve_backend(backend)
+    if name == "cupy":
+        name = "numba" if backend_status()["numba"][0] else "numpy"
+    if name == "numba":
+        from . import cpu
+
+        out = cpu.marginal_sums(model.d, model.eta, model.p, n, seed, start=start,
+                                progress=progress)
+    else:
+        out = ref.marginal_sums(model, n, seed, start=start)
+        if progress is not None:
+            progress(n)
+    out["backend"] = name
+    return out
+
+
+# --------------------------------------------------------------------------- checks
+def _agreement(count: int, n: int, p0: float, alpha: float, power: float) -> dict:
+    r = stats.agreement_test(count, n, p0, alpha, power=power)
+    return {"passed": r.passed, "p_value": r.p_value, "z": r.z, "alpha": r.alpha,
+            "min_detectable": r.min_detectable, "method": r.method}
+
+
+def check_against_closed_form(
+    model: ToyModel,
+    clf: Any,
+    threat: ThreatModel | None = None,
+    n: int = 10**6,
+    seed: int = 0,
+    backend: str = "auto",
+    *,
+    total_alpha: float = DEFAULT_TOTAL_ALPHA,
+    n_checks: int = 2,
+    analytic: dict | None = None,
+    power: float = 0.5,
+    dtype: Any = np.float64,
+    start: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    r"""Monte Carlo counts of :func:`estimate_linear` tested against the closed forms.
+
+    Each of the ``standard`` and ``robust`` counts is tested for
+    :math:`H_0: p = p_{\mathrm{analytic}}` with :func:`robtheory.stats.agreement_test` at
+    :math:`\alpha = \alpha_{\mathrm{total}} / m` (:func:`robtheory.stats.familywise_alpha`,
+    ``m = n_checks``: pass the size of the whole family when this call is one check of
+    many). By the union bound a correct closed form fails the whole family with
+    probability at most ``total_alpha``. Each entry also reports ``min_detectable``: the
+    smallest deviation from the closed form the test detects with probability ``power``
+    at this n.
+
+    Parameters
+    ----------
+    analytic : dict, optional
+        ``{"standard": value, "robust": value}`` to test instead of the closed forms (how
+        the negative controls test deliberately wrong formulas). Missing keys keep the
+        closed form.
+    Other parameters as in :func:`estimate_linear`.
+
+    Returns
+    -------
+    dict
+        The :func:`estimate_linear` dict, each of ``standard``/``robust`` extended with
+        ``agreement: {passed, p_value, z, alpha, min_detectable, method}``; plus
+        ``passed`` (both pass), ``total_alpha`` and ``alpha_per_check``.
+    """
+    alpha = stats.familywise_alpha(total_alpha, n_checks)
+    res = estimate_linear(model, clf, threat, n, seed, backend, dtype=dtype, start=start,
+                          progress=progress)
+    for kind in ("standard", "robust"):
+        if analytic is not None and kind in analytic:
+            res[kind]["analytic"] = float(analytic[kind])
+        e = res[kind]
+        e["agreement"] = _agreement(e["count"], e["n"], e["analytic"], alpha, power)
+    res["passed"] = res["standard"]["agreement"]["passed"] and res["robust"]["agreement"]["passed"]
+    res["total_alpha"] = float(total_alpha)
+    res["alpha_per_check"] = alpha
+    return res
+
+
+def check_marginals(
+    model: ToyModel,
+    n: int = 10**6,
+    seed: int = 0,
+    backend: str = "auto",
+    *,
+    total_alpha: float = DEFAULT_TOTAL_ALPHA,
+    expected: dict | None = None,
+    start: int = 0,
+) -> dict:
+    r"""Test the sampler's marginals: labels, x1 given y, and the weak-feature moments.
+
+    Five checks share ``total_alpha`` (Bonferroni):
+
+    * ``y``: :math:`\#\{y = +1\} \sim \mathrm{Bin}(n, 1/2)` (exact test);
+    * ``x1_pos``, ``x1_neg``: :math:`\#\{x_1 = y\}` within each class
+      :math:`\sim \mathrm{Bin}(n_\pm, p)` (exact tests), so a sampler that gets
+      :math:`P(x_1 = y)` right only on average over the classes is caught;
+    * ``mean``: :math:`\bar m = (\sum_{y=+1} x_k - \sum_{y=-1} x_k)/(nd)`, the mean of
+      :math:`y x_k`, has mean :math:`\eta` and variance :math:`1/(nd)`;
+    * ``var``: :math:`\overline{x^2} = \sum x_k^2/(nd)` has mean :math:`1 + \eta^2` and
+      variance :math:`(2 + 4\eta^2)/(nd)` (so the weak-feature variance is 1);
+
+    the last two by two-sided z-tests (CLT over :math:`nd` terms).
+
+    ``expected`` may override ``p``, ``eta`` or ``var`` (the weak-feature variance) to test
+    deliberately wrong values (negative controls).
+    """
+    from scipy.special import ndtr
+
+    model = _check_model(model)
+    exp = {"p": model.p, "eta": model.eta, "var": 1.0}
+    exp.update(expected or {})
+    alpha = stats.familywise_alpha(total_alpha, 5)
+    m = estimate_marginals(model, n, seed, backend, start=start)
+    n, d, n_pos = m["n"], m["d"], m["n_pos"]
+    out = {"backend": m["backend"], "n": n, "d": d, "alpha_per_check": alpha,
+           "total_alpha": float(total_alpha), "sums": m}
+    out["y"] = _agreement(n_pos, n, 0.5, alpha, 0.5)
+    out["x1_pos"] = _agreement(m["x1_eq_y_pos"], n_pos, exp["p"], alpha, 0.5) if n_pos else None
+    n_neg = n - n_pos
+    out["x1_neg"] = _agreement(m["x1_eq_y_neg"], n_neg, exp["p"], alpha, 0.5) if n_neg else None
+    nd = n * d
+    zcrit = float(stats.two_sided_z(alpha))
+    mean = (m["sum_x_pos"] - m["sum_x_neg"]) / nd
+    z_mean = (mean - exp["eta"]) * math.sqrt(nd)
+    second = m["sum_x2"] / nd
+    mu2 = exp["var"] + exp["eta"] ** 2
+    sd2 = math.sqrt((2 * exp["var"] ** 2 + 4 * exp["var"] * exp["eta"] ** 2) / nd)
+    z_var = (second - mu2) / sd2
+    for key, val, z, sd in (("mean", mean, z_mean, 1 / math.sqrt(nd)),
+                            ("var", second - mean**2, z_var, sd2)):
+        out[key] = {"value": val, "z": z, "p_value": float(2 * ndtr(-abs(z))),
+                    "passed": abs(z) <= zcrit, "alpha": alpha,
+                    "min_detectable": zcrit * sd}
+    out["passed"] = all(out[k]["passed"] for k in ("y", "x1_pos", "x1_neg", "mean", "var")
+                        if out[k] is not None)
+    return out

@@ -1,0 +1,952 @@
+r"""Population SVM and logistic-regression objectives of D(p, eta, d) and their exact optima.
+
+Theorem 2.2 of Tsipras et al. (2019) is about the minimiser of the *population* (distributional)
+objective, eq. (5), without a bias term,
+
+.. math::
+
+    J_\lambda(w) = E\,\ell\bigl(y\,w^T x - \varepsilon\lVert w\rVert_*\bigr)
+                   + \tfrac{\lambda}{2}\lVert w\rVert_2^2 ,
+
+with :math:`\ell(t) = \max(0, 1 - t)` (soft-margin SVM) or :math:`\ell(t) = \log(1 + e^{-t})`
+(logistic regression); :math:`\varepsilon = 0` is standard training, :math:`\varepsilon > 0`
+adversarial training against an l_inf (dual norm l_1) or l_2 ball. The adversary's inner max
+is taken per sample and is exact for a linear model because :math:`\ell` is non-increasing.
+
+Reduction (Lemma D.1). Both objectives are invariant under permutations of the weak features
+and strictly convex, so the minimiser has equal weak weights ``c``; with :math:`v = c\sqrt d`
+(the weight on :math:`z = d^{-1/2}\sum_{i\ge2} x_i \sim \mathcal N(y\mu, 1)`) a classifier is
+the point :math:`(w_1, v)` and :math:`\lVert w\rVert_2^2 = w_1^2 + v^2`. Given
+:math:`s = y x_1 = \pm1` (probabilities ``p``, ``1 - p``) the robust margin is Gaussian,
+
+.. math::
+
+    y\,w^Tx - \varepsilon\lVert w\rVert_* \sim \mathcal N(u_s, v^2), \qquad
+    u_s = s\,w_1 + \mu v - \varepsilon N(w_1, v),
+
+with :math:`N = |w_1| + \sqrt d|v|` (l_inf), :math:`\sqrt{w_1^2+v^2}` (l_2), or without the
+:math:`w_1` part when x1 cannot be perturbed. The hinge loss is the generated closed form
+(:func:`robtheory._generated.hinge_standard` and friends, spec §3.6; never retyped here); the
+logistic loss has no closed form and is an exact one-dimensional quadrature over the Gaussian.
+
+Exact global optimum. The objective is :math:`\lambda`-strongly convex, so it has one
+minimiser and every point ``x`` satisfies
+
+.. math::
+
+    \lVert x - x^*\rVert \le \sigma(x)/\lambda, \qquad
+    J(x) - J(x^*) \le \sigma(x)^2 / (2\lambda), \qquad
+    \sigma(x) = \operatorname{dist}(0, \partial J(x)) = -\min_{\lVert d\rVert = 1} J'(x; d),
+
+which is the optimality certificate every solver result carries (``kkt_residual``). The solver
+(:func:`solve`) first minimises exactly on the line ``v = 0`` (a piecewise quadratic for the
+hinge), then decides from the one-sided derivative of the marginal
+:math:`\varphi(v) = \min_{w_1} J(w_1, v)` at 0 whether the weak features are used; if they are,
+``J`` is smooth in each open quadrant and L-BFGS-B solves each closed quadrant.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy import integrate, optimize
+from scipy.special import expit, ndtr, ndtri
+
+from . import _generated as G
+from . import _special as _sp
+from .classifiers import ConstantClassifier, StructuredLinear
+from .closed_form import Accuracy, linear_accuracy, variant
+from .model import ThreatModel, ToyModel, _finite_real
+
+__all__ = [
+    "LOSSES",
+    "Objective",
+    "Optimum",
+    "reduced_stats",
+    "embed",
+    "solve",
+    "unit_norm_optimum",
+    "adversarial_hinge_closed_form",
+    "weak_feature_threshold",
+    "weak_feature_threshold_closed_form",
+    "l2_zero_threshold",
+    "logistic_case",
+    "sample",
+    "FiniteSampleSVM",
+    "fit_svm",
+]
+
+#: Losses understood by :class:`Objective`.
+LOSSES = ("hinge", "logistic")
+
+_INV_SQRT_2PI = 0.3989422804014327
+#: a hinge argument within this distance of 0 is treated as the kink itself
+_KINK_TOL = 1e-11
+
+
+# ----------------------------------------------------------------------------------------
+# Reduced coordinates
+
+
+def reduced_stats(w1, v, d: int):
+    """Summary statistics (a, b, S, Q, U1) of :math:`w = (w_1, v d^{-1/2}\\mathbf 1)`, b = 0.
+
+    ``S = v sqrt(d)``, ``Q = |v|``, ``U1 = |v| sqrt(d)``; broadcasts over arrays.
+    """
+    w1 = np.asarray(w1, dtype=float)
+    v = np.asarray(v, dtype=float)
+    sd = math.sqrt(d)
+    return w1, 0.0, v * sd, np.abs(v), np.abs(v) * sd
+
+
+def embed(w1: float, v: float, d: int) -> np.ndarray:
+    """The full weight vector ``(w1, v/sqrt(d), ..., v/sqrt(d))`` of length ``d + 1``."""
+    w = np.full(d + 1, v / math.sqrt(d))
+    w[0] = w1
+    return w
+
+
+def _full_stats(w):
+    w = np.asarray(w, dtype=float)
+    u = w[1:]
+    return float(w[0]), 0.0, float(u.sum()), float(np.linalg.norm(u)), float(np.abs(u).sum())
+
+
+def _abs_dir(t, dt):
+    """One-sided derivative of |t| in direction dt: sign(t) dt, or |dt| at t = 0."""
+    return np.where(t != 0, np.sign(t) * dt, np.abs(dt))
+
+
+# ----------------------------------------------------------------------------------------
+# Logistic loss: one Gaussian case by quadrature
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def logistic_case(u: float, q: float, need_grad: bool = True):
+    r""":math:`L(u, q) = E\log(1 + e^{-(u + qG)})`, :math:`G\sim\mathcal N(0,1)`, and its partials.
+
+    Returns ``(L, dL/du, dL/dq)`` with :math:`\partial_u L = -E\sigma(-(u+qG))` and
+    :math:`\partial_q L = -E[G\,\sigma(-(u+qG))]` (``sigma`` the logistic function). ``q = 0``
+    is exact (``softplus(-u)``, and ``dL/dq = 0`` because ``L`` is even in ``q``); for
+    ``q > 0`` the integrals are computed by adaptive Gauss-Kronrod quadrature
+    (:func:`scipy.integrate.quad`) on ``|G| <= 40`` (the Gaussian mass outside is below
+    ``1e-348``), split at the point ``G = -u/q`` where the integrand bends.
+    """
+    u = float(u)
+    q = abs(float(q))
+    if q == 0.0:
+        return float(_softplus(-u)), float(-expit(-u)), 0.0
+    lim = 40.0
+    pts = [-u / q] if -lim < -u / q < lim else None
+    kw = dict(points=pts, epsabs=1e-14, epsrel=1e-12, limit=200)
+
+    def dens(g):
+        return _INV_SQRT_2PI * math.exp(-0.5 * g * g)
+
+    def sig(g):
+        t = u + q * g  # sigma(-t), without overflow
+        return math.exp(-t) / (1.0 + math.exp(-t)) if t > 0 else 1.0 / (1.0 + math.exp(t))
+
+    def sp(g):
+        t = -(u + q * g)
+        return t + math.log1p(math.exp(-t)) if t > 0 else math.log1p(math.exp(t))
+
+    with warnings.catch_warnings():
+        # the requested accuracy is near double precision; quad may report round-off
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        val = integrate.quad(lambda g: sp(g) * dens(g), -lim, lim, **kw)[0]
+        if not need_grad:
+            return val, math.nan, math.nan
+        du = -integrate.quad(lambda g: sig(g) * dens(g), -lim, lim, **kw)[0]
+        dq = -integrate.quad(lambda g: g * sig(g) * dens(g), -lim, lim, **kw)[0]
+    return val, du, dq
+
+
+def _dual_norm_stats(kind: str, a, Q, U1):
+    """The dual norm of w (times nothing) and its partials w.r.t. (a, Q, U1), sign(0) = 0."""
+    a = np.asarray(a, dtype=float)
+    zero = np.zeros_like(a)
+    if kind == "standard":
+        return zero, zero, zero, zero
+    if kind == "linf_full":
+        return np.abs(a) + U1, np.sign(a), zero, zero + 1.0
+    if kind == "linf_weak":
+        return zero + U1, zero, zero, zero + 1.0
+    if kind == "l2_full":
+        n = np.hypot(a, Q)
+        safe = np.where(n > 0, n, 1.0)
+        return n, np.where(n > 0, a / safe, 0.0), np.where(n > 0, Q / safe, 0.0), zero
+    if kind == "l2_weak":
+        return zero + Q, zero, zero + 1.0, zero
+    raise ValueError(f"unknown objective kind {kind!r}")
+
+
+def logistic_stats(p, eta, eps, a, S, Q, U1, kind: str = "standard", need_grad: bool = True):
+    r"""Population logistic loss from the summary statistics of ``w`` (b = 0), with its gradient.
+
+    .. math::
+
+        E\log(1 + e^{-(y w^Tx - \varepsilon\lVert w\rVert_*)})
+          = p\,L(a + \eta S - \varepsilon N, Q) + (1-p)\,L(-a + \eta S - \varepsilon N, Q).
+
+    Returns ``(value, (d/da, d/dS, d/dQ, d/dU1))`` for scalar inputs.
+    """
+    N, Na, NQ, NU = (float(x) for x in _dual_norm_stats(kind, a, Q, U1))
+    val = 0.0
+    g = np.zeros(4)
+    for s, prob in ((1.0, p), (-1.0, 1.0 - p)):
+        if prob == 0:
+            continue
+        u = s * a + eta * S - eps * N
+        L, Lu, Lq = logistic_case(u, Q, need_grad)
+        val += prob * L
+        if need_grad:
+            g += prob * np.array([Lu * (s - eps * Na), Lu * eta, Lq - eps * Lu * NQ, -eps * Lu * NU])
+    return val, tuple(g)
+
+
+# ----------------------------------------------------------------------------------------
+# The objective
+
+
+@dataclass(frozen=True)
+class Objective:
+    r"""Population objective :math:`J(w_1, v) = E\,\ell(\cdot) + \frac{\lambda}{2}(w_1^2 + v^2)`.
+
+    Parameters
+    ----------
+    model : ToyModel
+        The distribution D(p, eta, d).
+    lam : float >= 0
+        l2 regularisation :math:`\lambda` (the solvers need ``lam > 0``).
+    threat : ThreatModel or None
+        ``None`` (or radius 0) for standard training, else the adversary of adversarial
+        training (l_inf or l_2, with or without x1).
+    loss : {"hinge", "logistic"}
+    """
+
+    model: ToyModel
+    lam: float
+    threat: ThreatModel | None = None
+    loss: str = "hinge"
+    kind: str = field(init=False)
+    eps: float = field(init=False)
+
+    def __post_init__(self):
+        if not isinstance(self.model, ToyModel):
+            raise ValueError(f"model must be a ToyModel, got {self.model!r}")
+        lam = _finite_real("lam", self.lam)
+        if lam < 0:
+            raise ValueError(f"lam must be >= 0, got lam={self.lam!r}")
+        object.__setattr__(self, "lam", lam)
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got loss={self.loss!r}")
+        if self.threat is not None and not isinstance(self.threat, ThreatModel):
+            raise ValueError(f"threat must be a ThreatModel or None, got {self.threat!r}")
+        threat = self.threat if (self.threat is not None and self.threat.eps > 0) else None
+        object.__setattr__(self, "kind", variant(threat))
+        object.__setattr__(self, "eps", 0.0 if threat is None else threat.eps)
+
+    # -- pieces ------------------------------------------------------------------------ #
+    @property
+    def d(self) -> int:
+        return self.model.d
+
+    @property
+    def mu(self) -> float:
+        return self.model.mu
+
+    def _stats_value_grad(self, a, S, Q, U1, need_grad: bool = True):
+        m = self.model
+        if self.loss == "hinge":
+            args = (m.p, m.eta, self.eps, a, 0.0, S, Q, U1)
+            val = getattr(G, f"hinge_{self.kind}")(*args)
+            if not need_grad:
+                return val, None
+            ga, _gb, gS, gQ, gU = getattr(G, f"hinge_grad_{self.kind}")(*args)
+            return val, (ga, gS, gQ, gU)
+        val, grad = logistic_stats(m.p, m.eta, self.eps, float(a), float(S), float(Q), float(U1), self.kind,
+                                   need_grad)
+        return val, (grad if need_grad else None)
+
+    def loss_value(self, w1, v):
+        """The expected (robust) loss without the regulariser; vectorised for the hinge."""
+        a, _b, S, Q, U1 = reduced_stats(w1, v, self.d)
+        if self.loss == "hinge":
+            return self._stats_value_grad(a, S, Q, U1, need_grad=False)[0]
+        out = np.vectorize(lambda a_, S_, Q_, U_: self._stats_value_grad(a_, S_, Q_, U_, False)[0])(a, S, Q, U1)
+        return out[()] if out.ndim == 0 else out
+
+    def value(self, w1, v):
+        """:math:`J(w_1, v)`."""
+        w1 = np.asarray(w1, dtype=float)
+        v = np.asarray(v, dtype=float)
+        out = self.loss_value(w1, v) + 0.5 * self.lam * (w1 * w1 + v * v)
+        return float(out) if np.ndim(out) == 0 else out
+
+    def gradient(self, w1: float, v: float, side_w1: float = 0.0, side_v: float = 0.0) -> np.ndarray:
+        """:math:`\\nabla J(w_1, v)` where ``J`` is differentiable (chain rule through the stats).
+
+        At ``w1 = 0`` (l_inf with x1) or ``v = 0`` the partial derivative is one-sided:
+        ``side_w1``/``side_v`` = +1 or -1 picks the side, 0 the average of the two.
+        """
+        sd = math.sqrt(self.d)
+        a, _b, S, Q, U1 = reduced_stats(w1, v, self.d)
+        _, (ga, gS, gQ, gU) = self._stats_value_grad(a, S, Q, U1)
+        ga, gS, gQ, gU = (float(np.asarray(x)) for x in (ga, gS, gQ, gU))
+        gw = ga + self.lam * w1
+        if w1 == 0 and self.kind == "linf_full" and side_w1:
+            # d/d|a| enters exactly like d/dU1 (through eps * (|a| + U1))
+            gw += side_w1 * gU
+        sv = np.sign(v) if v != 0 else side_v
+        gv = sd * gS + sv * (gQ + sd * gU) + self.lam * v
+        return np.array([gw, gv])
+
+    def value_full(self, w) -> float:
+        """:math:`J` at a full weight vector ``w`` of length ``d + 1`` (any weak weights)."""
+        w = np.asarray(w, dtype=float)
+        if w.size != self.d + 1:
+            raise ValueError(f"w has {w.size} entries, expected d + 1 = {self.d + 1}")
+        a, _b, S, Q, U1 = _full_stats(w)
+        val, _ = self._stats_value_grad(a, S, Q, U1, need_grad=False)
+        return float(val) + 0.5 * self.lam * float(w @ w)
+
+    def gradient_full(self, w) -> np.ndarray:
+        """Gradient at a full weight vector (``sign(0) = 0`` at kinks)."""
+        w = np.asarray(w, dtype=float)
+        a, _b, S, Q, U1 = _full_stats(w)
+        _, (ga, gS, gQ, gU) = self._stats_value_grad(a, S, Q, U1)
+        ga, gS, gQ, gU = (float(np.asarray(x)) for x in (ga, gS, gQ, gU))
+        u = w[1:]
+        gu = gS + (gQ * u / Q if Q > 0 else 0.0) + gU * np.sign(u) + self.lam * u
+        return np.concatenate([[ga + self.lam * w[0]], gu])
+
+    # -- nonsmooth calculus ------------------------------------------------------------ #
+    def margin_means(self, w1, v):
+        """Means :math:`u_{+}, u_{-}` of the robust margin given ``y x1 = +1`` and ``-1``.
+
+        :math:`u_s = s w_1 + \\mu v - \\varepsilon N(w_1, v)`; the margin's standard deviation
+        is ``|v|``. (The generated hinge equals :math:`\\sum_s \\pi_s R(1 - u_s, |v|)`; the
+        tests check it.)
+        """
+        a, _b, S, Q, U1 = reduced_stats(w1, v, self.d)
+        N = _dual_norm_stats(self.kind, a, Q, U1)[0]
+        base = self.model.eta * S - self.eps * N
+        return a + base, -a + base
+
+    def _norm_dir(self, w1, v, al, be):
+        sd = math.sqrt(self.d)
+        k = self.kind
+        if k == "standard":
+            return np.zeros(np.broadcast(al, be).shape)
+        if k == "linf_full":
+            return _abs_dir(w1, al) + sd * _abs_dir(v, be)
+        if k == "linf_weak":
+            return sd * _abs_dir(v, be) + 0 * al
+        if k == "l2_weak":
+            return _abs_dir(v, be) + 0 * al
+        n = math.hypot(w1, v)
+        if n > 0:
+            return (w1 * al + v * be) / n
+        return np.hypot(al, be)
+
+    def directional_derivative(self, w1: float, v: float, al, be):
+        """The one-sided derivative :math:`J'(x; (\\alpha, \\beta))`, exact also at the kinks.
+
+        Vectorised over the direction. At ``v = 0`` a hinge case whose argument
+        :math:`m_s = 1 - u_s` vanishes contributes the positively homogeneous
+        :math:`R(m_s', |\\beta|)`; one with :math:`m_s > 0` its linear part :math:`m_s'`, one
+        with :math:`m_s < 0` nothing (the Gaussian corrections are flat to every order).
+        """
+        al = np.asarray(al, dtype=float)
+        be = np.asarray(be, dtype=float)
+        p = self.model.p
+        u = self.margin_means(w1, v)
+        dN = self._norm_dir(w1, v, al, be)
+        q = abs(v)
+        dq = _abs_dir(v, be)
+        out = self.lam * (w1 * al + v * be)
+        for s, prob, us in ((1.0, p, float(u[0])), (-1.0, 1 - p, float(u[1]))):
+            if prob == 0:
+                continue
+            du = s * al + self.mu * be - self.eps * dN
+            if self.loss == "hinge":
+                m, dm = 1.0 - us, -du
+                if q > 0:
+                    out = out + prob * (_sp.pgt(m, q) * dm + _sp.ramp_dq(m, q) * dq)
+                elif m > _KINK_TOL:
+                    out = out + prob * dm
+                elif m >= -_KINK_TOL:
+                    out = out + prob * _sp.ramp(dm, np.abs(be))
+            else:
+                _, Lu, Lq = logistic_case(us, q)
+                out = out + prob * (Lu * du + Lq * dq)
+        return out
+
+    def steepest_descent_rate(self, w1: float, v: float, n_angles: int = 720) -> float:
+        """:math:`\\sigma(x) = \\operatorname{dist}(0, \\partial J(x)) = \\max(0, -\\min_{|d|=1} J'(x; d))`.
+
+        The minimum over unit directions is taken on a grid of angles, refined by bounded
+        Brent around the best one. At a differentiable point it is the gradient norm.
+        """
+        th = np.linspace(0.0, 2 * math.pi, n_angles, endpoint=False)
+        vals = self.directional_derivative(w1, v, np.cos(th), np.sin(th))
+        k = int(np.argmin(vals))
+        step = th[1] - th[0]
+        res = optimize.minimize_scalar(
+            lambda t: float(self.directional_derivative(w1, v, math.cos(t), math.sin(t))),
+            bounds=(th[k] - step, th[k] + step), method="bounded", options={"xatol": 1e-12})
+        best = min(float(vals[k]), float(res.fun))
+        return max(0.0, -best)
+
+    def marginal_derivative(self, w1: float, side: float) -> float:
+        """:math:`\\varphi'(0; \\pm1) = \\inf_\\alpha J'((w_1, 0); (\\alpha, \\pm1))`.
+
+        ``w1`` must minimise ``J`` on the line ``v = 0``; then ``v* = 0`` iff both signs give a
+        value ``>= 0``. The infimum of the convex function of ``alpha`` is found by bounded
+        Brent on a bracket that is widened until the minimiser is interior.
+        """
+        def f(al):
+            return float(self.directional_derivative(w1, 0.0, al, side))
+
+        A = 4.0 * (1.0 + abs(w1))
+        for _ in range(6):  # up to 4 * 8^5 (1 + |w1|); an exactly flat direction stops here
+            res = optimize.minimize_scalar(f, bounds=(-A, A), method="bounded",
+                                           options={"xatol": 1e-12 * A})
+            if abs(res.x) < 0.9 * A:
+                break
+            A *= 8.0
+        return min(float(res.fun), f(0.0))
+
+
+# ----------------------------------------------------------------------------------------
+# Exact optimum
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """The global minimiser :math:`(w_1^*, v^*)` of an :class:`Objective`, with its certificate.
+
+    Attributes
+    ----------
+    w1, v : float
+        Weight on x1 and on :math:`z = d^{-1/2}\\sum x_i` (each weak weight is ``v/sqrt(d)``).
+    value : float
+        :math:`J(w_1^*, v^*)`.
+    lam : float
+        The regularisation (tuned for unit norm by :func:`unit_norm_optimum`).
+    kkt_residual : float
+        :math:`\\sigma = \\operatorname{dist}(0, \\partial J)` at the returned point; the true
+        optimum lies within ``distance_bound = kkt_residual / lam``.
+    method : str
+        ``"line"`` (optimum on ``v = 0``, certified by the marginal derivatives ``dphi``) or
+        ``"quadrant"`` (smooth problem in an open quadrant) or ``"sphere"``.
+    dphi : tuple
+        :math:`(\\varphi'(0;+1), \\varphi'(0;-1))` at the line optimum.
+    """
+
+    objective: Objective
+    w1: float
+    v: float
+    value: float
+    lam: float
+    kkt_residual: float
+    method: str
+    dphi: tuple = (math.nan, math.nan)
+
+    @property
+    def distance_bound(self) -> float:
+        return self.kkt_residual / self.lam if self.lam > 0 else math.inf
+
+    @property
+    def norm(self) -> float:
+        return math.hypot(self.w1, self.v)
+
+    @property
+    def c(self) -> float:
+        """The weight on each weak feature, ``v / sqrt(d)``."""
+        return self.v / math.sqrt(self.objective.d)
+
+    def weights(self) -> np.ndarray:
+        return embed(self.w1, self.v, self.objective.d)
+
+    def classifier(self):
+        """``StructuredLinear(w1, v/sqrt(d))``, or the constant ``sign(0)`` when ``w = 0``."""
+        d = self.objective.d
+        if self.w1 == 0 and self.v == 0:
+            return ConstantClassifier(d, 0.0)
+        return StructuredLinear(self.w1, self.c, d)
+
+    def accuracy(self, threat: ThreatModel | None = None) -> Accuracy:
+        """Standard and robust accuracy of ``sign(w^T x)`` (a 0 score counts as an error)."""
+        return linear_accuracy(self.objective.model, self.classifier(), threat)
+
+    def to_dict(self) -> dict:
+        return {"w1": self.w1, "v": self.v, "c": self.c, "lam": self.lam, "value": self.value,
+                "norm": self.norm, "kkt_residual": self.kkt_residual,
+                "distance_bound": self.distance_bound, "method": self.method}
+
+
+def _line_hinge(obj: Objective) -> float:
+    """Exact minimiser of the piecewise quadratic :math:`J(w_1, 0)` (hinge).
+
+    On ``v = 0`` the hinge is :math:`\\sum_s \\pi_s\\max(0, 1 - s w_1 + \\varepsilon n(w_1))` with
+    :math:`n = |w_1|` when x1 can be perturbed; between consecutive breakpoints (``0`` and the
+    zeros of each hinge argument) ``J`` is a quadratic whose stationary point is a candidate,
+    and the breakpoints are candidates too. The best candidate is the minimiser.
+    """
+    p, lam, eps = obj.model.p, obj.lam, obj.eps
+    full = obj.kind in ("linf_full", "l2_full")
+    bps = {0.0}
+    for s in (1.0, -1.0):
+        for side in (1.0, -1.0):
+            slope = s - (eps * side if full else 0.0)  # m = 1 - slope * w1 on this side
+            if slope != 0:
+                r = 1.0 / slope
+                if r * side > 0:
+                    bps.add(r)
+    bps = sorted(bps)
+    big = (2.0 + 2.0 * eps) / lam + max(abs(b) for b in bps) + 1.0
+    edges = [-big] + bps + [big]
+    cands = list(bps)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        mid = 0.5 * (lo + hi)
+        side = 1.0 if mid > 0 else -1.0
+        coef = 0.0
+        for s, prob in ((1.0, p), (-1.0, 1 - p)):
+            slope = s - (eps * side if full else 0.0)
+            if 1.0 - slope * mid > 0:
+                coef -= prob * slope
+        stat = -coef / lam
+        if lo < stat < hi:
+            cands.append(stat)
+    vals = [obj.value(c, 0.0) for c in cands]
+    return float(cands[int(np.argmin(vals))])
+
+
+def _line_smooth(obj: Objective) -> float:
+    """Minimiser of the convex :math:`J(w_1, 0)`, smooth except at ``w1 = 0`` (logistic)."""
+    right = float(obj.directional_derivative(0.0, 0.0, 1.0, 0.0))
+    left = float(obj.directional_derivative(0.0, 0.0, -1.0, 0.0))
+    if right >= 0 and left >= 0:
+        return 0.0
+    side, slope = (1.0, right) if right < 0 else (-1.0, left)
+
+    def deriv(t):  # derivative of t -> J(side * t, 0), increasing (convexity)
+        return float(obj.directional_derivative(side * t, 0.0, side, 0.0))
+
+    hi = -slope / obj.lam  # strong convexity: |w1*| <= |J'(0; side)| / lam
+    while deriv(hi) < 0:  # pragma: no cover - rounding only
+        hi *= 1.0 + 1e-9
+    return side * float(optimize.brentq(deriv, 0.0, hi, xtol=1e-300, rtol=1e-15, maxiter=500))
+
+
+def _quadrant(obj: Objective, sw: float, sv: float, x0) -> tuple[float, float, float]:
+    """L-BFGS-B on the closed quadrant ``sign(w1) = sw`` (free when ``sw = 0``), ``sign(v) = sv``.
+
+    ``J`` is smooth in the open quadrant; a few Newton steps (finite-difference Hessian of
+    the exact gradient) polish an interior L-BFGS-B point to full precision.
+    """
+    scale = np.array([sw if sw else 1.0, sv])
+
+    def fg(x):
+        w1, v = scale * x
+        g = obj.gradient(w1, v, side_w1=sw, side_v=sv)
+        return obj.value(w1, v), scale * g
+
+    start = np.array([max(sw * x0[0], 0.0) if sw else x0[0], max(sv * x0[1], 1e-3)])
+    bounds = [(0, None) if sw else (None, None), (0, None)]
+    res = optimize.minimize(fg, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                            options={"ftol": 1e-16, "gtol": 1e-13, "maxiter": 2000, "maxcor": 20})
+    x = res.x
+    fx, gx = fg(x)
+    for _ in range(8):
+        if (sw and x[0] <= 0) or x[1] <= 0 or not np.any(gx):
+            break
+        h = 1e-6 * max(1.0, float(np.max(np.abs(x))))
+        H = np.empty((2, 2))
+        for j in range(2):
+            e = np.zeros(2)
+            e[j] = h
+            H[:, j] = (fg(x + e)[1] - fg(x - e)[1]) / (2 * h)
+        try:
+            xn = x - np.linalg.solve(0.5 * (H + H.T), gx)
+        except np.linalg.LinAlgError:
+            break
+        if (sw and xn[0] <= 0) or xn[1] <= 0:
+            break
+        fn, gn = fg(xn)
+        if fn > fx or np.linalg.norm(gn) >= np.linalg.norm(gx):
+            break
+        x, fx, gx = xn, fn, gn
+    w1, v = scale * x
+    return float(w1), float(v), float(fx)
+
+
+def solve(obj: Objective) -> Optimum:
+    """The global minimiser of ``obj`` over all linear classifiers without bias.
+
+    By Lemma D.1 (equal weak weights at the optimum) this is a 2-d convex problem in
+    :math:`(w_1, v)`; see the module docstring for the method and the certificate.
+    """
+    if obj.lam <= 0:
+        raise ValueError(f"the solver needs lam > 0 (strong convexity), got lam={obj.lam!r}")
+    w1 = _line_hinge(obj) if obj.loss == "hinge" else _line_smooth(obj)
+    dplus = obj.marginal_derivative(w1, 1.0)
+    dminus = obj.marginal_derivative(w1, -1.0)
+    tol = 1e-10
+    if dplus >= -tol and dminus >= -tol:
+        res = max(0.0, -min(dplus, dminus))
+        return Optimum(obj, w1, 0.0, obj.value(w1, 0.0), obj.lam, res, "line", (dplus, dminus))
+    sv = 1.0 if dplus < dminus else -1.0
+    sides = (1.0, -1.0) if obj.kind == "linf_full" else (0.0,)
+    best = None
+    for sw in sides:
+        cand = _quadrant(obj, sw, sv, (w1, 0.1 * sv))
+        if best is None or cand[2] < best[2]:
+            best = cand
+    w1s, vs, val = best
+    sigma = obj.steepest_descent_rate(w1s, vs)
+    if sigma > 1e-9 * (1.0 + math.hypot(w1s, vs)):
+        # L-BFGS-B can stall against the steep wall of the hinge near v = 0; fall back on
+        # nested one-dimensional convex minimisations, then polish.
+        for sw in sides:
+            x0 = _nested(obj, sw, sv)
+            cand = _quadrant(obj, sw, sv, x0)
+            if cand[2] < val:
+                w1s, vs, val = cand
+        sigma = obj.steepest_descent_rate(w1s, vs)
+    return Optimum(obj, w1s, vs, val, obj.lam, sigma, "quadrant", (dplus, dminus))
+
+
+def _nested(obj: Objective, sw: float, sv: float) -> tuple[float, float]:
+    r"""Minimise :math:`\varphi(v) = \min_{w_1} J(w_1, v)` (convex) by nested bounded Brent.
+
+    The box comes from :math:`\frac\lambda2\lVert x^*\rVert^2 \le J(x^*) \le J(0)`.
+    """
+    B = math.sqrt(2 * obj.value(0.0, 0.0) / obj.lam) * 1.01 + 1e-12
+    lo, hi = (0.0, B) if sw > 0 else (-B, 0.0) if sw < 0 else (-B, B)
+
+    def inner(v):
+        r = optimize.minimize_scalar(lambda t: obj.value(t, v), bounds=(lo, hi), method="bounded",
+                                     options={"xatol": 1e-12 * B})
+        return float(r.x), float(r.fun)
+
+    r = optimize.minimize_scalar(lambda t: inner(sv * t)[1], bounds=(0.0, B), method="bounded",
+                                 options={"xatol": 1e-12 * B})
+    v = sv * float(r.x)
+    return inner(v)[0], v
+
+
+# ----------------------------------------------------------------------------------------
+# Unit norm (Theorem 2.2's tuning of lambda)
+
+
+def _sphere_standard(obj: Objective):
+    """Minimiser of the loss over the unit circle; the lambda that makes it the J-optimum.
+
+    A grid in the angle (fine for the hinge, coarse for the quadrature-based logistic loss)
+    is refined by bounded Brent. The returned point is certified afterwards, so the grid
+    only has to land in the right basin.
+    """
+    grid = 1441 if obj.loss == "hinge" else 145
+    th = np.linspace(-math.pi, math.pi, grid)
+    vals = obj.loss_value(np.cos(th), np.sin(th))
+    k = int(np.argmin(vals))
+    step = th[1] - th[0]
+    res = optimize.minimize_scalar(lambda t: float(obj.loss_value(math.cos(t), math.sin(t))),
+                                   bounds=(th[k] - step, th[k] + step), method="bounded",
+                                   options={"xatol": 1e-13})
+    t = float(res.x)
+    w1, v = math.cos(t), math.sin(t)
+    # J = loss + lam/2 |x|^2 is stationary at a unit x iff grad loss = -lam x: lam = -x . grad loss
+    g = Objective(obj.model, 0.0, obj.threat, obj.loss).gradient(w1, v)
+    lam = -(w1 * g[0] + v * g[1])
+    return w1, v, lam
+
+
+def unit_norm_optimum(model: ToyModel, threat: ThreatModel | None = None, loss: str = "hinge",
+                      lam_bracket=(1e-6, 1e3)) -> Optimum:
+    """The global optimum of :math:`J_\\lambda` with :math:`\\lambda` tuned so that :math:`\\lVert w^*\\rVert = 1`.
+
+    If :math:`w^*` minimises :math:`J_\\lambda` and has unit norm, it minimises the loss over
+    the unit sphere; conversely a point ``x`` of the circle with ``grad loss(x) = -lam x``,
+    ``lam > 0``, is the (unique) minimiser of :math:`J_\\lambda`. This point does not depend on
+    which such ``lam`` is taken (two of them would give two minimisers of one strictly convex
+    function). Standard training: the circle is searched directly and ``lam`` read off the
+    gradient; adversarial training (not smooth at ``v = 0``), or if that fails: :math:`\\lVert w^*(\\lambda)\\rVert`, non-increasing in ``lam``, is
+    solved for 1 by Brent's method. Raises ``ValueError`` when no ``lam`` gives norm 1.
+    """
+    if threat is None or threat.eps == 0:
+        probe = Objective(model, 1.0, None, loss)
+        w1, v, lam = _sphere_standard(probe)
+        if lam > 0 and v != 0:
+            obj = Objective(model, lam, None, loss)
+            sigma = obj.steepest_descent_rate(w1, v)
+            if sigma < 1e-6:
+                return Optimum(obj, w1, v, obj.value(w1, v), lam, sigma, "sphere")
+
+    def gap(loglam):
+        return solve(Objective(model, math.exp(loglam), threat, loss)).norm - 1.0
+
+    lo, hi = math.log(lam_bracket[0]), math.log(lam_bracket[1])
+    glo, ghi = gap(lo), gap(hi)
+    if glo < 0:
+        raise ValueError(f"no lambda in [{lam_bracket[0]:g}, {lam_bracket[1]:g}] gives a unit-norm "
+                         f"optimum: the norm is {glo + 1:.6g} < 1 already at lam = {lam_bracket[0]:g}")
+    if ghi > 0:
+        raise ValueError(f"the optimum still has norm {ghi + 1:.6g} > 1 at lam = {lam_bracket[1]:g}")
+    loglam = optimize.brentq(gap, lo, hi, xtol=1e-13, rtol=1e-13)
+    return solve(Objective(model, math.exp(loglam), threat, loss))
+
+
+# ----------------------------------------------------------------------------------------
+# Closed forms and phase boundaries of adversarial training
+
+
+def adversarial_hinge_closed_form(p: float, eps_train: float, lam: float) -> float:
+    """:math:`w_1^*` of the adversarial hinge objective restricted to ``v = 0`` (spec §2.2).
+
+    .. math::
+
+        w_1^* = \\min\\{(2p - 1 - \\varepsilon)/\\lambda,\\ 1/(1 - \\varepsilon)\\}
+        \\ \\text{if}\\ \\varepsilon < 2p - 1, \\qquad w_1^* = 0\\ \\text{otherwise}.
+
+    It is the global optimum whenever the weak features are dropped (Lemma D.5:
+    ``eps_train >= eta`` suffices; :func:`weak_feature_threshold` gives the exact boundary).
+    """
+    if eps_train >= 2 * p - 1:
+        return 0.0
+    return min((2 * p - 1 - eps_train) / lam, 1 / (1 - eps_train))
+
+
+def _kink_marginal(p: float, eta: float, d: int, eps: float, lam: float) -> float:
+    """:math:`\\varphi'(0; +1)` at the kink optimum :math:`w_1^* = 1/(1-\\varepsilon)` (l_inf, hinge).
+
+    Near :math:`x^* = (1/(1-\\varepsilon), 0)` the directional derivative in
+    :math:`(\\alpha, 1)` is :math:`pR(c - (1-\\varepsilon)\\alpha, 1) + (1-p)[(1+\\varepsilon)\\alpha + c]
+    + \\lambda\\alpha/(1-\\varepsilon)` with :math:`c = \\sqrt d(\\varepsilon - \\eta)`; its minimum
+    over :math:`\\alpha` is attained at :math:`\\Phi(t) = \\kappa` with
+    :math:`\\kappa = ((1-p)(1+\\varepsilon) + \\lambda/(1-\\varepsilon))/(p(1-\\varepsilon))` and equals
+    :math:`p\\varphi(\\Phi^{-1}(\\kappa)) + c\\,(1 - p + p\\kappa)`.
+    """
+    c = math.sqrt(d) * (eps - eta)
+    kappa = ((1 - p) * (1 + eps) + lam / (1 - eps)) / (p * (1 - eps))
+    kappa = min(kappa, 1.0)
+    t = ndtri(kappa)
+    phi_t = _INV_SQRT_2PI * math.exp(-0.5 * t * t) if math.isfinite(t) else 0.0
+    return p * phi_t + c * (1 - p + p * kappa)
+
+
+def weak_feature_threshold_closed_form(model: ToyModel, lam: float) -> float:
+    """The smallest ``eps_train`` above which l_inf adversarial hinge training has ``v* = 0``.
+
+    From the one-sided derivative of the marginal :math:`\\varphi(v) = \\min_{w_1} J(w_1, v)`
+    at ``v = 0`` (its sign decides whether the weak features are used):
+
+    * restricted optimum interior, :math:`(2p-1-\\varepsilon)(1-\\varepsilon) < \\lambda`, or
+      :math:`w_1^* = 0`: :math:`\\varphi'(0;+1) = \\sqrt d(\\varepsilon - \\eta)`, so the boundary
+      is :math:`\\varepsilon = \\eta`;
+    * restricted optimum at the kink :math:`w_1^* = 1/(1-\\varepsilon)`:
+      :math:`\\varphi'(0;+1) = p\\varphi(\\Phi^{-1}(\\kappa)) + \\sqrt d(\\varepsilon-\\eta)(1-p+p\\kappa)`
+      (:func:`_kink_marginal`), positive at :math:`\\varepsilon = \\eta`, so the boundary lies
+      below :math:`\\eta` and depends on :math:`\\lambda`.
+
+    The threshold is the largest zero of :math:`\\varphi'(0;+1)` in :math:`[0, \\eta]`, found
+    by a scan and Brent's method (0 if there is none); ``v* = 0`` for every ``eps`` above it
+    (``phi'(0;-1) > 0`` always holds). Assumes ``p > 1/2`` and ``eta < 1``.
+    """
+    p, eta, d = model.p, model.eta, model.d
+
+    def F(eps):
+        if eps < 2 * p - 1 and (2 * p - 1 - eps) * (1 - eps) >= lam:
+            return _kink_marginal(p, eta, d, eps, lam)
+        return math.sqrt(d) * (eps - eta)
+
+    if eta == 0:
+        return 0.0
+    grid = np.linspace(0.0, eta, 401)
+    vals = np.array([F(e) for e in grid])
+    if vals[-1] < 0:  # pragma: no cover - F(eta) >= 0 always
+        raise RuntimeError("phi'(0;+1) < 0 at eps = eta")
+    neg = np.flatnonzero(vals < 0)
+    if neg.size == 0:
+        return 0.0
+    k = int(neg[-1])
+    if vals[k + 1] == 0:
+        return float(grid[k + 1])
+    return float(optimize.brentq(F, grid[k], grid[k + 1], xtol=1e-15, rtol=1e-14))
+
+
+def weak_feature_threshold(model: ToyModel, lam: float, loss: str = "hinge", norm: str = "linf",
+                           tol: float = 1e-12) -> float:
+    """The adversarial-training radius above which the optimum puts no weight on weak features.
+
+    Computed directly from the solver's marginal derivative :math:`\\varphi'(0;+1)` at the
+    exact line optimum (no closed form used): the largest zero in ``[0, eta]`` (l_inf). For
+    the logistic loss the answer is exactly ``eta`` (its loss is smooth in ``v`` at 0, so
+    :math:`\\varphi'(0;+1) = \\sqrt d(\\varepsilon-\\eta)\\,E\\sigma(\\cdot) `); for l_2 the weak
+    features are dropped only together with x1, at :func:`l2_zero_threshold`.
+    """
+    if norm == "l2":
+        return l2_zero_threshold(model)
+
+    def F(eps):
+        obj = Objective(model, lam, ThreatModel("linf", eps), loss)
+        w1 = _line_hinge(obj) if loss == "hinge" else _line_smooth(obj)
+        return obj.marginal_derivative(w1, 1.0)
+
+    eta = model.eta
+    if eta == 0:
+        return 0.0
+    grid = np.linspace(0.0, eta, 81)
+    vals = np.array([F(e) for e in grid])
+    neg = np.flatnonzero(vals < -tol)
+    if neg.size == 0:
+        return 0.0
+    k = int(neg[-1])
+    if k + 1 >= grid.size or vals[k + 1] <= tol:
+        return float(grid[min(k + 1, grid.size - 1)])
+    return float(optimize.brentq(F, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13))
+
+
+def l2_zero_threshold(model: ToyModel) -> float:
+    """l_2 adversarial training (x1 perturbable): ``w* = 0`` iff :math:`\\varepsilon \\ge \\sqrt{(2p-1)^2+\\mu^2}`.
+
+    At ``w = 0`` every hinge/logistic case has the same argument, and the directional
+    derivative is :math:`c\\,[(1-2p)\\alpha - \\mu\\beta + \\varepsilon\\lVert(\\alpha,\\beta)\\rVert]`
+    (``c = 1`` hinge, ``1/2`` logistic), non-negative in every direction iff
+    :math:`\\varepsilon \\ge \\lVert(2p-1, \\mu)\\rVert`. Elsewhere ``v = 0`` is not a kink of
+    the l_2 objective, and :math:`\\partial_v J = -\\mu(\\dots) < 0`: the weak features are kept.
+    """
+    return math.hypot(2 * model.p - 1, model.mu)
+
+
+# ----------------------------------------------------------------------------------------
+# Finite samples
+
+
+def sample(model: ToyModel, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` i.i.d. draws ``(X, y)`` from D(p, eta, d); ``rng`` is a seed or a Generator."""
+    rng = np.random.default_rng(rng)
+    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    x1 = np.where(rng.random(n) < model.p, y, -y)
+    z = rng.standard_normal((n, model.d)) + model.eta * y[:, None]
+    return np.column_stack([x1, z]), y
+
+
+@dataclass(frozen=True)
+class FiniteSampleSVM:
+    """Empirical (adversarial) SVM solution with its primal-dual certificate.
+
+    ``gap = primal - dual >= 0`` bounds the suboptimality of ``w``, and
+    :math:`\\lVert w - w^*\\rVert \\le \\sqrt{2\\,\\mathrm{gap}/\\lambda}`.
+    """
+
+    w: np.ndarray
+    primal: float
+    dual: float
+    lam: float
+
+    @property
+    def gap(self) -> float:
+        return max(0.0, self.primal - self.dual)
+
+    @property
+    def distance_bound(self) -> float:
+        return math.sqrt(2 * self.gap / self.lam)
+
+    def reduced(self) -> tuple[float, float]:
+        """``(w1, v)`` with ``v = sum(w[1:]) / sqrt(d)`` (the weight on z)."""
+        d = self.w.size - 1
+        return float(self.w[0]), float(self.w[1:].sum() / math.sqrt(d))
+
+
+def _threshold(g: np.ndarray, tau: float, norm: str | None, weak_only: bool) -> np.ndarray:
+    """Proximal shrinkage of ``g`` by ``tau`` in the dual norm's unit ball (see fit_svm)."""
+    if norm is None or tau == 0:
+        return g.copy()
+    out = g.copy()
+    sl = slice(1, None) if weak_only else slice(None)
+    part = g[sl]
+    if norm == "linf":  # || . ||_inf ball of B: soft threshold
+        out[sl] = np.sign(part) * np.maximum(np.abs(part) - tau, 0.0)
+    else:  # l2 ball: group soft threshold
+        nrm = float(np.linalg.norm(part))
+        out[sl] = part * (max(0.0, 1.0 - tau / nrm) if nrm > 0 else 0.0)
+    return out
+
+
+def fit_svm(X, y, lam: float, threat: ThreatModel | None = None, tol: float = 1e-10) -> FiniteSampleSVM:
+    r"""Exact minimiser of the empirical (adversarial) soft-margin SVM objective, no bias.
+
+    .. math::
+
+        P(w) = \frac1n\sum_i \max(0, 1 - y_i w^T x_i + \varepsilon\lVert w\rVert_*)
+               + \frac{\lambda}{2}\lVert w\rVert^2 .
+
+    Solved through its dual, a smooth concave program over the box :math:`a\in[0,1]^n`:
+    writing :math:`\max(0,t) = \max_{a\in[0,1]} at` and
+    :math:`\lVert w\rVert_* = \max_{\lVert s\rVert\le1} s^Tw`, the minimax theorem gives
+
+    .. math::
+
+        D(a) = \bar a - \frac{1}{2\lambda}\bigl\lVert T_{\varepsilon\bar a}(g)\bigr\rVert^2,\qquad
+        g = \frac1n\sum_i a_i y_i x_i,\quad \bar a = \frac1n\sum_i a_i,\qquad
+        w = T_{\varepsilon\bar a}(g)/\lambda,
+
+    with :math:`T_\tau` the soft threshold (l_inf adversary) or the group soft threshold
+    (l_2) — the mechanism that zeroes weak weights. :math:`\partial D/\partial a_i` is the
+    sample's robust hinge argument over ``n``. L-BFGS-B maximises ``D``; the duality gap
+    ``P(w) - D(a)`` certifies the result.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = X.shape[0]
+    norm = None if threat is None or threat.eps == 0 else threat.norm
+    eps = 0.0 if norm is None else threat.eps
+    weak_only = threat is not None and not threat.perturb_x1
+    Yx = X * y[:, None]
+
+    def dual_norm(w):
+        part = w[1:] if weak_only else w
+        if norm is None:
+            return 0.0
+        return float(np.abs(part).sum()) if norm == "linf" else float(np.linalg.norm(part))
+
+    def primal(w):
+        return float(np.mean(np.maximum(0.0, 1.0 - Yx @ w + eps * dual_norm(w)))) + 0.5 * lam * float(w @ w)
+
+    def neg_dual(a):
+        abar = a.mean()
+        g = Yx.T @ a / n
+        r = _threshold(g, eps * abar, norm, weak_only)
+        w = r / lam
+        val = abar - float(r @ r) / (2 * lam)
+        grad = (1.0 - Yx @ w + eps * dual_norm(w)) / n
+        return -val, -grad
+
+    a0 = np.full(n, 0.5)
+    best = None
+    for _ in range(3):
+        res = optimize.minimize(neg_dual, a0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n,
+                                options={"ftol": 1e-16, "gtol": 1e-14, "maxiter": 20000, "maxcor": 30})
+        a = res.x
+        g = Yx.T @ a / n
+        w = _threshold(g, eps * a.mean(), norm, weak_only) / lam
+        out = FiniteSampleSVM(w, primal(w), -float(res.fun), lam)
+        if best is None or out.gap < best.gap:
+            best = out
+        if out.gap <= tol * max(1.0, abs(out.primal)):
+            break
+        # restart from the point with the hinge activity of w (a_i = 1 where violated)
+        marg = 1.0 - Yx @ w + eps * dual_norm(w)
+        a0 = np.clip(np.where(marg > 0, 1.0, 0.0) * 0.999 + a * 0.001, 0, 1)
+    return best
