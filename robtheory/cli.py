@@ -115,6 +115,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="radius for the robust accuracy (default 2*eta)")
     s.add_argument("--json", action="store_true", help="print a JSON object instead of text")
 
+    ph = sub.add_parser("phase", help="phase diagrams over (p, eta, eps, d) as netCDF, CSV and figures",
+                        description="Evaluate the closed forms over a grid and write DIR/phase.nc, DIR/phase.csv "
+                                    "and figures. SPEC is a number, a list a,b,c, a linear range start:stop:num "
+                                    "or a geometric range log:start:stop:num.")
+    ph.add_argument("--p", required=True, metavar="SPEC", help="P(x1 = y) values, in [1/2, 1]")
+    wgroup = ph.add_mutually_exclusive_group(required=True)
+    wgroup.add_argument("--eta", metavar="SPEC", help="weak-feature means (>= 0)")
+    wgroup.add_argument("--mu", metavar="SPEC", help="reduced coordinate mu = eta*sqrt(d) instead of --eta")
+    rgroup = ph.add_mutually_exclusive_group(required=True)
+    rgroup.add_argument("--eps", metavar="SPEC", help="threat radii (>= 0)")
+    rgroup.add_argument("--eps-over-eta", metavar="SPEC", help="radii as multiples of eta instead of --eps")
+    ph.add_argument("--d", required=True, metavar="SPEC", help="numbers of weak features (positive integers)")
+    ph.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
+    ph.add_argument("--required-robust", type=_finite_float, default=0.5,
+                    help="robust accuracy required when pricing robustness (default 0.5)")
+    ph.add_argument("--out", required=True, metavar="DIR", help="output directory")
+
     pr = sub.add_parser("prove", help="run the sympy proof scripts and print a table",
                         description="Run every proof script of proofs/ and print one row per certificate; "
                                     "exit status 1 if any step fails.")
@@ -472,6 +489,47 @@ def _cmd_frontier(args) -> int:
     return 0
 
 
+def _cmd_phase(args) -> int:
+    from pathlib import Path
+
+    from .phase import parse_spec, phase_grid, save
+
+    try:
+        kw = {"eta": parse_spec(args.eta, "--eta")} if args.eta is not None else {"mu": parse_spec(args.mu, "--mu")}
+        if args.eps is not None:
+            kw["eps"] = parse_spec(args.eps, "--eps")
+        else:
+            kw["eps_over_eta"] = parse_spec(args.eps_over_eta, "--eps-over-eta")
+        ds = phase_grid(parse_spec(args.p, "--p"), parse_spec(args.d, "--d"), norm=args.norm,
+                        required_robust=args.required_robust, **kw)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    paths = save(ds, args.out)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plot import plot_phase
+
+    dims = sorted(ds["regime"].dims, key=lambda k: (-ds.sizes[k], ("eta", "mu", "eps", "eps_over_eta", "p", "d").index(k)))
+    x, y = dims[0], dims[1]
+    if x in ("eps", "eps_over_eta") or y in ("eta", "mu"):
+        x, y = y, x
+    figures = []
+    for var in ("bayes_standard", "averaging_robust", "bayes_robust", "optimal_robust", "price", "regime"):
+        fig, ax = plt.subplots(figsize=(5.5, 4.2))
+        plot_phase(ax, ds, var, x, y)
+        fig.tight_layout()
+        for ext in ("png", "pdf"):
+            path = Path(args.out) / f"phase_{var}.{ext}"
+            fig.savefig(path, dpi=120)
+            figures.append(path)
+        plt.close(fig)
+    print(f"grid {dict(ds.sizes)}: wrote {paths['netcdf']}, {paths['csv']} and {len(figures)} figures")
+    return 0
+
+
 def _cmd_prove(args) -> int:
     from .proofs._certificate import run_all
 
@@ -495,7 +553,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,
-                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "svm": _cmd_svm}
+                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase, "svm": _cmd_svm}
     try:
         return handlers[args.command](args)
     except UsageError as exc:

@@ -1,0 +1,86 @@
+"""Phase diagrams: grid specs, the Dataset against scalar closed forms, netCDF round trip, CLI."""
+
+import math
+
+import numpy as np
+import pytest
+
+from robtheory import ThreatModel, ToyModel, averaging, bayes, linear_accuracy, optimal_robust_accuracy, robust_x1
+from robtheory.cli import main
+from robtheory.phase import parse_spec, phase_grid, save
+
+xr = pytest.importorskip("xarray")
+
+
+@pytest.mark.parametrize("spec,expected", [
+    ("0.5", [0.5]),
+    ("0.5,0.75, 1", [0.5, 0.75, 1.0]),
+    ("0:1:5", [0, 0.25, 0.5, 0.75, 1]),
+    ("log:1:100:3", [1, 10, 100]),
+])
+def test_parse_spec(spec, expected):
+    assert np.allclose(parse_spec(spec), expected)
+
+
+@pytest.mark.parametrize("spec", ["", "a", "1:2", "1:2:0", "log:0:1:3", "log:1:2", "1,nan", "1:inf:3", "1:2:x"])
+def test_parse_spec_rejects(spec):
+    with pytest.raises(ValueError):
+        parse_spec(spec, "--x")
+
+
+def test_grid_matches_scalar_closed_forms():
+    ds = phase_grid([0.6, 0.95], [1, 100], eta=[0.05, 0.3, 1.2], eps=[0.0, 0.1, 0.6, 1.5])
+    assert dict(ds.sizes) == {"p": 2, "eta": 3, "eps": 4, "d": 2}
+    for p in (0.6, 0.95):
+        for eta in (0.05, 0.3, 1.2):
+            for eps in (0.0, 0.1, 0.6, 1.5):
+                for d in (1, 100):
+                    m, t = ToyModel(p, eta, d), ThreatModel("linf", eps)
+                    pt = ds.sel(p=p, eta=eta, eps=eps, d=d)
+                    for name, clf in (("averaging", averaging(d)), ("bayes", bayes(m)), ("robust_x1", robust_x1(d))):
+                        acc = linear_accuracy(m, clf, t)
+                        assert float(pt[f"{name}_standard"]) == pytest.approx(acc.standard_accuracy, abs=1e-14)
+                        assert float(pt[f"{name}_robust"]) == pytest.approx(acc.robust_accuracy, abs=1e-14)
+                    assert float(pt["optimal_robust"]) == pytest.approx(optimal_robust_accuracy(m, t).value, abs=1e-14)
+                    regime = 3 if eps >= 1 else 2 if eps >= 2 * eta else 1 if eps >= eta else 0
+                    assert int(pt["regime"]) == regime
+
+
+def test_reduced_coordinates_and_price():
+    ds = phase_grid([0.95], [100], mu=np.linspace(1, 6, 6), eps_over_eta=[0.0, 1.0, 2.0])
+    assert np.allclose(ds["eta"].sel(eps_over_eta=0.0, p=0.95, d=100), ds["mu"] / 10)
+    price = ds["price"].sel(eps_over_eta=2.0)
+    assert np.all(price.values[np.isfinite(price.values)] >= -1e-15)  # Bayes is the most accurate
+    # With no robustness required beyond what Bayes has, the price is 0.
+    zero = phase_grid([0.95], [100], mu=[3.0], eps_over_eta=[2.0], required_robust=0.0)
+    assert float(zero["price"].squeeze()) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_netcdf_round_trip_and_provenance(tmp_path):
+    ds = phase_grid([0.9], [10], eta=[0.1, 0.2], eps=[0.0, 0.3])
+    paths = save(ds, tmp_path)
+    back = xr.open_dataset(paths["netcdf"], engine="scipy")
+    xr.testing.assert_allclose(back.load(), ds)
+    for key in ("robtheory_version", "commit", "norm", "seed"):
+        assert key in back.attrs
+    assert paths["csv"].read_text().startswith("p,eta,eps,d,")
+
+
+def test_bad_grids():
+    with pytest.raises(ValueError, match="p"):
+        phase_grid([0.3], [10], eta=[0.1], eps=[0.1])
+    with pytest.raises(ValueError, match="d"):
+        phase_grid([0.9], [2.5], eta=[0.1], eps=[0.1])
+    with pytest.raises(ValueError, match="exactly one"):
+        phase_grid([0.9], [10], eta=[0.1], mu=[1.0], eps=[0.1])
+
+
+def test_phase_cli(tmp_path, capsys):
+    assert main(["phase", "--p", "0.95", "--mu", "1:6:6", "--eps-over-eta", "0:3:7", "--d", "100",
+                 "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "phase.nc").stat().st_size > 0
+    for var in ("price", "regime", "optimal_robust"):
+        assert (tmp_path / f"phase_{var}.png").stat().st_size > 0
+        assert (tmp_path / f"phase_{var}.pdf").stat().st_size > 0
+    assert main(["phase", "--p", "0.95", "--eta", "1:x:3", "--eps", "0", "--d", "1", "--out", str(tmp_path)]) == 2
+    assert "--eta" in capsys.readouterr().err
