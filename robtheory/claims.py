@@ -270,8 +270,16 @@ def _check_theorem_2_2_part1(claim: Claim) -> CheckResult:
         worst_rob = max(worst_rob, acc.robust_accuracy)
         min_v, worst_kkt = min(min_v, opt.v), max(worst_kkt, opt.distance_bound)
     ok = worst_std > 0.99 and worst_rob < 0.01 and worst_kkt < 1e-6
-    return _result(ok, len(pts), f"unit-norm SVM optimum (|w - w*| <= {worst_kkt:.1e}): min std {worst_std:.5f}, "
-                                 f"max rob {worst_rob:.2e}, min v {min_v:.3f} (Lemma D.2: >= {1 / math.sqrt(2):.3f})")
+    # "can be adapted ... e.g. logistic regression" [S1]: the same statement for the logistic loss
+    log_std, log_rob = 1.0, 0.0
+    for p, d in ((0.9, 100), (0.975, 10**4)):
+        opt = unit_norm_optimum(ToyModel(p, 4 / math.sqrt(d), d), loss="logistic")
+        acc = opt.accuracy(ThreatModel("linf", 8 / math.sqrt(d)))
+        log_std, log_rob = min(log_std, acc.standard_accuracy), max(log_rob, acc.robust_accuracy)
+    ok = ok and log_std > 0.99 and log_rob < 0.01
+    return _result(ok, len(pts) + 2, f"unit-norm SVM optimum (|w - w*| <= {worst_kkt:.1e}): min std {worst_std:.5f}, "
+                                     f"max rob {worst_rob:.2e}, min v {min_v:.3f} (Lemma D.2: >= {1 / math.sqrt(2):.3f}); "
+                                     f"logistic (mu = 4): min std {log_std:.5f}, max rob {log_rob:.2e}")
 
 
 def _check_theorem_2_2_part2(claim: Claim) -> CheckResult:
@@ -298,8 +306,15 @@ def _check_theorem_2_2_part2(claim: Claim) -> CheckResult:
                     return _result(False, n, f"optimum accuracies {accs} != p={p}")
             elif p > 0.5 and (opt.w1 != 0.0 or math.isclose(accs[0].standard_accuracy, p)):
                 return _result(False, n, "eps_train >= 2p-1 but the optimum is not w = 0")
+    # logistic loss: v* = 0 for eps_train >= eta, w1* > 0 iff eps_train < 2p - 1 (no closed form for w1*)
+    for p, eps_tr in ((0.9, 0.5), (0.9, 0.85), (0.6, 0.4)):
+        model = ToyModel(p, 0.4, 100)
+        opt = solve(Objective(model, 0.5, ThreatModel("linf", eps_tr), "logistic"))
+        if opt.v != 0.0 or (opt.w1 > 0) != (eps_tr < 2 * p - 1) or opt.kkt_residual > 1e-8:
+            return _result(False, n, f"logistic adversarial optimum ({opt.w1}, {opt.v}) at p={p}, eps={eps_tr}")
+        n += 1
     return _result(True, n, f"certified optimum = closed form (max |dw1| {worst:.1e}), v* = 0, acc = p; "
-                            f"w = 0 when eps_train >= 2p-1")
+                            f"w = 0 when eps_train >= 2p-1; same pattern for the logistic loss")
 
 
 def _check_lemma_d1(claim: Claim) -> CheckResult:
@@ -401,6 +416,39 @@ def _check_lemma_d5(claim: Claim) -> CheckResult:
     return _result(True, n, f"certified optimum has v* = 0 at every point with eps_train >= eta (residual "
                             f"<= {worst:.1e}); eta is sharp for large lam, the exact threshold is "
                             f"training.weak_feature_threshold")
+
+
+def _check_gaussian_mle(claim: Claim) -> CheckResult:
+    """Ilyas et al. Thm 2: Sigma_r(lam) against direct minimisation with the inner max exact."""
+    from .training import (alignment, fit_robust_gaussian, lam_for_budget, perturbation_energy,
+                           robust_covariance)
+
+    n, worst = 0, 0.0
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        Q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+        S = Q @ np.diag([0.1, 1.0, 10.0]) @ Q.T
+        S = 0.5 * (S + S.T)
+        mu = rng.standard_normal(3)
+        last = alignment(S, mu)
+        for kw in ({"lam": 3.0}, {"lam": 0.3}, {"eps": 0.1}, {"eps": 1.0}):
+            lam = kw.get("lam") or lam_for_budget(S, kw["eps"])
+            if "eps" in kw and not math.isclose(perturbation_energy(S, lam), kw["eps"] ** 2, rel_tol=1e-9):
+                return _result(False, n, f"lambda-eps relation fails at eps={kw['eps']}")
+            Sr = robust_covariance(S, lam)
+            mu_hat, S_hat, _ = fit_robust_gaussian(S, mu, **kw)
+            err = max(float(np.abs(S_hat - Sr).max()), float(np.abs(mu_hat - mu).max()))
+            worst = max(worst, err)
+            if err > 1e-4:
+                return _result(False, n, f"direct minimisation differs from Sigma_r by {err:.2e} ({kw})")
+            if "eps" in kw:
+                a = alignment(Sr, mu)
+                if not a > last:
+                    return _result(False, n, "alignment of Sigma_r^-1 mu with mu does not grow with eps")
+                last = a
+            n += 1
+    return _result(True, n, f"Sigma_r(lam) = direct minimiser of the robust NLL (max error {worst:.1e}); "
+                            f"E|delta|^2 = eps^2 fixes lam; cos(Sigma_r^-1 mu, mu) grows with eps")
 
 
 def _check_bayes(claim: Claim) -> CheckResult:
@@ -518,6 +566,20 @@ REGISTRY: tuple[Claim, ...] = (
           "No linear classifier exceeds A*_rob(eps) (l_inf, full and weak-only balls).",
           lambda pt: True, _check_optimal_robust),
 )
+
+
+#: Ilyas et al. (2019), not Tsipras et al.: registered, and flagged as such in its reference and notes.
+GAUSSIAN_ROBUST_MLE = Claim(
+    "gaussian_robust_mle", "Robust Gaussian MLE covariance (NOT from this paper)",
+    "Ilyas et al. 2019, Sec. 4, Thm 2; spec §2.4",
+    "Under an l2 adversary with Lagrange multiplier lam (equivalently a mean-square budget E|delta|^2 = eps^2) "
+    "the robust Gaussian MLE is mu_r = mu*, Sigma_r = Sigma*/2 + I/lam + (Sigma*/lam + Sigma*^2/4)^(1/2).",
+    lambda pt: pt.p == 0.5 and pt.eps > 0 and pt.d == 1, _check_gaussian_mle,
+    notes="Not a result of Tsipras et al. 2019 (spec §0: the paper has no Theorem 2.3). Exact for the "
+          "Lagrangian / mean-square-budget adversary; the per-sample ball |delta| <= eps gives a different "
+          "optimum (validation/gaussian_mle.py --per-sample). The grid points are irrelevant to this claim.")
+
+REGISTRY = REGISTRY + (GAUSSIAN_ROBUST_MLE,)
 
 
 def get(name: str) -> Claim:

@@ -57,6 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE ('-' for stdout)")
     v.add_argument("--claim", action="append", metavar="NAME",
                    help="check only this claim (repeatable); default: all")
+    v.add_argument("--report", metavar="DIR", help="also write the HTML report (index.html and figures) to DIR")
+    rep = sub.add_parser("report", help="write one self-contained HTML report (claims table and figures)",
+                         description="Run verify (every verdict column) and write DIR/index.html with the "
+                                     "claims table and the frontier and phase-diagram figures.")
+    rep.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    for sp_ in (v, rep):
+        sp_.add_argument("--no-mc", action="store_true",
+                         help="skip the Monte Carlo column (analytic checks only)")
+        sp_.add_argument("--n", type=_sample_count, default=10**6,
+                         help="Monte Carlo samples per run (default 10**6; 1e7 and 10**7 work)")
+        sp_.add_argument("--seed", type=_seed, default=0, help="Monte Carlo seed in [0, 2**64) (default 0)")
+        sp_.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba", "cupy"),
+                         help="Monte Carlo backend of the linear runs and the marginals (default auto)")
+        sp_.add_argument("--alpha", type=_finite_float, default=1e-6,
+                         help="family-wise false-alarm rate of all Monte Carlo tests of the run "
+                              "(Bonferroni; default 1e-6)")
 
     a = sub.add_parser("accuracy", help="standard and robust accuracy of one classifier",
                        description="Closed-form standard and robust accuracy, with exact error rates "
@@ -407,34 +423,74 @@ def _cmd_verify(args) -> int:
             selected = tuple(claims.get(n) for n in args.claim)
         except KeyError as exc:
             raise UsageError(exc.args[0]) from None
-    rows = []
-    for claim in selected:
-        t0 = time.perf_counter()
-        res = claim.check()
-        extra = {}
-        for col, fn in claims.COLUMNS.items():
-            r = fn(claim)
-            extra[col] = None if r is None else {"passed": r.passed, "n_points": r.n_points, "detail": r.detail}
-        rows.append({
-            "name": claim.name, "title": claim.title, "reference": claim.reference,
-            "statement": claim.statement, "notes": claim.notes,
-            "analytic": {"passed": res.passed, "n_points": res.n_points, "detail": res.detail},
-            **extra, "seconds": round(time.perf_counter() - t0, 3),
-        })
-        mark = "PASS" if res.passed else "FAIL"
-        cols = "".join(f"  {c}: {('PASS' if e['passed'] else 'FAIL') if e else '-'}" for c, e in extra.items())
-        print(f"{claim.name:20s} {claim.reference:34s} {mark}{cols}  {res.detail}", flush=True)
-    ok = all(r["analytic"]["passed"] for r in rows) and all(
-        r[c] is None or r[c]["passed"] for r in rows for c in claims.COLUMNS)
+    import contextlib
+
+    mc_ctx = contextlib.nullcontext()
+    if not args.no_mc:
+        # the Monte Carlo engine loads only when asked
+        from .mc.claims_mc import MonteCarloColumn, registered
+
+        if not 0 < args.alpha < 1:
+            raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha!r}")
+        try:
+            column = MonteCarloColumn(selected, n=args.n, seed=args.seed, backend=args.backend,
+                                      total_alpha=args.alpha)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        mc_ctx = registered(column)
+    with mc_ctx as mc:
+        rows = []
+        for claim in selected:
+            t0 = time.perf_counter()
+            res = claim.check()
+            extra = {}
+            for col, fn in claims.COLUMNS.items():
+                r = fn(claim)
+                extra[col] = None if r is None else (
+                    r.to_dict() if hasattr(r, "to_dict")
+                    else {"passed": r.passed, "n_points": r.n_points, "detail": r.detail})
+            rows.append({
+                "name": claim.name, "title": claim.title, "reference": claim.reference,
+                "statement": claim.statement, "notes": claim.notes,
+                "analytic": {"passed": res.passed, "n_points": res.n_points, "detail": res.detail},
+                **extra, "seconds": round(time.perf_counter() - t0, 3),
+            })
+            mark = "PASS" if res.passed else "FAIL"
+            cols = "".join(f"  {c}: {('PASS' if e['passed'] else 'FAIL') if e else '-'}" for c, e in extra.items())
+            print(f"{claim.name:20s} {claim.reference:34s} {mark}{cols}  {res.detail}", flush=True)
+            for c, e in extra.items():
+                if e and e["detail"]:
+                    print(f"{'':21s}{c}: {e['detail']}", flush=True)
+        columns = list(claims.COLUMNS)
+        ok = all(r["analytic"]["passed"] for r in rows) and all(
+            r[c] is None or r[c]["passed"] for r in rows for c in claims.COLUMNS)
+        if mc is not None:
+            marg = mc.marginals()
+            ok = ok and marg["passed"]
+            print(f"{'sampler_marginals':20s} {'(Monte Carlo sampler)':34s} -     mc: "
+                  f"{'PASS' if marg['passed'] else 'FAIL'}  {marg['detail']}", flush=True)
     print(f"{sum(r['analytic']['passed'] for r in rows)}/{len(rows)} claims pass the analytic check")
+    if mc is not None:
+        print(mc.statement())
+    if getattr(args, "report", None):
+        from .report import write_report
+
+        path = write_report(args.report, rows, columns)
+        print(f"report written to {path}")
     if args.json:
-        text = json.dumps({"claims": rows, "passed": ok}, indent=2)
+        text = json.dumps({"claims": rows, "mc": None if mc is None else mc.summary(), "passed": ok},
+                          indent=2)
         if args.json == "-":
             print(text)
         else:
             with open(args.json, "w") as fh:
                 fh.write(text + "\n")
     return 0 if ok else 1
+
+
+def _cmd_report(args) -> int:
+    args.report, args.json, args.claim = args.out, None, None
+    return _cmd_verify(args)
 
 
 def _cmd_frontier(args) -> int:
@@ -553,7 +609,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,
-                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase, "svm": _cmd_svm}
+                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase, "report": _cmd_report, "svm": _cmd_svm}
     try:
         return handlers[args.command](args)
     except UsageError as exc:

@@ -347,3 +347,40 @@ def test_cli_svm_errors_are_one_line(capsys, args):
     assert rc == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- finite samples
+@pytest.mark.parametrize("threat", [None, ThreatModel("linf", 0.3), ThreatModel("l2", 0.4),
+                                    ThreatModel.weak_only("linf", 0.3)], ids=kind_id)
+def test_fit_svm_matches_a_generic_solver_on_the_primal(threat):
+    model = ToyModel(0.8, 0.4, 3)
+    X, y = T.sample(model, 60, 7)
+    lam = 0.2
+    fit = T.fit_svm(X, y, lam, threat)
+    assert fit.gap < 1e-8 and fit.primal >= fit.dual - 1e-12
+
+    def primal(w):
+        marg = y * (X @ w)
+        if threat is not None:
+            part = w if threat.perturb_x1 else w[1:]
+            marg = marg - threat.eps * (np.abs(part).sum() if threat.norm == "linf" else np.linalg.norm(part))
+        return np.mean(np.maximum(0.0, 1.0 - marg)) + lam / 2 * w @ w
+
+    assert primal(fit.w) == pytest.approx(fit.primal, abs=1e-14)
+    best = min((optimize.minimize(primal, x0, method="Powell", options={"xtol": 1e-10, "ftol": 1e-14})
+                for x0 in (np.zeros(4), np.ones(4), fit.w + 0.1)), key=lambda r: r.fun)
+    assert fit.primal <= best.fun + 1e-9
+    assert np.linalg.norm(best.x - fit.w) <= math.sqrt(2 * (best.fun - fit.primal + 1e-12) / lam) + 1e-6
+
+
+def test_fit_svm_is_reproducible_and_adversarial_drops_weak_weights_at_large_n():
+    model = ToyModel(0.9, 0.5, 16)
+    X, y = T.sample(model, 4000, 3)
+    a = T.fit_svm(X, y, 0.1)
+    b = T.fit_svm(X, y, 0.1)
+    np.testing.assert_array_equal(a.w, b.w)
+    adv = T.fit_svm(X, y, 0.1, ThreatModel("linf", 0.7))  # eps > eta: population weak weights 0
+    assert np.all(adv.w[1:] == 0.0) and adv.w[0] > 0
+    # with v = 0 the empirical objective is the population one with p -> the empirical p_hat
+    p_hat = float(np.mean(X[:, 0] * y > 0))
+    assert adv.w[0] == pytest.approx(T.adversarial_hinge_closed_form(p_hat, 0.7, 0.1), rel=1e-6)

@@ -5,7 +5,10 @@
 * :mod:`robtheory.mc.cpu` -- fused numba kernels (imports numba);
 * :mod:`robtheory.mc.gpu` -- CuPy RawKernels (imports cupy when called);
 * :mod:`robtheory.mc.engine` -- ``backend="auto"|"numpy"|"numba"|"cupy"``, estimates with
-  intervals next to the closed forms, and the agreement checks.
+  intervals next to the closed forms, and the agreement checks;
+* :mod:`robtheory.mc.hinge` -- population hinge losses and gradients (NumPy), CLT z-tests;
+* :mod:`robtheory.mc.claims_mc` -- the ``mc`` column of ``robtheory verify`` (one plan of
+  sampling runs per claim, one family-wise false-alarm rate per run).
 
 ``import robtheory.mc`` imports neither numba nor cupy; the names below are loaded from
 :mod:`robtheory.mc.engine` on first use.
