@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     for sp_ in (v, rep):
         sp_.add_argument("--no-mc", action="store_true",
                          help="skip the Monte Carlo column (analytic checks only)")
+        sp_.add_argument("--no-proofs", action="store_true",
+                         help="skip the proof column (which rebuilds the sympy/interval certificates)")
         sp_.add_argument("--n", type=_sample_count, default=10**6,
                          help="Monte Carlo samples per run (default 10**6; 1e7 and 10**7 work)")
         sp_.add_argument("--seed", type=_seed, default=0, help="Monte Carlo seed in [0, 2**64) (default 0)")
@@ -438,7 +440,12 @@ def _cmd_verify(args) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         mc_ctx = registered(column)
-    with mc_ctx as mc:
+    proof_ctx = contextlib.nullcontext()
+    if not args.no_proofs:
+        from .proofs.column import registered as proofs_registered
+
+        proof_ctx = proofs_registered()
+    with mc_ctx as mc, proof_ctx:
         rows = []
         for claim in selected:
             t0 = time.perf_counter()
