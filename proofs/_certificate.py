@@ -543,3 +543,18 @@ def run_all(out_dir: str | Path | None = None) -> list[Certificate]:
             cert.write(out_dir)
         certificates.append(cert)
     return certificates
+
+
+def run_main(build, description: str, default_dir, argv=None) -> int:
+    """Shared command line of the proof scripts: build, print each step, write the certificate."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--out", default=str(default_dir), help="directory for the certificate (default: %(default)s)")
+    args = parser.parse_args(argv)
+    cert = build()
+    for st in cert.to_dict()["steps"]:
+        print(f"{'PASS' if st['verdict'] else 'FAIL'}  {st['step']}: {st['description']}")
+    path = cert.write(args.out)
+    print(f"{'PROVED' if cert.passed else 'FAILED'}: {cert.title} -> {path}")
+    return 0 if cert.passed else 1

@@ -11,13 +11,12 @@ Run ``python -m robtheory.proofs.derivations [--out DIR]`` to regenerate.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import sympy as sp
 
-from ._certificate import Certificate
+from ._certificate import Certificate, run_main
 
 NAME = "derivations"
 CERT_DIR = Path(__file__).resolve().parent / "certificates"
@@ -105,15 +104,7 @@ def build() -> Certificate:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Certify the symbolic derivations.")
-    parser.add_argument("--out", default=str(CERT_DIR), help="directory for the certificate (default: %(default)s)")
-    args = parser.parse_args(argv)
-    cert = build()
-    for st in cert.to_dict()["steps"]:
-        print(f"{'ok  ' if st['verdict'] else 'FAIL'} {st['step']}: {st['description']}")
-    path = cert.write(args.out)
-    print(f"{'PROVED' if cert.passed else 'FAILED'}: {path}")
-    return 0 if cert.passed else 1
+    return run_main(build, "Certify the symbolic derivations.", CERT_DIR, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,7 +29,6 @@ Run ``python -m robtheory.proofs.lemma_d2 [--out DIR]`` to regenerate.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -37,7 +36,7 @@ from pathlib import Path
 import sympy as sp
 
 from . import _interval as I
-from ._certificate import Certificate
+from ._certificate import Certificate, run_main
 
 NAME = "lemma_d2"
 CERT_DIR = Path(__file__).resolve().parent / "certificates"
@@ -256,15 +255,7 @@ def build() -> Certificate:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Certify Lemma D.2.")
-    parser.add_argument("--out", default=str(CERT_DIR), help="directory for the certificate (default: %(default)s)")
-    args = parser.parse_args(argv)
-    cert = build()
-    for st in cert.to_dict()["steps"]:
-        print(f"{'PASS' if st['verdict'] else 'FAIL'}  {st['step']}: {st['description']}")
-    path = cert.write(args.out)
-    print(f"{'PROVED' if cert.passed else 'FAILED'}: {cert.title} -> {path}")
-    return 0 if cert.passed else 1
+    return run_main(build, "Certify Lemma D.2.", CERT_DIR, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

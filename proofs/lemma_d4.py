@@ -17,7 +17,6 @@ Run ``python -m robtheory.proofs.lemma_d4 [--out DIR]`` to regenerate.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import sympy as sp
 from sympy.stats import E, Normal
 
 from . import _interval as I
-from ._certificate import Certificate
+from ._certificate import Certificate, run_main
 from .lemma_d3 import reduced_accuracy
 
 NAME = "lemma_d4"
@@ -81,15 +80,7 @@ def build() -> Certificate:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Certify Lemma D.4.")
-    parser.add_argument("--out", default=str(CERT_DIR), help="directory for the certificate (default: %(default)s)")
-    args = parser.parse_args(argv)
-    cert = build()
-    for st in cert.to_dict()["steps"]:
-        print(f"{'PASS' if st['verdict'] else 'FAIL'}  {st['step']}: {st['description']}")
-    path = cert.write(args.out)
-    print(f"{'PROVED' if cert.passed else 'FAILED'}: {cert.title} -> {path}")
-    return 0 if cert.passed else 1
+    return run_main(build, "Certify Lemma D.4.", CERT_DIR, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

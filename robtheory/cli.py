@@ -242,33 +242,12 @@ def _progress_bar(total: int):
 
 
 def _cmd_mc(args) -> int:
-    from .classifiers import LinearClassifier, averaging, bayes, load_weights, robust_x1
-    from .closed_form import robust_optimal_linear
     from .mc.engine import check_against_closed_form
-    from .model import ThreatModel, ToyModel
 
     try:
-        model = ToyModel(args.p, args.eta, args.d)
-        threat = ThreatModel(args.norm, args.eps, perturb_x1=not args.weak_only)
-        if args.classifier != "weights" and args.w is not None:
-            raise UsageError("--w is only used with --classifier weights")
+        model, threat, clf = _model_threat_classifier(args)
         if not 0 < args.alpha < 1:
             raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha!r}")
-        if args.classifier == "averaging":
-            clf = averaging(model.d)
-        elif args.classifier == "robust":
-            clf = robust_x1(model.d)
-        elif args.classifier == "bayes":
-            clf = bayes(model)
-        elif args.classifier == "robust-optimal":
-            clf = robust_optimal_linear(model, threat).classifier
-        else:
-            if args.w is None:
-                raise UsageError("--classifier weights needs --w FILE")
-            w = load_weights(args.w)
-            if w.size != model.d + 1:
-                raise UsageError(f"--w has {w.size} numbers but d + 1 = {model.d + 1} are needed")
-            clf = LinearClassifier(w, args.b)
         bar = _progress_bar(args.n)
         try:
             res = check_against_closed_form(model, clf, threat, args.n, args.seed, args.backend,
@@ -321,31 +300,39 @@ def _cmd_bench(args) -> int:
     return 0
 
 
-def _cmd_accuracy(args) -> int:
+def _model_threat_classifier(args):
+    """The model, threat and classifier named by the shared options of ``accuracy`` and ``mc``."""
     from .classifiers import LinearClassifier, averaging, bayes, load_weights, robust_x1
-    from .closed_form import linear_accuracy, robust_optimal_linear
+    from .closed_form import robust_optimal_linear
     from .model import ThreatModel, ToyModel
 
+    model = ToyModel(args.p, args.eta, args.d)
+    threat = ThreatModel(args.norm, args.eps, perturb_x1=not args.weak_only)
+    if args.classifier != "weights" and args.w is not None:
+        raise UsageError("--w is only used with --classifier weights")
+    if args.classifier == "averaging":
+        clf = averaging(model.d)
+    elif args.classifier == "robust":
+        clf = robust_x1(model.d)
+    elif args.classifier == "bayes":
+        clf = bayes(model)
+    elif args.classifier == "robust-optimal":
+        clf = robust_optimal_linear(model, threat).classifier
+    else:
+        if args.w is None:
+            raise UsageError("--classifier weights needs --w FILE")
+        w = load_weights(args.w)
+        if w.size != model.d + 1:
+            raise UsageError(f"--w has {w.size} numbers but d + 1 = {model.d + 1} are needed")
+        clf = LinearClassifier(w, args.b)
+    return model, threat, clf
+
+
+def _cmd_accuracy(args) -> int:
+    from .closed_form import linear_accuracy
+
     try:
-        model = ToyModel(args.p, args.eta, args.d)
-        threat = ThreatModel(args.norm, args.eps, perturb_x1=not args.weak_only)
-        if args.classifier != "weights" and args.w is not None:
-            raise UsageError("--w is only used with --classifier weights")
-        if args.classifier == "averaging":
-            clf = averaging(model.d)
-        elif args.classifier == "robust":
-            clf = robust_x1(model.d)
-        elif args.classifier == "bayes":
-            clf = bayes(model)
-        elif args.classifier == "robust-optimal":
-            clf = robust_optimal_linear(model, threat).classifier
-        else:
-            if args.w is None:
-                raise UsageError("--classifier weights needs --w FILE")
-            w = load_weights(args.w)
-            if w.size != model.d + 1:
-                raise UsageError(f"--w has {w.size} numbers but d + 1 = {model.d + 1} are needed")
-            clf = LinearClassifier(w, args.b)
+        model, threat, clf = _model_threat_classifier(args)
         acc = linear_accuracy(model, clf, threat)
     except (ValueError, UsageError) as exc:
         raise UsageError(str(exc)) from None

@@ -54,11 +54,10 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from scipy import integrate, optimize
-from scipy.special import expit, ndtr, ndtri
+from scipy.special import expit, ndtri
 
 from . import _generated as G
 from . import _special as _sp

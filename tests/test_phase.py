@@ -1,6 +1,5 @@
 """Phase diagrams: grid specs, the Dataset against scalar closed forms, netCDF round trip, CLI."""
 
-import math
 
 import numpy as np
 import pytest

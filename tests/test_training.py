@@ -14,9 +14,7 @@ import math
 import numpy as np
 import pytest
 from scipy import optimize
-from scipy.special import ndtr
 
-from robtheory import _generated as G
 from robtheory import _special as SP
 from robtheory import training as T
 from robtheory.cli import main

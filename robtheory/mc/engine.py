@@ -58,7 +58,7 @@ def _disabled(var: str) -> bool:
 @functools.cache
 def _numba_imports() -> tuple[bool, str]:
     try:
-        import numba
+        pass
     except Exception as exc:  # ImportError or a broken llvmlite
         return False, f"numba is not importable ({type(exc).__name__}: {exc})"
     return True, "ok"

@@ -141,7 +141,7 @@ def bayes() -> Derivation:
 def averaging() -> Derivation:
     """``w = (0, 1/d, ..., 1/d)``: standard accuracy and l_inf / l_2 robust accuracy (spec §3.4)."""
     s = named_symbols()
-    p, eta, d, eps = s["p"], s["eta"], s["dpos"], s["eps"]
+    eta, d, eps = s["eta"], s["dpos"], s["eps"]
     D = Derivation("averaging")
     stats = dict(a=0, b=0, S=1, U1=1)
     Q = 1 / sp.sqrt(d)
