@@ -23,6 +23,7 @@ timings depend on the machine.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import platform
 import resource
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DIMENSIONS", "format_table", "machine_info", "run_benchmark"]
+__all__ = ["DIMENSIONS", "GRID_POINTS", "format_table", "grid_benchmark", "machine_info", "run_benchmark"]
 
 DIMENSIONS = (10, 100, 1000, 10000)
 #: Normals per timed run (full, quick).
@@ -159,6 +160,73 @@ def _bench_cupy(d: int, target: int, dtype) -> dict:
             "memory_method": "cupy memory pool (GPU)"}
 
 
+#: Points of the closed-form grid benchmark (full, quick).
+GRID_POINTS = (1_000_000, 10_000)
+
+
+def _grid_closed_form(P, MU, d: int):
+    # Averaging and Bayes standard accuracy over a (p, mu) grid at one d, through the same
+    # generated closed forms as robtheory.phase (accuracy, error rate and log error rate).
+    from .closed_form import accuracy_stats
+
+    sd = np.sqrt(d)
+    eta = MU / sd
+    zero = np.zeros_like(P)
+    one = np.ones_like(P)
+    avg = accuracy_stats(P, eta, zero, zero, zero, one, one / sd, one, "standard")[0]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        L = np.log(P) - np.log1p(-P)
+        tau = np.where((MU > 0) & np.isfinite(L), L / (2 * MU), np.inf)
+    fin = np.isfinite(tau)
+    bay = accuracy_stats(P, eta, zero, np.where(fin, tau, 1.0), zero, np.where(fin, sd, 0.0),
+                         np.where(fin, 1.0, 0.0), np.where(fin, sd, 0.0), "standard")[0]
+    return avg, bay
+
+
+def grid_benchmark(points: int = GRID_POINTS[0], *, repeats: int = 3, d: int = 100) -> dict:
+    """Time a ``points``-point closed-form grid against bare ``scipy.special.ndtr`` on as many
+    points, in the same run and on one core (issue 5, item 6).
+
+    The grid is ``sqrt(points) x sqrt(points)`` over ``p in [1/2, 1)`` and ``mu in [0, 5]``
+    at ``d``; each point evaluates the averaging and the Bayes classifier's standard
+    accuracy with :func:`robtheory.closed_form.accuracy_stats` (its accuracy, error rate and
+    log error rate). The reference is one ``ndtr`` call on ``points`` values. Both are the
+    best of ``repeats`` runs, with the process pinned to one CPU where the platform allows
+    (restored afterwards). ``ratio = ndtr_seconds / seconds`` is the grid's throughput as a
+    fraction of ndtr's (the item asks for >= 1/3).
+    """
+    from scipy.special import ndtr
+
+    side = max(1, int(round(math.sqrt(points))))
+    n = side * side
+    p = np.linspace(0.5, 1.0, side, endpoint=False)
+    mu = np.linspace(0.0, 5.0, side)
+    P, MU = (a.ravel() for a in np.meshgrid(p, mu, indexing="ij"))
+    x = np.linspace(-8.0, 8.0, n)
+    pinned = None
+    if hasattr(os, "sched_getaffinity"):
+        pinned = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {min(pinned)})
+    try:
+        _grid_closed_form(P[:16], MU[:16], d)  # warm-up (imports, first calls)
+        grid_s, ndtr_s = [], []
+        for _ in range(max(1, repeats)):
+            t0 = time.perf_counter()
+            ndtr(x)
+            ndtr_s.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            _grid_closed_form(P, MU, d)
+            grid_s.append(time.perf_counter() - t0)
+    finally:
+        if pinned is not None:
+            os.sched_setaffinity(0, pinned)
+    sec, ref = min(grid_s), min(ndtr_s)
+    return {"points": n, "seconds": sec, "ndtr_seconds": ref, "ratio": ref / sec,
+            "workload": f"averaging + Bayes standard accuracy (accuracy_stats) over a {side} x {side} "
+                        f"(p, mu) grid at d={d}; ndtr on {n} points; best of {max(1, repeats)}",
+            "cores": 1 if pinned is not None else None}
+
+
 def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None) -> dict:
     """Measure every available backend at every ``d``.
 
@@ -208,7 +276,8 @@ def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None) -> dic
         r["ratio_to_numpy"] = 1.0
     order = {"numpy": 0, "numba": 1, "cupy": 2}
     results = sorted(list(base.values()) + rows, key=lambda r: (r["d"], order[r["backend"]]))
-    return {"results": results, "machine": machine, "date": date, "commit": _commit(),
+    grid = grid_benchmark(GRID_POINTS[k])
+    return {"results": results, "grid": grid, "machine": machine, "date": date, "commit": _commit(),
             "quick": bool(quick)}
 
 
@@ -221,6 +290,11 @@ def format_table(report: dict) -> str:
         lines.append(f"{r['backend']:8s}{r['dtype']:>9s}{r['d']:>7d}"
                      f"{r['normals_per_second']:>12.3e}{ratio:>9s}"
                      f"{r['peak_memory_bytes'] / 2**20:>9.1f}  {r['memory_method']}")
+    g = report.get("grid")
+    if g is not None:
+        lines.append(f"closed-form grid: {g['points']} points in {g['seconds']:.3f} s; bare ndtr on as many "
+                     f"points {g['ndtr_seconds']:.4f} s; throughput ratio {g['ratio']:.3f} "
+                     f"({'one core' if g['cores'] == 1 else 'cores not pinned'})")
     m = report["machine"]
     base = m.get("baseline_rss_bytes")
     lines.append(f"machine: {m['nproc']} x {m['cpu_model']}, gpu: {m['gpu'] or 'none'}; "

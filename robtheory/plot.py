@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_frontier", "plot_phase"]
+__all__ = ["plot_frontier", "plot_mc_residuals", "plot_phase"]
 
 
 def plot_frontier(ax, front, *, label=None, show_bound: bool = True, **style):
@@ -69,4 +69,36 @@ def plot_phase(ax, ds, var: str, x: str, y: str, *, boundaries: bool = True, cma
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(f"{var}  ({', '.join(f'{k}={float(v):g}' for k, v in fixed.items())})", fontsize="small")
+    return ax
+
+
+def plot_mc_residuals(ax, ds_mc, *, threshold: bool = True):
+    """Residuals (Monte Carlo - closed form) in standard-error units at each Monte Carlo point
+    of :func:`robtheory.phase_mc.mc_overlay`, one marker per (classifier, kind), with the
+    Bonferroni band ``+-z_threshold`` of the whole family."""
+    markers = {"standard": "o", "robust": "s"}
+    colors = {"averaging": "tab:blue", "bayes": "tab:orange"}
+    x = np.arange(ds_mc.sizes["point"])
+    width = 0.18
+    for ci, c in enumerate(ds_mc["classifier"].values):
+        for ki, k in enumerate(ds_mc["kind"].values):
+            r = ds_mc["residual"].sel(classifier=c, kind=k).values
+            shown = np.clip(r, -1e3, 1e3)  # an infinite residual (analytic 0 or 1) stays on the plot
+            ax.plot(x + (2 * ci + ki - 1.5) * width, shown, markers.get(str(k), "o"),
+                    color=colors.get(str(c)), ms=5, label=f"{c} {k}")
+    ax.axhline(0.0, color="black", lw=0.8)
+    z = ds_mc.attrs.get("z_threshold")
+    if threshold and z is not None:
+        for s in (-1, 1):
+            ax.axhline(s * float(z), ls="--", color="gray", lw=1,
+                       label=f"Bonferroni +-{float(z):.2f} (alpha={ds_mc.attrs.get('total_alpha', '?')})" if s > 0 else None)
+    dims = [d for d in str(ds_mc.attrs.get("grid_dims", "p,eta,eps,d")).split(",") if d in ds_mc.coords]
+    short = {"eps_over_eta": "eps/eta"}
+    labels = ["\n".join(f"{short.get(d, d)}={float(ds_mc[d].values[i]):.3g}" for d in dims) for i in x]
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels, fontsize="xx-small")
+    ax.set_ylabel("(MC - closed form) / SE")
+    ax.set_title(f"Monte Carlo residuals (n={ds_mc.attrs.get('n', '?')} per point, seed {ds_mc.attrs.get('seed', '?')})",
+                 fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small")
     return ax

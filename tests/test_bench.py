@@ -21,9 +21,15 @@ def test_bench_quick_json_shape(capsys, monkeypatch):
     numpy_rows = [r for r in rows if r["backend"] == "numpy"]
     assert len(numpy_rows) == 4 and all(r["ratio_to_numpy"] == 1.0 for r in numpy_rows)
     assert report["machine"]["nproc"] >= 1 and report["machine"]["cpu_model"]
+    grid = report["grid"]  # issue 5, item 6: shape only, never the time
+    assert {"points", "seconds", "ndtr_seconds", "ratio"} <= grid.keys()
+    assert isinstance(grid["points"], int) and grid["points"] > 0
+    assert grid["seconds"] > 0 and grid["ndtr_seconds"] > 0
+    assert grid["ratio"] == grid["ndtr_seconds"] / grid["seconds"]
 
 
 def test_bench_table_and_backend_choice(capsys):
     assert main(["bench", "--quick", "--d", "10", "--backend", "numpy"]) == 0
     text = capsys.readouterr().out
     assert "numpy" in text and "machine" in text and "numba" not in text.splitlines()[1]
+    assert "closed-form grid" in text

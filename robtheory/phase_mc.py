@@ -1,0 +1,258 @@
+r"""Monte Carlo overlay of a phase grid, swept on dask.distributed (issue 5, item 4).
+
+A deterministic subsample of ``K`` grid points of a :func:`robtheory.phase.phase_grid`
+Dataset is estimated by Monte Carlo (:func:`robtheory.mc.engine.estimate_linear`): the
+standard and robust accuracy of the averaging and Bayes classifiers at each point, with
+every coordinate of every sample drawn. Each point's accuracies are compared with the grid's
+closed forms as residuals in standard-error units,
+
+.. math::
+
+    r = \frac{\hat a - a_0}{\sqrt{a_0 (1 - a_0) / n}},
+
+which under a correct closed form are approximately standard normal. A family of ``m``
+residuals is judged at family-wise false-alarm rate :math:`\alpha` against the Bonferroni
+threshold :math:`z_{1 - \alpha/(2m)}` (:func:`robtheory.stats.two_sided_z`).
+
+Randomness is keyed by the grid point, never by the schedule (design principle 5): the
+subsample is drawn from ``SeedSequence(seed, spawn_key=(0,))`` and the Monte Carlo stream of
+the grid point with flat index ``i`` (C order over the Dataset's dimensions) is seeded by
+``SeedSequence(seed, spawn_key=(1, i)).generate_state(1, uint64)``. The same seed therefore
+gives the same counts in a serial loop, on a local cluster of worker processes, or on any
+remote cluster, and a point keeps its stream whatever ``K`` is.
+
+dask is imported only here, and only when a sweep runs on it (``pip install
+robtheory[dask]``); ``import robtheory`` never loads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import stats
+
+__all__ = [
+    "CLASSIFIERS",
+    "KINDS",
+    "mc_overlay",
+    "point_seed",
+    "residuals",
+    "save_mc",
+    "select_points",
+    "z_threshold",
+]
+
+CLASSIFIERS = ("averaging", "bayes")
+KINDS = ("standard", "robust")
+
+
+def _require_dask():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ImportError(
+            "the Monte Carlo overlay runs on dask.distributed, which is not importable here "
+            f"({exc}); install it with: pip install 'robtheory[dask]'") from None
+    return distributed
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), got seed={seed!r}")
+    return int(seed)
+
+
+def point_seed(seed: int, index: int) -> int:
+    """The Monte Carlo seed of the grid point with flat index ``index`` (in [0, 2**64))."""
+    seed = _check_seed(seed)
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or int(index) < 0:
+        raise ValueError(f"index must be a non-negative integer, got index={index!r}")
+    ss = np.random.SeedSequence(seed, spawn_key=(1, int(index)))
+    return int(ss.generate_state(1, np.uint64)[0])
+
+
+def select_points(size: int, k: int, seed: int) -> np.ndarray:
+    """``min(k, size)`` distinct flat indices of a grid of ``size`` points, sorted, drawn
+    without replacement from the stream ``SeedSequence(seed, spawn_key=(0,))``."""
+    seed = _check_seed(seed)
+    if int(size) < 1:
+        raise ValueError(f"the grid is empty (size={size!r})")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or int(k) < 1:
+        raise ValueError(f"the number of Monte Carlo points must be a positive integer, got {k!r}")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    return np.sort(rng.choice(int(size), size=min(int(k), int(size)), replace=False))
+
+
+def z_threshold(total_alpha: float, n_checks: int) -> float:
+    """Two-sided Bonferroni threshold :math:`z_{1-\\alpha/(2m)}` for ``m = n_checks`` residuals."""
+    return float(stats.two_sided_z(stats.familywise_alpha(total_alpha, n_checks)))
+
+
+def residuals(count, n, analytic):
+    r"""``(count/n - a0) / sqrt(a0 (1 - a0) / n)``, elementwise (the null standard error).
+
+    Where :math:`a_0 \in \{0, 1\}` the standard error is 0: the residual is 0 if the
+    estimate equals it and infinite (signed) otherwise.
+    """
+    count, n, a0 = (np.asarray(x, float) for x in (count, n, analytic))
+    est = count / n
+    se = np.sqrt(a0 * (1 - a0) / n)
+    diff = est - a0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.sign(diff) * np.inf))
+    return r
+
+
+def _point_task(task: dict) -> dict:
+    """Monte Carlo counts of one grid point (runs on a worker: plain data in, plain data out)."""
+    from .classifiers import averaging, bayes
+    from .mc.engine import estimate_linear
+    from .model import ThreatModel, ToyModel
+
+    model = ToyModel(task["p"], task["eta"], task["d"])
+    threat = ThreatModel(task["norm"], task["eps"])
+    out = {"index": task["index"]}
+    for name, clf in (("averaging", averaging(model.d)), ("bayes", bayes(model))):
+        res = estimate_linear(model, clf, threat, task["n"], task["seed"], task["backend"])
+        out[name] = (int(res["standard"]["count"]), int(res["robust"]["count"]))
+        out["backend"] = res["backend"]
+    return out
+
+
+def _tasks(ds, n: int, k: int, seed: int, backend: str) -> tuple[list[dict], np.ndarray]:
+    dims = ds["regime"].dims
+    shape = tuple(ds.sizes[dim] for dim in dims)
+    idx = select_points(int(np.prod(shape)), k, seed)
+    eta = ds["eta"].transpose(*dims).values
+    eps = ds["eps"].transpose(*dims).values
+    tasks = []
+    for i in idx:
+        mi = np.unravel_index(int(i), shape)
+        pt = dict(zip(dims, mi))
+        tasks.append({
+            "index": int(i), "p": float(ds["p"].values[pt["p"]]), "eta": float(eta[mi]),
+            "eps": float(eps[mi]), "d": int(ds["d"].values[pt["d"]]), "norm": ds.attrs.get("norm", "linf"),
+            "n": int(n), "seed": point_seed(seed, int(i)), "backend": backend,
+        })
+    return tasks, idx
+
+
+def _run_distributed(tasks, scheduler, n_workers):
+    distributed = _require_dask()
+    if scheduler is None:
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        client = distributed.Client(cluster)
+    else:
+        cluster, client = None, distributed.Client(scheduler)
+    try:
+        # pure=False: each task is submitted once anyway; its result depends only on its inputs
+        futures = client.map(_point_task, tasks, pure=False)
+        return client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def mc_overlay(ds, n: int, *, points: int = 8, seed: int = 0, backend: str = "numba",
+               scheduler: str | None = None, serial: bool = False, n_workers: int = 2,
+               total_alpha: float = 1e-6):
+    """Monte Carlo estimates and residuals at a seeded subsample of a phase grid.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`robtheory.phase.phase_grid` (any choice of coordinates, either norm).
+    n : int, >= 1
+        Samples per (point, classifier); the standard and robust counts share them.
+    points : int, >= 1
+        Grid points to estimate (all of them if the grid is smaller).
+    seed : int, in [0, 2**64)
+        Keys the subsample and, with each point's flat index, its stream.
+    backend : {"numba", "numpy", "cupy", "auto"}
+        Monte Carlo backend on the workers (float64: every backend gives the same counts).
+    scheduler : str, optional
+        Address of an existing dask scheduler; default: a LocalCluster of ``n_workers``
+        worker processes with one thread each, started and closed here.
+    serial : bool
+        Run a plain loop in this process instead of dask (the reference the distributed
+        sweep must equal).
+    total_alpha : float
+        Family-wise false-alarm rate that sets the ``z_threshold`` attribute and ``passed``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``(point, classifier, kind)``; variables ``count``, ``estimate``, ``analytic``
+        (the grid's closed form), ``std_error`` (null standard error), ``residual``; per
+        point the grid coordinates, ``flat_index`` and ``point_seed`` (a string: netCDF3 has
+        no 64-bit integers); attrs ``n``, ``seed``, ``z_threshold``, ``total_alpha``,
+        ``passed``, ``max_abs_residual``, ``executor`` and the grid's provenance.
+    """
+    import xarray as xr
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
+        raise ValueError(f"n must be a positive integer, got n={n!r}")
+    seed = _check_seed(seed)
+    if n_workers < 1:
+        raise ValueError(f"n_workers must be >= 1, got {n_workers!r}")
+    tasks, idx = _tasks(ds, int(n), points, seed, backend)
+    if serial:
+        results, executor = [_point_task(t) for t in tasks], "serial"
+    else:
+        results = _run_distributed(tasks, scheduler, n_workers)
+        where = f"LocalCluster, {n_workers} worker processes" if scheduler is None else scheduler
+        executor = f"dask.distributed ({where})"
+    by_index = {r["index"]: r for r in results}
+    count = np.array([[list(by_index[int(i)][c]) for c in CLASSIFIERS] for i in idx], float)
+    dims = ds["regime"].dims
+    shape = tuple(ds.sizes[dim] for dim in dims)
+    analytic = np.empty_like(count)
+    for j, i in enumerate(idx):
+        mi = np.unravel_index(int(i), shape)
+        for ci, c in enumerate(CLASSIFIERS):
+            for ki, kd in enumerate(KINDS):
+                analytic[j, ci, ki] = ds[f"{c}_{kd}"].transpose(*dims).values[mi]
+    est = count / n
+    se = np.sqrt(analytic * (1 - analytic) / n)
+    res = residuals(count, n, analytic)
+    zt = z_threshold(total_alpha, res.size)
+    coords = {"point": np.arange(len(idx)), "classifier": list(CLASSIFIERS), "kind": list(KINDS)}
+    for dim in dims:
+        pos = np.array([np.unravel_index(int(i), shape)[dims.index(dim)] for i in idx], int)
+        coords[dim] = ("point", ds[dim].values[pos])
+    for extra in ("eta", "eps", "mu", "eps_over_eta"):
+        if extra not in coords and extra in ds:
+            vals = ds[extra].transpose(*dims).values
+            coords[extra] = ("point", np.array([vals[np.unravel_index(int(i), shape)] for i in idx]))
+    coords["flat_index"] = ("point", idx.astype(np.int32))
+    coords["point_seed"] = ("point", np.array([str(t["seed"]) for t in tasks]))
+    vdims = ("point", "classifier", "kind")
+    out = xr.Dataset({"count": (vdims, count), "estimate": (vdims, est), "analytic": (vdims, analytic),
+                      "std_error": (vdims, se), "residual": (vdims, res)}, coords=coords)
+    finite_max = float(np.max(np.abs(res))) if res.size else 0.0
+    out.attrs.update({k: v for k, v in ds.attrs.items() if isinstance(v, (str, int, float))})
+    out.attrs.update({
+        "source": "robtheory.phase_mc.mc_overlay", "n": int(n), "seed": str(seed),
+        "grid_dims": ",".join(dims),
+        "seed_derivation": "subsample: SeedSequence(seed, spawn_key=(0,)); point i (flat C-order "
+                           "index): SeedSequence(seed, spawn_key=(1, i)).generate_state(1, uint64)",
+        "backend": results[0]["backend"] if results else backend, "executor": executor,
+        "total_alpha": float(total_alpha), "z_threshold": zt, "max_abs_residual": finite_max,
+        "passed": int(finite_max <= zt), "residual_definition": "(count/n - analytic) / sqrt(analytic (1 - analytic) / n)",
+    })
+    return out
+
+
+def save_mc(ds_mc, out_dir) -> dict:
+    """Write ``phase_mc.nc`` (netCDF, scipy engine) and ``phase_mc.csv``; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    nc, csv = out / "phase_mc.nc", out / "phase_mc.csv"
+    ds_mc.to_netcdf(nc, engine="scipy")
+    ds_mc.to_dataframe().to_csv(csv)
+    return {"netcdf": nc, "csv": csv}
+
