@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     ph.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
     ph.add_argument("--required-robust", type=_finite_float, default=0.5,
                     help="robust accuracy required when pricing robustness (default 0.5)")
+    ph.add_argument("--lam", type=_finite_float, default=None,
+                    help="SVM regularisation: also compute where l_inf adversarial training drops the weak "
+                         "features (one exact solve per (p, eta, d)) and draw that boundary")
     ph.add_argument("--out", required=True, metavar="DIR", help="output directory")
     ph.add_argument("--mc", type=_sample_count, metavar="N",
                     help="also estimate a seeded subsample of grid points by Monte Carlo (N samples each, "
@@ -564,7 +567,7 @@ def _cmd_phase(args) -> int:
         else:
             kw["eps_over_eta"] = parse_spec(args.eps_over_eta, "--eps-over-eta")
         ds = phase_grid(parse_spec(args.p, "--p"), parse_spec(args.d, "--d"), norm=args.norm,
-                        required_robust=args.required_robust, **kw)
+                        required_robust=args.required_robust, lam=args.lam, **kw)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     paths = save(ds, args.out)

@@ -102,8 +102,13 @@ def _validate(p, eta, eps, d):
 
 
 def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: str = "linf",
-               required_robust: float = 0.5, n_tau: int = 256):
+               required_robust: float = 0.5, n_tau: int = 256, lam: float | None = None):
     """Evaluate the closed forms on a grid and return an ``xarray.Dataset``.
+
+    With ``lam`` (the SVM regularisation), the Dataset also holds ``adv_training_threshold``: the
+    l_inf adversarial-training radius above which the population hinge-SVM optimum puts no weight
+    on the weak features (:func:`robtheory.training.weak_feature_threshold`, one exact solve per
+    (p, eta, d); at most 2000 of them), and ``adv_training_keeps_weak`` = eps < threshold.
 
     Exactly one of ``eta``/``mu`` and one of ``eps``/``eps_over_eta`` must be given (1-d arrays).
     """
@@ -196,7 +201,13 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
     data["mu" if wname == "eta" else "eta"] = (dims, MU if wname == "eta" else ETA)
     data["eps_over_eta" if rname == "eps" else "eps"] = (
         dims, (np.divide(EPS, ETA, out=np.full(P.shape, np.inf), where=ETA > 0)) if rname == "eps" else EPS)
+    if lam is not None:
+        thr = _adv_training_threshold(P[:, :, 0, :], ETA[:, :, 0, :], Dd[:, :, 0, :], lam)
+        data["adv_training_threshold"] = (("p", wname, "d"), thr)
+        data["adv_training_keeps_weak"] = (dims, (EPS < thr[:, :, None, :]).astype(np.int8))
     ds = xr.Dataset(data, coords=coords)
+    if lam is not None:
+        ds.attrs["lam"] = float(lam)
     ds["regime"].attrs["flag_values"] = list(REGIMES)
     ds["regime"].attrs["flag_meanings"] = "; ".join(REGIMES.values())
     ds.attrs.update(provenance())
@@ -207,6 +218,22 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
                          "(Theorem F) and achievable values elsewhere",
     })
     return ds
+
+
+def _adv_training_threshold(P, ETA, D, lam):
+    from .training import weak_feature_threshold
+
+    if not (isinstance(lam, (int, float)) and math.isfinite(lam) and lam > 0):
+        raise ValueError(f"lam must be a positive number, got {lam!r}")
+    if P.size > 2000:
+        raise ValueError(f"the adversarial-training boundary needs one solve per (p, eta, d): "
+                         f"{P.size} > 2000; use a coarser grid")
+    out = np.full(P.shape, np.nan)
+    for idx in np.ndindex(P.shape):
+        p, eta = float(P[idx]), float(ETA[idx])
+        if p > 0.5 and eta < 1:  # the range where the threshold is derived
+            out[idx] = weak_feature_threshold(ToyModel(p, eta, int(D[idx])), float(lam))
+    return out
 
 
 def save(ds, out_dir) -> dict:

@@ -60,6 +60,16 @@ def plot_phase(ax, ds, var: str, x: str, y: str, *, boundaries: bool = True, cma
                                   "eps = 1": 1 / eta}
                 else:
                     curves = {}
+                if "adv_training_threshold" in sl and y in ("eps", "eps_over_eta"):
+                    thr = sl["adv_training_threshold"].values
+                    wv = sl[x].values
+                    eta_pts = wv if x == "eta" else (wv / np.sqrt(dval) if dval else None)
+                    if eta_pts is not None:
+                        with np.errstate(divide="ignore", invalid="ignore"):
+                            yy_thr = thr if y == "eps" else thr / eta_pts
+                        ok = np.isfinite(yy_thr)
+                        ax.plot(wv[ok], yy_thr[ok], "-.", color="red", lw=1.2,
+                                label=f"adv. training drops weak features (lam={ds.attrs.get('lam', 0):g})")
                 for (name, yy), ls in zip(curves.items(), ("-", "--", ":")):
                     ok = np.isfinite(yy) & (yy >= ys.min()) & (yy <= ys.max())
                     if ok.any():

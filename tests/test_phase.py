@@ -83,3 +83,20 @@ def test_phase_cli(tmp_path, capsys):
         assert (tmp_path / f"phase_{var}.pdf").stat().st_size > 0
     assert main(["phase", "--p", "0.95", "--eta", "1:x:3", "--eps", "0", "--d", "1", "--out", str(tmp_path)]) == 2
     assert "--eta" in capsys.readouterr().err
+
+
+def test_adversarial_training_boundary():
+    from robtheory.training import weak_feature_threshold
+
+    ds = phase_grid([0.95], [100], mu=[2.0, 4.0], eps_over_eta=[0.0, 0.5, 0.9, 1.0, 2.0], lam=0.05)
+    thr = ds["adv_training_threshold"].sel(p=0.95, d=100)
+    for mu in (2.0, 4.0):
+        expected = weak_feature_threshold(ToyModel(0.95, mu / 10, 100), 0.05)
+        assert float(thr.sel(mu=mu)) == expected
+        eta = mu / 10
+        assert 0 <= expected <= eta + 1e-15  # Lemma D.5 (strengthened): no weak weight once eps >= eta
+        keeps = ds["adv_training_keeps_weak"].sel(p=0.95, d=100, mu=mu).values
+        eps = ds["eps"].sel(p=0.95, d=100, mu=mu).values
+        assert np.array_equal(keeps.astype(bool), eps < expected)
+    with pytest.raises(ValueError, match="lam"):
+        phase_grid([0.95], [100], mu=[2.0], eps_over_eta=[1.0], lam=-1.0)
