@@ -19,6 +19,10 @@ robust accuracy and only the non-dominated points are kept; those curves are exa
 ``family="linear"`` with the l_2 ball (equal weights are optimal there), a numerically
 supported conjecture for the full l_inf ball (spec §3.7), and an achievable lower curve for
 ``family="all"`` away from eps = 2 eta (``exact`` is then False).
+
+Monte Carlo points (:func:`frontier_mc`): a few points of a frontier are re-estimated by
+sampling with the classifier that attains each of them (:func:`attaining_classifier`) and
+tested against the curve with exact binomial tests at a stated family-wise false-alarm rate.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from scipy.special import ndtr
 from .closed_form import accuracy_stats, theorem_2_1_bound
 from .model import ThreatModel, ToyModel
 
-__all__ = ["Frontier", "frontier", "theorem_f_applies"]
+__all__ = ["Frontier", "attaining_classifier", "frontier", "frontier_mc", "theorem_f_applies"]
 
 
 @dataclass(frozen=True)
@@ -48,18 +52,24 @@ class Frontier:
     robust_accuracy: np.ndarray
     bound: np.ndarray  # Theorem 2.1 bound p/(1-p)(1 - std) at each point; NaN where it does not apply
     note: str
+    #: ``r = ||u||_1 / ||u||_2`` of the weak weights at each point (``None``: equal weights,
+    #: ``r = sqrt(d)``, at every point); only the l_inf linear frontier with eps > eta sets it.
+    r: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         m, t = self.model, self.threat
+        pts = []
+        for k, (tau, s, r, b) in enumerate(zip(self.tau, self.standard_accuracy, self.robust_accuracy, self.bound)):
+            pt = {"tau": (None if not math.isfinite(tau) else float(tau)),
+                  "standard_accuracy": float(s), "robust_accuracy": float(r),
+                  "theorem_2_1_bound": (None if not math.isfinite(b) else float(b))}
+            if self.r is not None:
+                pt["weak_weight_ratio"] = None if not math.isfinite(self.r[k]) else float(self.r[k])
+            pts.append(pt)
         return {
             "p": m.p, "eta": m.eta, "d": m.d, "eps": t.eps, "norm": t.norm,
             "perturb_x1": t.perturb_x1, "family": self.family, "exact": self.exact, "note": self.note,
-            "points": [
-                {"tau": (None if not math.isfinite(tau) else float(tau)),
-                 "standard_accuracy": float(s), "robust_accuracy": float(r),
-                 "theorem_2_1_bound": (None if not math.isfinite(b) else float(b))}
-                for tau, s, r, b in zip(self.tau, self.standard_accuracy, self.robust_accuracy, self.bound)
-            ],
+            "points": pts,
         }
 
 
@@ -155,11 +165,13 @@ def _linf_linear_frontier(model: ToyModel, threat: ThreatModel, kind: str, n: in
     rob = accuracy_stats(p, eta, eps, a, 0.0, S, Q, S, kind)[0]
     keep = _pareto(std, rob)
     taus = np.append(T.ravel(), np.inf)[keep]
+    rs = np.append(R.ravel(), np.nan)[keep]
     applies = p < 1 and eps >= 2 * eta
     bound = theorem_2_1_bound(p, std[keep]) if applies else np.full(keep.size, np.nan)
     note = ("linear classifiers without bias, l_inf with eps > eta: Pareto set of (tau, r = |u|_1/|u|_2); "
             "equal weak weights (the f_tau family) are NOT optimal here, and a bias can do better near (p, p)")
-    return Frontier(model, threat, "linear", False, taus, std[keep], rob[keep], np.asarray(bound, float), note)
+    return Frontier(model, threat, "linear", False, taus, std[keep], rob[keep], np.asarray(bound, float), note,
+                    r=rs)
 
 
 def exact_gap(p: float, mu: float, tau) -> np.ndarray:
@@ -167,3 +179,191 @@ def exact_gap(p: float, mu: float, tau) -> np.ndarray:
     :math:`\\frac{2p-1}{2(1-p)}(1 - \\Phi(\\tau+\\mu) + \\Phi(-\\tau-\\mu))`."""
     tau = np.asarray(tau, dtype=float)
     return (2 * p - 1) / (2 * (1 - p)) * (1 - ndtr(tau + mu) + ndtr(-tau - mu))
+
+
+# --------------------------------------------------------------------------- Monte Carlo points
+def _weak_weights(d: int, r: float) -> np.ndarray:
+    """Non-negative weak weights ``u`` with ``||u||_2 = 1`` and ``||u||_1 = r`` (``1 <= r <= sqrt d``).
+
+    One weight ``s`` and ``d - 1`` equal weights ``t``: ``s^2 + (d-1) t^2 = 1`` and
+    ``s + (d-1) t = r`` give :math:`s = (r + \\sqrt{(d-1)(d-r^2)})/d`,
+    :math:`t = (r - s)/(d-1) \\ge 0` (``r = sqrt d`` gives equal weights ``1/sqrt d``).
+    """
+    if d == 1:
+        return np.ones(1)
+    r = min(max(float(r), 1.0), math.sqrt(d))
+    s = (r + math.sqrt((d - 1) * max(d - r * r, 0.0))) / d
+    u = np.full(d, max(r - s, 0.0) / (d - 1))
+    u[0] = s
+    return u
+
+
+def _rounded_rule(tau: float, d: int):
+    """The vectorised rule ``sign(tau sign(x1) + s(x))`` (``sign(x1)`` for ``tau = inf``)."""
+    inv_sd = 1.0 / math.sqrt(d)
+
+    def rule(X):
+        x1 = np.sign(X[:, 0])
+        if math.isinf(tau):
+            return x1
+        return tau * x1 + X[:, 1:].sum(axis=1) * inv_sd
+
+    return rule
+
+
+def _uniform_shift(model: ToyModel, threat: ThreatModel):
+    """The worst case of the rounded rule over the weak coordinates: every weak feature moved by
+    ``-eps y`` (l_inf) or ``-eps y / sqrt(d)`` (l_2); ``"shift"`` (the Theorem 2.1 adversary) when
+    this is the move by ``-2 eta y``."""
+    step = threat.eps if threat.norm == "linf" else threat.eps / math.sqrt(model.d)
+    if threat.norm == "linf" and step == 2 * model.eta:
+        return "shift"
+
+    def attack(X, y):
+        Xa = np.array(X, copy=True)
+        Xa[:, 1:] -= (X.dtype.type(step) * y)[:, None]
+        return Xa
+
+    return attack
+
+
+def attaining_classifier(front: Frontier, index: int):
+    """The classifier that attains point ``index`` of ``front``, and how to estimate it.
+
+    Returns
+    -------
+    (kind, clf, description)
+        ``kind == "rounded"``: ``clf`` is a callable ``f(X)`` for
+        :func:`robtheory.mc.engine.estimate_callable` (family ``"all"``: the rounded rule
+        ``sign(tau sign(x1) + s(x))``, whose worst case over a ball of radius < 1 is the uniform
+        shift of the weak features); ``kind == "linear"``: a linear classifier for
+        :func:`robtheory.mc.engine.estimate_linear` (family ``"linear"``: ``f_tau`` with equal
+        weak weights, or the weights of :func:`_weak_weights` with the point's ``r``).
+    """
+    from .classifiers import LinearClassifier, StructuredLinear, robust_x1
+
+    n_pts = front.tau.size
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= int(index) < n_pts:
+        raise ValueError(f"index must be an integer in [0, {n_pts}), got index={index!r}")
+    d = front.model.d
+    tau = float(front.tau[int(index)])
+    if front.family == "all":
+        desc = "sign(x1)" if math.isinf(tau) else f"sign({tau:.6g}*sign(x1) + s(x)) (rounded rule)"
+        return "rounded", _rounded_rule(tau, d), desc
+    if math.isinf(tau):
+        return "linear", robust_x1(d), "sign(x1)"
+    if front.r is None:
+        return "linear", StructuredLinear(tau, 1 / math.sqrt(d), d), f"sign({tau:.6g}*x1 + s(x)) (f_tau)"
+    r = float(front.r[int(index)])
+    w = np.concatenate([[tau], _weak_weights(d, r)])
+    return "linear", LinearClassifier(w), f"sign({tau:.6g}*x1 + u.z), |u|_2 = 1, |u|_1 = {r:.6g}"
+
+
+def _finite_or_none(x: float):
+    return float(x) if math.isfinite(x) else None
+
+
+def _select(n_pts: int, points: int) -> np.ndarray:
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or int(points) < 1:
+        raise ValueError(f"points must be a positive integer, got points={points!r}")
+    return np.unique(np.round(np.linspace(0, n_pts - 1, min(int(points), n_pts))).astype(int))
+
+
+def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, total_alpha: float = 1e-6,
+                backend: str = "auto") -> dict:
+    r"""Monte Carlo estimates of a few points of a frontier, each tested against its claimed value.
+
+    ``points`` points spread evenly along ``front`` (both ends included) are estimated with
+    the classifier that attains each one (:func:`attaining_classifier`): the standard
+    accuracy on clean samples, the robust accuracy under that classifier's exact worst case
+    (the rounded rules of family ``"all"`` through :func:`robtheory.mc.engine.estimate_callable`
+    with the uniform shift of the weak features, ``attack="shift"`` at eps = 2 eta; linear
+    classifiers through :func:`robtheory.mc.engine.estimate_linear`, whose robust count uses
+    the exact worst-case margin :math:`y(w^Tx) - \varepsilon\lVert w\rVert_*`). The ``2K``
+    counts are each tested against the frontier's value with the exact binomial test
+    (:func:`robtheory.stats.agreement_test`) at :math:`\alpha = \alpha_{\mathrm{total}}/(2K)`
+    (Bonferroni: a correct frontier fails the whole family with probability at most
+    ``total_alpha``), and reported as residuals in standard-error units
+
+    .. math:: r = \frac{\hat a - a_0}{\sqrt{a_0(1-a_0)/n}}
+
+    next to the Bonferroni threshold :math:`z_{1-\alpha/2}`.
+
+    Parameters
+    ----------
+    front : Frontier
+    n : int, >= 1
+        Samples per point (the standard and robust counts use the same samples).
+    points : int, >= 1
+        Points to estimate (all of them if the frontier has fewer).
+    seed : int, in [0, 2**64)
+        Point ``k`` of the frontier draws the stream of
+        :func:`robtheory.phase_mc.point_seed` ``(seed, k)``.
+    total_alpha : float, in (0, 1)
+        Family-wise false-alarm rate of the whole call.
+    backend : {"auto", "numpy", "numba", "cupy"}
+        Backend of the linear runs (the rounded rules run on the NumPy sampler).
+
+    Returns
+    -------
+    dict
+        ``points``: one entry per estimated point with ``index`` (into ``front``), ``tau``,
+        ``classifier``, ``method`` and, for ``standard`` and ``robust``, ``{analytic, estimate,
+        count, n, ci, level, std_error, residual, p_value, passed, min_detectable}``; and
+        ``n``, ``seed``, ``total_alpha``, ``alpha_per_check``, ``n_checks``, ``z_threshold``,
+        ``max_abs_residual``, ``passed``. A residual is ``None`` where it is infinite (a claimed
+        value of 0 or 1 that the estimate misses), so the dict is valid JSON.
+    """
+    from . import stats
+    from .mc.engine import estimate_callable, estimate_linear
+    from .phase_mc import point_seed, residuals, z_threshold
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
+        raise ValueError(f"n must be a positive integer, got n={n!r}")
+    n = int(n)
+    idx = _select(front.tau.size, points)
+    m_checks = 2 * idx.size
+    alpha = stats.familywise_alpha(total_alpha, m_checks)
+    zt = z_threshold(total_alpha, m_checks)
+    model, threat = front.model, front.threat
+    out_pts = []
+    for k in idx:
+        kind, clf, desc = attaining_classifier(front, int(k))
+        s = point_seed(seed, int(k))
+        claimed = {"standard": float(front.standard_accuracy[k]), "robust": float(front.robust_accuracy[k])}
+        if kind == "rounded":
+            attack = _uniform_shift(model, threat)
+            est = {"standard": estimate_callable(model, clf, n, s),
+                   "robust": estimate_callable(model, clf, n, s, attack=attack, threat=threat)}
+            method = ("estimate_callable (NumPy sampler): clean, and under "
+                      + ("attack='shift' (x_i -> x_i - 2 eta y)" if attack == "shift" else
+                         "the uniform shift of the weak features to the ball's edge"))
+        else:
+            res = estimate_linear(model, clf, threat, n, s, backend)
+            est = {"standard": res["standard"], "robust": res["robust"]}
+            method = f"estimate_linear (backend {res['backend']}): exact worst-case margin"
+        entry = {"index": int(k), "tau": None if math.isinf(front.tau[k]) else float(front.tau[k]),
+                 "classifier": desc, "method": method, "seed": str(s)}
+        for key in ("standard", "robust"):
+            e = est[key]
+            a0 = claimed[key]
+            a0c = min(max(a0, 0.0), 1.0)
+            t = stats.agreement_test(int(e["count"]), n, a0c, alpha)
+            entry[key] = {
+                "analytic": a0, "estimate": float(e["estimate"]), "count": int(e["count"]), "n": n,
+                "ci": [float(e["ci"][0]), float(e["ci"][1])], "level": float(e["level"]),
+                "std_error": math.sqrt(a0c * (1 - a0c) / n),
+                "residual": _finite_or_none(float(residuals(e["count"], n, a0c))),
+                "p_value": t.p_value, "passed": bool(t.passed), "min_detectable": t.min_detectable,
+            }
+        out_pts.append(entry)
+    res_all = [math.inf if e[k]["residual"] is None else abs(e[k]["residual"])
+               for e in out_pts for k in ("standard", "robust")]
+    return {
+        "n": n, "seed": str(seed), "total_alpha": float(total_alpha), "alpha_per_check": alpha,
+        "n_checks": m_checks, "z_threshold": zt, "max_abs_residual": _finite_or_none(max(res_all)),
+        "passed": all(e[k]["passed"] for e in out_pts for k in ("standard", "robust")),
+        "test": "exact two-sided binomial test of each count against the frontier's value, "
+                "Bonferroni over all standard and robust counts",
+        "points": out_pts,
+    }

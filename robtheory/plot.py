@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_frontier", "plot_mc_residuals", "plot_phase"]
+__all__ = ["plot_frontier", "plot_frontier_mc", "plot_mc_residuals", "plot_phase", "plot_residuals"]
 
 
 def plot_frontier(ax, front, *, label=None, show_bound: bool = True, **style):
@@ -110,5 +110,87 @@ def plot_mc_residuals(ax, ds_mc, *, threshold: bool = True):
     ax.set_ylabel("(MC - closed form) / SE")
     ax.set_title(f"Monte Carlo residuals (n={ds_mc.attrs.get('n', '?')} per point, seed {ds_mc.attrs.get('seed', '?')})",
                  fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small")
+    return ax
+
+
+def plot_frontier_mc(ax, mc, *, label=None, **style):
+    """Overlay the Monte Carlo points of :func:`robtheory.frontier.frontier_mc` on a frontier plot.
+
+    Each estimated point is drawn at (standard estimate, robust estimate) with its
+    Clopper--Pearson intervals as error bars in both directions, filled if both of its
+    agreement tests pass and as a red cross if one fails.
+    """
+    pts = mc["points"]
+    ok = [p for p in pts if p["standard"]["passed"] and p["robust"]["passed"]]
+    bad = [p for p in pts if p not in ok]
+    if label is None:
+        level = pts[0]["standard"]["level"] if pts else 0.95
+        label = f"Monte Carlo (n={mc['n']}, {100 * level:g}% CI)"
+    for group, fmt, color, lab in ((ok, "o", style.pop("color", "tab:red"), label),
+                                   (bad, "x", "red", "Monte Carlo point rejected")):
+        if not group:
+            continue
+        xs = np.array([p["standard"]["estimate"] for p in group])
+        ys = np.array([p["robust"]["estimate"] for p in group])
+        xerr = np.array([[x - p["standard"]["ci"][0], p["standard"]["ci"][1] - x] for x, p in zip(xs, group)]).T
+        yerr = np.array([[y - p["robust"]["ci"][0], p["robust"]["ci"][1] - y] for y, p in zip(ys, group)]).T
+        ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt=fmt, color=color, ms=4, capsize=2, lw=1,
+                    label=lab, zorder=5, **style)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_residuals(ax, labels, z, *, groups=None, threshold=None, threshold_label=None, clip: float = 10.0,
+                   ylabel="(MC - closed form) / SE"):
+    """Residuals in standard-error units, one column per label, with a +-threshold band.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    labels : sequence of str
+        The column of each residual (e.g. the claim it belongs to); columns keep the order
+        of first appearance, residuals of one column are spread slightly apart.
+    z : sequence of float
+        Residuals; ``None``/NaN/inf (an infinite residual: a closed form of 0 or 1 missed)
+        are drawn as triangles at ``+-clip``.
+    groups : sequence of str, optional
+        A category per residual (e.g. ``"standard"``/``"robust"``), one marker each.
+    threshold : float, optional
+        The two-sided Bonferroni threshold of the family, drawn as dashed lines.
+    """
+    labels = [str(v) for v in labels]
+    cols = list(dict.fromkeys(labels))
+    pos = {c: i for i, c in enumerate(cols)}
+    z = np.array([np.nan if v is None else float(v) for v in z], dtype=float)
+    groups = ["residual"] * len(labels) if groups is None else [str(g) for g in groups]
+    markers = ["o", "s", "D", "^", "v", "P"]
+    seen: dict = {}
+    offsets: dict = {}
+    counts = {c: labels.count(c) for c in cols}
+    for lab, zi, g in zip(labels, z, groups):
+        k = offsets.get(lab, 0)
+        offsets[lab] = k + 1
+        width = min(0.1, 0.8 / counts[lab])  # the residuals of one column, centred on it
+        x = pos[lab] + width * (k - (counts[lab] - 1) / 2)
+        m = markers[list(dict.fromkeys(groups)).index(g) % len(markers)]
+        if np.isfinite(zi) and abs(zi) <= clip:
+            ax.plot([x], [zi], m, color=f"C{list(dict.fromkeys(groups)).index(g) % 10}", ms=4,
+                    label=None if g in seen else g)
+            seen[g] = True
+        else:
+            y = clip if (np.isnan(zi) or zi > 0) else -clip
+            ax.plot([x], [y], "^" if y > 0 else "v", color="red", ms=6,
+                    label=None if "beyond" in seen else f"|z| > {clip:g} or undefined")
+            seen["beyond"] = True
+    ax.axhline(0.0, color="black", lw=0.8)
+    if threshold is not None and np.isfinite(threshold):
+        for s in (-1, 1):
+            ax.axhline(s * threshold, ls="--", color="gray", lw=1,
+                       label=(threshold_label or f"+-{threshold:.2f}") if s > 0 else None)
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels(cols, rotation=60, ha="right", fontsize="x-small")
+    ax.set_xlim(-0.6, len(cols) - 0.4)
+    ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small")
     return ax

@@ -1,31 +1,88 @@
 """One self-contained HTML report: the claims table with every verdict column, the frontier and
-phase-diagram figures.
+phase-diagram figures, the Monte Carlo residuals, and any extra sections.
 
-``write_report(out_dir, rows)`` takes the rows ``robtheory verify`` computed (so the report and
+``write_report(out_dir, rows, columns)`` takes the rows ``robtheory verify`` computed (so the report and
 the table agree) and writes ``index.html`` with its figures beside it; images are referenced by
 relative path, so the folder can be moved or zipped as a whole.
+
+Monte Carlo residuals. When the rows carry the Monte Carlo column (``verify`` without ``--no-mc``),
+every two-sided test of that column -- closed-form agreement (exact binomial) and mean (CLT) tests
+-- is drawn in standard-error units per claim, :math:`z = (\\hat a - a)/\\mathrm{SE}`, against the
+Bonferroni threshold :math:`z_{1-\\alpha/2}` of the run's per-test :math:`\\alpha`
+(``mc_residuals.png``). One-sided bound tests are inequalities, not residuals; they stay in the
+table. With ``frontier_mc_n``, a few points of the Theorem F frontier are also estimated by Monte
+Carlo (:func:`robtheory.frontier.frontier_mc`), overlaid on the frontier figure and drawn as
+residuals (``frontier_mc_residuals.png``).
+
+Extra sections. ``extra_sections`` is the hook for results produced elsewhere -- the torch bridge's
+experiments when that extra is installed -- each a :class:`ReportSection` (title, text, figures that
+already exist in ``out_dir``); nothing torch-related is done here.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["write_report", "figures"]
+__all__ = ["ReportSection", "figures", "frontier_mc_figures", "mc_residual_figure", "write_report"]
 
 
-def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100) -> list[tuple[str, str]]:
-    """Draw the report's figures into ``out_dir``; return (file name, caption) pairs."""
+@dataclass(frozen=True)
+class ReportSection:
+    """An extra section of the report (the hook for e.g. the torch results).
+
+    Parameters
+    ----------
+    title : str
+        The section heading (escaped).
+    text : str
+        Paragraphs separated by blank lines (escaped: plain text, not HTML).
+    figures : sequence of (file name, caption)
+        Images already written into the report's folder, referenced by relative path; the
+        report's tests check that every referenced image exists.
+    """
+
+    title: str
+    text: str = ""
+    figures: Sequence[tuple[str, str]] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValueError(f"a report section needs a non-empty title, got title={self.title!r}")
+        figs = tuple((str(a), str(b)) for a, b in self.figures)
+        for name, _ in figs:
+            if Path(name).is_absolute() or ".." in Path(name).parts:
+                raise ValueError(f"section figures are relative paths inside the report folder, got {name!r}")
+        object.__setattr__(self, "figures", figs)
+
+
+def _plt():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
+            frontier_mc: dict | None = None) -> list[tuple[str, str]]:
+    """Draw the report's frontier and phase figures into ``out_dir``; return (file name, caption) pairs.
+
+    ``frontier_mc`` (a :func:`robtheory.frontier.frontier_mc` result for the Theorem F frontier
+    of the same model) is overlaid on the frontier figure.
+    """
+    plt = _plt()
+    import numpy as np
+
     from .frontier import frontier
     from .model import ThreatModel, ToyModel
     from .phase import phase_grid
-    from .plot import plot_frontier, plot_phase
+    from .plot import plot_frontier, plot_frontier_mc, plot_phase
 
     out = []
     model = ToyModel(p, eta, d)
@@ -33,13 +90,18 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100) -> l
     plot_frontier(ax, frontier(model, ThreatModel("linf", 2 * eta), "all", n=401), label="all classifiers (Theorem F)")
     lin = frontier(model, ThreatModel("linf", 2 * eta), "linear", n=161)
     ax.plot(lin.standard_accuracy, lin.robust_accuracy, label="linear, no bias (full l_inf ball)")
+    if frontier_mc is not None:
+        plot_frontier_mc(ax, frontier_mc)
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     fig.savefig(out_dir / "frontier.png", dpi=120)
     plt.close(fig)
-    out.append(("frontier.png", f"Trade-off frontier at eps = 2 eta for D(p={p}, eta={eta}, d={d}), with the "
-                                "Theorem 2.1 bound (dashed)."))
-    import numpy as np
+    cap = (f"Trade-off frontier at eps = 2 eta for D(p={p}, eta={eta}, d={d}), with the Theorem 2.1 bound "
+           "(dashed).")
+    if frontier_mc is not None:
+        cap += (f" Points: Monte Carlo estimates (n={frontier_mc['n']}) of the rounded rules that attain the "
+                "frontier, with 95% Clopper-Pearson intervals.")
+    out.append(("frontier.png", cap))
 
     ds = phase_grid([p], [d], mu=np.linspace(0.5, 8, 40), eps_over_eta=np.linspace(0, 3, 31))
     for var, caption in (("optimal_robust", "Optimal robust accuracy A*_rob over all classifiers (l_inf)."),
@@ -55,6 +117,80 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100) -> l
     return out
 
 
+def _two_sided_records(rows: list[dict], column: str) -> list[tuple[str, str, float | None, float]]:
+    """(claim, test kind, z, alpha) of every two-sided test in ``column`` of the rows."""
+    recs = []
+    for r in rows:
+        cell = r.get(column)
+        if not isinstance(cell, dict):
+            continue
+        for c in cell.get("checks") or ():
+            if c.get("test") in ("agreement", "mean") and "alpha" in c:
+                recs.append((r["name"], str(c["test"]), c.get("z"), float(c["alpha"])))
+    return recs
+
+
+def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
+                       name: str = "mc_residuals.png") -> tuple[str, str] | None:
+    """Draw the Monte Carlo column's two-sided tests as residuals in SE units, one column per claim.
+
+    Returns ``(file name, caption)``, or None when no row carries a Monte Carlo test (e.g.
+    ``verify --no-mc``). The dashed band is the Bonferroni threshold
+    :math:`z_{1-\\alpha/2}` of the smallest per-test :math:`\\alpha` (the run's family-wise
+    rate split over all its tests), so a correct closed form leaves the band with probability
+    at most that family-wise rate.
+    """
+    from . import stats
+    from .plot import plot_residuals
+
+    recs = _two_sided_records(rows, column)
+    if not recs:
+        return None
+    plt = _plt()
+    alpha = min(a for *_, a in recs)
+    zt = float(stats.two_sided_z(alpha))
+    fig, ax = plt.subplots(figsize=(8.0, 4.2))
+    plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
+                   threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
+    n_vals = sorted({c.get("n") for r in rows if isinstance(r.get(column), dict)
+                     for c in r[column].get("checks") or () if c.get("n") is not None})
+    ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
+                 + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(Path(out_dir) / name, dpi=120)
+    plt.close(fig)
+    n_fin = sum(r[2] is not None and math.isfinite(r[2]) for r in recs)
+    cap = (f"Monte Carlo column: {len(recs)} two-sided tests (closed-form agreement and mean tests) as "
+           f"residuals (estimate - closed form) / SE, per claim; dashed: the Bonferroni threshold "
+           f"+-{zt:.2f}. One-sided bound tests are in the table."
+           + ("" if n_fin == len(recs) else f" {len(recs) - n_fin} infinite residual(s) drawn as red triangles."))
+    return name, cap
+
+
+def frontier_mc_figures(out_dir, mc: dict, name: str = "frontier_mc_residuals.png") -> tuple[str, str]:
+    """Residuals of :func:`robtheory.frontier.frontier_mc` (standard and robust, per point)."""
+    from .plot import plot_residuals
+
+    plt = _plt()
+    labels, z, groups = [], [], []
+    for pt in mc["points"]:
+        lab = "tau=inf" if pt["tau"] is None else f"tau={pt['tau']:.3g}"
+        for k in ("standard", "robust"):
+            labels.append(lab)
+            z.append(pt[k]["residual"])
+            groups.append(k)
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    plot_residuals(ax, labels, z, groups=groups, threshold=mc["z_threshold"],
+                   threshold_label=f"Bonferroni +-{mc['z_threshold']:.2f} (alpha={mc['total_alpha']:g})")
+    ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc['n']} per point)", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(Path(out_dir) / name, dpi=120)
+    plt.close(fig)
+    return name, (f"Monte Carlo points of the Theorem F frontier (rounded rules sign(tau sign(x1) + s(x)); robust "
+                  f"accuracy under the shift adversary): residuals in SE units, {mc['n_checks']} exact binomial "
+                  f"tests at family-wise alpha={mc['total_alpha']:g} ({'all pass' if mc['passed'] else 'FAILED'}).")
+
+
 def _verdict(cell) -> str:
     if cell is None:
         return '<td class="na">-</td>'
@@ -64,11 +200,54 @@ def _verdict(cell) -> str:
     return f'<td class="{cls}" title="{detail}">{"PASS" if ok else "FAIL"}<div class="detail">{detail}</div></td>'
 
 
-def write_report(out_dir, rows: list[dict], columns: list[str]) -> Path:
-    """Write ``out_dir/index.html`` from verify's rows and the names of its verdict columns."""
+def _figure_html(figs) -> str:
+    return "".join(
+        f'<figure><img src="{html.escape(name)}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}'
+        f'</figcaption></figure>' for name, cap in figs)
+
+
+def _section_html(sec: ReportSection) -> str:
+    paras = "".join(f"<p>{html.escape(p.strip())}</p>" for p in sec.text.split("\n\n") if p.strip())
+    return f"<h2>{html.escape(sec.title)}</h2>\n{paras}\n{_figure_html(sec.figures)}\n"
+
+
+def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n: int | None = None,
+                 seed: int = 0, extra_sections: Sequence[ReportSection] | None = None) -> Path:
+    """Write ``out_dir/index.html`` from verify's rows and the names of its verdict columns.
+
+    Parameters
+    ----------
+    out_dir : path
+        Created if needed; the page and all its images go there.
+    rows : list of dict
+        ``robtheory verify``'s rows (``name``, ``reference``, ``statement``, ``notes``,
+        ``analytic`` and one cell per column; the ``"mc"`` cell's ``checks`` feed the residual
+        figure).
+    columns : list of str
+        The verdict columns after ``analytic``.
+    frontier_mc_n : int, optional
+        Also estimate 5 points of the Theorem F frontier by Monte Carlo with this many samples
+        each (seeded by ``seed``), overlay them on the frontier figure and draw their residuals.
+    extra_sections : sequence of ReportSection, optional
+        Appended after the built-in sections, in order (the hook for the torch results).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figs = figures(out)
+    extra = tuple(extra_sections or ())
+    for sec in extra:
+        if not isinstance(sec, ReportSection):
+            raise ValueError(f"extra_sections must hold ReportSection objects, got {sec!r}")
+    fmc = None
+    if frontier_mc_n is not None:
+        from .frontier import frontier, frontier_mc
+        from .model import ThreatModel, ToyModel
+
+        m = ToyModel(0.95, 0.3, 100)
+        fmc = frontier_mc(frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=401), frontier_mc_n, seed=seed)
+    figs = figures(out, frontier_mc=fmc)
+    mc_figs = [f for f in (mc_residual_figure(out, rows),) if f is not None]
+    if fmc is not None:
+        mc_figs.append(frontier_mc_figures(out, fmc))
     from .phase import provenance
 
     prov = provenance()
@@ -81,10 +260,11 @@ def write_report(out_dir, rows: list[dict], columns: list[str]) -> Path:
                  _verdict(r["analytic"])]
         cells += [_verdict(r.get(c)) for c in columns]
         body.append("<tr>" + "".join(cells) + "</tr>")
-    fig_html = "".join(
-        f'<figure><img src="{html.escape(name)}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}</figcaption></figure>'
-        for name, cap in figs)
     n_pass = sum(bool(r["analytic"]["passed"]) for r in rows)
+    mc_html = (_figure_html(mc_figs) if mc_figs else
+               "<p>No Monte Carlo results in this run (the Monte Carlo column was not run, e.g. "
+               "<code>--no-mc</code>).</p>")
+    extra_html = "".join(_section_html(s) for s in extra)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>robtheory report</title>
 <style>
@@ -103,8 +283,10 @@ by robtheory {html.escape(prov['robtheory_version'])} (commit {html.escape(prov[
 {chr(10).join(body)}
 </tbody></table>
 <h2>Figures</h2>
-{fig_html}
-</body></html>
+{_figure_html(figs)}
+<h2>Monte Carlo residuals</h2>
+{mc_html}
+{extra_html}</body></html>
 """
     path = out / "index.html"
     path.write_text(page)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pytest
+
 from robtheory.cli import main
 
 
@@ -26,6 +29,37 @@ def test_bench_quick_json_shape(capsys, monkeypatch):
     assert isinstance(grid["points"], int) and grid["points"] > 0
     assert grid["seconds"] > 0 and grid["ndtr_seconds"] > 0
     assert grid["ratio"] == grid["ndtr_seconds"] / grid["seconds"]
+    # the JSON says what was timed and how many Gaussian tails each point needs
+    assert "Bayes" in grid["quantity"] and grid["ndtr_per_point"] == 2
+    assert grid["ratio_per_ndtr"] == pytest.approx(2 * grid["ratio"], rel=1e-12)
+    assert grid["peak_memory_bytes"] > 0 and grid["backend"] in ("numba", "numpy")
+    assert grid["cpu_seconds"] >= 0 and grid["ndtr_cpu_seconds"] >= 0
+    assert len(grid["variants"]) == 3
+    for v in grid["variants"]:
+        assert {"quantity", "ndtr_per_point", "seconds", "ratio", "ratio_per_ndtr"} <= v.keys()
+        assert v["ratio"] == pytest.approx(grid["ndtr_seconds"] / v["seconds"], rel=1e-12)
+
+
+def test_benchmarked_grid_computes_what_it_says():
+    """The timed grid is the Bayes rule's standard accuracy (and exact error rate) at each (p, mu)
+    (p = 1/2 included), and its robust variant the l_inf accuracy at eps = 2 eta."""
+    from robtheory import ThreatModel, ToyModel, bayes, linear_accuracy
+    from robtheory.bench import _grid_axes, _grid_fast
+
+    d = 100
+    _, p, mu = _grid_axes(400, d)
+    (acc, err), rob = _grid_fast(p, mu, d, robust=True, error_rate=True)
+    assert np.array_equal(_grid_fast(p, mu, d), acc)  # the headline quantity
+    assert acc.shape == err.shape == rob.shape == (20, 20)
+    with pytest.raises(ValueError, match="mu=0.0"):
+        _grid_fast(p, np.array([0.0, 1.0]), d)
+    for i in (0, 3, 19):
+        for j in (0, 1, 10, 19):
+            m = ToyModel(float(p[i]), float(mu[j]) / 10, d)
+            ref = linear_accuracy(m, bayes(m), ThreatModel("linf", 2 * m.eta))
+            assert acc[i, j] == pytest.approx(ref.standard_accuracy, abs=1e-15)
+            assert err[i, j] == pytest.approx(ref.standard_error_rate, rel=1e-12, abs=1e-300)
+            assert rob[i, j] == pytest.approx(ref.robust_accuracy, abs=1e-15)
 
 
 def test_bench_table_and_backend_choice(capsys):

@@ -2,6 +2,8 @@
 
 from html.parser import HTMLParser
 
+import pytest
+
 from robtheory import claims
 from robtheory.report import write_report
 
@@ -28,14 +30,21 @@ def test_report_lists_every_claim_and_its_images_exist(tmp_path):
                      "analytic": {"passed": True, "n_points": 1, "detail": "stub row for the layout test"},
                      "mc": None})
     rows[0]["mc"] = {"passed": False, "detail": "a failing cell is shown as such"}
+    # Two rows with Monte Carlo tests as verify writes them (an infinite z is None in its JSON).
+    check = {"test": "agreement", "alpha": 1e-6 / 20, "n": 10**4}
+    rows[1]["mc"] = {"passed": True, "detail": "", "checks": [dict(check, z=0.3), dict(check, z=-1.2),
+                                                              {"test": "bound", "alpha": 1e-7, "n": 10**4}]}
+    rows[2]["mc"] = {"passed": True, "detail": "", "checks": [dict(check, z=None), dict(check, test="mean", z=2.0)]}
     path = write_report(tmp_path, rows, ["mc"])
     parser = _Collect()
     parser.feed(path.read_text())
     assert parser.rows == len(rows) + 1  # header row
-    assert len(parser.images) >= 4
+    assert len(parser.images) >= 5
+    assert "mc_residuals.png" in parser.images  # the Monte Carlo residual figure is referenced
     for src in parser.images:
         assert (tmp_path / src).is_file() and (tmp_path / src).stat().st_size > 0, src
     assert parser.cells.count("fail") == 1 and "na" in parser.cells
+    assert "4 two-sided tests" in path.read_text() and "1 infinite residual" in path.read_text()
     text = path.read_text()
     for c in claims.REGISTRY:
         assert f"<code>{c.name}</code>" in text
@@ -50,3 +59,63 @@ def test_report_cli_analytic_only(tmp_path, capsys):
     assert parser.rows == 3
     for src in parser.images:
         assert (tmp_path / src).is_file()
+    assert "mc_residuals.png" not in parser.images and "No Monte Carlo results" in (tmp_path / "index.html").read_text()
+
+
+def test_report_with_the_real_monte_carlo_column(tmp_path):
+    """verify's own Monte Carlo rows feed the residual figure, and every image exists."""
+    from robtheory.cli import main
+
+    assert main(["verify", "--no-proofs", "--n", "20000", "--claim", "claim_a", "--claim", "claim_b",
+                 "--report", str(tmp_path)]) == 0
+    parser = _Collect()
+    text = (tmp_path / "index.html").read_text()
+    parser.feed(text)
+    assert "mc_residuals.png" in parser.images
+    for src in parser.images:
+        assert (tmp_path / src).is_file() and (tmp_path / src).stat().st_size > 0, src
+    assert "2 two-sided tests" in text
+
+
+def _stub_rows():
+    return [{"name": c.name, "reference": c.reference, "statement": c.statement, "notes": c.notes,
+             "analytic": {"passed": True, "n_points": 1, "detail": ""}} for c in claims.REGISTRY[:2]]
+
+
+def test_frontier_monte_carlo_in_the_report(tmp_path):
+    path = write_report(tmp_path, _stub_rows(), [], frontier_mc_n=4000, seed=1)
+    parser = _Collect()
+    parser.feed(path.read_text())
+    assert "frontier_mc_residuals.png" in parser.images and "frontier.png" in parser.images
+    for src in parser.images:
+        assert (tmp_path / src).is_file() and (tmp_path / src).stat().st_size > 0, src
+    assert "(all pass)" in path.read_text()  # 10 exact tests at family-wise alpha 1e-6
+
+
+def test_extra_sections_hook(tmp_path):
+    """The hook for later sections (the torch results): title, escaped text, figures it wrote."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from robtheory.report import ReportSection
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    fig.savefig(tmp_path / "extra.png")
+    plt.close(fig)
+    sec = ReportSection("Torch results (placeholder)", "first <paragraph>\n\nsecond", [("extra.png", "a curve")])
+    path = write_report(tmp_path, _stub_rows(), [], extra_sections=[sec])
+    text = path.read_text()
+    parser = _Collect()
+    parser.feed(text)
+    assert "extra.png" in parser.images and (tmp_path / "extra.png").is_file()
+    assert "<h2>Torch results (placeholder)</h2>" in text and "first &lt;paragraph&gt;" in text
+    assert text.index("Monte Carlo residuals") < text.index("Torch results")
+    with pytest.raises(ValueError, match="title=''"):
+        ReportSection("")
+    with pytest.raises(ValueError, match="'../x.png'"):
+        ReportSection("t", figures=[("../x.png", "outside")])
+    with pytest.raises(ValueError, match="ReportSection"):
+        write_report(tmp_path, _stub_rows(), [], extra_sections=["not a section"])

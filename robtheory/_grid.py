@@ -1,0 +1,190 @@
+r"""Fast closed-form accuracies of unbiased linear classifiers over large grids.
+
+This is the accuracy-only path of :mod:`robtheory.phase` (and of the ``grid`` entry of
+``robtheory bench``). :func:`robtheory.closed_form.accuracy_stats` evaluates the generated
+four-case sums for any bias ``b`` and also the log error rate (a log-sum-exp of four
+``log_ndtr`` terms): about forty ndtr-sized passes over the grid per classifier. For
+``b = 0`` -- every classifier of a phase diagram: the averaging rule, the Bayes rule
+``sign(tau x1 + s(x))``, ``sign(x1)`` and the frontier family -- the two label cases
+coincide and the sum collapses to two Gaussian tails (spec §3.2):
+
+.. math::
+
+    \mathrm{acc} = p\,P_{>}(m_+, Q) + (1-p)\,P_{>}(m_-, Q), \qquad
+    \mathrm{err} = p\,P_{\le}(m_+, Q) + (1-p)\,P_{\le}(m_-, Q),
+
+    m_\pm = \eta S \pm a - \varepsilon\lVert w\rVert_*, \qquad
+    P_{>}(m, q) = \Phi(m/q),\quad P_{\le}(m, q) = \Phi(-m/q) \quad (q > 0),
+
+with :math:`P_{>}(m, 0) = 1\{m > 0\}` (ties are errors) and the dual-norm term of the
+threat model: 0 (standard), :math:`\varepsilon(U_1 + |a|)` (l_inf, x1 perturbable),
+:math:`\varepsilon U_1` (l_inf, weak-only), :math:`\varepsilon\sqrt{a^2 + Q^2}` (l_2),
+:math:`\varepsilon Q` (l_2, weak-only). The summary statistics ``(a, S, Q, U1)`` are those
+of :class:`robtheory.classifiers.LinearStats`.
+
+Backends. ``"numba"`` (the default when numba imports and ``ROBTHEORY_DISABLE_NUMBA`` is
+unset): one fused ufunc per call (:mod:`robtheory._grid_numba`), one ``erfc`` per mixture
+component giving both tails, no full-size temporaries besides the outputs. ``"numpy"``: the
+plain reference, the same formula with :func:`scipy.special.ndtr` and in-place ufuncs.
+Both agree with :func:`robtheory.closed_form.accuracy_stats` to rounding (tests compare them
+at random points, extreme tails included, to a relative error of ``1e-12`` on the error
+rates). Error rates below the smallest double (~1e-308) underflow to 0 here; the log error
+rate is only in :func:`~robtheory.closed_form.accuracy_stats`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+__all__ = ["KINDS", "grid_backend", "unbiased_accuracy"]
+
+#: Threat-model variants (as in :func:`robtheory.closed_form.accuracy_stats`) and their kernel codes.
+KINDS = {"standard": 0, "linf_full": 1, "linf_weak": 2, "l2_full": 3, "l2_weak": 4}
+_BACKENDS = ("auto", "numba", "numpy")
+
+
+@functools.cache
+def _numba_kernels():
+    try:
+        from . import _grid_numba
+    except Exception as exc:  # ImportError, or a broken llvmlite
+        return None, f"numba kernels not importable ({type(exc).__name__}: {exc})"
+    return _grid_numba, "ok"
+
+
+def grid_backend(backend: str = "auto") -> str:
+    """The concrete backend for ``backend`` (``"auto"``: numba unless switched off or broken).
+
+    Raises
+    ------
+    ValueError
+        For an unknown backend, or ``"numba"`` where it is not usable (the message says why).
+    """
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}, got backend={backend!r}")
+    if backend == "numpy":
+        return "numpy"
+    disabled = os.environ.get("ROBTHEORY_DISABLE_NUMBA", "") not in ("", "0")
+    mod, why = (None, "disabled by ROBTHEORY_DISABLE_NUMBA") if disabled else _numba_kernels()
+    if mod is not None:
+        return "numba"
+    if backend == "numba":
+        raise ValueError(f"backend 'numba' is not usable here: {why}")
+    return "numpy"
+
+
+def _check_p(p: np.ndarray) -> None:
+    # O(size of the p argument), which is an axis of the grid in the phase diagrams.
+    if p.size and not (np.all(p >= 0) and np.all(p <= 1)):
+        bad = p[~((p >= 0) & (p <= 1))].ravel()[0]
+        raise ValueError(f"p must lie in [0, 1], got p={float(bad)!r}")
+
+
+def _numpy_tail(m: np.ndarray, Q: np.ndarray, upper: bool, shape: tuple) -> np.ndarray:
+    """P(N(m, Q^2) > 0) (``upper``) or P(N(m, Q^2) <= 0), as a new array of ``shape``."""
+    from scipy.special import ndtr
+
+    ind = (m > 0) if upper else (m <= 0)
+    pos = Q > 0
+    r = np.empty(shape)  # the one full-size array, reused in place for the result
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(m, Q, out=r)
+    if not upper:
+        np.negative(r, out=r)
+    ndtr(r, out=r)
+    np.copyto(r, ind, where=~pos)
+    return r
+
+
+def _numpy_path(p, eta, eps, a, S, Q, U1, kind: int, error_rate: bool, shape: tuple):
+    se = np.multiply(S, eta)
+    if kind == 0:
+        mp, mm = se + a, se - a
+    elif kind == 1:
+        pen = eps * (U1 + np.abs(a))
+        mp, mm = (se + a) - pen, (se - a) - pen
+    elif kind == 2:
+        base = se - U1 * eps
+        mp, mm = base + a, base - a
+    elif kind == 3:
+        pen = eps * np.sqrt(Q * Q + a * a)
+        mp, mm = (se + a) - pen, (se - a) - pen
+    else:
+        base = se - Q * eps
+        mp, mm = base + a, base - a
+    del se
+    outs = []
+    for upper in ((True, False) if error_rate else (True,)):
+        t = _numpy_tail(mp, Q, upper, shape)
+        t *= p
+        u = _numpy_tail(mm, Q, upper, shape)
+        u *= 1.0 - p
+        t += u
+        del u
+        np.clip(t, 0.0, 1.0, out=t)
+        outs.append(t)
+    return outs
+
+
+def unbiased_accuracy(p, eta, eps, a, S, Q, U1, kind: str = "standard", *, error_rate: bool = False,
+                      backend: str = "auto"):
+    r"""Accuracy (and error rate) of ``sign(a x1 + u.z)`` without bias, vectorised over a grid.
+
+    .. math::
+
+        \mathrm{acc} = p\,\Phi\!\Big(\frac{\eta S + a - \varepsilon\lVert w\rVert_*}{Q}\Big)
+                     + (1-p)\,\Phi\!\Big(\frac{\eta S - a - \varepsilon\lVert w\rVert_*}{Q}\Big)
+
+    (spec §3.2 with ``b = 0``; indicators of the margins for ``Q = 0``). Equal to
+    ``robtheory.closed_form.accuracy_stats(p, eta, eps, a, 0, S, Q, U1, kind)[:2]`` to
+    rounding, at a fraction of its cost.
+
+    Parameters
+    ----------
+    p : array_like, values in [0, 1]
+        P(x1 = y).
+    eta, eps : array_like, >= 0
+        Weak-feature mean and threat radius (``eps`` is ignored for ``kind="standard"``).
+    a, S, Q, U1 : array_like
+        Weight on x1, :math:`\sum_i u_i`, :math:`\lVert u\rVert_2 \ge 0`,
+        :math:`\lVert u\rVert_1` (:class:`robtheory.classifiers.LinearStats`).
+    kind : {"standard", "linf_full", "linf_weak", "l2_full", "l2_weak"}
+    error_rate : bool
+        Also return the error rate, summed from directly computed tails (exact where the
+        accuracy rounds to 1).
+    backend : {"auto", "numba", "numpy"}
+
+    Returns
+    -------
+    accuracy : ndarray
+        Shape of the broadcast arguments (a 0-d array for scalars).
+    error_rate : ndarray
+        Only with ``error_rate=True``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``kind`` or ``backend``, or ``p`` outside [0, 1] (the value is named).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown accuracy kind {kind!r}; choose from {tuple(KINDS)}")
+    name = grid_backend(backend)
+    args = [np.asarray(x, dtype=np.float64) for x in (p, eta, eps, a, S, Q, U1)]
+    _check_p(args[0])
+    code = KINDS[kind]
+    if name == "numba":
+        mod, _ = _numba_kernels()
+        named = dict(zip(("p", "eta", "eps", "a", "S", "Q", "U1"), args))
+        ufunc = mod.kernel(code, error_rate)
+        res = ufunc(*(named[k] for k in mod.ARGS[code]))
+        outs = [np.asarray(r) for r in (res if error_rate else (res,))]
+        # an argument the variant does not read still sets the shape (as in accuracy_stats)
+        shape = np.broadcast_shapes(*(x.shape for x in args))
+        outs = [o if o.shape == shape else np.broadcast_to(o, shape).copy() for o in outs]
+        return (outs[0], outs[1]) if error_rate else outs[0]
+    shape = np.broadcast_shapes(*(x.shape for x in args))
+    outs = _numpy_path(*args, code, error_rate, shape)
+    return (outs[0], outs[1]) if error_rate else outs[0]
