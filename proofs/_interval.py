@@ -25,7 +25,7 @@ from typing import Callable
 
 from flint import arb, ctx
 
-__all__ = ["PREC", "Interval", "point", "Phi", "phi", "ramp", "Phi_range", "phi_range", "ramp_range",
+__all__ = ["PREC", "Interval", "point", "box", "Phi", "phi", "ramp", "Phi_range", "phi_range", "ramp_range",
            "cover", "lo", "hi", "fmt"]
 
 #: working precision in bits
@@ -76,6 +76,18 @@ def point(x) -> arb:
         n, d = x.split("/")
         return arb(int(n)) / arb(int(d))
     return arb(x)
+
+
+def box(a: float, b: float) -> arb:
+    """A ball containing the whole interval ``[a, b]`` (finite ends), for direct ball evaluation.
+
+    Functions of a ball (``erfc``, ``exp``, products) enclose the range of the exact function
+    over every point of the ball, so ``f(box(a, b))`` is a rigorous enclosure of ``f`` on
+    ``[a, b]``, wider than the true range when the expression repeats its variable.
+    """
+    if not (math.isfinite(a) and math.isfinite(b) and a <= b):
+        raise ValueError(f"box needs finite a <= b, got [{a}, {b}]")
+    return point(a).union(point(b))
 
 
 def Phi(x) -> arb:

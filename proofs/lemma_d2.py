@@ -13,8 +13,23 @@ Proof (the paper's, made complete). Write :math:`R(m, q) = E\max(0, m + qG)` and
 2. On the circle the term whose x1 points the wrong way has weight at least ``1 - p``:
    :math:`H \ge (1-p)\,g(v,\mu)`, :math:`g(v,\mu) = R(1 + \sqrt{1-v^2} - v\mu, |v|)`.
 3. For ``v <= 0``, :math:`g \ge 1` (Jensen). For :math:`0 < v \le 1/\sqrt2` the ratio
-   :math:`\rho(v, \mu) = R(1-\mu, 1)/g(v, \mu)` is non-increasing in :math:`\mu` (proved from
-   the log-concavity of :math:`R(\cdot, 1)`), so it suffices to bound it at :math:`\mu = 4`.
+   :math:`\rho(v, \mu) = R(1-\mu, 1)/g(v, \mu)` is non-increasing in :math:`\mu`, so it
+   suffices to bound it at :math:`\mu = 4`. Since :math:`g = vR(x_g, 1)` with
+   :math:`x_g = (1 + \sqrt{1-v^2})/v - \mu`,
+
+   .. math::
+
+       \partial_\mu \log\rho = h(x_g) - h(1 - \mu), \qquad h = (\log R(\cdot, 1))' = \Phi/R(\cdot, 1),
+
+   and :math:`x_g \ge 1 - \mu`, so it is enough that ``h`` decreases on the whole line, i.e.
+   that :math:`R(\cdot, 1)` is log-concave: :math:`F = \Phi^2 - \varphi R(\cdot, 1) > 0`
+   (:math:`(\log R)'' = -F/R^2`). This is machine-checked twice. Route A (symbolic):
+   :math:`K = (1 + x^2)\Phi + x\varphi` has :math:`K' = 2R > 0` and :math:`K(-\infty) = 0`, so
+   :math:`K > 0`; :math:`F' = \varphi K > 0` and :math:`F(-\infty) = 0`, so :math:`F > 0`.
+   Route B: interval arithmetic on a covering of :math:`[-4, 4]`; for :math:`x \ge 4` an explicit
+   bound from the monotonicity of :math:`x\varphi` and :math:`\varphi`; for :math:`x = -t \le -4`
+   the Mills-ratio bound :math:`\Phi(-t) > \varphi(t)(t^3 + 5t)/(t^4 + 6t^2 + 3)` (proved by
+   differentiation) gives :math:`F \ge \varphi^2 (t^4 + 4t^2 - 9)/(t^4 + 6t^2 + 3)^2 > 0`.
 4. At :math:`\mu = 4`, ``g`` decreases in ``v`` on :math:`[0, 1/\sqrt2]` (interval arithmetic
    over a covering of the interval), so :math:`g \ge g(1/\sqrt2, 4) = c_1 = 0.016993\dots`.
 5. Hence :math:`\rho \le c_2/c_1 < 1 - p` whenever :math:`p < p^* = 1 - c_2/c_1 = 0.97752\dots`,
@@ -51,6 +66,27 @@ def R_sym(m, q):
     from robtheory.symbolic.core import Phi, phi
 
     return m * Phi(m / q) + q * phi(m / q)
+
+
+def F_sym(x):
+    r"""The log-concavity gap of :math:`R(\cdot, 1)`:
+    :math:`F = R'^2 - RR'' = \Phi(x)^2 - \varphi(x)R(x, 1)`."""
+    from robtheory.symbolic.core import Phi, phi
+
+    return Phi(x) ** 2 - phi(x) * R_sym(x, 1)
+
+
+def K_sym(x):
+    r""":math:`K(x) = (1 + x^2)\Phi(x) + x\varphi(x)`, with :math:`F' = \varphi K` and :math:`K' = 2R(x, 1)`."""
+    from robtheory.symbolic.core import Phi, phi
+
+    return (1 + x**2) * Phi(x) + x * phi(x)
+
+
+def mills_lower(t):
+    r"""The continued-fraction lower bound :math:`L(t) = (t^3 + 5t)/(t^4 + 6t^2 + 3)` of the Mills
+    ratio :math:`\Phi(-t)/\varphi(t)` (fourth convergent of Laplace's continued fraction)."""
+    return (t**3 + 5 * t) / (t**4 + 6 * t**2 + 3)
 
 
 # ----------------------------------------------------------------------------------------
@@ -97,6 +133,99 @@ def _g_prime_margin(mu: int):
         return -I.hi(bound)
 
     return check
+
+
+def _deduce(cert: Certificate, step: str, description: str, uses: list[str], check: bool = True,
+            **details) -> bool:
+    """Record a deduction: it passes only if ``check`` holds and every step in ``uses`` passed."""
+    verdicts = {st.step: st.verdict for st in cert.steps}
+    missing = [n for n in uses if n not in verdicts]
+    if missing:
+        raise KeyError(f"step {step!r} uses steps not yet recorded: {missing}")
+    return cert.fact(step, description, bool(check) and all(verdicts[n] for n in uses), uses=uses, **details)
+
+
+#: the bounded part [-LC_M, LC_M] of the real line covered by interval arithmetic in route B of
+#: the log-concavity of R(., 1); the tails beyond it are handled by proved bounds
+LC_M = 4
+
+
+def _logconcavity_margin(c=1):
+    r"""Box check for :math:`c\,\Phi(x)^2 - \varphi(x)R(x, 1) > 0` (``c = 1``: log-concavity of
+    :math:`R(\cdot, 1)`), returning a rigorous lower bound over the box ``[x0, x1]``.
+
+    The whole expression is evaluated on one ball that contains the box, so every occurrence
+    of ``x`` ranges over the box independently: a valid (if pessimistic) enclosure. The
+    negative controls use ``c < 1`` (false for ``x`` below about -2.26) and the reversed sign.
+    """
+    c = I.point(c)
+
+    def check(x0: float, x1: float) -> float:
+        X = I.box(x0, x1)
+        P, p = I.Phi(X), I.phi(X)
+        return I.lo(c * P * P - p * (X * P + p))
+
+    return check
+
+
+def _logconcavity_by_covering(cert: Certificate, x) -> bool:
+    """Route B: :math:`F > 0` on ``[-M, M]`` by a covering, on ``[M, oo)`` and ``(-oo, -M]`` by bounds."""
+    from robtheory.symbolic.core import Phi, phi
+
+    M = LC_M
+    cov = I.cover(_logconcavity_margin(), -float(M), float(M), initial=16)
+    cert.fact("F.cover", f"F(x) = Phi(x)^2 - phi(x) R(x, 1) > 0 on every box of a covering of [-{M}, {M}] "
+              f"(interval arithmetic, python-flint arb at {I.PREC} bits; the expression evaluated on a ball "
+              f"containing the box, bisected until its lower bound is positive)",
+              cov.proved, region={"x": [-float(M), float(M)]}, boxes=len(cov.boxes),
+              failed_boxes=len(cov.failed), min_lower_bound_of_F=I.fmt(cov.worst))
+
+    # right tail x >= M: Phi increases to at most 1, x phi(x) and phi(x) decrease
+    cert.identity("F.expand", "F(x) = Phi(x)^2 - x phi(x) Phi(x) - phi(x)^2", F_sym(x),
+                  Phi(x) ** 2 - x * phi(x) * Phi(x) - phi(x) ** 2)
+    cert.inequality("tail.right.xphi", "d/dx (x phi(x)) = (1 - x^2) phi(x) <= 0 on [1, oo)",
+                    -sp.diff(x * phi(x), x), {x: sp.Interval(1, sp.oo)})
+    cert.inequality("tail.right.phi", "d/dx phi(x) = -x phi(x) <= 0 on [0, oo)",
+                    -sp.diff(phi(x), x), {x: sp.Interval(0, sp.oo)})
+    bound = I.Phi(M) ** 2 - M * I.phi(M) - I.phi(M) ** 2
+    _deduce(cert, "tail.right", f"F(x) > 0 on [{M}, oo): for x >= {M} >= 1, Phi(x) >= Phi({M}), "
+            f"x phi(x) Phi(x) <= x phi(x) <= {M} phi({M}) (0 < Phi < 1) and phi(x)^2 <= phi({M})^2, so "
+            f"F(x) >= Phi({M})^2 - {M} phi({M}) - phi({M})^2 > 0 (arb enclosure)",
+            ["F.expand", "Phi.positive", "Phi.reflect", "tail.right.xphi", "tail.right.phi"],
+            bool(bound > 0), region={"x": f"[{M}, oo)"}, lower_bound=[I.fmt(I.lo(bound)), I.fmt(I.hi(bound))])
+
+    # left tail x = -t <= -M: a proved lower bound of the Mills ratio Phi(-t)/phi(t)
+    t = sp.Symbol("t", positive=True)
+    L = mills_lower(t)
+    D = Phi(-t) - phi(t) * L
+    cert.identity("mills.derivative", "D(t) = Phi(-t) - phi(t) L(t), L(t) = (t^3 + 5t)/(t^4 + 6t^2 + 3), "
+                  "has D'(t) = -24 phi(t)/(t^4 + 6t^2 + 3)^2", sp.diff(D, t),
+                  -24 * phi(t) / (t**4 + 6 * t**2 + 3) ** 2)
+    cert.inequality("mills.decreasing", "-D'(t) > 0 for t > 0: D is strictly decreasing",
+                    -sp.diff(D, t), {t: sp.Interval.open(0, sp.oo)}, strict=True)
+    # limits of the two terms separately (both exist), which is much faster than of D
+    limQ = sp.limit(Phi(-t).rewrite(sp.erfc), t, sp.oo)
+    limPL = sp.limit(phi(t) * L, t, sp.oo)
+    cert.fact("mills.limit", "D(t) -> 0 as t -> oo: Phi(-t) -> 0 and phi(t) L(t) -> 0 (sympy limits)",
+              bool(limQ == 0 and limPL == 0), limit_Phi=limQ, limit_phi_L=limPL)
+    _deduce(cert, "mills.bound", "Phi(-t) > phi(t) L(t) for every t > 0 (D strictly decreasing to 0)",
+            ["mills.derivative", "mills.decreasing", "mills.limit"], region={"t": "(0, oo)"})
+    Q = Phi(-t)
+    cert.identity("tail.left.split", "F(-t) = phi(t)^2 (L^2 + tL - 1) + (Phi(-t) - phi(t) L)(Phi(-t) + "
+                  "phi(t) L + t phi(t))", F_sym(-t),
+                  phi(t) ** 2 * (L**2 + t * L - 1) + (Q - phi(t) * L) * (Q + phi(t) * L + t * phi(t)))
+    cert.inequality("tail.left.poly", f"L^2 + tL - 1 = (t^4 + 4t^2 - 9)/(t^4 + 6t^2 + 3)^2 > 0 on [{M}, oo)",
+                    L**2 + t * L - 1, {t: sp.Interval(M, sp.oo)}, strict=True)
+    _deduce(cert, "tail.left", f"F(x) > 0 on (-oo, -{M}]: with x = -t, t >= {M}, the first term of "
+            "tail.left.split is positive (phi.positive, tail.left.poly) and the second is the product of "
+            "a positive factor (mills.bound) and a positive one (Phi.positive, phi.positive, L > 0)",
+            ["tail.left.split", "tail.left.poly", "mills.bound", "Phi.positive", "phi.positive"],
+            region={"x": f"(-oo, -{M}]"})
+    return _deduce(cert, "F.positive.interval", f"route B: F > 0 on the whole real line without the "
+                   f"monotonicity of F: covering of [-{M}, {M}] and proved bounds on both tails",
+                   ["F.cover", "tail.right", "tail.left"],
+                   region={"x": "(-oo, oo)", "covered": [-float(M), float(M)],
+                           "tails": [f"(-oo, -{M}]", f"[{M}, oo)"]})
 
 
 def _g_at_s(mu: int):
@@ -153,8 +282,10 @@ def build() -> Certificate:
 
     cert.fact("region", "region covered: p in [1/2, 0.975] (in fact p < p*(4) = 0.97752...), mu = eta sqrt(d) "
               "in [4, oo), every d >= 1, every lam > 0 for which the optimum has unit norm; the threshold "
-              "p*(mu) is non-decreasing in mu", True,
-              region={"p": "[1/2, 0.975]", "mu": "[4, oo)", "d": ">= 1", "lam": "> 0", "norm": "||w*|| = 1"})
+              "p*(mu) is non-decreasing in mu; the log-concavity of R(., 1) used at step 3 is proved on the "
+              "whole real line", True,
+              region={"p": "[1/2, 0.975]", "mu": "[4, oo)", "d": ">= 1", "lam": "> 0", "norm": "||w*|| = 1",
+                      "logconcavity_x": "(-oo, oo)"})
 
     # --- the objective in reduced coordinates ----------------------------------------
     s = L.symbols()
@@ -200,23 +331,74 @@ def build() -> Certificate:
                   sp.diff(sp.log(g), mu), -Phi(xg) / R_sym(xg, 1))
     cert.identity("dlog.alt", "d/dmu log R(1 - mu, 1) = -Phi(1 - mu)/R(1 - mu, 1)",
                   sp.diff(sp.log(R_sym(1 - mu, 1)), mu), -Phi(1 - mu) / R_sym(1 - mu, 1))
-    cert.inequality("logconcave.phi", "(log phi)'' = -1 <= 0: phi is log-concave",
+    # log-concavity of R(., 1), machine-checked twice (no citation needed).
+    # F = R'^2 - R R'' = Phi^2 - phi R(., 1): R(., 1) is log-concave iff F >= 0 on the whole line.
+    Rx = R_sym(x, 1)
+    Fx = F_sym(x)
+    cert.inequality("logconcave.phi", "(log phi)'' = -1 <= 0: phi is log-concave (the hypothesis of the "
+                    "classical route, Prekopa 1973; the steps below prove what it would give directly)",
                     -sp.diff(sp.log(phi(x)), x, 2), {x: sp.Reals})
     cert.identity("R.integral", "d/dx R(x, 1) = Phi(x), and d/dx Phi = phi: R(., 1) is the integral of Phi "
-                  "and Phi the integral of phi (both vanish at -oo)", sp.diff(R_sym(x, 1), x), Phi(x))
-    lim = sp.limit(R_sym(x, 1).rewrite(sp.erfc), x, -sp.oo)
+                  "and Phi the integral of phi (both vanish at -oo)", sp.diff(Rx, x), Phi(x))
+    cert.identity("R.dxx", "d^2/dx^2 R(x, 1) = phi(x)", sp.diff(Rx, x, 2), phi(x))
+    lim = sp.limit(Rx.rewrite(sp.erfc), x, -sp.oo)
     cert.fact("R.at_minus_infinity", "R(x, 1) -> 0 as x -> -oo (sympy limit)", bool(lim == 0), limit=lim)
-    cert.fact("logconcave.R", "h(x) = Phi(x)/R(x, 1) = (log R(x,1))' is non-increasing: the integral "
-              "over (-oo, x] of a log-concave function is log-concave (Prekopa 1973; Bagnoli & Bergstrom "
-              "2005, Thm 1), applied to phi -> Phi -> R(., 1)", True,
-              uses=["logconcave.phi", "R.integral", "R.at_minus_infinity"],
-              reference="A. Prekopa, Acta Sci. Math. 34 (1973) 335-343; M. Bagnoli, T. Bergstrom, Economic "
-                        "Theory 26 (2005) 445-469, Theorem 1")
-    cert.inequality("x.order", "x_g - (1 - mu) = (1 - v + sqrt(1-v^2))/v >= 0 for v in (0, 1]",
-                    (1 - v + r) / v, {v: sp.Interval.Lopen(0, 1), r: sp.Interval(0, sp.oo)})
-    cert.fact("rho.monotone", "rho(v, mu) = R(1-mu, 1)/g(v, mu) is non-increasing in mu for v in (0, 1]: "
-              "d/dmu log rho = h(x_g) - h(1 - mu) <= 0 since x_g >= 1 - mu and h is non-increasing", True,
-              uses=["dlog.g", "dlog.alt", "logconcave.R", "x.order"])
+    cert.inequality("phi.positive", "phi(x) > 0 on the real line", phi(x), {x: sp.Reals}, strict=True)
+    _deduce(cert, "Phi.positive", "Phi(x) > 0 on the real line: Phi' = phi > 0 (phi.positive) and "
+            "Phi(-oo) = 0, so Phi is strictly increasing from 0", ["phi.positive"],
+            Phi(-sp.oo) == 0 and sp.diff(Phi(x), x) == phi(x))
+    cert.identity("Phi.reflect", "Phi(x) = 1 - Phi(-x), so 0 < Phi < 1 (Phi.positive)",
+                  Phi(x).rewrite(sp.erf), (1 - Phi(-x)).rewrite(sp.erf))
+    _deduce(cert, "R.positive", "R(x, 1) > 0 on the real line: R' = Phi > 0 (R.integral, Phi.positive) and "
+            "R(-oo, 1) = 0, so log R(., 1) is defined everywhere",
+            ["R.integral", "Phi.positive", "R.at_minus_infinity"])
+    cert.identity("logconcave.F", "(log R(x,1))'' = -F(x)/R(x,1)^2 with F = R'^2 - R R'' = Phi(x)^2 - "
+                  "phi(x) R(x, 1) (R.integral, R.dxx): R(., 1) is log-concave iff F >= 0",
+                  sp.diff(sp.log(Rx), x, 2), -Fx / Rx**2)
+    cert.identity("logconcave.h", "h(x) = Phi(x)/R(x, 1) = (log R(x,1))' has h'(x) = -F(x)/R(x,1)^2",
+                  sp.diff(Phi(x) / Rx, x), -Fx / Rx**2)
+
+    # route A: F increases from F(-oo) = 0, by two monotonicity steps (whole line, no covering)
+    Kx = K_sym(x)
+    cert.identity("gordon.K.derivative", "K(x) = (1 + x^2) Phi(x) + x phi(x) has K'(x) = 2 R(x, 1)",
+                  sp.diff(Kx, x), 2 * Rx)
+    limK = sp.limit(Kx.rewrite(sp.erfc), x, -sp.oo)
+    cert.fact("gordon.K.limit", "K(x) -> 0 as x -> -oo (sympy limit)", bool(limK == 0), limit=limK)
+    _deduce(cert, "gordon.K.positive", "K > 0 on the real line: K' = 2R > 0 (R.positive), so K is strictly "
+            "increasing from K(-oo) = 0. For x = -t < 0 this is Gordon's Mills-ratio bound "
+            "Phi(-t)/phi(t) > t/(1 + t^2)", ["gordon.K.derivative", "R.positive", "gordon.K.limit"],
+            region={"x": "(-oo, oo)"})
+    cert.identity("F.derivative", "F'(x) = phi(x) K(x)", sp.diff(Fx, x), phi(x) * Kx)
+    limF = sp.limit(Fx.rewrite(sp.erfc), x, -sp.oo)
+    cert.fact("F.limit", "F(x) -> 0 as x -> -oo (sympy limit)", bool(limF == 0), limit=limF)
+    _deduce(cert, "F.positive.symbolic", "route A: F > 0 on the whole real line: F' = phi K > 0 "
+            "(phi.positive, gordon.K.positive), so F is strictly increasing from F(-oo) = 0",
+            ["F.derivative", "phi.positive", "gordon.K.positive", "F.limit"], region={"x": "(-oo, oo)"})
+
+    # route B, which does not use the monotonicity of F: a covering of [-M, M] and proved tail bounds
+    _logconcavity_by_covering(cert, x)
+    _deduce(cert, "logconcave.R", "R(., 1) is strictly log-concave on the real line, i.e. h = (log R(.,1))' = "
+            "Phi/R(., 1) is strictly decreasing: F > 0 everywhere (proved twice, F.positive.symbolic and "
+            "F.positive.interval) and h' = (log R)'' = -F/R^2 < 0. Formerly cited (Prekopa 1973; Bagnoli "
+            "& Bergstrom 2005, Thm 1), now machine-checked; for x = -t it is Birnbaum's Mills-ratio bound "
+            "Phi(-t)/phi(t) > (sqrt(t^2 + 4) - t)/2",
+            ["logconcave.F", "logconcave.h", "R.positive", "F.positive.symbolic", "F.positive.interval"],
+            region={"x": "(-oo, oo)"})
+
+    # the deduction used at step 3
+    rho_log = sp.log(R_sym(1 - mu, 1)) - sp.log(g)
+    cert.identity("dlog.rho", "d/dmu log rho(v, mu) = h(x_g) - h(1 - mu), h = Phi/R(., 1) (dlog.g - "
+                  "dlog.alt; the factor v of g = v R(x_g, 1) (R.homogeneous) cancels)",
+                  sp.diff(rho_log, mu), Phi(xg) / R_sym(xg, 1) - Phi(1 - mu) / R_sym(1 - mu, 1))
+    cert.inequality("x.order", "x_g - (1 - mu) = (1 - v + sqrt(1-v^2))/v >= 0 for v in (0, 1] (with "
+                    "r = sqrt(1 - v^2) >= 0)",
+                    xg - (1 - mu), {v: sp.Interval.Lopen(0, 1), r: sp.Interval(0, sp.oo)})
+    _deduce(cert, "rho.monotone", "rho(v, mu) = R(1-mu, 1)/g(v, mu) is non-increasing in mu for v in (0, 1]: "
+            "d/dmu log rho = h(x_g) - h(1 - mu) <= 0 since x_g >= 1 - mu and h is decreasing on the whole "
+            "line (needed: as v in (0, 1/sqrt2] and mu >= 4 vary, 1 - mu <= -3 and x_g >= 1 + sqrt2 - mu "
+            "reach every real number)",
+            ["dlog.g", "dlog.alt", "dlog.rho", "logconcave.R", "x.order"],
+            region={"v": "(0, 1]", "mu": "[4, oo)"})
 
     # --- step 4-5: mu = 4 by interval arithmetic ---------------------------------------
     ok4, c1, c2, pstar = _threshold(cert, MU0, "mu4")
@@ -230,11 +412,11 @@ def build() -> Certificate:
               pstar=[I.fmt(I.lo(pstar)), I.fmt(I.hi(pstar))], uses=["mu4.constants"])
     cert.fact("alternative", "H(0, 1) = R(1 - mu, 1) <= R(-3, 1) = c2 for mu >= 4 (H.reduced at w1 = 0, "
               "v = 1; R increasing in m)", True, uses=["H.reduced", "R.monotone", "mu4.constants"])
-    cert.fact("LEMMA", "for p <= 0.975 < p*, mu >= 4 and every unit (w1, v) with v < 1/sqrt2: "
-              "H(w1, v) >= (1-p) g(v, mu) > R(1-mu, 1) = H(0, 1) (v <= 0: g >= 1; 0 < v < 1/sqrt2: "
-              "rho(v, mu) <= rho(v, 4) <= c2/c1 < 1-p), so the unit-norm minimiser has v* >= 1/sqrt2",
-              bool(ok4), uses=["wrong.weight", "v.nonpositive", "rho.monotone", "mu4.monotone",
-                               "threshold", "alternative"])
+    _deduce(cert, "LEMMA", "for p <= 0.975 < p*, mu >= 4 and every unit (w1, v) with v < 1/sqrt2: "
+            "H(w1, v) >= (1-p) g(v, mu) > R(1-mu, 1) = H(0, 1) (v <= 0: g >= 1; 0 < v < 1/sqrt2: "
+            "rho(v, mu) <= rho(v, 4) <= c2/c1 < 1-p), so the unit-norm minimiser has v* >= 1/sqrt2",
+            ["wrong.weight", "v.nonpositive", "rho.monotone", "mu4.monotone", "threshold", "alternative"],
+            ok4)
 
     # --- the threshold as a function of mu ----------------------------------------------
     values = {}
