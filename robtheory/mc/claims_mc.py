@@ -9,13 +9,23 @@ values the claim relies on:
 * **bound** tests -- the claim's own inequality, one-sided, from Clopper--Pearson
   confidence limits (e.g. Lemma D.3's :math:`\mathrm{acc} \ge \Phi(\mu - 1)`; Theorem 2.1's
   :math:`\mathrm{acc}_{\text{shift}} \le \frac{p}{1-p}(1 - \mathrm{acc})`, with both accuracies
-  estimated).
+  estimated), or for a mean from its CLT confidence limit (:func:`one_sided_z`);
+* **mean** tests -- :math:`H_0: E[T] = a` for a per-sample statistic :math:`T` (a hinge loss,
+  a difference of hinge losses on the same samples, a component of the loss gradient) and
+  its closed form :math:`a`, by a two-sided CLT z-test (:class:`MeanRun`). Lemmas D.1, D.2
+  and D.5 are statements about the population hinge objective and are checked this way:
+  D.1 by swap invariance, the Jensen step and stationarity of the equal-weight optimum in
+  all ``d + 1`` coordinates; D.2 by its two constants, its threshold :math:`p^* = 0.9775`,
+  and the unit-norm optimum's stationarity on the circle; D.5 by the Jensen step at the
+  adversarial optimum :math:`(w_1^*, 0)`.
 
 All tests of one run -- the selected claims' plans plus the five sampler-marginal tests of
 :func:`robtheory.mc.engine.check_marginals` -- share one family-wise false-alarm rate
 (default :math:`10^{-6}`), Bonferroni-split: a run in which every closed form is right
 reports a failure with probability at most that rate, whatever the dependence between the
-tests. Each test also reports the smallest deviation it detects (power 1/2) at its n.
+tests (for the mean tests, to the accuracy of the normal approximation: see
+:class:`MeanRun`). Each test also reports the smallest deviation it detects (power 1/2) at
+its n.
 
 Samples. Run ``j`` of the claim at position ``i`` of the registry is run
 ``k = 64 (i + 1) + j`` (run 0 is the marginals) and uses rows ``k * 2**40 .. k * 2**40 + n - 1``
@@ -35,10 +45,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.optimize import brentq
+from scipy.special import ndtr, ndtri
 
 from .. import stats
-from ..claims import REGISTRY, CheckResult, Claim
+from ..claims import REGISTRY, CheckResult, Claim, Point
 from ..classifiers import (
     LinearClassifier,
     StructuredLinear,
@@ -58,14 +69,20 @@ from . import reference as ref
 
 __all__ = [
     "MAX_N",
+    "MAX_SKEWNESS_OF_MEAN",
+    "POINT_RUNS",
     "RUN_STRIDE",
     "CallableRun",
     "LinearRun",
     "MCResult",
+    "MeanRun",
     "MonteCarloColumn",
     "TradeoffRun",
+    "one_sided_z",
     "plan",
+    "plan_at",
     "registered",
+    "sample_moments",
 ]
 
 #: Rows of the stream reserved for each run of the plan.
@@ -286,11 +303,230 @@ class TradeoffRun:
                           rec_bound], "numpy", start_sh))
 
 
+# ----------------------------------------------------------------------------- sample means
+def _chunk_moments(V: np.ndarray) -> dict:
+    """Count, mean and central moment sums M2, M3 of the columns of ``V`` (rows = samples)."""
+    mean = V.mean(axis=0)
+    dev = V - mean
+    dev2 = dev * dev
+    return {"n": V.shape[0], "mean": mean, "m2": dev2.sum(axis=0), "m3": (dev2 * dev).sum(axis=0)}
+
+
+def _merge_moments(a: dict | None, b: dict) -> dict:
+    """Pairwise update of (n, mean, M2, M3) (Chan, Golub and LeVeque; Pebay 2008)."""
+    if a is None:
+        return b
+    na, nb = a["n"], b["n"]
+    n = na + nb
+    delta = b["mean"] - a["mean"]
+    m2 = a["m2"] + b["m2"] + delta * delta * (na * nb / n)
+    m3 = (a["m3"] + b["m3"] + delta**3 * (na * nb * (na - nb) / (n * n))
+          + 3.0 * delta * (na * b["m2"] - nb * a["m2"]) / n)
+    return {"n": n, "mean": a["mean"] + delta * (nb / n), "m2": m2, "m3": m3}
+
+
+def _chunks(model: ToyModel, seed: int, n: int, start: int, chunk: int | None, backend: str):
+    """``(y, X)`` chunks of rows ``start .. start + n - 1``: NumPy oracle or numba kernels."""
+    if backend != "numba":
+        for _, y, X in ref.iter_chunks(model, seed, n, start=start, chunk=chunk):
+            yield y, X
+        return
+    from . import cpu
+
+    rows = min(ref.chunk_rows(model.d, chunk), cpu.MAX_CALL)
+    done = 0
+    while done < n:
+        c = min(rows, n - done)
+        yield cpu.sample_chunk(model.eta, model.p, model.d, seed, start + done, c)
+        done += c
+
+
+def sample_moments(model: ToyModel, statistic: Callable, n: int, seed: int, start: int = 0,
+                   chunk: int | None = None, backend: str = "numpy") -> dict:
+    r"""Mean, variance and skewness of per-sample statistics over ``n`` samples of the stream.
+
+    Parameters
+    ----------
+    model : ToyModel
+    statistic : callable
+        ``statistic(X, y)`` with ``X`` of shape ``(rows, d + 1)`` and ``y`` of shape
+        ``(rows,)`` returns an array of shape ``(rows, m)``: ``m`` values per sample.
+    n : int, >= 2
+    seed : int, in [0, 2**64)
+    start, chunk
+        As in :func:`robtheory.mc.reference.iter_chunks`; the samples are rows
+        ``start .. start + n - 1`` of the Philox stream whatever the chunking.
+    backend : {"numpy", "numba"}
+        Who materialises the samples: the NumPy oracle, or the numba kernels
+        (:func:`robtheory.mc.cpu.sample_chunk`: the same labels and x1, weak features within
+        a few ulps, ~20x faster). Any other value (``"cupy"``) uses numba when it is usable,
+        else NumPy.
+
+    Returns
+    -------
+    dict
+        ``n``; ``mean``, ``var`` (unbiased) and ``skew`` (sample skewness
+        :math:`\hat\gamma = m_3 / m_2^{3/2}`, 0 where the variance is 0), arrays of length ``m``.
+    """
+    n, start = ref.check_n_start(n, start)
+    if n < 2:
+        raise ValueError(f"n must be >= 2 for a sample variance, got n={n}")
+    if backend not in ("numpy", "numba"):
+        backend = "numba" if engine.backend_status()["numba"][0] else "numpy"
+    acc = None
+    for y, X in _chunks(model, ref.check_seed(seed), n, start, chunk, backend):
+        V = np.asarray(statistic(X, y), dtype=np.float64)
+        if V.ndim != 2 or V.shape[0] != y.size:
+            raise ValueError(f"statistic must return shape (rows, m), got {V.shape} for {y.size} rows")
+        acc = _merge_moments(acc, _chunk_moments(V))
+    m2 = acc["m2"] / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skew = np.where(m2 > 0, (acc["m3"] / n) / np.maximum(m2, 1e-300) ** 1.5, 0.0)
+    return {"n": n, "mean": acc["mean"], "var": acc["m2"] / (n - 1), "skew": skew, "backend": backend}
+
+
+def _mean_z(mean: float, se: float, analytic: float) -> float:
+    diff = mean - analytic
+    if se > 0:
+        return diff / se
+    # a constant statistic: agreement iff it equals the closed form to rounding
+    return 0.0 if abs(diff) <= 1e-12 * max(1.0, abs(analytic)) else math.copysign(math.inf, diff)
+
+
+#: Largest skewness of the mean :math:`|\hat\gamma|/\sqrt n` at which a mean test gives a
+#: verdict; above it the test is reported inconclusive (it cannot reject, and says so).
+MAX_SKEWNESS_OF_MEAN = 0.1
+
+
+def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
+                 analytic: float, alpha: float) -> dict:
+    r"""Two-sided CLT z-test of :math:`H_0: E[T] = a` from the sample mean and variance.
+
+    Rejects iff :math:`|z| > z^*` with :math:`z^*` = :func:`one_sided_z` ``(alpha / 2, g)``:
+    each tail at :math:`lpha/2` after the first Edgeworth correction for the skewness of
+    the mean :math:`g` (the heavier tail of a skewed statistic is what produces false
+    alarms; the other one is lighter). With :math:`|g|` >
+    :data:`MAX_SKEWNESS_OF_MEAN` the normal approximation is not trusted at all and the test
+    is ``inconclusive`` (passes, with ``min_detectable = inf``): raise ``n``.
+    """
+    se = math.sqrt(max(var, 0.0) / n)
+    z = _mean_z(mean, se, float(analytic))
+    g = float(skew) / math.sqrt(n)
+    inconclusive = abs(g) > MAX_SKEWNESS_OF_MEAN
+    zcrit = math.inf if inconclusive else one_sided_z(alpha / 2, g)
+    p_value = float(2 * ndtr(-abs(z)))
+    half = 1.959963984540054 * se  # the reported interval is at level 1 - CI_ALPHA
+    return {"label": label, "quantity": quantity, "test": "mean", "estimate": float(mean),
+            "std_error": se, "n": n, "ci": [float(mean - half), float(mean + half)],
+            "analytic": float(analytic), "passed": bool(abs(z) <= zcrit), "p_value": p_value,
+            "z": float(z), "critical_z": zcrit, "alpha": alpha, "min_detectable": zcrit * se,
+            "skewness_of_mean": g, "inconclusive": inconclusive}
+
+
+def one_sided_z(alpha: float, skew_of_mean: float = 0.0) -> float:
+    r"""Critical value of a one-sided test of a mean, widened for the skewness of the mean.
+
+    The studentised mean :math:`T` has the Edgeworth expansion (Hall 1992, §2.6)
+    :math:`P(T \le x) = \Phi(x) + g\,(2x^2 + 1)\,\varphi(x)/6 + O(n^{-1})` with
+    :math:`g = \gamma/\sqrt n` the skewness of the mean; whichever the side, one tail is
+    heavier by :math:`|g|(2x^2+1)\varphi(x)/6`. The returned :math:`z` solves
+
+    .. math:: \bar\Phi(z) + |g|\,(2z^2 + 1)\,\varphi(z)/6 = \alpha ,
+
+    so the one-sided false-alarm rate is :math:`\alpha` to :math:`O(n^{-1})` (for a
+    two-sided test the :math:`n^{-1/2}` terms of the two tails cancel and no widening is
+    needed).
+    """
+    if not 0 < alpha < 0.5:
+        raise ValueError(f"alpha must lie in (0, 1/2), got alpha={alpha!r}")
+    z0 = float(-ndtri(alpha))
+    g = abs(float(skew_of_mean))
+    if g == 0 or not math.isfinite(g):
+        return z0 if g == 0 else math.inf
+
+    def excess(z):
+        return float(ndtr(-z)) + g * (2 * z * z + 1) * math.exp(-0.5 * z * z) / (6 * math.sqrt(2 * math.pi)) - alpha
+
+    hi = z0 + 1.0
+    while excess(hi) > 0:
+        hi += 1.0
+    return float(brentq(excess, z0, hi, xtol=1e-10))
+
+
+def _mean_bound_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
+                       relation: str, bound: float, alpha: float, what: str) -> dict:
+    r"""One-sided test of the claim's inequality :math:`E[T] \mathrel{R} b` (``R`` in ``<=``, ``>=``).
+
+    ``>=`` fails iff the upper confidence limit :math:`\bar T + z\,s/\sqrt n` falls below
+    ``b``; ``<=`` iff the lower limit exceeds it; ``z`` from :func:`one_sided_z` (infinite,
+    i.e. inconclusive, above :data:`MAX_SKEWNESS_OF_MEAN`).
+    """
+    se = math.sqrt(max(var, 0.0) / n)
+    g = float(skew) / math.sqrt(n)
+    inconclusive = abs(g) > MAX_SKEWNESS_OF_MEAN
+    z = math.inf if inconclusive else one_sided_z(alpha, g)
+    limit = mean + z * se if relation == ">=" else mean - z * se
+    passed = limit >= bound if relation == ">=" else limit <= bound
+    return {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
+            "estimate": float(mean), "std_error": se, "n": n,
+            "ci": [float(mean - 1.959963984540054 * se), float(mean + 1.959963984540054 * se)],
+            "analytic": float(bound), "bound": what, "confidence_limit": float(limit),
+            "critical_z": z, "passed": bool(passed), "alpha": alpha, "min_detectable": z * se,
+            "skewness_of_mean": g, "inconclusive": inconclusive}
+
+
+@dataclass(frozen=True)
+class MeanRun:
+    r"""Sample means of per-sample statistics (hinge losses, their differences, gradients).
+
+    One pass over ``n`` samples evaluates ``statistic(X, y)`` (``m`` values per sample,
+    named by ``quantities``); every quantity in ``analytic`` is tested against its closed
+    form by a two-sided CLT z-test, and every ``(quantity, relation, value, what)`` of
+    ``bounds`` by a one-sided test of the claim's inequality (:func:`one_sided_z`).
+
+    The z-tests are asymptotic: their false-alarm rate is the stated one to the accuracy
+    of the normal approximation of the studentised mean, corrected to first order for its
+    skewness (:func:`one_sided_z`). Hinge losses near an optimum are 0 on most samples and
+    strongly skewed, and the Bonferroni critical values (~5.8) sit deep in the tail, so
+    each record reports ``skewness_of_mean`` :math:`g = \hat\gamma/\sqrt n`, and a test with
+    :math:`|g| >` :data:`MAX_SKEWNESS_OF_MEAN` is reported ``inconclusive`` instead of
+    judged. (A simulation of the most skewed statistic here, Lemma D.2's :math:`c_2`, at
+    :math:`n = 10^6`, :math:`g = 0.05`: the two-sided normal tail at :math:`|z| > 4` is
+    exceeded twice as often as nominal; the first-order correction recovers about half
+    of the heavy tail. Treat the family-wise rate of the mean tests as approximate.)
+    """
+
+    label: str
+    model: ToyModel
+    statistic: Callable
+    quantities: tuple
+    analytic: dict
+    bounds: tuple = ()
+    #: Sample variances need two samples.
+    min_n: int = field(default=2, init=False)
+
+    @property
+    def n_tests(self) -> int:
+        return len(self.analytic) + len(self.bounds)
+
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
+        mom = sample_moments(self.model, self.statistic, n, seed, start, backend=backend)
+        idx = {q: k for k, q in enumerate(self.quantities)}
+        for q in [*self.analytic, *(b[0] for b in self.bounds)]:
+            if q not in idx:
+                raise ValueError(f"unknown quantity {q!r}; the statistic has {self.quantities}")
+
+        def pick(q):
+            k = idx[q]
+            return float(mom["mean"][k]), float(mom["var"][k]), float(mom["skew"][k])
+
+        out = [_mean_record(self.label, q, *pick(q), n, a, alpha) for q, a in self.analytic.items()]
+        out += [_mean_bound_record(self.label, q, *pick(q), n, rel, val, alpha, what)
+                for q, rel, val, what in self.bounds]
+        return _stamp(out, mom["backend"], start)
+
+
 # ----------------------------------------------------------------------------- the plan
-def _model(p: float, mu: float, d: int) -> ToyModel:
-    return ToyModel(p, mu / math.sqrt(d), d)
-
-
 def _tag(model: ToyModel, eps: float | None = None) -> str:
     s = f"p={model.p:g}, mu={model.mu:g}, d={model.d}"
     return s if eps is None else f"{s}, eps={eps:g}"
@@ -301,21 +537,35 @@ def _linear_score(clf, model: ToyModel) -> Callable:
     return lambda X: X @ w + b
 
 
-def _plan_claim_a():
-    m = _model(0.9, 3.0, 100)
-    return [LinearRun(f"averaging, {_tag(m)}", m, averaging(m.d), None,
-                      {"standard": float(ndtr(m.mu))})]
+def _require(ok: bool, what: str, pt: Point) -> None:
+    if not ok:
+        raise ValueError(f"the Monte Carlo check needs {what}; got p={pt.p!r}, eta={pt.eta!r}, d={pt.d!r}, "
+                         f"eps={pt.eps!r} (mu={pt.mu:g})")
 
 
-def _plan_claim_b():
-    m = _model(0.9, 3.0, 100)
+# Each _runs_* builds the runs of one claim at one parameter point (p, eta, d, eps): the
+# analytic values and the samplers come from the same point. ``robtheory verify`` uses the
+# points of the _plan_* functions below; validation/claims_campaign.py sweeps a grid.
+def _runs_claim_a(pt: Point) -> list:
+    """Averaging: standard accuracy Phi(mu) (mu >= 3); ``eps`` is not used."""
+    _require(pt.mu >= 3 - 1e-12, "mu = eta sqrt(d) >= 3", pt)
+    m = pt.model
+    return [LinearRun(f"averaging, {_tag(m)}", m, averaging(m.d), None, {"standard": float(ndtr(m.mu))})]
+
+
+def _runs_claim_b(pt: Point) -> list:
+    """Averaging: robust accuracy Phi(-mu) at the l_inf radius 2 eta (``eps`` is not used)."""
+    _require(pt.mu >= 3 - 1e-12, "mu = eta sqrt(d) >= 3", pt)
+    m = pt.model
     t = ThreatModel("linf", 2 * m.eta)
     return [LinearRun(f"averaging, {_tag(m, t.eps)} (= 2 eta)", m, averaging(m.d), t,
                       {"robust": float(ndtr(-m.mu))})]
 
 
-def _plan_theorem_2_1():
-    m = _model(0.75, 1.0, 10)
+def _runs_theorem_2_1(pt: Point) -> list:
+    """Theorem 2.1 at the shift adversary (radius 2 eta) for four linear classifiers."""
+    _require(pt.p < 1 and pt.eta > 0, "p < 1 and eta > 0", pt)
+    m = pt.model
     tau_b = bayes(m).a
     clfs = [("averaging", averaging(m.d)),
             ("f_tau, tau=1", StructuredLinear(1.0, 1 / math.sqrt(m.d), m.d)),
@@ -324,36 +574,126 @@ def _plan_theorem_2_1():
     return [TradeoffRun(f"{name}, {_tag(m)}, shift 2 eta", m, clf) for name, clf in clfs]
 
 
-def _plan_bayes():
+def _runs_bayes(pt: Point) -> list:
+    _require(pt.p < 1, "p < 1", pt)
+    m = pt.model
+    return [LinearRun(f"Bayes, {_tag(m)}", m, bayes(m), None, {"standard": bayes_accuracy(m).standard_accuracy})]
+
+
+def _runs_robust_x1(pt: Point, norms=("linf", "l2")) -> list:
+    """sign(x1) at radius ``eps``: robust accuracy p (eps < 1) or 0, standard p (l_inf, eps < 1)."""
+    m, eps = pt.model, pt.eps
     out = []
-    for p, mu, d in ((0.75, 1.0, 100), (0.975, 0.5, 10)):
-        m = _model(p, mu, d)
-        out.append(LinearRun(f"Bayes, {_tag(m)}", m, bayes(m), None,
-                             {"standard": bayes_accuracy(m).standard_accuracy}))
+    for norm in norms:
+        expected = {"robust": m.p if eps < 1 else 0.0}
+        if norm == "linf" and eps < 1:
+            expected = {"standard": m.p, **expected}
+        out.append(LinearRun(f"sign(x1), {_tag(m, eps)}, {norm}", m, robust_x1(m.d), ThreatModel(norm, eps),
+                             expected))
     return out
+
+
+def _runs_tightness(pt: Point) -> list:
+    """sign(x1) attains the bound of Theorem 2.1 (delta = 1 - p) for 2 eta <= eps < 1."""
+    _require(pt.p < 1 and 2 * pt.eta <= pt.eps < 1, "p < 1 and 2 eta <= eps < 1", pt)
+    m, eps = pt.model, pt.eps
+    bound = float(theorem_2_1_bound(m.p, m.p))  # delta = 1 - p: the bound is p
+    return [LinearRun(f"sign(x1), {_tag(m, eps)}, linf", m, robust_x1(m.d), ThreatModel("linf", eps),
+                      {"standard": m.p, "robust": bound})]
+
+
+def _runs_optimal_robust(pt: Point) -> list:
+    """A*_rob(eps) (l_inf) attained by its classifier: the rounded rule under its exact worst
+    case when eps < min(eta, 1); sign(x1) (eta <= eps < 1) or averaging (eps >= 1) otherwise."""
+    _require(pt.eps > 0, "eps > 0", pt)
+    m, eps = pt.model, pt.eps
+    t = ThreatModel("linf", eps)
+    opt = optimal_robust_accuracy(m, t)
+    if eps < min(m.eta, 1.0):
+        tau, sd = opt.classifier.tau, math.sqrt(m.d)
+
+        def rounded(X, tau=tau, sd=sd):
+            return tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
+
+        return [CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, eps)}, linf, exact worst case",
+                            m, rounded, _rounded_worst_case(m, eps), t, "robust", opt.value)]
+    return [LinearRun(f"{opt.description}, {_tag(m, eps)}, linf", m, opt.classifier, t, {"robust": opt.value})]
+
+
+def _runs_theorem_2_2_part1(pt: Point) -> list:
+    _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
+    m = pt.model
+    t = ThreatModel("linf", 2 * m.eta)
+    clf = _svm_classifier(m)
+    acc = linear_accuracy(m, clf, t)
+    return [LinearRun(f"unit-norm SVM optimum (w1={clf.a:.4f}, v={clf.c * math.sqrt(m.d):.4f}), "
+                      f"{_tag(m, t.eps)} (= 2 eta), linf", m, clf, t,
+                      {"standard": acc.standard_accuracy, "robust": acc.robust_accuracy})]
+
+
+def _runs_lemma_d3(pt: Point) -> list:
+    _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
+    m = pt.model
+    clf = _svm_classifier(m)
+    acc = linear_accuracy(m, clf)
+    return [LinearRun(f"unit-norm SVM optimum (v={clf.c * math.sqrt(m.d):.4f}), {_tag(m)}", m, clf, None,
+                      {"standard": acc.standard_accuracy},
+                      bounds=(("standard", ">=", float(ndtr(m.mu - 1)), "Phi(mu - 1)"),))]
+
+
+def _runs_lemma_d4(pt: Point) -> list:
+    _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
+    m = pt.model
+    clf = _svm_classifier(m)
+    t = ThreatModel.weak_only("linf", 2 * m.eta)
+    acc = linear_accuracy(m, clf, t)  # v > 0: the shift is the exact worst case of this ball
+    return [CallableRun(f"unit-norm SVM optimum (v={clf.c * math.sqrt(m.d):.4f}), {_tag(m)}, shift 2 eta",
+                        m, _linear_score(clf, m), "shift", t, "shift", acc.robust_accuracy,
+                        bounds=(("shift", "<=", float(ndtr(-(m.mu - 1))), "1 - Phi(mu - 1)"),))]
+
+
+def _runs_theorem_2_2_part2(pt: Point, lam: float = 0.1, eps_eval: float = 0.5) -> list:
+    """The adversarial SVM optimum (w1*, 0) at eps_train = ``eps``: accuracy p, standard and
+    robust at ``eps_eval`` < 1 (corrected hypothesis 2 eta <= eps_train < 2p - 1)."""
+    from ..claims import adversarial_svm_closed_form
+
+    _require(2 * pt.eta <= pt.eps < 2 * pt.p - 1, "2 eta <= eps_train = eps < 2p - 1", pt)
+    m, eps_train = pt.model, pt.eps
+    w1 = float(adversarial_svm_closed_form(m.p, eps_train, lam))
+    w = np.zeros(m.d + 1)
+    w[0] = w1
+    t = ThreatModel("linf", eps_eval)
+    return [LinearRun(f"adversarial SVM optimum w=({w1:g}, 0) (eps_train={eps_train:g}, lam={lam:g}), "
+                      f"{_tag(m, t.eps)}, linf", m, LinearClassifier(w, 0.0), t,
+                      {"standard": m.p, "robust": m.p})]
+
+
+def _plan_claim_a():
+    return _runs_claim_a(Point(0.9, 0.3, 100))
+
+
+def _plan_claim_b():
+    return _runs_claim_b(Point(0.9, 0.3, 100))
+
+
+def _plan_theorem_2_1():
+    return _runs_theorem_2_1(Point(0.75, 1 / math.sqrt(10), 10))
+
+
+def _plan_bayes():
+    return [r for p, mu, d in ((0.75, 1.0, 100), (0.975, 0.5, 10))
+            for r in _runs_bayes(Point(p, mu / math.sqrt(d), d))]
 
 
 def _plan_robust_x1():
-    m = _model(0.9, 1.0, 10)
-    out = []
-    for norm in ("linf", "l2"):
-        for eps in (0.5, 1.5):
-            expected = {"robust": m.p if eps < 1 else 0.0}
-            if norm == "linf" and eps < 1:
-                expected = {"standard": m.p, **expected}
-            out.append(LinearRun(f"sign(x1), {_tag(m, eps)}, {norm}", m, robust_x1(m.d),
-                                 ThreatModel(norm, eps), expected))
-    return out
+    eta = 1 / math.sqrt(10)
+    return [r for norm in ("linf", "l2") for eps in (0.5, 1.5)
+            for r in _runs_robust_x1(Point(0.9, eta, 10, eps), norms=(norm,))]
 
 
 def _plan_tightness():
-    m = _model(0.75, 1.0, 10)
-    out = []
-    for eps in (2 * m.eta, 0.99):
-        bound = float(theorem_2_1_bound(m.p, m.p))  # delta = 1 - p: the bound is p
-        out.append(LinearRun(f"sign(x1), {_tag(m, eps)}, linf", m, robust_x1(m.d),
-                             ThreatModel("linf", eps), {"standard": m.p, "robust": bound}))
-    return out
+    eta = 1 / math.sqrt(10)
+    return [r for eps in (2 * eta, 0.99) for r in _runs_tightness(Point(0.75, eta, 10, eps))]
 
 
 def _rounded_worst_case(model: ToyModel, eps: float) -> Callable:
@@ -375,25 +715,10 @@ def _rounded_worst_case(model: ToyModel, eps: float) -> Callable:
 
 
 def _plan_optimal_robust():
-    out = []
-    # eps < min(eta, 1): the rounded Bayes rule of the shifted model (not linear).
-    m = ToyModel(0.75, 0.5, 10)
-    t = ThreatModel("linf", 0.2)
-    opt = optimal_robust_accuracy(m, t)
-    tau, sd = opt.classifier.tau, math.sqrt(m.d)
-
-    def rounded(X, tau=tau, sd=sd):
-        return tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
-
-    out.append(CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, t.eps)}, linf, exact worst case",
-                           m, rounded, _rounded_worst_case(m, t.eps), t, "robust", opt.value))
+    # eps < min(eta, 1): the rounded Bayes rule of the shifted model (not linear);
     # eta <= eps < 1: sign(x1); eps >= 1: averaging (x1 neutralised).
-    for m, eps in ((ToyModel(0.75, 0.2, 10), 0.5), (ToyModel(0.75, 2.0, 1), 1.5)):
-        t = ThreatModel("linf", eps)
-        opt = optimal_robust_accuracy(m, t)
-        out.append(LinearRun(f"{opt.description}, {_tag(m, eps)}, linf", m, opt.classifier, t,
-                             {"robust": opt.value}))
-    return out
+    return [r for pt in (Point(0.75, 0.5, 10, 0.2), Point(0.75, 0.2, 10, 0.5), Point(0.75, 2.0, 1, 1.5))
+            for r in _runs_optimal_robust(pt)]
 
 
 def _svm_classifier(m: ToyModel) -> StructuredLinear:
@@ -404,46 +729,253 @@ def _svm_classifier(m: ToyModel) -> StructuredLinear:
 
 
 def _plan_theorem_2_2_part1():
-    m = _model(0.9, 4.0, 100)
-    t = ThreatModel("linf", 2 * m.eta)
-    clf = _svm_classifier(m)
-    acc = linear_accuracy(m, clf, t)
-    return [LinearRun(f"unit-norm SVM optimum (w1={clf.a:.4f}, v={clf.c * math.sqrt(m.d):.4f}), "
-                      f"{_tag(m, t.eps)} (= 2 eta), linf", m, clf, t,
-                      {"standard": acc.standard_accuracy, "robust": acc.robust_accuracy})]
+    return _runs_theorem_2_2_part1(Point(0.9, 0.4, 100))
 
 
 def _plan_lemma_d3():
-    m = _model(0.75, 4.0, 10)
-    clf = _svm_classifier(m)
-    acc = linear_accuracy(m, clf)
-    return [LinearRun(f"unit-norm SVM optimum (v={clf.c * math.sqrt(m.d):.4f}), {_tag(m)}", m, clf, None,
-                      {"standard": acc.standard_accuracy},
-                      bounds=(("standard", ">=", float(ndtr(m.mu - 1)), "Phi(mu - 1)"),))]
+    return _runs_lemma_d3(Point(0.75, 4 / math.sqrt(10), 10))
 
 
 def _plan_lemma_d4():
-    m = _model(0.75, 4.0, 10)
-    clf = _svm_classifier(m)
-    t = ThreatModel.weak_only("linf", 2 * m.eta)
-    acc = linear_accuracy(m, clf, t)  # v > 0: the shift is the exact worst case of this ball
-    return [CallableRun(f"unit-norm SVM optimum (v={clf.c * math.sqrt(m.d):.4f}), {_tag(m)}, shift 2 eta",
-                        m, _linear_score(clf, m), "shift", t, "shift", acc.robust_accuracy,
-                        bounds=(("shift", "<=", float(ndtr(-(m.mu - 1))), "1 - Phi(mu - 1)"),))]
+    return _runs_lemma_d4(Point(0.75, 4 / math.sqrt(10), 10))
 
 
 def _plan_theorem_2_2_part2():
-    from ..claims import adversarial_svm_closed_form
+    return _runs_theorem_2_2_part2(Point(0.9, 0.2, 10, 0.5))  # 2 eta <= eps_train < 2p - 1
 
-    m = ToyModel(0.9, 0.2, 10)
-    eps_train, lam = 0.5, 0.1  # 2 eta <= eps_train < 2p - 1
-    w1 = float(adversarial_svm_closed_form(m.p, eps_train, lam))
-    w = np.zeros(m.d + 1)
-    w[0] = w1
-    t = ThreatModel("linf", 0.5)
-    return [LinearRun(f"adversarial SVM optimum w=({w1:g}, 0) (eps_train={eps_train:g}, lam={lam:g}), "
-                      f"{_tag(m, t.eps)}, linf", m, LinearClassifier(w, 0.0), t,
-                      {"standard": m.p, "robust": m.p})]
+
+# Lemmas D.1, D.2 and D.5 are statements about the population hinge objective: their
+# Monte Carlo checks are sample means of per-sample hinge losses, loss differences on the
+# same samples, and per-sample (sub)gradients (MeanRun), against the generated closed forms.
+def _hinge(X: np.ndarray, y: np.ndarray, w: np.ndarray, penalty: float) -> np.ndarray:
+    r"""Per-sample (adversarial) hinge loss :math:`\max(0, 1 - y\,w^Tx + \varepsilon\lVert w_P\rVert_*)`."""
+    return np.maximum(0.0, 1.0 - y * (X @ w) + penalty)
+
+
+def _penalty_gradient(w: np.ndarray, threat: ThreatModel | None) -> np.ndarray:
+    r"""Gradient of :math:`\varepsilon\lVert w_P\rVert_*` where it is differentiable."""
+    g = np.zeros_like(w)
+    if threat is None or threat.eps == 0:
+        return g
+    lo = 0 if threat.perturb_x1 else 1
+    u = w[lo:]
+    if threat.norm == "linf":
+        if np.any(u == 0):
+            raise ValueError("the l_inf penalty is not differentiable at a zero weight")
+        g[lo:] = np.sign(u)
+    else:
+        g[lo:] = u / np.sqrt(np.sum(u * u))
+    return threat.eps * g
+
+
+def _closed_hinge(model: ToyModel, w: np.ndarray, threat: ThreatModel | None) -> float:
+    from ..closed_form import hinge_loss
+
+    return hinge_loss(model, LinearClassifier(w, 0.0), threat)
+
+
+def _threat_tag(threat: ThreatModel | None) -> str:
+    return "standard" if threat is None else f"{threat.norm} eps_train={threat.eps:g}"
+
+
+def _symmetry_run(model: ToyModel, lam: float, threat: ThreatModel | None, at_lam: float | None = None) -> MeanRun:
+    r"""Lemma D.1 on the samples, at the certified optimum :math:`w^*` of :math:`J_\lambda`.
+
+    :math:`w^*` has equal weak weights ``c`` (the reduced solver); ``w`` adds the zero-sum
+    pattern :math:`\pm c/2` to them, ``pi w`` reverses the weak coordinates, and the
+    symmetrisation of ``w`` (the average over permutations) is :math:`w^*` itself. Tested:
+    swap invariance :math:`L(w) = L(\pi w)` (the weak features are exchangeable); the
+    Jensen step :math:`L(w) - L(\mathrm{sym}\,w)` against its closed form and as the claim's
+    inequality :math:`\ge 0`; and :math:`\partial J_\lambda/\partial w_k = 0` at :math:`w^*`
+    for every one of the ``d + 1`` coordinates -- stationarity in the full weight space,
+    so by convexity the equal-weight point is the global minimiser (the lemma's
+    conclusion). ``at_lam`` takes the optimum of another :math:`\lambda` (negative control).
+    """
+    from ..training import Objective, embed, solve
+    from .hinge import closed_form_hinge
+
+    opt = solve(Objective(model, lam if at_lam is None else at_lam, threat))
+    d = model.d
+    w_sym = embed(opt.w1, opt.v, d)
+    pattern = np.zeros(d + 1)
+    pattern[1:] = 0.5 * w_sym[1] * (-1.0) ** np.arange(d)
+    pattern[1:] -= pattern[1:].mean()  # zero sum: symmetrising w gives w_sym back
+    w = w_sym + pattern
+    w_pi = np.concatenate([w[:1], w[1:][::-1]])
+    pens = [ref.robust_penalty(v, threat) for v in (w, w_pi, w_sym)]
+    dpen = _penalty_gradient(w_sym, threat)
+
+    def statistic(X, y):
+        lw, lpi, lsym = (_hinge(X, y, v, pen) for v, pen in zip((w, w_pi, w_sym), pens))
+        active = lsym > 0
+        grad = active[:, None] * (dpen[None, :] - y[:, None] * X) + lam * w_sym[None, :]
+        return np.column_stack([lw - lpi, lw - lsym, grad])
+
+    q_swap, q_jensen = "L(w) - L(pi w)", "L(w) - L(sym w)"
+    q_grad = [f"dJ/dw{k}" for k in range(d + 1)]
+    _, grad_cf = closed_form_hinge(model, LinearClassifier(w_sym, 0.0), threat)
+    hl = [_closed_hinge(model, v, threat) for v in (w, w_pi, w_sym)]
+    analytic = {q_swap: hl[0] - hl[1], q_jensen: hl[0] - hl[2],
+                **{q: float(g) for q, g in zip(q_grad, grad_cf[:-1] + lam * w_sym)}}
+    return MeanRun(f"{_threat_tag(threat)}, lam={lam:g}: optimum (w1={opt.w1:.4f}, v={opt.v:.4f}), "
+                   f"w = optimum +- c/2 on the weak weights, {_tag(model)}", model, statistic,
+                   (q_swap, q_jensen, *q_grad), analytic,
+                   bounds=((q_jensen, ">=", 0.0, "Jensen: symmetrising does not increase the hinge term"),))
+
+
+def _runs_lemma_d1(pt: Point, lam: float = 0.1) -> list:
+    """Lemma D.1 for the standard objective and the l_inf and l_2 adversarial ones at radius
+    ``eps`` (an adversarial objective whose optimum drops the weak features is skipped:
+    there is nothing to symmetrise, and Lemma D.5 covers it)."""
+    from ..training import Objective, solve
+
+    _require(pt.d >= 2 and pt.eps > 0, "d >= 2 (two weak weights to swap) and eps > 0", pt)
+    m = pt.model
+    threats = [None] + [t for t in (ThreatModel("linf", pt.eps), ThreatModel("l2", pt.eps))
+                        if solve(Objective(m, lam, t)).v != 0]
+    return [_symmetry_run(m, lam, t) for t in threats]
+
+
+def _plan_lemma_d1():
+    return _runs_lemma_d1(Point(0.9, 0.5, 10, 0.1))
+
+
+#: Lemma D.2's inequality must hold at Theorem 2.2's largest p.
+_D2_P_HOLDS = 0.975
+
+
+def _lemma_d2_constants_run(model: ToyModel, c1: float | None = None) -> MeanRun:
+    r"""Lemma D.2's two constants and its threshold, estimated on the samples of ``model``.
+
+    * :math:`c_1 = E[\max(0, 1 + w_1 - v\,yz) \mid y x_1 = -1]` at :math:`w_1 = v = 1/\sqrt2`
+      (0.016993 at :math:`\mu = 4`): the hinge loss of :math:`(1/\sqrt2, 1/\sqrt2)` with x1
+      pointing the wrong way. The weak features are independent of x1, so every sample
+      contributes :math:`\max(0, 1 + w_1 - y\,w_{2:}^Tx_{2:})` (ten times the samples of
+      the wrong-x1 ones alone at p = 0.9). Closed form: the generated hinge loss of
+      :math:`(-1/\sqrt2, 1/\sqrt2)` under :math:`D(1, \eta, d)`, i.e. :math:`R(1 + w_1 - \mu v, v)`.
+    * :math:`c_2 = E\max(0, 1 - N(\mu, 1))` (0.000382): the hinge loss of :math:`(0, 1)`.
+    * the threshold :math:`p^* = 1 - c_2/c_1`, tested exactly through the mean of
+      :math:`T = q_2 - (1 - p^*) q_1`, which is 0 iff :math:`p^*` is right;
+    * the lemma's inequality :math:`(1-p)c_1 > c_2` at :math:`p = 0.975` (it must hold) and
+      its failure at :math:`p = 0.99 > p^*`, as one-sided tests.
+
+    ``c1`` overrides the closed form of :math:`c_1` (and hence :math:`p^*`): negative controls.
+    """
+    from ..training import embed
+
+    s2 = 1 / math.sqrt(2)
+    d = model.d
+    w_half, w_v1 = embed(s2, s2, d), embed(0.0, 1.0, d)
+    if c1 is None:
+        c1 = _closed_hinge(ToyModel(1.0, model.eta, d), embed(-s2, s2, d), None)
+    c2 = _closed_hinge(model, w_v1, None)
+    p_star = 1 - c2 / c1
+    p_fails = 1 - (1 - p_star) / 2  # halfway between p* and 1: the inequality is reversed
+
+    def statistic(X, y):
+        q1 = np.maximum(0.0, 1.0 + w_half[0] - y * (X[:, 1:] @ w_half[1:]))
+        q2 = _hinge(X, y, w_v1, 0.0)
+        return np.column_stack([q1, q2, q2 - (1 - p_star) * q1,
+                                (1 - _D2_P_HOLDS) * q1 - q2, (1 - p_fails) * q1 - q2])
+
+    q = ("c1 = E[hinge of (1/sqrt2, 1/sqrt2) | x1 = -y]", "c2 = hinge of (0, 1)",
+         f"c2 - (1 - p*) c1 at p* = 1 - c2/c1 = {p_star:.5f}",
+         f"(1 - {_D2_P_HOLDS:g}) c1 - c2", f"(1 - {p_fails:.5f}) c1 - c2")
+    return MeanRun(f"Lemma D.2 constants, {_tag(model)}", model, statistic, q,
+                   {q[0]: c1, q[1]: c2, q[2]: 0.0},
+                   bounds=((q[3], ">=", 0.0, f"(0, 1) beats every unit-norm w with v < 1/sqrt2 at p = {_D2_P_HOLDS:g}"),
+                           (q[4], "<=", 0.0, f"the argument fails at p = {p_fails:.5f} > p*")))
+
+
+def _unit_norm_stationarity_run(model: ToyModel, point: tuple | None = None) -> MeanRun:
+    r"""The unit-norm SVM optimum :math:`x^* = (w_1^*, v^*)`, :math:`v^* \ge 1/\sqrt2`, on the samples.
+
+    At :math:`x^*` the loss gradient is :math:`-\lambda x^*`: its component along the
+    circle's tangent :math:`(-v^*, w_1^*)` is 0 and along :math:`x^*` it is :math:`-\lambda`
+    (both computed per sample from :math:`\mathbb 1[\ell > 0](-y x)` in the reduced
+    coordinates :math:`(x_1, z)`); and its loss is below that of :math:`(0, 1)`, the
+    comparison point of the lemma's proof. ``point`` replaces :math:`x^*` (negative control).
+    """
+    from ..training import embed, unit_norm_optimum
+
+    opt = unit_norm_optimum(model)
+    w1, v = (opt.w1, opt.v) if point is None else point
+    d, sd = model.d, math.sqrt(model.d)
+    w, w_v1 = embed(w1, v, d), embed(0.0, 1.0, d)
+    from .hinge import closed_form_hinge
+
+    loss_cf, g = closed_form_hinge(model, LinearClassifier(w, 0.0))
+    gw1, gv = float(g[0]), float(g[1:-1].sum() / sd)
+
+    def statistic(X, y):
+        lw = _hinge(X, y, w, 0.0)
+        act = lw > 0
+        g1 = np.where(act, -y * X[:, 0], 0.0)
+        g2 = np.where(act, -y * X[:, 1:].sum(axis=1) / sd, 0.0)
+        return np.column_stack([lw, -v * g1 + w1 * g2, w1 * g1 + v * g2, lw - _hinge(X, y, w_v1, 0.0)])
+
+    q = ("L(x*)", "tangential derivative", f"radial derivative (-lam = {-opt.lam:.4g})", "L(x*) - L((0, 1))")
+    return MeanRun(f"unit-norm SVM optimum (w1={w1:.4f}, v={v:.4f} >= 1/sqrt2), {_tag(model)}", model,
+                   statistic, q,
+                   {q[0]: loss_cf, q[1]: -v * gw1 + w1 * gv, q[2]: w1 * gw1 + v * gv,
+                    q[3]: loss_cf - _closed_hinge(model, w_v1, None)},
+                   bounds=((q[3], "<=", 0.0, "the optimum is at least as good as (0, 1)"),))
+
+
+def _runs_lemma_d2(pt: Point) -> list:
+    _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
+    m = pt.model
+    return [_lemma_d2_constants_run(m), _unit_norm_stationarity_run(m)]
+
+
+def _plan_lemma_d2():
+    return _runs_lemma_d2(Point(0.9, 4 / math.sqrt(10), 10))
+
+
+def _zero_weak_run(model: ToyModel, eps_train: float, lam: float, delta: float = 0.1) -> MeanRun:
+    r"""Lemma D.5 on the samples: moving weak weights off 0 never lowers the adversarial hinge term.
+
+    At the adversarial optimum :math:`x^* = (w_1^*, 0)` (closed form of
+    :func:`robtheory.training.adversarial_hinge_closed_form`) the weak weights are moved
+    by ``delta`` in three directions (all, one, alternating signs). The proof's Jensen step
+    says :math:`L(x^* + \delta e) - L(x^*) \ge 0` when :math:`\varepsilon \ge \eta`
+    (the :math:`w_i`-dependent part :math:`-y w_i x_i + \varepsilon |w_i|` has mean
+    :math:`\ge 0`); each difference (same samples) is tested against its closed form and as
+    that inequality, and :math:`L(x^*)` against its closed form.
+    """
+    from ..training import adversarial_hinge_closed_form
+
+    threat = ThreatModel("linf", eps_train)
+    d = model.d
+    w_star = np.zeros(d + 1)
+    w_star[0] = adversarial_hinge_closed_form(model.p, eps_train, lam)
+    dirs = {"all weak +delta": np.ones(d), "w2 + delta": np.eye(d)[0],
+            "alternating +-delta": (-1.0) ** np.arange(d)}
+    ws = [w_star] + [w_star + delta * np.concatenate([[0.0], e]) for e in dirs.values()]
+    pens = [ref.robust_penalty(v, threat) for v in ws]
+
+    def statistic(X, y):
+        L = [_hinge(X, y, v, pen) for v, pen in zip(ws, pens)]
+        return np.column_stack([L[0], *(lk - L[0] for lk in L[1:])])
+
+    q = ("L(x*)", *(f"L(x* + {k}) - L(x*)" for k in dirs))
+    cf = [_closed_hinge(model, v, threat) for v in ws]
+    return MeanRun(f"adversarial optimum (w1*={w_star[0]:.4g}, 0), linf eps_train={eps_train:g}, lam={lam:g}, "
+                   f"delta={delta:g}, {_tag(model)}", model, statistic, q,
+                   {q[0]: cf[0], **{qk: ck - cf[0] for qk, ck in zip(q[1:], cf[1:])}},
+                   bounds=tuple((qk, ">=", 0.0, "zeroing the weak weights never increases the hinge term")
+                                for qk in q[1:]))
+
+
+def _runs_lemma_d5(pt: Point, lams=(0.1, 0.5)) -> list:
+    """Lemma D.5 at eps_train = ``eps`` >= eta (the strengthening of the paper's 2 eta)."""
+    _require(pt.eta > 0 and pt.eta <= pt.eps < 1, "eta <= eps_train = eps < 1", pt)
+    return [_zero_weak_run(pt.model, pt.eps, lam) for lam in lams]
+
+
+def _plan_lemma_d5():
+    # eta <= eps_train < 2 eta (the strengthening), and eps_train >= 2 eta
+    return [r for eps, lam in ((0.3, 0.1), (0.5, 0.5)) for r in _runs_lemma_d5(Point(0.9, 0.2, 10, eps), (lam,))]
 
 
 #: Claim name -> builder of its runs. Claims not listed have no meaningful sampling check.
@@ -455,6 +987,9 @@ PLANS: dict[str, Callable[[], list]] = {
     "theorem_2_2_part2": _plan_theorem_2_2_part2,
     "lemma_d3": _plan_lemma_d3,
     "lemma_d4": _plan_lemma_d4,
+    "lemma_d1": _plan_lemma_d1,
+    "lemma_d2": _plan_lemma_d2,
+    "lemma_d5": _plan_lemma_d5,
     "bayes_optimality": _plan_bayes,
     "robust_x1": _plan_robust_x1,
     "tightness": _plan_tightness,
@@ -466,10 +1001,42 @@ MARGINAL_MODEL = ToyModel(0.9, 0.3, 100)
 _N_MARGINAL_TESTS = 5
 
 
+#: Claim name -> builder of its runs at one point ``(p, eta, d, eps)`` (the campaigns).
+POINT_RUNS: dict[str, Callable[[Point], list]] = {
+    "claim_a": _runs_claim_a,
+    "claim_b": _runs_claim_b,
+    "theorem_2_1": _runs_theorem_2_1,
+    "theorem_2_2_part1": _runs_theorem_2_2_part1,
+    "theorem_2_2_part2": _runs_theorem_2_2_part2,
+    "lemma_d1": _runs_lemma_d1,
+    "lemma_d2": _runs_lemma_d2,
+    "lemma_d3": _runs_lemma_d3,
+    "lemma_d4": _runs_lemma_d4,
+    "lemma_d5": _runs_lemma_d5,
+    "bayes_optimality": _runs_bayes,
+    "robust_x1": _runs_robust_x1,
+    "tightness": _runs_tightness,
+    "optimal_robust": _runs_optimal_robust,
+}
+
+
 def plan(name: str) -> list:
     """The runs of claim ``name`` (empty when sampling has nothing meaningful to check)."""
     builder = PLANS.get(name)
     return [] if builder is None else builder()
+
+
+def plan_at(name: str, point: Point) -> list:
+    """The runs of claim ``name`` at one parameter point (``robtheory verify`` uses fixed points).
+
+    Raises ValueError, naming the values, for an unknown claim, a claim without a Monte
+    Carlo check, or a point outside the region the check needs.
+    """
+    if name not in POINT_RUNS:
+        raise ValueError(f"no Monte Carlo check for claim {name!r}; those with one: {sorted(POINT_RUNS)}")
+    if not isinstance(point, Point):
+        raise ValueError(f"point must be a robtheory.claims.Point, got {point!r}")  # noqa: TRY004 (module convention)
+    return POINT_RUNS[name](point)
 
 
 def _first_run(name: str) -> int:
@@ -487,8 +1054,9 @@ class MonteCarloColumn:
     ----------
     claims : sequence of Claim
         The claims ``verify`` checks; they fix the family (their tests + 5 marginal tests).
-    n : int, in [1, 2**40]
-        Samples per run.
+    n : int, in [1, 2**39]
+        Samples per run (at least 2 when a selected claim has mean tests: Lemmas D.1, D.2,
+        D.5).
     seed : int, in [0, 2**64)
     backend : {"auto", "numpy", "numba", "cupy"}
         For the linear runs and the marginals (callable runs always use NumPy).
@@ -508,6 +1076,10 @@ class MonteCarloColumn:
         for name, runs in self.plans.items():
             if len(runs) > RUNS_PER_CLAIM:  # pragma: no cover - a plan outgrew its block
                 raise AssertionError(f"claim {name!r} has more than {RUNS_PER_CLAIM} runs")
+            need = max((getattr(r, "min_n", 1) for r in runs), default=1)
+            if n < need:
+                raise ValueError(f"n must be >= {need} for the Monte Carlo check of claim {name!r} "
+                                 f"(sample variances), got n={n}")
         self.n_checks = sum(r.n_tests for runs in self.plans.values() for r in runs) + _N_MARGINAL_TESTS
         self.total_alpha = float(total_alpha)
         self.alpha = stats.familywise_alpha(self.total_alpha, self.n_checks)
@@ -579,6 +1151,7 @@ def _fmt_md(x: float) -> str:
 
 def _detail(checks: list) -> str:
     agree = [c for c in checks if c["test"] == "agreement"]
+    means = [c for c in checks if c["test"] == "mean"]
     bounds = [c for c in checks if c["test"] == "bound"]
     parts = []
     if agree:
@@ -592,6 +1165,14 @@ def _detail(checks: list) -> str:
         parts.append(f"{len(agree)} closed-form agreement test{'s' * (len(agree) > 1)}, max |z| {zmax:.2f}, "
                      f"detects deviations >= {rng}"
                      + (f" ({one_sided} only away from 0/1)" if one_sided else ""))
+    if means:
+        zmax = max(abs(c["z"]) for c in means)
+        skew = max(abs(c["skewness_of_mean"]) for c in means)
+        parts.append(f"{len(means)} mean test{'s' * (len(means) > 1)} (CLT z, closed-form hinge losses/"
+                     f"gradients), max |z| {zmax:.2f}, max skewness of a mean {skew:.2g}")
+    n_inc = sum(bool(c.get("inconclusive")) for c in checks)
+    if n_inc:
+        parts.append(f"{n_inc} INCONCLUSIVE (skewness of the mean > {MAX_SKEWNESS_OF_MEAN:g}: raise --n)")
     if bounds:
         parts.append(f"{len(bounds)} bound test{'s' * (len(bounds) > 1)} "
                      f"({sum(c['passed'] for c in bounds)} hold)")
