@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         sp_.add_argument("--alpha", type=_finite_float, default=1e-6,
                          help="family-wise false-alarm rate of all Monte Carlo tests of the run "
                               "(Bonferroni; default 1e-6)")
+        sp_.add_argument("--no-torch", action="store_true",
+                         help="skip the torch column (present when torch is installed: trains the toy-data "
+                              "models of 'robtheory torch toy --quick', about 10 s)")
+        sp_.add_argument("--torch-results", metavar="DIR",
+                         help="with a report: add a section per experiment saved by 'robtheory torch ... "
+                              "--out DIR' (its metrics and PNG figures; reading them needs no torch)")
 
     a = sub.add_parser("accuracy", help="standard and robust accuracy of one classifier",
                        description="Closed-form standard and robust accuracy, with exact error rates "
@@ -110,6 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--n", type=_positive_int, default=201, help="number of points before pruning (default 201)")
     f.add_argument("--json", action="store_true", help="print the frontier as JSON")
     f.add_argument("--out", metavar="DIR", help="write frontier.json, frontier.csv, frontier.png and frontier.pdf")
+    f.add_argument("--mc", type=_sample_count, default=None, metavar="N",
+                   help="also estimate a few frontier points by Monte Carlo (N samples each) with the classifier "
+                        "that attains them, test each count against the curve (exact binomial tests, Bonferroni "
+                        "at --alpha) and plot them; exit status 1 if a test fails")
+    f.add_argument("--mc-points", type=_positive_int, default=None, metavar="K",
+                   help="number of frontier points for --mc, spread along the curve (default 5)")
+    f.add_argument("--seed", type=_seed, default=None, help="Monte Carlo seed for --mc, in [0, 2**64) (default 0)")
+    f.add_argument("--alpha", type=_finite_float, default=None,
+                   help="family-wise false-alarm rate of the --mc tests (default 1e-6)")
 
     s = sub.add_parser("svm", help="population SVM / logistic-regression optimum and its accuracies",
                        description="Global optimum of the population objective E loss + lam/2 |w|^2 over linear "
@@ -167,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "exit status 1 if any step fails.")
     pr.add_argument("--out", metavar="DIR", help="write the certificates (JSON) to DIR")
     _add_mc_parsers(sub)
+    _add_torch_parser(sub)
     return parser
 
 
@@ -201,6 +217,76 @@ def _seed(text: str) -> int:
     if not 0 <= s < 2**64:
         raise argparse.ArgumentTypeError(f"must lie in [0, 2**64), got {text!r}")
     return s
+
+
+def _add_torch_parser(sub) -> None:
+    t = sub.add_parser(
+        "torch", help="PyTorch experiments that tie trained models to the theory (needs the torch extra)",
+        description="Run one experiment of the PyTorch bridge (or 'all'), writing figures, checkpoints "
+                    "(state_dict + JSON config) and DIR/metrics.json (numbers, every setting and seed, and "
+                    "whether the paper's effect showed up). 'robtheory torch list' prints the experiments, "
+                    "one a line, name first. Needs: pip install 'robtheory[torch]'.")
+    t.add_argument("experiment", metavar="EXPERIMENT",
+                   help="an experiment name from 'robtheory torch list', 'all' (every experiment, each in "
+                        "DIR/NAME), or 'list'")
+    t.add_argument("--quick", action="store_true",
+                   help="small configuration: seconds per experiment, sklearn's 8x8 digits instead of MNIST")
+    t.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
+    t.add_argument("--seed", type=_positive_or_zero_int, default=0,
+                   help="seed of all randomness: data split and subsets, initialisation, shuffling, attacks "
+                        "(default 0)")
+    t.add_argument("--threads", type=_positive_int, default=1,
+                   help="torch intra-op threads during the run (default 1: faster for these small models)")
+    t.add_argument("--out", metavar="DIR", help="output directory (required unless EXPERIMENT is 'list')")
+
+
+def _positive_or_zero_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return v
+
+
+def _cmd_torch(args) -> int:
+    from .torch_bridge import INSTALL_HINT, torch_available
+    from .torch_bridge.experiments import CATALOGUE, run_experiment
+
+    if args.experiment == "list":
+        for e in CATALOGUE.values():
+            print(f"{e.name:16s} {e.figure:26s} {e.summary}")
+        return 0
+    names = list(CATALOGUE) if args.experiment == "all" else [args.experiment]
+    for n in names:
+        if n not in CATALOGUE:
+            raise UsageError(f"unknown experiment {n!r}; 'robtheory torch list' shows: {', '.join(CATALOGUE)}")
+    if not args.out:
+        raise UsageError("--out DIR is required")
+    if not torch_available():
+        raise UsageError(f"torch is not installed: {INSTALL_HINT}")
+    from pathlib import Path
+
+    ok = True
+    total = 0.0
+    for n in names:
+        out = Path(args.out) / n if args.experiment == "all" else Path(args.out)
+        try:
+            m = run_experiment(n, out, quick=args.quick, device=args.device, seed=args.seed,
+                               threads=args.threads)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        total += m["seconds"]
+        eff = m["effect"]
+        ok &= bool(eff["reproduced"])
+        print(f"{n:16s} {m['seconds']:8.1f} s  effect {'REPRODUCED' if eff['reproduced'] else 'NOT REPRODUCED'}: "
+              f"{eff['detail']}", flush=True)
+        print(f"{'':16s} wrote {out / 'metrics.json'} and {len(m['figures'])} figure files", flush=True)
+    if len(names) > 1:
+        print(f"total {total:.1f} s")
+    # A negative result is a result, not a failure of the command.
+    return 0
 
 
 def _add_mc_parsers(sub) -> None:
@@ -444,9 +530,37 @@ def _cmd_verify(args) -> int:
         from .proofs.column import registered as proofs_registered
 
         proof_ctx = proofs_registered()
-    with mc_ctx as mc, proof_ctx:
+    torch_ctx = contextlib.nullcontext()
+    torch_col = None
+    from .torch_bridge import torch_available
+
+    if not args.no_torch and torch_available():
+        # torch loads only here; the column trains the quick toy-data models once per run
+        from .torch_bridge.column import TorchColumn
+        from .torch_bridge.column import registered as torch_registered
+
+        torch_col = TorchColumn(quick=True, seed=0)
+        torch_ctx = torch_registered(torch_col)
+    if args.torch_results and not getattr(args, "report", None):
+        raise UsageError("--torch-results needs a report (robtheory report --out DIR, or verify --report DIR)")
+    # a bar over the claims (and the sampler marginals) on a terminal only: None in pipes and
+    # logs, where every row is printed exactly as without it
+    bar = _progress_bar(len(selected) + (0 if args.no_mc else 1))
+    if bar is not None:
+        bar.unit, bar.unit_scale = "claim", False  # _progress_bar counts samples by default
+        bar.refresh()
+
+    def emit(line: str) -> None:
+        if bar is None:
+            print(line, flush=True)
+        else:
+            bar.write(line, file=sys.stdout)  # clears the bar, prints the row, redraws the bar
+
+    with mc_ctx as mc, proof_ctx, torch_ctx:
         rows = []
         for claim in selected:
+            if bar is not None:
+                bar.set_description(claim.name)
             t0 = time.perf_counter()
             res = claim.check()
             extra = {}
@@ -463,25 +577,47 @@ def _cmd_verify(args) -> int:
             })
             mark = "PASS" if res.passed else "FAIL"
             cols = "".join(f"  {c}: {('PASS' if e['passed'] else 'FAIL') if e else '-'}" for c, e in extra.items())
-            print(f"{claim.name:20s} {claim.reference:34s} {mark}{cols}  {res.detail}", flush=True)
+            emit(f"{claim.name:20s} {claim.reference:34s} {mark}{cols}  {res.detail}")
             for c, e in extra.items():
                 if e and e["detail"]:
-                    print(f"{'':21s}{c}: {e['detail']}", flush=True)
+                    emit(f"{'':21s}{c}: {e['detail']}")
+            if bar is not None:
+                bar.update()
         columns = list(claims.COLUMNS)
         ok = all(r["analytic"]["passed"] for r in rows) and all(
             r[c] is None or r[c]["passed"] for r in rows for c in claims.COLUMNS)
         if mc is not None:
+            if bar is not None:
+                bar.set_description("sampler marginals")
             marg = mc.marginals()
             ok = ok and marg["passed"]
-            print(f"{'sampler_marginals':20s} {'(Monte Carlo sampler)':34s} -     mc: "
-                  f"{'PASS' if marg['passed'] else 'FAIL'}  {marg['detail']}", flush=True)
+            emit(f"{'sampler_marginals':20s} {'(Monte Carlo sampler)':34s} -     mc: "
+                 f"{'PASS' if marg['passed'] else 'FAIL'}  {marg['detail']}")
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
     print(f"{sum(r['analytic']['passed'] for r in rows)}/{len(rows)} claims pass the analytic check")
     if mc is not None:
         print(mc.statement())
     if getattr(args, "report", None):
         from .report import write_report
 
-        path = write_report(args.report, rows, columns)
+        sections = []
+        if args.torch_results:
+            from .torch_bridge.report import sections as torch_sections
+
+            try:
+                sections = torch_sections(args.torch_results, args.report)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        elif torch_col is not None and torch_col.results_dir is not None:
+            from .torch_bridge.report import sections as torch_sections
+
+            sections = torch_sections(torch_col.results_dir, args.report)
+        path = write_report(args.report, rows, columns,
+                            frontier_mc_n=None if args.no_mc else min(args.n, 10**5), seed=args.seed,
+                            extra_sections=sections)
         print(f"report written to {path}")
     if args.json:
         text = json.dumps({"claims": rows, "mc": None if mc is None else mc.summary(), "passed": ok},
@@ -514,7 +650,25 @@ def _cmd_frontier(args) -> int:
         front = frontier(model, threat, args.family, n=args.n)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.mc is None:
+        for opt, val in (("--mc-points", args.mc_points), ("--seed", args.seed), ("--alpha", args.alpha)):
+            if val is not None:
+                raise UsageError(f"{opt} is only used with --mc N")
     data = front.to_dict()
+    mc = None
+    if args.mc is not None:
+        from .frontier import frontier_mc
+
+        try:
+            mc = frontier_mc(front, args.mc, points=5 if args.mc_points is None else args.mc_points,
+                             seed=0 if args.seed is None else args.seed,
+                             total_alpha=1e-6 if args.alpha is None else args.alpha)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        for pt in mc["points"]:
+            data["points"][pt["index"]]["mc"] = {k: pt[k] for k in ("classifier", "method", "seed", "standard", "robust")}
+        data["mc"] = {k: v for k, v in mc.items() if k != "points"}
+        data["mc"]["estimated_indices"] = [pt["index"] for pt in mc["points"]]
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -529,26 +683,39 @@ def _cmd_frontier(args) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .plot import plot_frontier
+        from .plot import plot_frontier, plot_frontier_mc
 
         fig, ax = plt.subplots(figsize=(5, 4))
         plot_frontier(ax, front)
+        if mc is not None:
+            plot_frontier_mc(ax, mc)
         fig.tight_layout()
         for ext in ("png", "pdf"):
             fig.savefig(out / f"frontier.{ext}", dpi=150)
         plt.close(fig)
+    status = 0 if mc is None or mc["passed"] else 1
     if args.json:
         print(json.dumps(data, indent=2))
-        return 0
+        return status
     print(f"{data['note']}; {len(data['points'])} points")
     print(f"{'tau':>12s}{'standard':>22s}{'robust':>22s}{'Thm 2.1 bound':>16s}")
     for pt in data["points"]:
         tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
         bound = "-" if pt["theorem_2_1_bound"] is None else f"{pt['theorem_2_1_bound']:.6g}"
         print(f"{tau:>12s}{pt['standard_accuracy']:>22.16g}{pt['robust_accuracy']:>22.16g}{bound:>16s}")
+    if mc is not None:
+        print(f"Monte Carlo (n={mc['n']} per point, seed {mc['seed']}; exact binomial tests, Bonferroni over "
+              f"{mc['n_checks']} at alpha={mc['total_alpha']:g}, |z| threshold {mc['z_threshold']:.3f}):")
+        for pt in mc["points"]:
+            tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
+            cells = "  ".join(f"{k} {pt[k]['estimate']:.5f} [{pt[k]['ci'][0]:.5f}, {pt[k]['ci'][1]:.5f}] "
+                              f"vs {pt[k]['analytic']:.5f} (z={pt[k]['residual']:+.2f}, "
+                              f"{'PASS' if pt[k]['passed'] else 'FAIL'})" for k in ("standard", "robust"))
+            print(f"  tau={tau}: {cells}")
+        print(f"Monte Carlo: {'PASS' if mc['passed'] else 'FAIL'} (max |z| = {mc['max_abs_residual']:.2f})")
     if args.out:
         print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
-    return 0
+    return status
 
 
 def _cmd_phase(args) -> int:
@@ -643,7 +810,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,
-                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase, "report": _cmd_report, "svm": _cmd_svm}
+                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase, "report": _cmd_report, "svm": _cmd_svm, "torch": _cmd_torch}
     try:
         return handlers[args.command](args)
     except UsageError as exc:

@@ -1,0 +1,100 @@
+"""The toy-data experiment in quick mode, through the CLI, and the verify "torch" column."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch not installed (pip install 'robtheory[torch]')")
+
+from robtheory import claims, cli
+from robtheory.torch_bridge import models
+from robtheory.torch_bridge.column import TorchColumn, registered
+from robtheory.torch_bridge.experiments import CATALOGUE
+from robtheory.torch_bridge.experiments.toy import theorem_2_1_check
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("toy")
+    rc = cli.main(["torch", "toy", "--quick", "--seed", "0", "--out", str(out)])
+    return rc, out, json.loads((out / "metrics.json").read_text())
+
+
+def test_toy_quick_writes_metrics_figures_and_checkpoints(toy_run):
+    rc, out, m = toy_run
+    assert rc == 0
+    assert m["experiment"] == "toy" and m["quick"] is True and m["seed"] == 0
+    for key in ("settings", "results", "checks", "effect", "figures", "checkpoints", "versions", "seconds"):
+        assert key in m
+    assert set(m["checks"]) >= {"theorem_2_1", "theorem_2_2_part1", "theorem_2_2_part2", "pgd_reaches_exact"}
+    for f in m["figures"]:
+        assert (out / f).stat().st_size > 1000
+    assert {"linear_vs_population.png", "pgd_vs_exact.png", "theorem_2_1_mlp.png"} <= set(m["figures"])
+    # every robust accuracy carries its attack settings
+    for r in m["results"]["pgd_vs_exact"]:
+        assert r["attack"]["constraint"] in ("inf", "2") and "attack_steps" in r["attack"]
+    for r in m["results"]["mlp"]:
+        assert r["pgd"]["attack"]["eps"] == pytest.approx(2 * m["settings"]["eta"])
+    # checkpoints are state_dicts + JSON configs that rebuild the model
+    pts = [c for c in m["checkpoints"] if c.endswith(".pt")]
+    assert pts
+    for c in pts:
+        net, meta = models.load_checkpoint(out / c[:-3])
+        assert meta["model"]["d_in"] == m["settings"]["d"] + 1
+
+
+def test_toy_quick_reproduces_what_the_theory_says(toy_run):
+    _, _, m = toy_run
+    c = m["checks"]
+    # these are the experiment's own verdicts; each rests on numbers checked below
+    assert c["pgd_reaches_exact"]["passed"]
+    assert c["theorem_2_1"]["passed"]
+    assert c["theorem_2_2_part1"]["passed"]
+    lin = {(r["training"], r["n"]): r for r in m["results"]["linear"]}
+    n = m["settings"]["ns"][-1]
+    assert lin[("standard", n)]["standard_accuracy"] > 0.99
+    assert lin[("standard", n)]["weak_norm_fraction"] > 0.5
+    for r in m["results"]["pgd_vs_exact"]:
+        assert r["samples_where_they_differ"] == 0
+
+
+def test_theorem_2_1_check_can_fail():
+    # p = 0.95: bound 19 * (1 - std). A model with std 0.95 and robust 0.95 sits on the bound.
+    ok = theorem_2_1_check(0.95, 9500, 10000, 9500, 10000, 1e-3)
+    assert ok["consistent"]
+    # negative control: p and 1 - p swapped makes the bound (1/19) * 0.05 ~ 0.0026: rejected
+    swapped = theorem_2_1_check(0.05, 9500, 10000, 9500, 10000, 1e-3)
+    assert not swapped["consistent"]
+    # and a robust accuracy just above the bound is rejected once n is large enough
+    assert not theorem_2_1_check(0.95, 990000, 10**6, 200000, 10**6, 1e-3)["consistent"]
+
+
+def test_torch_column_reports_the_toy_checks(toy_run):
+    _, _, m = toy_run
+    col = TorchColumn()
+    col._metrics["toy"] = m  # reuse the run above instead of training again
+    with registered(col):
+        assert "torch" in claims.COLUMNS
+        r = claims.COLUMNS["torch"](claims.get("theorem_2_1"))
+        assert r.passed == m["checks"]["theorem_2_1"]["passed"] and "toy" in r.detail
+        assert claims.COLUMNS["torch"](claims.get("lemma_d3")) is None
+    assert "torch" not in claims.COLUMNS
+    # every claim an experiment names exists in the registry
+    names = {c.name for c in claims.REGISTRY}
+    for e in CATALOGUE.values():
+        assert set(e.claims) <= names
+
+
+def test_cli_torch_list_and_errors(capsys, tmp_path):
+    assert cli.main(["torch", "list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [ln.split()[0] for ln in lines] == list(CATALOGUE)
+    assert cli.main(["torch", "toy"]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert cli.main(["torch", "nope", "--out", str(tmp_path)]) == 2
+    assert "'nope'" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert cli.main(["torch", "toy", "--quick", "--device", "cuda", "--out", str(tmp_path)]) == 2
+        assert "cuda" in capsys.readouterr().err
