@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 
-from robtheory.claims import COLUMNS, CheckResult, Claim, register_column
+from robtheory.claims import CheckResult, Claim, column_registered
 
 __all__ = ["PROOFS_OF", "ProofColumn", "registered"]
 
@@ -63,13 +63,5 @@ class ProofColumn:
 @contextlib.contextmanager
 def registered(column: ProofColumn | None = None):
     """Register the column as ``"proof"`` for the duration of a ``with`` block."""
-    column = column or ProofColumn()
-    previous = COLUMNS.get("proof")
-    register_column("proof", column)
-    try:
-        yield column
-    finally:
-        if previous is None:
-            COLUMNS.pop("proof", None)
-        else:
-            COLUMNS["proof"] = previous
+    with column_registered("proof", column or ProofColumn()) as col:
+        yield col

@@ -10,6 +10,7 @@ over :data:`REGISTRY`; later layers (Monte Carlo, proofs, torch) add verdict col
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from .closed_form import (
 )
 from .model import ThreatModel, ToyModel
 
-__all__ = ["Point", "CheckResult", "Claim", "REGISTRY", "GRID", "get", "register_column", "COLUMNS",
+__all__ = ["Point", "CheckResult", "Claim", "REGISTRY", "GRID", "get", "register_column", "column_registered", "COLUMNS",
            "svm_unit_norm_optimum", "adversarial_svm_optimum"]
 
 
@@ -101,6 +102,23 @@ COLUMNS: dict[str, Callable[[Claim], CheckResult | None]] = {}
 def register_column(name: str, fn: Callable[[Claim], CheckResult | None]) -> None:
     """Add a verdict column (e.g. ``"mc"``) computed for every claim."""
     COLUMNS[name] = fn
+
+
+@contextlib.contextmanager
+def column_registered(name: str, fn: Callable[[Claim], CheckResult | None]):
+    """Register ``fn`` as column ``name`` for the duration of a ``with`` block; yields ``fn``.
+
+    Whatever was registered under ``name`` before is restored afterwards.
+    """
+    previous = COLUMNS.get(name)
+    register_column(name, fn)
+    try:
+        yield fn
+    finally:
+        if previous is None:
+            COLUMNS.pop(name, None)
+        else:
+            COLUMNS[name] = previous
 
 
 def _result(ok: bool, n: int, detail: str) -> CheckResult:

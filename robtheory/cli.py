@@ -232,22 +232,12 @@ def _add_torch_parser(sub) -> None:
     t.add_argument("--quick", action="store_true",
                    help="small configuration: seconds per experiment, sklearn's 8x8 digits instead of MNIST")
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
-    t.add_argument("--seed", type=_positive_or_zero_int, default=0,
+    t.add_argument("--seed", type=_seed, default=0,
                    help="seed of all randomness: data split and subsets, initialisation, shuffling, attacks "
                         "(default 0)")
     t.add_argument("--threads", type=_positive_int, default=1,
                    help="torch intra-op threads during the run (default 1: faster for these small models)")
     t.add_argument("--out", metavar="DIR", help="output directory (required unless EXPERIMENT is 'list')")
-
-
-def _positive_or_zero_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return v
 
 
 def _cmd_torch(args) -> int:

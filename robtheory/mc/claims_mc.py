@@ -1199,12 +1199,5 @@ def registered(col: MonteCarloColumn):
     """Register ``col`` as the ``"mc"`` column for the duration of a ``with`` block; yields it."""
     from .. import claims as _claims
 
-    previous = _claims.COLUMNS.get("mc")
-    _claims.register_column("mc", col)
-    try:
+    with _claims.column_registered("mc", col):
         yield col
-    finally:
-        if previous is None:
-            _claims.COLUMNS.pop("mc", None)
-        else:
-            _claims.COLUMNS["mc"] = previous

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 
-from ..claims import COLUMNS, CheckResult, Claim, register_column
+from ..claims import CheckResult, Claim, column_registered
 from .experiments import CATALOGUE, run_experiment
 
 __all__ = ["TorchColumn", "registered"]
@@ -56,13 +56,5 @@ class TorchColumn:
 @contextlib.contextmanager
 def registered(column: TorchColumn | None = None):
     """Register the column as ``"torch"`` for the duration of a ``with`` block."""
-    column = column or TorchColumn()
-    previous = COLUMNS.get("torch")
-    register_column("torch", column)
-    try:
-        yield column
-    finally:
-        if previous is None:
-            COLUMNS.pop("torch", None)
-        else:
-            COLUMNS["torch"] = previous
+    with column_registered("torch", column or TorchColumn()) as col:
+        yield col

@@ -190,6 +190,23 @@ def _show(ax, img, side: int, *, signed: bool = False):
     return ax
 
 
+def _image_rows(X: torch.Tensor, rows: dict, show: list[int], side: int, *, first: str,
+                signed: bool = False):
+    """A figure: the images ``X[show]`` in the first row, then one row per entry of ``rows``."""
+    import matplotlib.pyplot as plt
+
+    names = list(rows)
+    fig, axes = plt.subplots(1 + len(names), len(show), figsize=(1.3 * len(show), 1.35 * (1 + len(names))))
+    for col, i in enumerate(show):
+        _show(axes[0, col], X[i].cpu(), side)
+        for row, name in enumerate(names, start=1):
+            _show(axes[row, col], rows[name][i].cpu(), side, signed=signed)
+    axes[0, 0].set_ylabel(first, fontsize="small")
+    for row, name in enumerate(names, start=1):
+        axes[row, 0].set_ylabel(name.replace("_", "\n"), fontsize="small")
+    return fig
+
+
 def _pick(y: torch.Tensor, per_class: int) -> list[int]:
     """The first ``per_class`` test images of each class, interleaved (+1 first)."""
     pos = torch.nonzero(y > 0).flatten()[:per_class].tolist()
@@ -735,14 +752,7 @@ def run_gradients(ctx) -> dict:
     side = pair.side
     show = _pick(y, 4)
     names = list(models)
-    fig, axes = plt.subplots(1 + len(names), len(show), figsize=(1.3 * len(show), 1.35 * (1 + len(names))))
-    for col, i in enumerate(show):
-        _show(axes[0, col], X[i].cpu(), side)
-        for row, name in enumerate(names, start=1):
-            _show(axes[row, col], grads[name][i].cpu(), side, signed=True)
-    axes[0, 0].set_ylabel("image", fontsize="small")
-    for row, name in enumerate(names, start=1):
-        axes[row, 0].set_ylabel(name.replace("_", "\n"), fontsize="small")
+    fig = _image_rows(X, grads, show, side, first="image", signed=True)
     fig.suptitle("Fig. 2: loss gradient w.r.t. the input (red +, blue -)", fontsize="medium")
     ctx.save_figure(fig, "fig2_gradients")
 
@@ -858,14 +868,7 @@ def run_large_eps(ctx) -> dict:
     side = pair.side
     show = _pick(y, 4)
     names = list(models)
-    fig, axes = plt.subplots(1 + len(names), len(show), figsize=(1.3 * len(show), 1.35 * (1 + len(names))))
-    for col, i in enumerate(show):
-        _show(axes[0, col], X[i].cpu(), side)
-        for row, name in enumerate(names, start=1):
-            _show(axes[row, col], adv_shown[name][i].cpu(), side)
-    axes[0, 0].set_ylabel("original", fontsize="small")
-    for row, name in enumerate(names, start=1):
-        axes[row, 0].set_ylabel(name.replace("_", "\n"), fontsize="small")
+    fig = _image_rows(X, adv_shown, show, side, first="original")
     fig.suptitle(f"Fig. 3: l2 adversarial examples, eps = {shown:.3g}, {steps} PGD steps", fontsize="medium")
     ctx.save_figure(fig, "fig3_large_eps")
 
