@@ -58,8 +58,9 @@ def test_column_small_n_every_claim_passes_and_family_is_bonferroni():
     assert col.n_checks == n_tests + 5  # the five marginal tests share the family
     assert col.passed()
     assert "1e-06" in col.statement() and str(col.n_checks) in col.statement()
-    # every claim of the paper has a Monte Carlo check; only the Ilyas et al. result has none
-    assert {c.name for c in claims.REGISTRY if not plan(c.name)} == {"gaussian_robust_mle"}
+    # every claim has a Monte Carlo check, the Ilyas et al. result (not from the paper) included
+    assert all(plan(c.name) for c in claims.REGISTRY)
+    assert not any(c.get("inconclusive") for c in col.results["gaussian_robust_mle"].checks)
     assert set(claims_mc.PLANS) <= {c.name for c in claims.REGISTRY}
 
 
@@ -188,6 +189,93 @@ def test_lemma_d5_rejects_eps_train_below_eta_and_a_wrong_sign_of_eta():
     assert not bad[(q, "mean")]["passed"]
 
 
+
+# The Gaussian robust MLE (Ilyas et al. 2019, Thm 2; registered, not from the paper): mean tests
+# on samples x ~ N(y mu*, Sigma*) at the default n, each with its negative control.
+def _gauss_run(eps, **kw):
+    return claims_mc._gaussian_mle_run(claims.Point(0.5, 1.0, 3, eps), **kw)
+
+
+def _sigma_grads(records):
+    return [c for c in records if c["quantity"].startswith("dL/dSigma") and c["test"] == "mean"]
+
+
+def test_gaussian_mle_plan_passes_and_fixes_lam_by_the_budget():
+    from robtheory.training import lam_for_budget, perturbation_energy
+
+    runs = plan("gaussian_robust_mle")
+    assert [r.label.split("eps=")[1].split(",")[0] for r in runs] == ["0.2", "1"]
+    for run, eps in zip(runs, (0.2, 1.0)):
+        S = claims_mc._gaussian_data(claims.Point(0.5, 1.0, 3, eps))[1]
+        energy = run.analytic[run.quantities[0]]
+        assert energy == pytest.approx(eps**2, rel=1e-9)  # E|delta*|^2 = eps^2 fixes lam
+        assert energy == pytest.approx(perturbation_energy(S, lam_for_budget(S, eps)), rel=1e-12)
+        res = _run(run)
+        assert all(c["passed"] and not c["inconclusive"] for c in res)
+        assert len(res) == 14 and len(_sigma_grads(res)) == 6
+
+
+def test_gaussian_mle_delta_is_each_samples_exact_worst_case():
+    from scipy.optimize import minimize
+
+    from robtheory.mc import reference as ref
+    from robtheory.training import lam_for_budget, robust_covariance
+
+    pt = claims.Point(0.5, 1.0, 3, 1.0)
+    run = claims_mc._plan_gaussian_mle()[1]
+    mu, S = claims_mc._gaussian_data(pt)
+    lam = lam_for_budget(S, pt.eps)
+    Sig = robust_covariance(S, lam)
+    y, X = ref.sample_chunk(run.model, 4, 0, 5)
+    x = y[:, None] * mu + X[:, 1:] @ np.linalg.cholesky(S).T
+    V = run.statistic(X, y)
+    half_logdet = 0.5 * np.linalg.slogdet(Sig)[1]
+    for i in range(5):
+        z = x[i] - y[i] * mu
+
+        def neg(delta, z=z):
+            u = z + delta
+            return -(0.5 * u @ np.linalg.solve(Sig, u) + half_logdet - 0.5 * lam * delta @ delta)
+
+        best = minimize(neg, np.zeros(3), method="BFGS", options={"gtol": 1e-12})
+        assert V[i, 2] == pytest.approx(-best.fun, rel=1e-9)  # the penalised inner max
+        assert V[i, 0] == pytest.approx(best.x @ best.x, rel=1e-5)  # |delta*|^2
+        # collapsed form: 1/2 z^T (Sigma - I/lam)^-1 z + 1/2 log det Sigma
+        assert V[i, 2] == pytest.approx(0.5 * z @ np.linalg.solve(Sig - np.eye(3) / lam, z) + half_logdet)
+
+
+def test_gaussian_mle_rejects_sigma_r_without_the_1_over_lam_term_and_the_standard_mle():
+    from robtheory.training import robust_covariance
+
+    def no_identity(S, lam):
+        return robust_covariance(S, lam) - np.eye(S.shape[0]) / lam
+
+    # at eps = 0.2 both wrong covariances still exceed I/lam: the inner max is finite
+    for wrong in (no_identity, lambda S, lam: S):
+        res = _run(_gauss_run(0.2, covariance=wrong))
+        assert not any(c["passed"] for c in _sigma_grads(res))  # (mu*, Sigma) is not stationary
+        assert not _by_quantity(res)[(res[0]["quantity"], "mean")]["passed"]  # E|delta|^2 != eps^2
+    # at eps = 1 (lam = 1.15) the wrong formula is not even above I/lam
+    with pytest.raises(ValueError, match="positive definite"):
+        _gauss_run(1.0, covariance=no_identity)
+    with pytest.raises(ValueError, match=r"p = 1/2.*eps=0.0"):
+        claims_mc.plan_at("gaussian_robust_mle", claims.Point(0.5, 1.0, 3, 0.0))
+    with pytest.raises(ValueError, match="d <= 10"):
+        claims_mc.plan_at("gaussian_robust_mle", claims.Point(0.5, 1.0, 11, 0.5))
+
+
+@pytest.mark.parametrize("eps", [0.2, 1.0])
+def test_gaussian_mle_rejects_a_wrong_energy_formula(eps):
+    from robtheory.training import perturbation_energy, robust_covariance
+
+    def missing_power(S, lam):  # t^2 tr((Sigma_r - tI)^-1 Sigma*): one inverse short
+        t = 1.0 / lam
+        return t * t * float(np.trace(np.linalg.solve(robust_covariance(S, lam) - t * np.eye(S.shape[0]), S)))
+
+    for wrong in (lambda S, lam: 1.1 * perturbation_energy(S, lam), missing_power):
+        res = _run(_gauss_run(eps, energy=wrong))
+        assert [c["passed"] for c in res].count(False) == 1 and not res[0]["passed"]
+
 def test_one_sided_critical_value_widens_with_skewness():
     z0 = claims_mc.one_sided_z(1e-8)
     assert z0 == pytest.approx(-float(ndtri(1e-8)))
@@ -249,18 +337,20 @@ def test_verify_mc_column_json(tmp_path, capsys):
     assert main(["verify", "--claim", "claim_a", "--claim", "gaussian_robust_mle", "--claim", "theorem_2_1",
                  "--n", "1e4", "--seed", "2", "--json", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "mc: PASS" in text and "mc: -" in text and "sampler_marginals" in text
+    assert "mc: PASS" in text and "mc: -" not in text and "sampler_marginals" in text
     assert "family-wise false-alarm rate 1e-06" in text
     data = json.loads(out.read_text())
     rows = {r["name"]: r for r in data["claims"]}
-    assert rows["gaussian_robust_mle"]["mc"] is None
+    gauss = rows["gaussian_robust_mle"]["mc"]
+    assert gauss["passed"] and len(gauss["checks"]) == 28  # 2 budgets x (13 mean + 1 bound) tests
+    assert {c["test"] for c in gauss["checks"]} == {"mean", "bound"}
     checks = rows["theorem_2_1"]["mc"]["checks"]
     assert len(checks) == 12 and all(c["n"] == 10_000 for c in checks)
     for c in checks + rows["claim_a"]["mc"]["checks"]:
         assert {"estimate", "count", "n", "ci", "analytic"} <= c.keys() and len(c["ci"]) == 2
     mc = data["mc"]
     assert mc["n"] == 10_000 and mc["seed"] == 2 and mc["total_alpha"] == 1e-6
-    assert mc["n_checks"] == 1 + 12 + 5 and mc["alpha_per_check"] == pytest.approx(1e-6 / 18)
+    assert mc["n_checks"] == 1 + 28 + 12 + 5 and mc["alpha_per_check"] == pytest.approx(1e-6 / 46)
     assert mc["marginals"]["passed"] and mc["passed"] and data["passed"]
     assert "mc" not in claims.COLUMNS  # registered only for the duration of the run
 

@@ -70,8 +70,10 @@ def test_bad_arguments(tmp_path):
         claims_campaign.main(["--n", "1", "--grid", "small", "--out", str(tmp_path)])
     with pytest.raises(ValueError, match="total_alpha=0"):
         claims_campaign.run_campaign(n=100, total_alpha=0, grid=claims_campaign.SMALL_GRID)
-    with pytest.raises(ValueError, match="no Monte Carlo check for claim 'gaussian_robust_mle'"):
-        claims_mc.plan_at("gaussian_robust_mle", claims.Point(0.5, 0.1, 1, 0.1))
+    with pytest.raises(ValueError, match="no Monte Carlo check for claim 'no_such_claim'"):
+        claims_mc.plan_at("no_such_claim", claims.Point(0.5, 0.1, 1, 0.1))
+    with pytest.raises(ValueError, match=r"p = 1/2.*p=0.9"):
+        claims_mc.plan_at("gaussian_robust_mle", claims.Point(0.9, 0.1, 1, 0.1))
     with pytest.raises(ValueError, match=r"mu >= 4.*p=0.99"):
         claims_mc.plan_at("lemma_d2", claims.Point(0.99, 4.0, 1))
     with pytest.raises(ValueError, match="Point"):

@@ -4,13 +4,14 @@ r"""Validation campaign: the Monte Carlo check of every claim, over a grid of pa
 :math:`10^6` samples. This campaign runs the *same* checks -- the runs built by
 :func:`robtheory.mc.claims_mc.plan_at`, which makes the closed-form values and the samplers
 from one parameter point -- over a grid of points :math:`(p, \eta = \mu/\sqrt d, d,
-\varepsilon)` for every claim of the registry that has a Monte Carlo check (all of the
-paper's; not the Ilyas et al. Gaussian result), at ``n`` samples per run (default
+\varepsilon)` for every claim of the registry that has a Monte Carlo check (all of them,
+the Ilyas et al. Gaussian result included), at ``n`` samples per run (default
 :math:`10^7`). The tests are those of the ``verify`` column:
 
 * agreement of a count with a closed-form probability (exact binomial test);
 * agreement of a sample mean (hinge losses, their differences on the same samples, loss
-  gradients) with its closed form (two-sided CLT z-test);
+  gradients; for the Gaussian robust MLE the adversary's mean squared perturbation, robust
+  NLLs and their gradients) with its closed form (two-sided CLT z-test);
 * the claims' own inequalities, one-sided (Clopper--Pearson or CLT confidence limits).
 
 All tests of the campaign share one family-wise false-alarm rate (``--alpha``, default
@@ -68,7 +69,9 @@ def _pt(p: float, mu: float, d: int, eps: float = 0.0) -> tuple:
 #: ignore it. Each point lies in the region the claim's check needs (plan_at raises
 #: otherwise). Runs that materialise samples in NumPy (Theorem 2.1's and D.4's shift
 #: adversary, the rounded rule of optimal_robust) stay at d <= 10 to keep the campaign
-#: within minutes.
+#: within minutes. The Gaussian robust MLE (Ilyas et al.) reads a point as: p = 1/2 (uniform
+#: labels), mean mu* = eta 1 (|mu*| = mu), dimension d <= 10, l2 budget eps (see
+#: robtheory.mc.claims_mc._gaussian_mle_run).
 GRID: dict[str, tuple] = {
     "claim_a": (_pt(0.9, 3.0, 100), _pt(0.6, 3.0, 10), _pt(0.975, 4.0, 1), _pt(0.75, 4.5, 10)),
     "claim_b": (_pt(0.9, 3.0, 100), _pt(0.6, 3.0, 10), _pt(0.975, 4.0, 1), _pt(0.75, 4.5, 10)),
@@ -88,6 +91,7 @@ GRID: dict[str, tuple] = {
                   _pt(0.6, 2.0, 100, 0.4)),
     "optimal_robust": (_pt(0.75, 0.5 * _S10, 10, 0.2), _pt(0.9, 3.0, 10, 0.5), _pt(0.75, 0.2 * _S10, 10, 0.5),
                        _pt(0.75, 2.0, 1, 1.5), _pt(0.6, 1.0, 100, 0.3)),
+    "gaussian_robust_mle": (_pt(0.5, 1.0, 3, 0.2), _pt(0.5, 2.0, 1, 0.5), _pt(0.5, 1.0, 10, 2.0)),
 }
 
 #: One point per claim (the first of GRID) for smoke tests: the same code path, seconds.

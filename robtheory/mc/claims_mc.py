@@ -17,7 +17,11 @@ values the claim relies on:
   D.1 by swap invariance, the Jensen step and stationarity of the equal-weight optimum in
   all ``d + 1`` coordinates; D.2 by its two constants, its threshold :math:`p^* = 0.9775`,
   and the unit-norm optimum's stationarity on the circle; D.5 by the Jensen step at the
-  adversarial optimum :math:`(w_1^*, 0)`.
+  adversarial optimum :math:`(w_1^*, 0)`. The Gaussian robust MLE of Ilyas et al. (registered,
+  not from the paper) is checked the same way on Gaussian samples: the mean squared
+  perturbation of the exact Lagrangian adversary (:math:`= \varepsilon^2`, the relation that
+  fixes :math:`\lambda`), the robust NLLs, and the stationarity of :math:`(\mu^*, \Sigma_r)`
+  (:func:`_gaussian_mle_run`).
 
 All tests of one run -- the selected claims' plans plus the five sampler-marginal tests of
 :func:`robtheory.mc.engine.check_marginals` -- share one family-wise false-alarm rate
@@ -978,6 +982,137 @@ def _plan_lemma_d5():
     return [r for eps, lam in ((0.3, 0.1), (0.5, 0.5)) for r in _runs_lemma_d5(Point(0.9, 0.2, 10, eps), (lam,))]
 
 
+# ----------------------------------------------------------------------------- Ilyas et al.
+def _gaussian_data(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+    r"""The Gaussian model of a point: :math:`x \mid y \sim \mathcal N(y\mu^*, \Sigma^*)` in dimension ``d``.
+
+    :math:`\mu^* = \eta\,\mathbf 1` (at :math:`\Sigma^* = I` these are the weak features of
+    D(1/2, eta, d)); :math:`\Sigma^* = Q\,\mathrm{diag}(10^{-1} \dots 10)\,Q^T`, eigenvalues
+    log-spaced over two decades (1 when ``d = 1``) so that the covariance is anisotropic,
+    ``Q`` a fixed rotation (QR of a ``default_rng(d)`` Gaussian matrix: data, not sampling).
+    """
+    d = pt.d
+    spectrum = np.geomspace(0.1, 10.0, d) if d > 1 else np.ones(1)
+    Q, _ = np.linalg.qr(np.random.default_rng(d).standard_normal((d, d)))
+    S = (Q * spectrum) @ Q.T
+    return np.full(d, float(pt.eta)), 0.5 * (S + S.T)
+
+
+def _gaussian_mle_run(pt: Point, *, covariance: Callable | None = None, energy: Callable | None = None,
+                      mu_shift: float = 0.5) -> MeanRun:
+    r"""Ilyas et al. Thm 2 on samples :math:`x \sim \mathcal N(y\mu^*, \Sigma^*)`, :math:`y` uniform.
+
+    With :math:`\lambda = \lambda(\varepsilon)` (:func:`robtheory.training.lam_for_budget`),
+    :math:`t = 1/\lambda`, :math:`\Sigma = \Sigma_r(\lambda)`
+    (:func:`robtheory.training.robust_covariance`) and :math:`z = x - y\mu^*`, each sample's
+    exact worst case of the Lagrangian adversary
+    :math:`\max_\delta \ell(x + \delta; y\mu^*, \Sigma) - \frac\lambda2\lVert\delta\rVert^2`
+    (concave for :math:`\Sigma \succ tI`, unique stationary point) is
+    :math:`\delta^* = t(\Sigma - tI)^{-1}z`. The statistics, from :math:`u = z + \delta^*`
+    and :math:`v = \Sigma^{-1}u` (the NLL :math:`\ell` without its :math:`\frac k2\log 2\pi`):
+
+    * :math:`\lVert\delta^*\rVert^2`, mean :math:`t^2\operatorname{tr}((\Sigma - tI)^{-2}\Sigma^*)`
+      (:func:`~robtheory.training.perturbation_energy`), which is :math:`\varepsilon^2`: the
+      relation that fixes :math:`\lambda`;
+    * :math:`\ell(x + \delta^*)`, mean the robust NLL under the mean-square budget
+      :math:`E\lVert\delta\rVert^2 \le \varepsilon^2`
+      (:func:`~robtheory.training.robust_gaussian_nll` with ``eps``: a minimum over the dual
+      variable, attained at :math:`t = 1/\lambda(\varepsilon)`);
+    * :math:`\ell(x + \delta^*) - \frac\lambda2\lVert\delta^*\rVert^2`, mean
+      :math:`\frac12\operatorname{tr}((\Sigma - tI)^{-1}\Sigma^*) + \frac12\log\det\Sigma`
+      (``robust_gaussian_nll`` with ``lam``);
+    * the gradient of that per-sample objective (Danskin: the gradient at fixed
+      :math:`\delta^*`) in :math:`\Sigma`, :math:`\frac12(\Sigma^{-1} - vv^T)` (entries
+      :math:`i \le j`), and in :math:`\mu`, :math:`-yv`: mean 0 -- the theorem itself,
+      :math:`(\mu^*, \Sigma_r)` is stationary, and for any other :math:`\Sigma` (e.g. without
+      the :math:`\frac1\lambda I` term) some entry has a non-zero mean;
+    * the penalised objective at :math:`\mu^* + s\mathbf e_1` minus that at :math:`\mu^*`
+      (same samples), mean :math:`\frac{s^2}2\mathbf e_1^T(\Sigma - tI)^{-1}\mathbf e_1 \ge 0`
+      (the closed form with :math:`M = \Sigma^* + s^2\mathbf e_1\mathbf e_1^T`), also tested
+      as the inequality :math:`\mu_r = \mu^*` implies.
+
+    The samples: the label and weak-feature streams of D(1/2, 0, d) (so ``X[:, 1:]`` are the
+    Philox normals :math:`g` of the rows; ``x1`` is unused) mapped to
+    :math:`x = y\mu^* + Lg`, :math:`LL^T = \Sigma^*`. ``covariance(Sigma_star, lam)`` and
+    ``energy(Sigma_star, lam)`` replace the closed forms (negative controls).
+    """
+    from ..training import (
+        lam_for_budget,
+        perturbation_energy,
+        robust_covariance,
+        robust_gaussian_nll,
+    )
+
+    covariance = robust_covariance if covariance is None else covariance
+    energy = perturbation_energy if energy is None else energy
+    mu_star, S = _gaussian_data(pt)
+    k, eps = pt.d, float(pt.eps)
+    lam = lam_for_budget(S, eps)
+    t = 1.0 / lam
+    Sig = np.asarray(covariance(S, lam), dtype=float)
+    B = Sig - t * np.eye(k)
+    if np.linalg.eigvalsh(B).min() <= 0:
+        raise ValueError(f"Sigma - I/lam must be positive definite for a finite inner max (lam={lam:g})")
+    L = np.linalg.cholesky(S)
+    Binv, Sinv = np.linalg.inv(B), np.linalg.inv(Sig)
+    Binv, Sinv = 0.5 * (Binv + Binv.T), 0.5 * (Sinv + Sinv.T)
+    half_logdet = 0.5 * np.linalg.slogdet(Sig)[1]
+    iu = np.triu_indices(k)
+    shift = np.zeros(k)
+    shift[0] = mu_shift
+
+    def penalised(x, y, mu):
+        z = x - y[:, None] * mu
+        # (Sigma - tI) delta = t z, per row. einsum: a (rows, k) x (k, k) matmul goes through
+        # BLAS, several times slower for so small a k
+        delta = t * np.einsum("ij,jk->ik", z, Binv)
+        u = z + delta
+        v = np.einsum("ij,jk->ik", u, Sinv)
+        ell = 0.5 * np.einsum("ij,ij->i", u, v) + half_logdet
+        d2 = np.einsum("ij,ij->i", delta, delta)
+        return ell, d2, v
+
+    def statistic(X, y):
+        x = y[:, None] * mu_star + np.einsum("ij,kj->ik", X[:, 1:], L)
+        ell, d2, v = penalised(x, y, mu_star)
+        pen = ell - 0.5 * lam * d2
+        g_sigma = 0.5 * (Sinv[iu][None, :] - v[:, iu[0]] * v[:, iu[1]])
+        ell_s, d2_s, _ = penalised(x, y, mu_star + shift)
+        pen_shift = ell_s - 0.5 * lam * d2_s
+        return np.column_stack([d2, ell, pen, g_sigma, -y[:, None] * v, pen_shift - pen])
+
+    q_grad_s = tuple(f"dL/dSigma[{i},{j}]" for i, j in zip(*iu))
+    q_grad_m = tuple(f"dL/dmu[{i}]" for i in range(k))
+    q_shift = f"L(mu* + {mu_shift:g} e1) - L(mu*)"
+    q = (f"|delta*|^2 (= eps^2 = {eps * eps:.4g})", "NLL(x + delta*) (mean-square budget eps)",
+         "NLL(x + delta*) - lam/2 |delta*|^2", *q_grad_s, *q_grad_m, q_shift)
+    nll_lam = robust_gaussian_nll(Sig, mu_star, S, mu_star, lam=lam)
+    analytic = {q[0]: float(energy(S, lam)),
+                q[1]: float(robust_gaussian_nll(Sig, mu_star, S, mu_star, eps=eps)),
+                q[2]: float(nll_lam),
+                **{g: 0.0 for g in (*q_grad_s, *q_grad_m)},
+                q_shift: float(robust_gaussian_nll(Sig, mu_star + shift, S, mu_star, lam=lam) - nll_lam)}
+    spec = ", ".join(f"{s:.3g}" for s in np.linalg.eigvalsh(S))
+    return MeanRun(f"Gaussian x|y ~ N(y mu*, Sigma*), d={k}, eig(Sigma*)=({spec}), mu*={pt.eta:g}*1, l2 "
+                   f"eps={eps:g}, lam(eps)={lam:.4g}, Sigma_r(lam)", ToyModel(0.5, 0.0, k), statistic, q,
+                   analytic, bounds=((q_shift, ">=", 0.0, "mu_r = mu*: moving the mean never lowers it"),))
+
+
+def _runs_gaussian_mle(pt: Point) -> list:
+    """Ilyas et al. Thm 2 at ``(p, eta, d, eps)``: dimension ``d``, mean ``eta * 1``, l2 budget ``eps``."""
+    _require(pt.p == 0.5 and pt.eps > 0 and 1 <= pt.d <= 10,
+             "p = 1/2 (uniform labels, no robust feature), an l2 budget eps > 0 and dimension 1 <= d <= 10", pt)
+    return [_gaussian_mle_run(pt)]
+
+
+def _plan_gaussian_mle():
+    # The anisotropic 3-d covariance (eigenvalues 0.1, 1, 10) of the claim's analytic check,
+    # at a small budget (lam = 11.2: Sigma_r near Sigma*, and Sigma_r without its I/lam term
+    # still above I/lam, so the negative control of tests/test_mc_claims.py is finite) and a
+    # large one (lam = 1.15: Sigma_r far from Sigma*).
+    return [r for eps in (0.2, 1.0) for r in _runs_gaussian_mle(Point(0.5, 1.0, 3, eps))]
+
+
 #: Claim name -> builder of its runs. Claims not listed have no meaningful sampling check.
 PLANS: dict[str, Callable[[], list]] = {
     "claim_a": _plan_claim_a,
@@ -994,6 +1129,7 @@ PLANS: dict[str, Callable[[], list]] = {
     "robust_x1": _plan_robust_x1,
     "tightness": _plan_tightness,
     "optimal_robust": _plan_optimal_robust,
+    "gaussian_robust_mle": _plan_gaussian_mle,
 }
 
 #: The model whose marginals are tested (run 0 of the stream).
@@ -1017,6 +1153,7 @@ POINT_RUNS: dict[str, Callable[[Point], list]] = {
     "robust_x1": _runs_robust_x1,
     "tightness": _runs_tightness,
     "optimal_robust": _runs_optimal_robust,
+    "gaussian_robust_mle": _runs_gaussian_mle,
 }
 
 
@@ -1056,7 +1193,7 @@ class MonteCarloColumn:
         The claims ``verify`` checks; they fix the family (their tests + 5 marginal tests).
     n : int, in [1, 2**39]
         Samples per run (at least 2 when a selected claim has mean tests: Lemmas D.1, D.2,
-        D.5).
+        D.5, the Gaussian robust MLE).
     seed : int, in [0, 2**64)
     backend : {"auto", "numpy", "numba", "cupy"}
         For the linear runs and the marginals (callable runs always use NumPy).
@@ -1168,7 +1305,7 @@ def _detail(checks: list) -> str:
     if means:
         zmax = max(abs(c["z"]) for c in means)
         skew = max(abs(c["skewness_of_mean"]) for c in means)
-        parts.append(f"{len(means)} mean test{'s' * (len(means) > 1)} (CLT z, closed-form hinge losses/"
+        parts.append(f"{len(means)} mean test{'s' * (len(means) > 1)} (CLT z, closed-form losses/"
                      f"gradients), max |z| {zmax:.2f}, max skewness of a mean {skew:.2g}")
     n_inc = sum(bool(c.get("inconclusive")) for c in checks)
     if n_inc:
