@@ -3,7 +3,7 @@ r"""The toy-data study: trained models on D(p, eta, d) against the theory.
 Three parts, all on samples from the Philox stream of :mod:`robtheory.mc` (training rows from
 index 0, evaluation rows from index :math:`10^9` on, so they never overlap):
 
-1. **Linear models against the population optima.** Bias-free linear models trained by SGD on
+1. **Linear models against the population optima.** Bias-free linear models trained by minibatch Adam (cosine schedule) on
    the soft-margin objective :math:`\frac1n\sum\max(0, 1 - y w\cdot x') + \frac\lambda2\lVert
    w\rVert^2` (standard, and adversarial with :math:`x'` the l_inf worst case at
    :math:`\varepsilon = 2\eta`) for growing n. Each trained ``w`` is compared with the exact
@@ -50,19 +50,19 @@ __all__ = ["run", "SETTINGS", "theorem_2_1_check"]
 #: evaluation samples start at this row of the stream (training uses rows 0 .. n - 1)
 EVAL_START = 10**9
 
-#: largest |w_weak|/|w| accepted as "zero up to SGD's optimisation error" (standard training: ~0.98)
+#: largest |w_weak|/|w| accepted as "zero up to the optimiser's error" (standard training: ~0.98)
 WEAK_TOL = 0.05
-#: largest distance in (w1, v) from SGD's weights to the population optimum accepted at the largest n
+#: largest Euclidean distance accepted between the trained weights and the exact SVM on the same sample
 OPT_TOL = 0.05
 
 #: full / quick settings
 SETTINGS = {
     False: {"p": 0.95, "eta": 0.2, "d": 400, "lam": 0.1, "ns": [100, 300, 1000, 3000, 10000],
-            "linear_steps": 2000, "batch_size": 500, "lr": 0.03, "n_test": 20000,
+            "linear_steps": 2000, "batch_size": 500, "lr": 0.01, "n_test": 20000,
             "mlp_hidden": [64], "mlp_n": 10000, "mlp_epochs": 12, "mlp_train_steps": 7,
             "eval_steps": 20, "n_mc": 50000, "alpha": 1e-3},
     True: {"p": 0.95, "eta": 0.2, "d": 400, "lam": 0.1, "ns": [100, 1000],
-           "linear_steps": 200, "batch_size": 500, "lr": 0.03, "n_test": 4000,
+           "linear_steps": 800, "batch_size": 500, "lr": 0.01, "n_test": 4000,
            "mlp_hidden": [32], "mlp_n": 2000, "mlp_epochs": 6, "mlp_train_steps": 5,
            "eval_steps": 10, "n_mc": 10000, "alpha": 1e-3},
 }
@@ -81,7 +81,7 @@ def _weak_mass(w: np.ndarray) -> float:
 
 def _weak_norm_fraction(w: np.ndarray) -> float:
     r""":math:`\lVert w_{2..d+1}\rVert_2 / \lVert w\rVert_2` (less sensitive than the l1 mass to
-    the SGD noise spread over d coordinates that the exact optimum sets to 0)."""
+    the optimiser's noise spread over d coordinates that the exact optimum sets to 0)."""
     tot = float(np.linalg.norm(w))
     return float(np.linalg.norm(w[1:]) / tot) if tot > 0 else 0.0
 
@@ -102,10 +102,13 @@ def _linear_part(ctx, s, model: ToyModel, eps: float):
         for n in progress(s["ns"], desc=f"toy linear {kind}", enabled=ctx.progress):
             X, y = data.toy_tensors(model, n, ctx.seed)
             net = LinearModel(model.d + 1, bias=False)
-            epochs = max(1, math.ceil(s["linear_steps"] * s["batch_size"] / n))
-            cfg = TrainConfig(epochs=epochs, lr=s["lr"], batch_size=s["batch_size"], optimizer="sgd",
-                              momentum=0.9, weight_decay=lam, loss="hinge", attack=attack,
-                              lr_schedule="cosine")
+            # Adam rather than SGD: with SGD the noise of the d weak weights, each pushed to 0 by
+            # the eps * |w_i| term, lowered every margin and drove w1 past the kink of the
+            # adversarial optimum (0.26 from the exact SVM at n = 1000 against 0.02 with Adam)
+            batch = min(s["batch_size"], n)
+            epochs = max(1, math.ceil(s["linear_steps"] * batch / n))
+            cfg = TrainConfig(epochs=epochs, lr=s["lr"], batch_size=batch, optimizer="adam",
+                              weight_decay=lam, loss="hinge", attack=attack, lr_schedule="cosine")
             train(net, X.to(ctx.device), y.to(ctx.device), cfg, seed=ctx.seed + n, show_progress=False)
             w = net.weight.detach().double().cpu().numpy()
             svm = T.fit_svm(X.double().numpy(), y.double().numpy(), lam, thr)
@@ -249,11 +252,11 @@ def _figures(ctx, s, model, eps, lin_rows, pgd_rows, mlp_rows):
         axes[0].plot(ns, [r["v"] for r in rows], "s--", color=c, label=f"{kind}: $v$")
         axes[0].axhline(pop["w1"], color=c, lw=0.8)
         axes[0].axhline(pop["v"], color=c, lw=0.8, ls=":")
-        axes[1].plot(ns, [max(r["weak_norm_fraction"], 1e-6) for r in rows], "o-", color=c, label=f"{kind}: SGD")
+        axes[1].plot(ns, [max(r["weak_norm_fraction"], 1e-6) for r in rows], "o-", color=c, label=f"{kind}: trained (Adam)")
         axes[1].plot(ns, [max(r["svm_weak_norm_fraction"], 1e-6) for r in rows], "x:", color=c,
                      label=f"{kind}: exact SVM (floored at 1e-6)")
         axes[2].plot(ns, [max(r["distance_to_population"], 1e-6) for r in rows], "o-", color=c,
-                     label=f"{kind}: SGD")
+                     label=f"{kind}: trained (Adam)")
         axes[2].plot(ns, [max(r["svm_distance_to_population"], 1e-6) for r in rows], "x:", color=c,
                      label=f"{kind}: exact SVM on the sample (floored at 1e-6)")
     axes[0].set(xscale="log", xlabel="training-set size n", ylabel="weight",
@@ -326,11 +329,11 @@ def run(ctx) -> dict:
         "theorem_2_2_part1": {
             "passed": bool(largest["standard"]["standard_accuracy"] > 0.99
                            and largest["standard"]["robust_accuracy"] < 0.01),
-            "detail": (f"SGD-trained standard linear SVM (n={s['ns'][-1]}): standard "
+            "detail": (f"trained standard linear SVM (n={s['ns'][-1]}): standard "
                        f"{largest['standard']['standard_accuracy']:.5f}, robust at eps=2eta "
                        f"{largest['standard']['robust_accuracy']:.5f} (closed forms of the trained w)")},
         "theorem_2_2_part2": {
-            # the optimum has w_weak = 0 exactly and accuracy p (standard and robust); SGD gets
+            # the optimum has w_weak = 0 exactly and accuracy p (standard and robust); training gets
             # there up to its optimisation error, so the check asks for a small weak-weight norm
             # (against ~0.98 for standard training) and accuracies equal to p to 3 decimals
             "passed": bool(largest["adversarial"]["weak_norm_fraction"] < WEAK_TOL
@@ -347,15 +350,18 @@ def run(ctx) -> dict:
             "detail": "; ".join(f"{r['training']} l_{r['attack']['constraint']}: {r['samples_where_they_differ']}"
                                 f"/{r['n']} differ, max margin gap {r['max_margin_gap']:.1e}" for r in pgd_rows)},
         "converges_to_population": {
-            # statistical error (exact SVM on the sample vs population) shrinks, or is already 0,
-            # and SGD's distance to the population optimum at the largest n is within OPT_TOL
+            # two errors, checked apart: the statistical one (exact SVM on the sample against the
+            # population optimum) shrinks with n or is already 0, and the optimisation one (trained
+            # against the exact SVM on the same sample) is below OPT_TOL at every n
             "passed": all((largest[k]["svm_distance_to_population"]
                            <= max(smallest[k]["svm_distance_to_population"], 1e-9))
-                          and largest[k]["distance_to_population"] < OPT_TOL for k in largest)
-            and largest["standard"]["distance_to_population"] < smallest["standard"]["distance_to_population"],
-            "detail": "; ".join(f"{k}: distance {smallest[k]['distance_to_population']:.3g} at n={s['ns'][0]} "
-                                f"-> {largest[k]['distance_to_population']:.3g} at n={s['ns'][-1]}"
-                                for k in largest)},
+                          for k in largest)
+            and all(r["distance_to_svm"] < OPT_TOL for r in lin_rows if r["n"] != "population"),
+            "detail": "; ".join(
+                f"{k}: exact SVM to population {smallest[k]['svm_distance_to_population']:.3g} at n={s['ns'][0]} "
+                f"-> {largest[k]['svm_distance_to_population']:.3g} at n={s['ns'][-1]}, trained to exact SVM <= "
+                f"{max(r['distance_to_svm'] for r in lin_rows if r['training'] == k and r['n'] != 'population'):.3g}"
+                for k in largest)},
     }
     for r in pgd_rows:
         del r["_margins"]
