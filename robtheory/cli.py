@@ -265,7 +265,7 @@ def _cmd_torch(args) -> int:
         try:
             m = run_experiment(n, out, quick=args.quick, device=args.device, seed=args.seed,
                                threads=args.threads)
-        except ValueError as exc:
+        except (ValueError, ImportError) as exc:  # bad option, or a data package of the extra missing
             raise UsageError(str(exc)) from None
         total += m["seconds"]
         eff = m["effect"]
