@@ -98,3 +98,23 @@ def test_cli_torch_list_and_errors(capsys, tmp_path):
     if not torch.cuda.is_available():
         assert cli.main(["torch", "toy", "--quick", "--device", "cuda", "--out", str(tmp_path)]) == 2
         assert "cuda" in capsys.readouterr().err
+
+
+def test_report_torch_results_section(toy_run, tmp_path, capsys):
+    import re
+
+    _, out, _ = toy_run
+    rep = tmp_path / "rep"
+    assert cli.main(["report", "--out", str(rep), "--no-mc", "--no-proofs", "--no-torch",
+                     "--torch-results", str(out)]) == 0
+    html = (rep / "index.html").read_text()
+    assert "PyTorch: toy" in html
+    imgs = re.findall(r'src="([^"]+)"', html)
+    torch_imgs = [i for i in imgs if i.startswith("torch/toy/")]
+    assert len(torch_imgs) == 3 and all((rep / i).stat().st_size > 1000 for i in imgs)
+    # without a report there is nowhere to put them; a folder without results is an error
+    assert cli.main(["verify", "--no-mc", "--no-proofs", "--no-torch", "--claim", "claim_a",
+                     "--torch-results", str(out)]) == 2
+    assert cli.main(["report", "--out", str(rep), "--no-mc", "--no-proofs", "--no-torch",
+                     "--torch-results", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
