@@ -54,6 +54,7 @@ import numpy as np
 
 from robtheory import stats
 from robtheory.claims import Point
+from robtheory.cli import _sample_count, _seed
 
 __all__ = ["GRID", "SMALL_GRID", "build_parser", "main", "plot_z", "run_campaign"]
 
@@ -272,27 +273,10 @@ def _write_results(out: Path, report: dict) -> None:
     plt.close(fig)
 
 
-def _sample_count(text: str) -> int:
-    try:
-        if "**" in text:
-            base, exp = text.split("**", 1)
-            v = int(base) ** int(exp)
-        else:
-            x = float(text)
-            if not (math.isfinite(x) and x.is_integer()):
-                raise ValueError
-            v = int(x) if "e" in text.lower() or "." in text else int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claims_campaign", description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=_sample_count, default=10**7, help="samples per run (default 1e7)")
-    parser.add_argument("--seed", type=int, default=0, help="seed in [0, 2**64) (default 0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed in [0, 2**64) (default 0)")
     parser.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba", "cupy"))
     parser.add_argument("--alpha", type=float, default=1e-6, help="family-wise false-alarm rate (default 1e-6)")
     parser.add_argument("--claim", action="append", metavar="NAME", help="only this claim (repeatable)")

@@ -52,6 +52,7 @@ import numpy as np
 
 from robtheory import stats
 from robtheory.classifiers import LinearClassifier, averaging, bayes
+from robtheory.cli import _sample_count, _seed
 from robtheory.closed_form import linear_accuracy, robust_optimal_linear
 from robtheory.model import ThreatModel, ToyModel
 
@@ -210,20 +211,10 @@ def _write(out: Path, report: dict) -> None:
     plt.close(fig)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(float(text)) if "e" in text.lower() else int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linear_campaign", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=_positive_int, default=10**7, help="samples per run (default 1e7)")
-    parser.add_argument("--seed", type=int, default=0, help="seed in [0, 2**64) (default 0)")
+    parser.add_argument("--n", type=_sample_count, default=10**7, help="samples per run (default 1e7)")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed in [0, 2**64) (default 0)")
     parser.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba", "cupy"))
     parser.add_argument("--alpha", type=float, default=1e-6, help="family-wise false-alarm rate (default 1e-6)")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"),

@@ -23,25 +23,16 @@ which the tests use to show that PGD reaches it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 
+from ..model import _finite_real
+
 __all__ = ["AttackConfig", "project", "pgd", "exact_linear_worst_case", "margins", "evaluate"]
 
 _CONSTRAINTS = {"inf": "inf", "linf": "inf", "2": "2", "l2": "2"}
-
-
-def _finite(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -85,7 +76,7 @@ class AttackConfig:
         if c is None:
             raise ValueError(f"constraint must be 'inf' or '2', got {self.constraint!r}")
         object.__setattr__(self, "constraint", c)
-        eps = _finite("eps", self.eps)
+        eps = _finite_real("eps", self.eps)
         if eps < 0:
             raise ValueError(f"eps must be >= 0, got eps={self.eps!r}")
         object.__setattr__(self, "eps", eps)
@@ -95,7 +86,7 @@ class AttackConfig:
         if self.attack_lr is None:
             object.__setattr__(self, "attack_lr", 2.5 * eps / steps)
         else:
-            lr = _finite("attack_lr", self.attack_lr)
+            lr = _finite_real("attack_lr", self.attack_lr)
             if lr <= 0:
                 raise ValueError(f"attack_lr must be > 0, got attack_lr={self.attack_lr!r}")
             object.__setattr__(self, "attack_lr", lr)
@@ -104,7 +95,7 @@ class AttackConfig:
             raise ValueError(f"random_restarts must be a non-negative integer, got {r!r}")
         if self.bounds is not None:
             try:
-                lo, hi = (_finite("bounds", b) for b in self.bounds)
+                lo, hi = (_finite_real("bounds", b) for b in self.bounds)
             except TypeError:
                 raise ValueError(f"bounds must be a pair (lo, hi), got {self.bounds!r}") from None
             if not lo < hi:

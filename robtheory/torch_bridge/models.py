@@ -18,14 +18,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..model import _positive_int
+
 __all__ = ["LinearModel", "MLP", "TwoLogit", "build_model", "model_config", "save_checkpoint",
            "load_checkpoint", "labels_to_index"]
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 class LinearModel(nn.Module):

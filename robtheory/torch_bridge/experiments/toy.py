@@ -29,6 +29,7 @@ index 0, evaluation rows from index :math:`10^9` on, so they never overlap):
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -146,7 +147,7 @@ def _pgd_part(ctx, s, model: ToyModel, eps: float, nets: dict, alpha_each: float
     gen = torch.Generator().manual_seed(ctx.seed)
     threats = {"inf": eps, "2": 1.0}
     for kind, net in nets.items():
-        net = net.double()
+        net = copy.deepcopy(net).double()  # evaluate in float64 without touching the trained model
         w = net.weight.detach()
         for constraint, r in threats.items():
             cfg = AttackConfig(constraint, r, attack_steps=s["eval_steps"])
@@ -170,7 +171,6 @@ def _pgd_part(ctx, s, model: ToyModel, eps: float, nets: dict, alpha_each: float
                                          "alpha": alpha_each},
                 "_margins": (m_exact, m_pgd),
             })
-        nets[kind] = net.float()
     return out
 
 
@@ -310,7 +310,7 @@ def run(ctx) -> dict:
     lin_rows, nets = _linear_part(ctx, s, model, eps)
     for kind, net in nets.items():
         ctx.save_model(net.cpu(), f"toy_linear_{kind}", {"lam": s["lam"], "n": s["ns"][-1], "seed": ctx.seed})
-    pgd_rows = _pgd_part(ctx, s, model, eps, {k: v.cpu() for k, v in nets.items()}, alpha_each)
+    pgd_rows = _pgd_part(ctx, s, model, eps, nets, alpha_each)
     mlp_rows = _mlp_part(ctx, s, model, eps, alpha_each)
     _figures(ctx, s, model, eps, lin_rows, pgd_rows, mlp_rows)
 
