@@ -12,151 +12,151 @@ from . import _special as _sp
 def accuracy_standard(p, eta, eps, a, b, S, Q, U1):
     """Accuracy of sign(w.x + b), standard, from (p, eta, eps, a, b, S, Q, U1)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.pgt(S*eta + a - b, Q) + (1/2)*p*_sp.pgt(S*eta + a + b, Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - a - b, Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - a + b, Q)
+        return (1/2)*p*_sp.pgt(a - b + S*eta, Q) + (1/2)*p*_sp.pgt(a + b + S*eta, Q) + (1/2 - 1/2*p)*_sp.pgt(-a - b + S*eta, Q) + (1/2 - 1/2*p)*_sp.pgt(-a + b + S*eta, Q)
 
 
 def error_standard(p, eta, eps, a, b, S, Q, U1):
     """Error rate (complement, exact in the tail), standard."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ple(S*eta + a - b, Q) + (1/2)*p*_sp.ple(S*eta + a + b, Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - a - b, Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - a + b, Q)
+        return (1/2)*p*_sp.ple(a - b + S*eta, Q) + (1/2)*p*_sp.ple(a + b + S*eta, Q) + (1/2 - 1/2*p)*_sp.ple(-a - b + S*eta, Q) + (1/2 - 1/2*p)*_sp.ple(-a + b + S*eta, Q)
 
 
 def log_error_standard(p, eta, eps, a, b, S, Q, U1):
     """Natural log of the error rate, standard; finite where the rate underflows."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(S*eta - a - b, Q), -1/2*(p - 1), _sp.log_ple(S*eta - a + b, Q), (1/2)*p, _sp.log_ple(S*eta + a - b, Q), (1/2)*p, _sp.log_ple(S*eta + a + b, Q))
+        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(-a - b + S*eta, Q), -1/2*(p - 1), _sp.log_ple(-a + b + S*eta, Q), (1/2)*p, _sp.log_ple(a - b + S*eta, Q), (1/2)*p, _sp.log_ple(a + b + S*eta, Q))
 
 
 def hinge_standard(p, eta, eps, a, b, S, Q, U1):
     """Population hinge loss, standard, standard."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ramp(-S*eta - a - b + 1, Q) + (1/2)*p*_sp.ramp(-S*eta - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + a + b + 1, Q)
+        return (1/2)*p*_sp.ramp(-a - b - S*eta + 1, Q) + (1/2)*p*_sp.ramp(-a + b - S*eta + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(a - b - S*eta + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(a + b - S*eta + 1, Q)
 
 
 def hinge_grad_standard(p, eta, eps, a, b, S, Q, U1):
     """Gradient of the standard hinge loss w.r.t. (a, b, S, Q, U1); Abs -> sign."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (-1/2*p*_sp.pgt(-S*eta - a - b + 1, Q) - 1/2*p*_sp.pgt(-S*eta - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + 1, Q), -1/2*p*_sp.pgt(-S*eta - a - b + 1, Q) + (1/2)*p*_sp.pgt(-S*eta - a + b + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + 1, Q), -1/2*eta*p*_sp.pgt(-S*eta - a - b + 1, Q) - 1/2*eta*p*_sp.pgt(-S*eta - a + b + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + 1, Q), (1/2)*p*_sp.ramp_dq(-S*eta - a - b + 1, Q) + (1/2)*p*_sp.ramp_dq(-S*eta - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(-S*eta + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(-S*eta + a + b + 1, Q), 0,)
+        return (-1/2*p*_sp.pgt(-a - b - S*eta + 1, Q) - 1/2*p*_sp.pgt(-a + b - S*eta + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a - b - S*eta + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a + b - S*eta + 1, Q), -1/2*p*_sp.pgt(-a - b - S*eta + 1, Q) + (1/2)*p*_sp.pgt(-a + b - S*eta + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(a - b - S*eta + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a + b - S*eta + 1, Q), -1/2*eta*p*_sp.pgt(-a - b - S*eta + 1, Q) - 1/2*eta*p*_sp.pgt(-a + b - S*eta + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(a - b - S*eta + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(a + b - S*eta + 1, Q), (1/2)*p*_sp.ramp_dq(-a - b - S*eta + 1, Q) + (1/2)*p*_sp.ramp_dq(-a + b - S*eta + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(a - b - S*eta + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(a + b - S*eta + 1, Q), 0,)
 
 
 def accuracy_linf_full(p, eta, eps, a, b, S, Q, U1):
     """Accuracy of sign(w.x + b), linf (x1 perturbable), from (p, eta, eps, a, b, S, Q, U1)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.pgt(S*eta + a - b - eps*(U1 + abs(a)), Q) + (1/2)*p*_sp.pgt(S*eta + a + b - eps*(U1 + abs(a)), Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - a - b - eps*(U1 + abs(a)), Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - a + b - eps*(U1 + abs(a)), Q)
+        return (1/2)*p*_sp.pgt((-eps + numpy.sign(a))*abs(a) - b + (S*eta - U1*eps), Q) + (1/2)*p*_sp.pgt((-eps + numpy.sign(a))*abs(a) + b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.pgt((-eps - numpy.sign(a))*abs(a) - b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.pgt((-eps - numpy.sign(a))*abs(a) + b + (S*eta - U1*eps), Q)
 
 
 def error_linf_full(p, eta, eps, a, b, S, Q, U1):
     """Error rate (complement, exact in the tail), linf (x1 perturbable)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ple(S*eta + a - b - eps*(U1 + abs(a)), Q) + (1/2)*p*_sp.ple(S*eta + a + b - eps*(U1 + abs(a)), Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - a - b - eps*(U1 + abs(a)), Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - a + b - eps*(U1 + abs(a)), Q)
+        return (1/2)*p*_sp.ple((-eps + numpy.sign(a))*abs(a) - b + (S*eta - U1*eps), Q) + (1/2)*p*_sp.ple((-eps + numpy.sign(a))*abs(a) + b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.ple((-eps - numpy.sign(a))*abs(a) - b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.ple((-eps - numpy.sign(a))*abs(a) + b + (S*eta - U1*eps), Q)
 
 
 def log_error_linf_full(p, eta, eps, a, b, S, Q, U1):
     """Natural log of the error rate, linf (x1 perturbable); finite where the rate underflows."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(S*eta - U1*eps - a - b - eps*abs(a), Q), -1/2*(p - 1), _sp.log_ple(S*eta - U1*eps - a + b - eps*abs(a), Q), (1/2)*p, _sp.log_ple(S*eta - U1*eps + a - b - eps*abs(a), Q), (1/2)*p, _sp.log_ple(S*eta - U1*eps + a + b - eps*abs(a), Q))
+        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple((-eps - numpy.sign(a))*abs(a) - b + (S*eta - U1*eps), Q), -1/2*(p - 1), _sp.log_ple((-eps - numpy.sign(a))*abs(a) + b + (S*eta - U1*eps), Q), (1/2)*p, _sp.log_ple((-eps + numpy.sign(a))*abs(a) - b + (S*eta - U1*eps), Q), (1/2)*p, _sp.log_ple((-eps + numpy.sign(a))*abs(a) + b + (S*eta - U1*eps), Q))
 
 
 def hinge_linf_full(p, eta, eps, a, b, S, Q, U1):
     """Population hinge loss, adversarial, linf (x1 perturbable)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ramp(-S*eta - a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2)*p*_sp.ramp(-S*eta - a + b + eps*(U1 + abs(a)) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + a + b + eps*(U1 + abs(a)) + 1, Q)
+        return (1/2)*p*_sp.ramp((eps - numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*p*_sp.ramp((eps - numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp((eps + numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp((eps + numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q)
 
 
 def hinge_grad_linf_full(p, eta, eps, a, b, S, Q, U1):
     """Gradient of the adversarial hinge loss w.r.t. (a, b, S, Q, U1); Abs -> sign."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return ((1/2)*p*(eps*numpy.sign(a) - 1)*_sp.pgt(-S*eta - a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2)*p*(eps*numpy.sign(a) - 1)*_sp.pgt(-S*eta - a + b + eps*(U1 + abs(a)) + 1, Q) + (1/2 - 1/2*p)*(eps*numpy.sign(a) + 1)*_sp.pgt(-S*eta + a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2 - 1/2*p)*(eps*numpy.sign(a) + 1)*_sp.pgt(-S*eta + a + b + eps*(U1 + abs(a)) + 1, Q), -1/2*p*_sp.pgt(-S*eta - a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2)*p*_sp.pgt(-S*eta - a + b + eps*(U1 + abs(a)) + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + eps*(U1 + abs(a)) + 1, Q), -1/2*eta*p*_sp.pgt(-S*eta - a - b + eps*(U1 + abs(a)) + 1, Q) - 1/2*eta*p*_sp.pgt(-S*eta - a + b + eps*(U1 + abs(a)) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + eps*(U1 + abs(a)) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + eps*(U1 + abs(a)) + 1, Q), (1/2)*p*_sp.ramp_dq(-S*eta - a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2)*p*_sp.ramp_dq(-S*eta - a + b + eps*(U1 + abs(a)) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(-S*eta + a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(-S*eta + a + b + eps*(U1 + abs(a)) + 1, Q), (1/2)*eps*p*_sp.pgt(-S*eta - a - b + eps*(U1 + abs(a)) + 1, Q) + (1/2)*eps*p*_sp.pgt(-S*eta - a + b + eps*(U1 + abs(a)) + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + eps*(U1 + abs(a)) + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + eps*(U1 + abs(a)) + 1, Q),)
+        return ((1/2)*p*(eps*numpy.sign(a) - 1)*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*p*(eps*numpy.sign(a) - 1)*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*(eps*numpy.sign(a) + 1)*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*(eps*numpy.sign(a) + 1)*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q), -1/2*p*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*p*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q) - (1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q), -1/2*eta*p*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) - 1/2*eta*p*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q), (1/2)*p*_sp.ramp_dq((eps - numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*p*_sp.ramp_dq((eps - numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq((eps + numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq((eps + numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q), (1/2)*eps*p*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*eps*p*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + U1*eps) + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + U1*eps) + 1, Q),)
 
 
 def accuracy_linf_weak(p, eta, eps, a, b, S, Q, U1):
     """Accuracy of sign(w.x + b), linf (weak-only), from (p, eta, eps, a, b, S, Q, U1)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.pgt(S*eta - U1*eps + a - b, Q) + (1/2)*p*_sp.pgt(S*eta - U1*eps + a + b, Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - U1*eps - a - b, Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - U1*eps - a + b, Q)
+        return (1/2)*p*_sp.pgt(a - b + (S*eta - U1*eps), Q) + (1/2)*p*_sp.pgt(a + b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.pgt(-a - b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.pgt(-a + b + (S*eta - U1*eps), Q)
 
 
 def error_linf_weak(p, eta, eps, a, b, S, Q, U1):
     """Error rate (complement, exact in the tail), linf (weak-only)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ple(S*eta - U1*eps + a - b, Q) + (1/2)*p*_sp.ple(S*eta - U1*eps + a + b, Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - U1*eps - a - b, Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - U1*eps - a + b, Q)
+        return (1/2)*p*_sp.ple(a - b + (S*eta - U1*eps), Q) + (1/2)*p*_sp.ple(a + b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.ple(-a - b + (S*eta - U1*eps), Q) + (1/2 - 1/2*p)*_sp.ple(-a + b + (S*eta - U1*eps), Q)
 
 
 def log_error_linf_weak(p, eta, eps, a, b, S, Q, U1):
     """Natural log of the error rate, linf (weak-only); finite where the rate underflows."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(S*eta - U1*eps - a - b, Q), -1/2*(p - 1), _sp.log_ple(S*eta - U1*eps - a + b, Q), (1/2)*p, _sp.log_ple(S*eta - U1*eps + a - b, Q), (1/2)*p, _sp.log_ple(S*eta - U1*eps + a + b, Q))
+        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(-a - b + (S*eta - U1*eps), Q), -1/2*(p - 1), _sp.log_ple(-a + b + (S*eta - U1*eps), Q), (1/2)*p, _sp.log_ple(a - b + (S*eta - U1*eps), Q), (1/2)*p, _sp.log_ple(a + b + (S*eta - U1*eps), Q))
 
 
 def hinge_linf_weak(p, eta, eps, a, b, S, Q, U1):
     """Population hinge loss, adversarial, linf (weak-only)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ramp(-S*eta + U1*eps - a - b + 1, Q) + (1/2)*p*_sp.ramp(-S*eta + U1*eps - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + U1*eps + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + U1*eps + a + b + 1, Q)
+        return (1/2)*p*_sp.ramp(-a - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*p*_sp.ramp(-a + b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(a - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(a + b + (-S*eta + U1*eps) + 1, Q)
 
 
 def hinge_grad_linf_weak(p, eta, eps, a, b, S, Q, U1):
     """Gradient of the adversarial hinge loss w.r.t. (a, b, S, Q, U1); Abs -> sign."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (-1/2*p*_sp.pgt(-S*eta + U1*eps - a - b + 1, Q) - 1/2*p*_sp.pgt(-S*eta + U1*eps - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a + b + 1, Q), -1/2*p*_sp.pgt(-S*eta + U1*eps - a - b + 1, Q) + (1/2)*p*_sp.pgt(-S*eta + U1*eps - a + b + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a + b + 1, Q), -1/2*eta*p*_sp.pgt(-S*eta + U1*eps - a - b + 1, Q) - 1/2*eta*p*_sp.pgt(-S*eta + U1*eps - a + b + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a - b + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a + b + 1, Q), (1/2)*p*_sp.ramp_dq(-S*eta + U1*eps - a - b + 1, Q) + (1/2)*p*_sp.ramp_dq(-S*eta + U1*eps - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(-S*eta + U1*eps + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(-S*eta + U1*eps + a + b + 1, Q), (1/2)*eps*p*_sp.pgt(-S*eta + U1*eps - a - b + 1, Q) + (1/2)*eps*p*_sp.pgt(-S*eta + U1*eps - a + b + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a - b + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt(-S*eta + U1*eps + a + b + 1, Q),)
+        return (-1/2*p*_sp.pgt(-a - b + (-S*eta + U1*eps) + 1, Q) - 1/2*p*_sp.pgt(-a + b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a + b + (-S*eta + U1*eps) + 1, Q), -1/2*p*_sp.pgt(-a - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*p*_sp.pgt(-a + b + (-S*eta + U1*eps) + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(a - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a + b + (-S*eta + U1*eps) + 1, Q), -1/2*eta*p*_sp.pgt(-a - b + (-S*eta + U1*eps) + 1, Q) - 1/2*eta*p*_sp.pgt(-a + b + (-S*eta + U1*eps) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(a - b + (-S*eta + U1*eps) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(a + b + (-S*eta + U1*eps) + 1, Q), (1/2)*p*_sp.ramp_dq(-a - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*p*_sp.ramp_dq(-a + b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(a - b + (-S*eta + U1*eps) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp_dq(a + b + (-S*eta + U1*eps) + 1, Q), (1/2)*eps*p*_sp.pgt(-a - b + (-S*eta + U1*eps) + 1, Q) + (1/2)*eps*p*_sp.pgt(-a + b + (-S*eta + U1*eps) + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt(a - b + (-S*eta + U1*eps) + 1, Q) + eps*(1/2 - 1/2*p)*_sp.pgt(a + b + (-S*eta + U1*eps) + 1, Q),)
 
 
 def accuracy_l2_full(p, eta, eps, a, b, S, Q, U1):
     """Accuracy of sign(w.x + b), l2 (x1 perturbable), from (p, eta, eps, a, b, S, Q, U1)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.pgt(S*eta + a - b - eps*numpy.sqrt(Q**2 + a**2), Q) + (1/2)*p*_sp.pgt(S*eta + a + b - eps*numpy.sqrt(Q**2 + a**2), Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - a - b - eps*numpy.sqrt(Q**2 + a**2), Q) + (1/2 - 1/2*p)*_sp.pgt(S*eta - a + b - eps*numpy.sqrt(Q**2 + a**2), Q)
+        return (1/2)*p*_sp.pgt((-eps + numpy.sign(a))*abs(a) - b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q) + (1/2)*p*_sp.pgt((-eps + numpy.sign(a))*abs(a) + b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q) + (1/2 - 1/2*p)*_sp.pgt((-eps - numpy.sign(a))*abs(a) - b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q) + (1/2 - 1/2*p)*_sp.pgt((-eps - numpy.sign(a))*abs(a) + b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q)
 
 
 def error_l2_full(p, eta, eps, a, b, S, Q, U1):
     """Error rate (complement, exact in the tail), l2 (x1 perturbable)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ple(S*eta + a - b - eps*numpy.sqrt(Q**2 + a**2), Q) + (1/2)*p*_sp.ple(S*eta + a + b - eps*numpy.sqrt(Q**2 + a**2), Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - a - b - eps*numpy.sqrt(Q**2 + a**2), Q) + (1/2 - 1/2*p)*_sp.ple(S*eta - a + b - eps*numpy.sqrt(Q**2 + a**2), Q)
+        return (1/2)*p*_sp.ple((-eps + numpy.sign(a))*abs(a) - b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q) + (1/2)*p*_sp.ple((-eps + numpy.sign(a))*abs(a) + b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q) + (1/2 - 1/2*p)*_sp.ple((-eps - numpy.sign(a))*abs(a) - b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q) + (1/2 - 1/2*p)*_sp.ple((-eps - numpy.sign(a))*abs(a) + b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q)
 
 
 def log_error_l2_full(p, eta, eps, a, b, S, Q, U1):
     """Natural log of the error rate, l2 (x1 perturbable); finite where the rate underflows."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(S*eta - a - b - eps*numpy.sqrt(Q**2 + a**2), Q), -1/2*(p - 1), _sp.log_ple(S*eta - a + b - eps*numpy.sqrt(Q**2 + a**2), Q), (1/2)*p, _sp.log_ple(S*eta + a - b - eps*numpy.sqrt(Q**2 + a**2), Q), (1/2)*p, _sp.log_ple(S*eta + a + b - eps*numpy.sqrt(Q**2 + a**2), Q))
+        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple((-eps - numpy.sign(a))*abs(a) - b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q), -1/2*(p - 1), _sp.log_ple((-eps - numpy.sign(a))*abs(a) + b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q), (1/2)*p, _sp.log_ple((-eps + numpy.sign(a))*abs(a) - b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q), (1/2)*p, _sp.log_ple((-eps + numpy.sign(a))*abs(a) + b + (S*eta - eps*_sp.hypot_excess(a, Q)), Q))
 
 
 def hinge_l2_full(p, eta, eps, a, b, S, Q, U1):
     """Population hinge loss, adversarial, l2 (x1 perturbable)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ramp(-S*eta - a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2)*p*_sp.ramp(-S*eta - a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(-S*eta + a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)
+        return (1/2)*p*_sp.ramp((eps - numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2)*p*_sp.ramp((eps - numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp((eps + numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp((eps + numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)
 
 
 def hinge_grad_l2_full(p, eta, eps, a, b, S, Q, U1):
     """Gradient of the adversarial hinge loss w.r.t. (a, b, S, Q, U1); Abs -> sign."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return ((1/2)*p*(a*eps/numpy.sqrt(Q**2 + a**2) - 1)*_sp.pgt(-S*eta - a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2)*p*(a*eps/numpy.sqrt(Q**2 + a**2) - 1)*_sp.pgt(-S*eta - a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2 - 1/2*p)*(a*eps/numpy.sqrt(Q**2 + a**2) + 1)*_sp.pgt(-S*eta + a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2 - 1/2*p)*(a*eps/numpy.sqrt(Q**2 + a**2) + 1)*_sp.pgt(-S*eta + a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q), -1/2*p*_sp.pgt(-S*eta - a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2)*p*_sp.pgt(-S*eta - a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q), -1/2*eta*p*_sp.pgt(-S*eta - a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) - 1/2*eta*p*_sp.pgt(-S*eta - a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(-S*eta + a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q), (1/2)*p*(Q*eps*_sp.pgt(-S*eta - a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)/numpy.sqrt(Q**2 + a**2) + _sp.ramp_dq(-S*eta - a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)) + (1/2)*p*(Q*eps*_sp.pgt(-S*eta - a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)/numpy.sqrt(Q**2 + a**2) + _sp.ramp_dq(-S*eta - a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)) + (1/2 - 1/2*p)*(Q*eps*_sp.pgt(-S*eta + a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)/numpy.sqrt(Q**2 + a**2) + _sp.ramp_dq(-S*eta + a - b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)) + (1/2 - 1/2*p)*(Q*eps*_sp.pgt(-S*eta + a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)/numpy.sqrt(Q**2 + a**2) + _sp.ramp_dq(-S*eta + a + b + eps*numpy.sqrt(Q**2 + a**2) + 1, Q)), 0,)
+        return ((1/2)*p*(a*eps/_sp.hypot(a, Q) - 1)*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2)*p*(a*eps/_sp.hypot(a, Q) - 1)*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2 - 1/2*p)*(a*eps/_sp.hypot(a, Q) + 1)*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2 - 1/2*p)*(a*eps/_sp.hypot(a, Q) + 1)*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q), -1/2*p*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2)*p*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) - (1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q), -1/2*eta*p*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) - 1/2*eta*p*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q), (1/2)*p*(Q*eps*_sp.pgt((eps - numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)/_sp.hypot(a, Q) + _sp.ramp_dq((eps - numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)) + (1/2)*p*(Q*eps*_sp.pgt((eps - numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)/_sp.hypot(a, Q) + _sp.ramp_dq((eps - numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)) + (1/2 - 1/2*p)*(Q*eps*_sp.pgt((eps + numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)/_sp.hypot(a, Q) + _sp.ramp_dq((eps + numpy.sign(a))*abs(a) - b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)) + (1/2 - 1/2*p)*(Q*eps*_sp.pgt((eps + numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)/_sp.hypot(a, Q) + _sp.ramp_dq((eps + numpy.sign(a))*abs(a) + b + (-S*eta + eps*_sp.hypot_excess(a, Q)) + 1, Q)), 0,)
 
 
 def accuracy_l2_weak(p, eta, eps, a, b, S, Q, U1):
     """Accuracy of sign(w.x + b), l2 (weak-only), from (p, eta, eps, a, b, S, Q, U1)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.pgt(-Q*eps + S*eta + a - b, Q) + (1/2)*p*_sp.pgt(-Q*eps + S*eta + a + b, Q) + (1/2 - 1/2*p)*_sp.pgt(-Q*eps + S*eta - a - b, Q) + (1/2 - 1/2*p)*_sp.pgt(-Q*eps + S*eta - a + b, Q)
+        return (1/2)*p*_sp.pgt(a - b + (-Q*eps + S*eta), Q) + (1/2)*p*_sp.pgt(a + b + (-Q*eps + S*eta), Q) + (1/2 - 1/2*p)*_sp.pgt(-a - b + (-Q*eps + S*eta), Q) + (1/2 - 1/2*p)*_sp.pgt(-a + b + (-Q*eps + S*eta), Q)
 
 
 def error_l2_weak(p, eta, eps, a, b, S, Q, U1):
     """Error rate (complement, exact in the tail), l2 (weak-only)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ple(-Q*eps + S*eta + a - b, Q) + (1/2)*p*_sp.ple(-Q*eps + S*eta + a + b, Q) + (1/2 - 1/2*p)*_sp.ple(-Q*eps + S*eta - a - b, Q) + (1/2 - 1/2*p)*_sp.ple(-Q*eps + S*eta - a + b, Q)
+        return (1/2)*p*_sp.ple(a - b + (-Q*eps + S*eta), Q) + (1/2)*p*_sp.ple(a + b + (-Q*eps + S*eta), Q) + (1/2 - 1/2*p)*_sp.ple(-a - b + (-Q*eps + S*eta), Q) + (1/2 - 1/2*p)*_sp.ple(-a + b + (-Q*eps + S*eta), Q)
 
 
 def log_error_l2_weak(p, eta, eps, a, b, S, Q, U1):
     """Natural log of the error rate, l2 (weak-only); finite where the rate underflows."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(-Q*eps + S*eta - a - b, Q), -1/2*(p - 1), _sp.log_ple(-Q*eps + S*eta - a + b, Q), (1/2)*p, _sp.log_ple(-Q*eps + S*eta + a - b, Q), (1/2)*p, _sp.log_ple(-Q*eps + S*eta + a + b, Q))
+        return _sp.log_sum_weighted(-1/2*(p - 1), _sp.log_ple(-a - b + (-Q*eps + S*eta), Q), -1/2*(p - 1), _sp.log_ple(-a + b + (-Q*eps + S*eta), Q), (1/2)*p, _sp.log_ple(a - b + (-Q*eps + S*eta), Q), (1/2)*p, _sp.log_ple(a + b + (-Q*eps + S*eta), Q))
 
 
 def hinge_l2_weak(p, eta, eps, a, b, S, Q, U1):
     """Population hinge loss, adversarial, l2 (weak-only)."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (1/2)*p*_sp.ramp(Q*eps - S*eta - a - b + 1, Q) + (1/2)*p*_sp.ramp(Q*eps - S*eta - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(Q*eps - S*eta + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(Q*eps - S*eta + a + b + 1, Q)
+        return (1/2)*p*_sp.ramp(-a - b + (Q*eps - S*eta) + 1, Q) + (1/2)*p*_sp.ramp(-a + b + (Q*eps - S*eta) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(a - b + (Q*eps - S*eta) + 1, Q) + (1/2 - 1/2*p)*_sp.ramp(a + b + (Q*eps - S*eta) + 1, Q)
 
 
 def hinge_grad_l2_weak(p, eta, eps, a, b, S, Q, U1):
     """Gradient of the adversarial hinge loss w.r.t. (a, b, S, Q, U1); Abs -> sign."""
     with numpy.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        return (-1/2*p*_sp.pgt(Q*eps - S*eta - a - b + 1, Q) - 1/2*p*_sp.pgt(Q*eps - S*eta - a + b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(Q*eps - S*eta + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(Q*eps - S*eta + a + b + 1, Q), -1/2*p*_sp.pgt(Q*eps - S*eta - a - b + 1, Q) + (1/2)*p*_sp.pgt(Q*eps - S*eta - a + b + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(Q*eps - S*eta + a - b + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(Q*eps - S*eta + a + b + 1, Q), -1/2*eta*p*_sp.pgt(Q*eps - S*eta - a - b + 1, Q) - 1/2*eta*p*_sp.pgt(Q*eps - S*eta - a + b + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(Q*eps - S*eta + a - b + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(Q*eps - S*eta + a + b + 1, Q), (1/2)*p*(eps*_sp.pgt(Q*eps - S*eta - a - b + 1, Q) + _sp.ramp_dq(Q*eps - S*eta - a - b + 1, Q)) + (1/2)*p*(eps*_sp.pgt(Q*eps - S*eta - a + b + 1, Q) + _sp.ramp_dq(Q*eps - S*eta - a + b + 1, Q)) + (1/2 - 1/2*p)*(eps*_sp.pgt(Q*eps - S*eta + a - b + 1, Q) + _sp.ramp_dq(Q*eps - S*eta + a - b + 1, Q)) + (1/2 - 1/2*p)*(eps*_sp.pgt(Q*eps - S*eta + a + b + 1, Q) + _sp.ramp_dq(Q*eps - S*eta + a + b + 1, Q)), 0,)
+        return (-1/2*p*_sp.pgt(-a - b + (Q*eps - S*eta) + 1, Q) - 1/2*p*_sp.pgt(-a + b + (Q*eps - S*eta) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a - b + (Q*eps - S*eta) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a + b + (Q*eps - S*eta) + 1, Q), -1/2*p*_sp.pgt(-a - b + (Q*eps - S*eta) + 1, Q) + (1/2)*p*_sp.pgt(-a + b + (Q*eps - S*eta) + 1, Q) - (1/2 - 1/2*p)*_sp.pgt(a - b + (Q*eps - S*eta) + 1, Q) + (1/2 - 1/2*p)*_sp.pgt(a + b + (Q*eps - S*eta) + 1, Q), -1/2*eta*p*_sp.pgt(-a - b + (Q*eps - S*eta) + 1, Q) - 1/2*eta*p*_sp.pgt(-a + b + (Q*eps - S*eta) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(a - b + (Q*eps - S*eta) + 1, Q) - eta*(1/2 - 1/2*p)*_sp.pgt(a + b + (Q*eps - S*eta) + 1, Q), (1/2)*p*(eps*_sp.pgt(-a - b + (Q*eps - S*eta) + 1, Q) + _sp.ramp_dq(-a - b + (Q*eps - S*eta) + 1, Q)) + (1/2)*p*(eps*_sp.pgt(-a + b + (Q*eps - S*eta) + 1, Q) + _sp.ramp_dq(-a + b + (Q*eps - S*eta) + 1, Q)) + (1/2 - 1/2*p)*(eps*_sp.pgt(a - b + (Q*eps - S*eta) + 1, Q) + _sp.ramp_dq(a - b + (Q*eps - S*eta) + 1, Q)) + (1/2 - 1/2*p)*(eps*_sp.pgt(a + b + (Q*eps - S*eta) + 1, Q) + _sp.ramp_dq(a + b + (Q*eps - S*eta) + 1, Q)), 0,)
 
 
 def robust_optimal_tau_roots(eps, m_eps, K):

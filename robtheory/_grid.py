@@ -20,7 +20,12 @@ with :math:`P_{>}(m, 0) = 1\{m > 0\}` (ties are errors) and the dual-norm term o
 threat model: 0 (standard), :math:`\varepsilon(U_1 + |a|)` (l_inf, x1 perturbable),
 :math:`\varepsilon U_1` (l_inf, weak-only), :math:`\varepsilon\sqrt{a^2 + Q^2}` (l_2),
 :math:`\varepsilon Q` (l_2, weak-only). The summary statistics ``(a, S, Q, U1)`` are those
-of :class:`robtheory.classifiers.LinearStats`.
+of :class:`robtheory.classifiers.LinearStats`. The margins are evaluated as the generated code
+evaluates them (:func:`robtheory.symbolic.codegen.stable_margin`): with x1 perturbable as
+:math:`|a|(\pm\operatorname{sign}(a) - \varepsilon) + (\eta S - \varepsilon U_1)` (l_2:
+:math:`\eta S - \varepsilon(\sqrt{a^2 + Q^2} - |a|)`, without cancellation), so nothing
+cancels next to eps = 1 when ``|a|`` dominates; statistics beyond ``2**±256`` are first scaled
+by a common power of two (:func:`robtheory._special.rescale_statistics`).
 
 Backends. ``"numba"`` (the default when numba imports and ``ROBTHEORY_DISABLE_NUMBA`` is
 unset): one fused ufunc per call (:mod:`robtheory._grid_numba`), one ``erfc`` per mixture
@@ -38,6 +43,8 @@ import functools
 import os
 
 import numpy as np
+
+from ._special import hypot_excess, rescale_statistics
 
 __all__ = ["KINDS", "grid_backend", "unbiased_accuracy"]
 
@@ -90,7 +97,7 @@ def _numpy_tail(m: np.ndarray, Q: np.ndarray, upper: bool, shape: tuple) -> np.n
     ind = (m > 0) if upper else (m <= 0)
     pos = Q > 0
     r = np.empty(shape)  # the one full-size array, reused in place for the result
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # |m/Q| = inf: Phi saturates
         np.divide(m, Q, out=r)
     if not upper:
         np.negative(r, out=r)
@@ -100,21 +107,20 @@ def _numpy_tail(m: np.ndarray, Q: np.ndarray, upper: bool, shape: tuple) -> np.n
 
 
 def _numpy_path(p, eta, eps, a, S, Q, U1, kind: int, error_rate: bool, shape: tuple):
+    # the generated closed forms' grouping, with b = 0 (see _grid_numba._margins)
     se = np.multiply(S, eta)
     if kind == 0:
         mp, mm = se + a, se - a
-    elif kind == 1:
-        pen = eps * (U1 + np.abs(a))
-        mp, mm = (se + a) - pen, (se - a) - pen
     elif kind == 2:
         base = se - U1 * eps
         mp, mm = base + a, base - a
-    elif kind == 3:
-        pen = eps * np.sqrt(Q * Q + a * a)
-        mp, mm = (se + a) - pen, (se - a) - pen
-    else:
+    elif kind == 4:
         base = se - Q * eps
         mp, mm = base + a, base - a
+    else:  # x1 perturbable: |a| (sign(a) - eps) + weak part, exact next to eps = 1
+        aa, sgn = np.abs(a), np.sign(a)
+        w = se - U1 * eps if kind == 1 else se - eps * hypot_excess(a, Q)
+        mp, mm = (sgn - eps) * aa + w, (-eps - sgn) * aa + w
     del se
     outs = []
     for upper in ((True, False) if error_rate else (True,)):
@@ -174,17 +180,22 @@ def unbiased_accuracy(p, eta, eps, a, S, Q, U1, kind: str = "standard", *, error
     name = grid_backend(backend)
     args = [np.asarray(x, dtype=np.float64) for x in (p, eta, eps, a, S, Q, U1)]
     _check_p(args[0])
+    # as accuracy_stats: statistics beyond 2**±256 (with Q too) are scaled by a power of two;
+    # O(size of the Q argument) when none is, and then the kernels see the arguments as given
+    args[3], _, args[4], args[5], args[6] = rescale_statistics(args[3], 0.0, *args[4:])
     code = KINDS[kind]
     if name == "numba":
         mod, _ = _numba_kernels()
         named = dict(zip(("p", "eta", "eps", "a", "S", "Q", "U1"), args))
         ufunc = mod.kernel(code, error_rate)
-        res = ufunc(*(named[k] for k in mod.ARGS[code]))
+        with np.errstate(over="ignore"):  # a margin or m/Q beyond 1.8e308 is an infinity of the right sign
+            res = ufunc(*(named[k] for k in mod.ARGS[code]))
         outs = [np.asarray(r) for r in (res if error_rate else (res,))]
         # an argument the variant does not read still sets the shape (as in accuracy_stats)
         shape = np.broadcast_shapes(*(x.shape for x in args))
         outs = [o if o.shape == shape else np.broadcast_to(o, shape).copy() for o in outs]
         return (outs[0], outs[1]) if error_rate else outs[0]
     shape = np.broadcast_shapes(*(x.shape for x in args))
-    outs = _numpy_path(*args, code, error_rate, shape)
+    with np.errstate(over="ignore"):  # as in the kernels
+        outs = _numpy_path(*args, code, error_rate, shape)
     return (outs[0], outs[1]) if error_rate else outs[0]

@@ -68,22 +68,28 @@ _DEV = {"inline": "always", "cache": True, "error_model": "numpy"}
 
 @njit(**_DEV)
 def _margins(eta, eps, a, S, Q, U1, kind):
-    """(m_+, m_-): the worst-case margins of the two x1 cases, same operation order as the
-    generated closed forms of :mod:`robtheory._generated` with ``b = 0``."""
+    """(m_+, m_-): the worst-case margins of the two x1 cases, with the grouping and operation
+    order of the generated closed forms (:mod:`robtheory._generated`,
+    :func:`robtheory.symbolic.codegen.stable_margin`) at ``b = 0``."""
     se = S * eta
     if kind == 0:  # standard
         return se + a, se - a
-    if kind == 1:  # linf, x1 perturbable: eps * ||w||_1 = eps (U1 + |a|)
-        pen = eps * (U1 + abs(a))
-        return (se + a) - pen, (se - a) - pen
     if kind == 2:  # linf, weak-only: eps * ||u||_1
         base = se - U1 * eps
         return base + a, base - a
-    if kind == 3:  # l2, x1 perturbable: eps * sqrt(a^2 + Q^2)
-        pen = eps * math.sqrt(Q * Q + a * a)
-        return (se + a) - pen, (se - a) - pen
-    base = se - Q * eps  # kind 4: l2, weak-only: eps * ||u||_2
-    return base + a, base - a
+    if kind == 4:  # l2, weak-only: eps * ||u||_2
+        base = se - Q * eps
+        return base + a, base - a
+    # x1 perturbable: |a| (sign(a) - eps) and |a| (-sign(a) - eps), exact next to eps = 1, plus
+    # the weak part (l_inf: eps U1; l_2: eps (sqrt(a^2 + Q^2) - |a|), without cancellation)
+    aa = abs(a)
+    sgn = (1.0 if a > 0.0 else 0.0) - (1.0 if a < 0.0 else 0.0)
+    if kind == 1:
+        w = se - U1 * eps
+    else:
+        h = math.hypot(a, Q)
+        w = se - eps * (Q * (Q / h) / (1.0 + aa / h) if h > 0.0 else 0.0)
+    return (sgn - eps) * aa + w, (-eps - sgn) * aa + w
 
 
 @njit(**_DEV)

@@ -44,6 +44,25 @@ class LinearStats:
     U1: float
 
 
+def _norm2(u: np.ndarray) -> float:
+    """:math:`\\lVert u\\rVert_2` without overflow or underflow of the squares.
+
+    ``np.linalg.norm`` squares the entries: it returns inf for entries beyond ~1e154 and 0 for
+    entries below ~1e-162 (which would turn ``Q > 0`` into the ``Q = 0`` indicator case). The
+    entries are first scaled by the power of two ``2**-e`` that brings the largest into
+    [1/2, 1); that is exact, so the result is the same to the bit wherever the plain norm
+    neither overflows nor underflows.
+    """
+    if u.size == 0:
+        return 0.0
+    top = float(np.max(np.abs(u)))
+    if top == 0.0:
+        return 0.0
+    e = math.frexp(top)[1]
+    with np.errstate(over="ignore"):  # a norm beyond the largest double is inf
+        return float(np.ldexp(np.linalg.norm(np.ldexp(u, -e)), e))
+
+
 @dataclass(frozen=True)
 class LinearClassifier:
     """``f(x) = sign(w^T x + b)`` with a full weight vector ``w`` of length ``d + 1``.
@@ -81,9 +100,9 @@ class LinearClassifier:
         object.__setattr__(self, "w", w)
         object.__setattr__(self, "b", b)
         u = w[1:]
-        object.__setattr__(self, "_stats", LinearStats(
-            a=float(w[0]), b=b, S=float(np.sum(u)), Q=float(np.linalg.norm(u)),
-            U1=float(np.sum(np.abs(u)))))
+        with np.errstate(over="ignore"):  # sums beyond the largest double: see closed_form
+            S, U1 = float(np.sum(u)), float(np.sum(np.abs(u)))
+        object.__setattr__(self, "_stats", LinearStats(a=float(w[0]), b=b, S=S, Q=_norm2(u), U1=U1))
 
     @property
     def d(self) -> int:

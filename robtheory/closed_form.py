@@ -15,8 +15,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import _generated as G
+from . import _special as _sp
 from .classifiers import (
     ConstantClassifier,
+    LinearClassifier,
     LinearStats,
     RoundedClassifier,
     StructuredLinear,
@@ -59,14 +61,33 @@ def accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
     Returns
     -------
     accuracy, error_rate, log_error_rate : ndarray
+        The error rate and its log are accurate relative to themselves at both ends: where the
+        accuracy is at least 1/2 they come from the generated complementary sum (a log-sum-exp
+        of ``log_ndtr`` terms, exact when the accuracy rounds to 1); below 1/2 from
+        ``log1p(-accuracy)`` and ``1 - accuracy`` (the log-sum-exp of logs next to 0 is only
+        absolutely accurate there: it would give ``log 1 = 0`` for an accuracy of 1e-33).
+
+    Notes
+    -----
+    The statistics ``(a, b, S, Q, U1)`` enter only through the scale-invariant sign of
+    ``w.x + b``, so at points where they are beyond ``2**±256`` they are first multiplied by a
+    common power of two (:func:`robtheory._special.rescale_statistics`): weights of 1e300 or
+    1e-300 give the same accuracies as weights of 1.
     """
     if kind not in ("standard", "linf_full", "linf_weak", "l2_full", "l2_weak"):
         raise ValueError(f"unknown accuracy kind {kind!r}")
     args = [np.asarray(x, dtype=float) for x in (p, eta, eps, a, b, S, Q, U1)]
+    args[3:] = _sp.rescale_statistics(*args[3:])
     # The four-case sums can land an ulp outside [0, 1] (or log 1 = 0): clip that rounding.
     acc = np.clip(getattr(G, f"accuracy_{kind}")(*args), 0.0, 1.0)
     log_err = np.minimum(getattr(G, f"log_error_{kind}")(*args), 0.0)
-    return acc, np.exp(log_err), log_err
+    err = np.exp(log_err)
+    small = acc < 0.5
+    if np.any(small):
+        with np.errstate(divide="ignore"):  # log1p(-1) where acc = 1 is not selected
+            log_err = np.where(small, np.log1p(-acc), log_err)
+        err = np.where(small, 1.0 - acc, err)
+    return acc, err, log_err
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,26 @@ def _stats_of(clf, model: ToyModel) -> LinearStats:
     return clf.stats(model)
 
 
+def _direction_stats_of(clf, model: ToyModel) -> LinearStats:
+    """The statistics of ``clf``, or of ``clf`` scaled by a power of two where they overflow.
+
+    Weights near the largest double have sums (S, U1) or a norm (Q) beyond it; the accuracy
+    depends on ``(w, b)`` only up to a positive factor, so it is that of the scaled copy whose
+    largest weight lies in [1/2, 1).
+    """
+    st = _stats_of(clf, model)
+    if all(math.isfinite(v) for v in (st.a, st.b, st.S, st.Q, st.U1)):
+        return st
+    if isinstance(clf, LinearClassifier):
+        e = math.frexp(max(float(np.max(np.abs(clf.w))), abs(clf.b)))[1]
+        return LinearClassifier(np.ldexp(clf.w, -e), math.ldexp(clf.b, -e)).stats(model)
+    if isinstance(clf, StructuredLinear):
+        e = math.frexp(max(abs(clf.a), abs(clf.c), abs(clf.b)))[1]
+        return StructuredLinear(math.ldexp(clf.a, -e), math.ldexp(clf.c, -e), clf.d,
+                                math.ldexp(clf.b, -e)).stats(model)
+    return st  # pragma: no cover - every classifier with weights is one of the two
+
+
 def linear_accuracy(model: ToyModel, clf, threat: ThreatModel | None = None) -> Accuracy:
     """Standard accuracy of ``clf`` and its robust accuracy under ``threat``.
 
@@ -100,8 +141,11 @@ def linear_accuracy(model: ToyModel, clf, threat: ThreatModel | None = None) -> 
         \\mathrm{Rob}(w,b;\\varepsilon) = \\tfrac12\\sum_{y=\\pm1}\\Big[
             p\\,P_{>}(a + yb + \\eta S - \\varepsilon\\lVert w\\rVert_*, Q)
           + (1-p)\\,P_{>}(-a + yb + \\eta S - \\varepsilon\\lVert w\\rVert_*, Q)\\Big]
+
+    The accuracy does not change when ``(w, b)`` is scaled by a positive factor, and neither
+    does what this returns: weights of any finite size are handled (see :func:`accuracy_stats`).
     """
-    st = _stats_of(clf, model)
+    st = _direction_stats_of(clf, model)
     common = (model.p, model.eta)
     sa, se, sl = accuracy_stats(*common, 0.0, st.a, st.b, st.S, st.Q, st.U1, "standard")
     if threat is None:
@@ -130,11 +174,21 @@ def bayes_accuracy(model: ToyModel) -> Accuracy:
     return linear_accuracy(model, bayes(model))
 
 
-def theorem_2_1_bound(p, standard_accuracy):
-    """Theorem 2.1: :math:`\\mathrm{acc}_\\varepsilon \\le \\frac{p}{1-p}(1 - \\mathrm{acc})` for eps >= 2 eta."""
+def theorem_2_1_bound(p, standard_accuracy=None, *, error_rate=None):
+    """Theorem 2.1: :math:`\\mathrm{acc}_\\varepsilon \\le \\frac{p}{1-p}\\delta` for eps >= 2 eta,
+    :math:`\\delta = 1 - \\mathrm{acc}` the standard error rate.
+
+    Pass the exact ``error_rate`` wherever it is known (``accuracy_stats`` returns it): the bound
+    computed from a rounded accuracy as ``1 - acc`` loses every digit once delta < 1e-16 and is 0
+    below that, exactly where the theorem says the most. Give one of the two.
+    """
+    if (standard_accuracy is None) == (error_rate is None):
+        raise ValueError("give exactly one of standard_accuracy and error_rate")
     p = np.asarray(p, dtype=float)
+    delta = (1 - np.asarray(standard_accuracy, dtype=float) if error_rate is None
+             else np.asarray(error_rate, dtype=float))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p < 1, p / (1 - p) * (1 - np.asarray(standard_accuracy, dtype=float)), np.inf)
+        return np.where(p < 1, p / (1 - p) * delta, np.inf)
 
 
 @dataclass(frozen=True)

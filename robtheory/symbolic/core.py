@@ -23,6 +23,7 @@ for classifiers with no weight on the weak features (``q = 0``), e.g. ``sign(x1)
 from __future__ import annotations
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 
 __all__ = [
     "Phi",
@@ -33,6 +34,9 @@ __all__ = [
     "Ramp",
     "RampDq",
     "LogSumWeighted",
+    "Hypot",
+    "HypotExcess",
+    "OrderedSum",
     "phi",
     "erf_to_Phi",
     "canonical_Phi",
@@ -134,6 +138,47 @@ class LogSumWeighted(sp.Function):
 
     def _eval_rewrite_as_exp(self, *args, **kwargs):
         return sp.log(sp.Add(*[c * sp.exp(l) for c, l in zip(args[0::2], args[1::2])]))
+
+
+class Hypot(sp.Function):
+    """:math:`\\sqrt{x^2 + y^2}`, evaluated by ``numpy.hypot`` (no overflow of the squares)."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_sqrt(self, x, y, **kwargs):
+        return sp.sqrt(x**2 + y**2)
+
+
+class HypotExcess(sp.Function):
+    """:math:`h(a, q) = \\sqrt{a^2 + q^2} - |a| = q^2/(\\sqrt{a^2 + q^2} + |a|)` (0 at ``a = q = 0``).
+
+    The l_2 dual norm with x1 perturbable is :math:`|a| + h(a, Q)`: writing it so lets the
+    generated margins multiply ``|a|`` by ``(±1 - eps)`` exactly instead of subtracting two
+    nearly equal numbers when ``|a| >> Q`` (see :func:`robtheory.symbolic.codegen.stable_margin`).
+    """
+
+    nargs = 2
+
+    def _eval_rewrite_as_sqrt(self, x, y, **kwargs):
+        return sp.sqrt(x**2 + y**2) - sp.Abs(x)
+
+
+class OrderedSum(sp.Function):
+    """A sum printed, and so evaluated in floating point, left to right in the order given.
+
+    Sympy sorts and flattens the terms of an ``Add``; a margin whose terms differ by orders of
+    magnitude must instead be added in a chosen order (the x1 and bias terms first, then the
+    weak-feature terms), which this unevaluated function records for the code printer. It is
+    the plain sum of its arguments (``.doit()``, ``rewrite(sp.Add)``).
+    """
+
+    precedence = PRECEDENCE["Add"]  # parenthesised inside products, like an Add
+
+    def doit(self, **hints):
+        return sp.Add(*[a.doit(**hints) if hints.get("deep", True) else a for a in self.args])
+
+    def _eval_rewrite_as_Add(self, *args, **kwargs):
+        return sp.Add(*args)
 
 
 def erf_to_Phi(expr):
