@@ -41,7 +41,8 @@ import sympy
 __all__ = ["PROOF_MODULES", "Certificate", "Step", "comparable", "run_all"]
 
 #: Proof scripts in this package, each a module with ``build() -> Certificate``.
-PROOF_MODULES: tuple[str, ...] = ("theorem_2_1", "derivations", "lemma_d1", "lemma_d2", "lemma_d3", "lemma_d4", "lemma_d5")
+PROOF_MODULES: tuple[str, ...] = ("theorem_2_1", "derivations", "lemma_d1", "lemma_d2", "lemma_d3", "lemma_d4", "lemma_d5",
+                                   "theorem_f")
 
 #: A domain: each symbol mapped to the set it ranges over.  Accepted sets are
 #: :class:`sympy.Interval` (bounds may be symbolic and may use symbols listed

@@ -31,6 +31,7 @@ PROOFS_OF = {
     "bayes_optimality": ("derivations",),
     "robust_x1": ("derivations",),
     "optimal_robust": ("derivations",),
+    "theorem_f": ("theorem_f", "theorem_2_1"),
 }
 
 

@@ -96,10 +96,26 @@ def build() -> Certificate:
               bool(RO.results["stable_small_root_ok"]), roots=str(RO.results["roots"]))
 
     OR = N.optimal_robust_accuracy()
+    _m = sp.Symbol("mu_eps", positive=True)
+    _p = 1 / (1 + sp.exp(-ns["L"]))
     cert.fact("a_star.shift", "the shift by eps*y maps N(eta y, 1) to N((eta - eps) y, 1)",
               bool(OR.results["shift_maps_model"]))
-    cert.fact("a_star.attained", "the rounded rule at tau = L/(2 mu_eps) attains A_B(p, mu_eps)",
-              bool(OR.results["attains_bound"]), value=str(OR.results["value"]))
+    RR = N.rounded_rule_robust_accuracy()
+    cert.identity("a_star.x1_rounding",
+                  "min over |delta_1| <= eps of x1 (x1 + delta_1) is 1 - eps (x1 = +-1), positive for eps < 1: "
+                  "the rounded rule never sees sign(x1) change",
+                  RR.results["x1_margin"], 1 - ns["eps"])
+    cert.fact("a_star.x1_sign_kept", "sympy: 1 - eps > 0 for every 0 <= eps < 1",
+              bool(RR.results["x1_sign_kept"]))
+    cert.identity("a_star.bound_spec",
+                  "the upper bound, Bayes accuracy of D(p, eta - eps, d) (derived), is the spec's "
+                  "A_B(p, mu_eps) = p Phi(mu_eps + L/2mu_eps) + (1-p) Phi(mu_eps - L/2mu_eps)",
+                  OR.results["value"],
+                  _p * Phi(_m + ns["L"] / (2 * _m)) + (1 - _p) * Phi(_m - ns["L"] / (2 * _m)))
+    cert.identity("a_star.attained",
+                  "the rounded rule's robust accuracy, derived (x1 rounding, then the weak-only l_inf worst "
+                  "case of the linear derivation) at tau = L/(2 mu_eps), equals the bound A_B(p, mu_eps)",
+                  OR.results["rounded"], OR.results["value"])
     return cert
 
 

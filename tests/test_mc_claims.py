@@ -125,7 +125,7 @@ def test_negative_control_shift_adversary_not_applied():
 def test_negative_control_theorem_2_1_without_the_p_over_1_minus_p_factor():
     run = plan("theorem_2_1")[-1]  # sign(x1): the bound is attained, so the factor matters
     assert all(c["passed"] for c in _run(run))
-    bad = _run(run, bound_fn=lambda p, acc: 1 - acc)
+    bad = _run(run, bound_fn=lambda p, error_rate: error_rate)
     assert [c["passed"] for c in bad] == [True, True, False]
 
 
@@ -405,3 +405,69 @@ def test_mc_results_are_json_safe():
     assert json.loads(text)["checks"][0]["count"] == res.checks[0]["count"]
     assert not math.isfinite(res.checks[0]["min_detectable"]) or d["checks"][0]["min_detectable"] is not None
     assert np.isfinite(res.checks[0]["estimate"])
+
+
+# ------------------------------------------------------------------------- spec-audit fixes
+# Theorem 2.2 (2): the closed form w1* itself is tested (sampled one-sided derivatives of J^adv);
+# Theorem F: frontier points re-estimated with the rules that attain them; each with its negative
+# control at the default n and the family-wise alpha of a default run.
+
+def test_theorem_2_2_part2_optimality_at_the_kink_and_in_the_interior():
+    runs = plan("theorem_2_2_part2")
+    opt = [r for r in runs if isinstance(r, claims_mc.MeanRun)]
+    assert len(opt) == 2
+    kink, interior = opt  # lam = 0.1: w1* = 1/(1-eps) = 2; lam = 0.5: w1* = (2p-1-eps)/lam = 0.6
+    assert "kink" in kink.label and "interior" in interior.label
+    for run in opt:
+        res = _run(run)
+        assert all(c["passed"] and not c["inconclusive"] for c in res)
+    by = _by_quantity(_run(kink))
+    assert by[("dJ/dw1 (right)", "bound")]["relation"] == ">=" and by[("dJ/dw1 (left)", "bound")]["relation"] == "<="
+    assert by[("dJ/dw1 (right)", "mean")]["estimate"] > 0 > by[("dJ/dw1 (left)", "mean")]["estimate"]
+    assert _by_quantity(_run(interior))[("dJ/dw1 (right)", "mean")]["analytic"] == 0.0
+
+
+@pytest.mark.parametrize("lam", [0.1, 0.5])
+def test_theorem_2_2_part2_rejects_w1_with_eps_dropped(lam):
+    run = next(r for r in plan("theorem_2_2_part2") if isinstance(r, claims_mc.MeanRun) and f"lam={lam:g}," in r.label)
+    m = run.model
+    wrong = claims_mc._adversarial_optimality_run(m, 0.5, lam, w1=(2 * m.p - 1) / lam)
+    res = _run(wrong)
+    assert not all(c["passed"] for c in res)
+    assert not _by_quantity(res)[("dJ/dw1 (right)", "mean")]["passed"]  # not stationary in w1
+    # the same statistic at the closed form passes (the control differs only in w1)
+    assert _by_quantity(_run(run))[("dJ/dw1 (right)", "mean" if lam == 0.5 else "bound")]["passed"]
+
+
+def test_theorem_2_2_part2_optimality_needs_w1_positive():
+    with pytest.raises(ValueError, match="w1 > 0"):
+        claims_mc._adversarial_optimality_run(plan("theorem_2_2_part2")[0].model, 0.85, 0.1)
+
+
+def test_theorem_f_frontier_points_pass_and_a_shifted_frontier_fails():
+    run = plan("theorem_f")[0]
+    assert isinstance(run, claims_mc.FrontierRun) and run.n_tests == 10
+    good = _run(run)
+    assert len(good) == 10 and all(c["passed"] for c in good)
+    assert "tau=inf" in good[-1]["label"]
+    assert good[-1]["analytic"] == pytest.approx(run.front.model.p)  # the (p, p) end
+    f = run.front
+    low = dataclasses.replace(f, robust_accuracy=f.robust_accuracy - 0.003)
+    assert not all(c["passed"] for c in _run(run, front=low))
+    high = dataclasses.replace(f, standard_accuracy=f.standard_accuracy + 0.003)
+    assert not all(c["passed"] for c in _run(run, front=high))
+
+
+def test_theorem_f_plan_needs_eps_2_eta_below_1():
+    with pytest.raises(ValueError, match="eps = 2 eta < 1"):
+        claims_mc.plan_at("theorem_f", claims.Point(0.75, 0.45, 4, 0.5))
+    with pytest.raises(ValueError, match="eps = 2 eta < 1"):
+        claims_mc.plan_at("theorem_f", claims.Point(0.75, 0.6, 4, 1.2))
+
+
+def test_tradeoff_run_bound_uses_the_upper_limit_of_the_error_rate():
+    # 1 - L_std (lower limit of the accuracy) equals the upper limit of the error rate
+    for k, n, a in ((999_990, 10**6, 1e-8), (5, 100, 0.01), (10**6, 10**6, 1e-6)):
+        lo = claims_mc._one_sided_limit(k, n, a, "lower")
+        hi_err = claims_mc._one_sided_limit(n - k, n, a, "upper")
+        assert hi_err == pytest.approx(1 - lo, rel=1e-9, abs=1e-15)

@@ -180,3 +180,74 @@ def test_gap_identity_numerically(p, pp, pm, mp, mm):
     rhs = (2 * p - 1) / (2 * (1 - p)) * (1 - pp + mm)
     assert lhs == pytest.approx(rhs, abs=1e-9 * (1 + abs(lhs)) / (1 - p))
     assert rhs >= 0.0
+
+
+# --------------------------------------------------------------------------- #
+# Theorem F (spec §3.7) and the derived A*_rob attainment (spec-audit fixes)
+# --------------------------------------------------------------------------- #
+from robtheory.proofs import theorem_f
+
+
+@pytest.fixture(scope="module")
+def cert_f() -> _certificate.Certificate:
+    return theorem_f.build()
+
+
+def test_theorem_f_certificate_passes_with_every_step(cert_f):
+    assert cert_f.passed, [s.step for s in cert_f.steps if not s.verdict]
+    labels = {s.step for s in cert_f.steps}
+    for needed in ("F.1a", "F.2c", "F.3+", "F.3-", "F.4+a", "F.4-b", "F.5+b", "F.6b", "F.7a", "F.7b",
+                   "F.8+a", "F.8-b", "F.9a", "F.9b", "F.10c", "F.11+", "THM"):
+        assert needed in labels
+    assert "theorem_f" in _certificate.PROOF_MODULES
+
+
+def test_theorem_f_signs_fail_outside_the_frontier_regime():
+    # for lambda in (1 - p, p) (the sign(x1) regime) alpha at x1 = -1 is negative: no half-line
+    from robtheory.symbolic.frontier import frontier_symbols, neyman_pearson
+
+    f = frontier_symbols()
+    R = neyman_pearson().results
+    c = _certificate.Certificate("neg", "negative control", "test")
+    dom = {f["p"]: sp.Interval.open(sp.Rational(1, 2), 1), f["lam"]: sp.Interval.open(1 - f["p"], f["p"])}
+    assert c.inequality("bad", "alpha_- > 0 in the sign(x1) regime", R["alpha"][-1], dom, strict=True) is False
+    # and tau increasing in lambda is false
+    dom_f = theorem_f.domains()["frontier"]
+    assert c.inequality("bad2", "d tau/d lambda > 0", sp.diff(R["tau"], f["lam"]), dom_f, strict=True) is False
+
+
+def test_theorem_f_identities_reject_wrong_formulas():
+    from robtheory.symbolic.frontier import frontier_symbols, neyman_pearson, rule_accuracies
+
+    f = frontier_symbols()
+    R = neyman_pearson().results
+    A = rule_accuracies().results
+    c = _certificate.Certificate("neg", "negative control", "test")
+    wrong_tau = R["tau_spec"].subs(f["p"], 1 - f["p"], simultaneous=True).subs(f["Lam"], f["lam"] / (1 - f["lam"]))
+    assert c.identity("bad.tau", "tau with p <-> 1-p", sp.exp(2 * f["mu"] * R["tau"]),
+                      sp.exp(2 * f["mu"] * wrong_tau)) is False
+    wrong_rob = A["rob_spec"].subs(f["mu"], -f["mu"])  # no shift: the clean accuracy
+    assert c.identity("bad.rob", "acc_shift = clean accuracy", A["rob"], wrong_rob) is False
+    # the integrand is not the affine form with alpha and beta exchanged
+    s, mu = f["s"], f["mu"]
+    g_minus = sp.exp(-(s + mu) ** 2 / 2) / sp.sqrt(2 * sp.pi)
+    swapped = g_minus / 2 * (R["beta"][1] * sp.exp(2 * mu * s) + R["alpha"][1])
+    assert c.identity("bad.affine", "alpha <-> beta", R["integrand"][1], swapped) is False
+
+
+def test_derivations_certificate_derives_the_a_star_attainment():
+    from robtheory.proofs import derivations
+
+    steps = {s.step: s for s in derivations.build().steps}
+    for k in ("a_star.x1_rounding", "a_star.x1_sign_kept", "a_star.bound_spec", "a_star.attained"):
+        assert steps[k].verdict is True, k
+    assert steps["a_star.attained"].kind == "identity"  # an identity between two derived expressions
+
+
+def test_proof_column_covers_theorem_f():
+    from robtheory import claims
+    from robtheory.proofs.column import PROOFS_OF, ProofColumn
+
+    assert PROOFS_OF["theorem_f"][0] == "theorem_f"
+    res = ProofColumn()(claims.get("theorem_f"))
+    assert res.passed and "theorem_f" in res.detail

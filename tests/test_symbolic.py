@@ -300,3 +300,135 @@ def test_hinge_gradient_by_central_differences(name, norm, px1):
         tol = H_STEP**2 / 6 * THIRD_DERIVATIVE_BOUND + 4 * EPS64 * (np.abs(f0) + 1) / H_STEP
         bad = np.flatnonzero(np.abs(fd - g) > tol + 1e-6 * np.abs(g))
         assert bad.size == 0, (k, fd[bad[0]], g[bad[0]], {kk: v[bad[0]] for kk, v in vals.items()})
+
+
+# --------------------------------------------------------------------------- spec-audit fixes
+# A*_rob: the rounded rule's robust accuracy is derived (x1 rounding, then the weak-only worst
+# case of the linear derivation), not typed; and the Neyman-Pearson step of Theorem F.
+import math
+
+from robtheory.symbolic import frontier as sym_frontier
+
+
+def test_rounded_rule_accuracy_is_derived_and_attains_the_bound():
+    R = named.rounded_rule_robust_accuracy().results
+    eps = named.named_symbols()["eps"]
+    assert sp.simplify(R["x1_margin"] - (1 - eps)) == 0  # min x1 (x1 + delta_1) over |delta_1| <= eps
+    assert R["x1_sign_kept"] is True
+    assert named.optimal_robust_accuracy().results["matches_spec"] is True
+    assert named.rounded_rule_attains_bound() is True
+
+
+def test_rounded_rule_attainment_fails_for_a_wrong_tau_or_a_wrong_shift():
+    s = named.named_symbols()
+    m = sp.Symbol("mu_eps", positive=True)
+    assert named.rounded_rule_attains_bound(tau=s["L"] / (2 * m)) is True  # the right tau, explicitly
+    assert named.rounded_rule_attains_bound(tau=s["L"] / (2 * s["mu"])) is False  # unshifted mu
+    assert named.rounded_rule_attains_bound(tau=s["L"] / m) is False  # factor 2 dropped
+    assert named.rounded_rule_attains_bound(perturb_x1=True) is False  # x1 not rounded: full ball
+
+
+def test_rounded_rule_accuracy_agrees_with_the_numeric_rounded_accuracy():
+    from robtheory.classifiers import RoundedClassifier
+    from robtheory.closed_form import rounded_accuracy
+    from robtheory.model import ThreatModel, ToyModel
+
+    R = named.rounded_rule_robust_accuracy().results["accuracy"]
+    L, m = named.named_symbols()["L"], sp.Symbol("mu_eps", positive=True)
+    f = sp.lambdify((L, m), R.rewrite(sp.erfc), modules="mpmath")
+    for p, eta, d, eps in ((0.75, 0.5, 10, 0.2), (0.9, 0.3, 100, 0.1)):
+        model = ToyModel(p, eta, d)
+        mu_eps = (eta - eps) * math.sqrt(d)
+        tau = model.log_odds / (2 * mu_eps)
+        num = rounded_accuracy(model, RoundedClassifier(tau, d), ThreatModel("linf", eps)).robust_accuracy
+        assert float(f(model.log_odds, mu_eps)) == pytest.approx(num, rel=1e-12)
+
+
+def test_neyman_pearson_threshold_is_the_spec_tau():
+    r = sym_frontier.neyman_pearson().results
+    f = sym_frontier.frontier_symbols()
+    assert r["shifted_law"] is True and r["matches_spec"] is True and r["thresholds_symmetric"] is True
+    assert sp.simplify(r["ratio"] - sp.exp(2 * f["mu"] * f["s"])) == 0
+    assert sp.simplify(r["tau_at_lam_1"] - r["L"] / (2 * f["mu"])) == 0 and r["tau_at_lam_p"] == sp.oo
+    # the threshold against the spec's formula numerically, at a few (p, mu, lambda)
+    for p, mu, lam in ((0.8, 1.3, 0.9), (0.6, 0.4, 0.95)):
+        Lam = lam / (1 - lam)
+        spec = math.log((Lam * p - (1 - p)) / (Lam * (1 - p) - p)) / (2 * mu)
+        got = float(r["tau"].subs({f["p"]: p, f["mu"]: mu, f["lam"]: lam}))
+        assert got == pytest.approx(spec, rel=1e-12)
+
+
+def test_neyman_pearson_rejects_a_wrong_spec_formula():
+    r = sym_frontier.neyman_pearson().results
+    f = sym_frontier.frontier_symbols()
+    mu = f["mu"]
+    for wrong in (r["tau_spec"].subs(f["p"], 1 - f["p"], simultaneous=True),  # p <-> 1 - p
+                  r["tau_spec"] / 2):  # 1/(4 mu)
+        at = wrong.subs(f["Lam"], f["lam"] / (1 - f["lam"]))
+        assert sp.simplify(sp.exp(2 * mu * at) - sp.exp(2 * mu * r["tau"])) != 0
+
+
+def test_frontier_rule_accuracies_match_the_spec_and_the_weak_ball():
+    a = sym_frontier.rule_accuracies().results
+    assert a["std_matches"] is True and a["rob_matches"] is True and a["weak_ball_is_shift"] is True
+    f = sym_frontier.frontier_symbols()
+    # negative control: Std with p and 1 - p exchanged is not what the cases give
+    wrong = a["std_spec"].subs(f["p"], 1 - f["p"], simultaneous=True)
+    assert sp.simplify((a["std"] - wrong).rewrite(sp.erf)) != 0
+
+
+# --------------------------------------------------------------------------- stable margins
+def _margin_args(expr):
+    from robtheory.symbolic.core import LogPle, Pgt, Ple, Ramp, RampDq
+
+    return [e.args[0] for e in sp.preorder_traversal(expr) if isinstance(e, (Pgt, Ple, LogPle, Ramp, RampDq))]
+
+
+@pytest.mark.parametrize("name,norm,px1", codegen.VARIANTS)
+def test_generated_margins_are_the_derived_margins_rearranged(name, norm, px1):
+    """Every margin the generated code evaluates is, symbolically, the derived one (for a > 0,
+    a < 0 and a = 0), grouped x1 part, bias, weak part, constant; with x1 perturbable the x1
+    part multiplies |a| by (±sign(a) - eps) and no sqrt(a^2 + Q^2) or eps*(U1 + |a|) is left."""
+    from robtheory.symbolic.core import HypotExcess, OrderedSum
+
+    D = linear.linear_accuracy(norm, px1)
+    H = linear.hinge_losses(norm, px1)
+    derived = _margin_args(D.results["accuracy"]) + _margin_args(H.results["loss"])
+    assert len(derived) == 8
+    a, ap = SYM["a"], sp.Symbol("a_pos", positive=True)
+    for m in derived:
+        st = codegen.stable_margin(m)
+        plain = st.replace(OrderedSum, lambda *t: sp.Add(*t)).replace(
+            HypotExcess, lambda x, y: sp.sqrt(x**2 + y**2) - sp.Abs(x))
+        for val in (ap, -ap, sp.S.Zero):
+            assert sp.expand(plain.subs(a, val) - m.subs(a, val)) == 0, (m, st, val)
+        if px1 and norm is not None:
+            assert isinstance(st, OrderedSum) and st.args[0].has(sp.sign(a))
+            assert not st.has(sp.sqrt(a**2 + SYM["Q"] ** 2))
+    text = codegen.TARGET.read_text()
+    body = text.split(f"def accuracy_{name}(")[1].split("\ndef ")[0]
+    assert "sqrt" not in body and "(U1 + abs(a))" not in body
+
+
+def test_ordered_sum_prints_left_to_right_and_lambdifies_to_the_generated_code():
+    """The printer keeps OrderedSum's order and groups (Python adds left to right), and _special
+    has a numeric counterpart of every function the stable forms use (OrderedSum adds left to
+    right, as printed): lambdify reproduces the committed file bit for bit."""
+    from robtheory.symbolic.core import OrderedSum
+
+    a, b, S, U1, eps, eta = (SYM[k] for k in ("a", "b", "S", "U1", "eps", "eta"))
+    expr = 2 * OrderedSum(sp.Mul(sp.Abs(a), sp.sign(a) - eps, evaluate=False), -b, S * eta - U1 * eps, 1)
+    printed = codegen._Printer().doprint(expr)
+    assert printed == "2*((-eps + numpy.sign(a))*abs(a) - b + (S*eta - U1*eps) + 1)", printed
+    rng = np.random.default_rng(4)
+    pts = random_points(rng, n=200, n_q0=50)
+    vals = [pts[k] for k in ARGS]
+    for fname, args, expr, _ in codegen.generated_functions():
+        if args != ARG_SYMBOLS:
+            continue
+        f = sp.lambdify(args, expr, modules=_special.lambdify_modules())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            got, gen = f(*vals), getattr(G, fname)(*vals)
+        for x, y in zip(got if isinstance(got, tuple) else (got,), gen if isinstance(gen, tuple) else (gen,)):
+            x, y = (np.broadcast_to(np.asarray(v, dtype=float), (200,)) for v in (x, y))
+            assert np.array_equal(x, y, equal_nan=True), fname

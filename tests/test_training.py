@@ -382,3 +382,27 @@ def test_fit_svm_is_reproducible_and_adversarial_drops_weak_weights_at_large_n()
     # with v = 0 the empirical objective is the population one with p -> the empirical p_hat
     p_hat = float(np.mean(X[:, 0] * y > 0))
     assert adv.w[0] == pytest.approx(T.adversarial_hinge_closed_form(p_hat, 0.7, 0.1), rel=1e-6)
+
+
+# --------------------------------------------------------------------------- spec-audit fix
+def test_population_gradient_monte_carlo_rejects_wrong_gradients():
+    # Negative controls of test_population_gradient_agrees_with_monte_carlo: the same samples
+    # (n = 200_000, seed 5) and the same 5-SE tolerance per coordinate reject wrong formulas.
+    model = ToyModel(0.85, 0.5, 4)
+    w = np.array([0.6, 0.3, -0.1, 0.5, 0.2])
+    X, y = T.sample(model, 200_000, 5)
+    active = (y * (X @ w) < 1.0)
+    per = -(y[:, None] * X) * active[:, None]
+    est, se = per.mean(axis=0), per.std(axis=0, ddof=1) / math.sqrt(len(y))
+    assert np.all(np.abs(est - T.Objective(model, 0.0).gradient_full(w)) < 5 * se)  # the right one
+    wrong = {
+        # the active-set indicator dropped: the gradient of E[1 - y w.x] = -(2p - 1, eta, ..., eta)
+        "no indicator": -np.array([2 * 0.85 - 1, 0.5, 0.5, 0.5, 0.5]),
+        # the gradient of another model: p off by 0.05, or eta off by 10%
+        "p = 0.80": T.Objective(ToyModel(0.80, 0.5, 4), 0.0).gradient_full(w),
+        "eta = 0.45": T.Objective(ToyModel(0.85, 0.45, 4), 0.0).gradient_full(w),
+        # the hinge's kink at margin 0 instead of 1 (the perceptron's subgradient, as c -> oo)
+        "kink at 0": T.Objective(model, 0.0).gradient_full(1e6 * w),
+    }
+    for name, g in wrong.items():
+        assert np.any(np.abs(est - g) >= 5 * se), name

@@ -93,6 +93,8 @@ GRID: dict[str, tuple] = {
     "optimal_robust": (_pt(0.75, 0.5 * _S10, 10, 0.2), _pt(0.9, 3.0, 10, 0.5), _pt(0.75, 0.2 * _S10, 10, 0.5),
                        _pt(0.75, 2.0, 1, 1.5), _pt(0.6, 1.0, 100, 0.3)),
     "gaussian_robust_mle": (_pt(0.5, 1.0, 3, 0.2), _pt(0.5, 2.0, 1, 0.5), _pt(0.5, 1.0, 10, 2.0)),
+    # Theorem F reads eps = 2 eta < 1 from (mu, d): eta = mu/sqrt(d); eps is the l_inf radius 2 eta.
+    "theorem_f": (_pt(0.75, 0.9, 4, 0.9), _pt(0.9, 1.0, 16, 0.5), _pt(0.6, 0.3, 1, 0.6)),
 }
 
 #: One point per claim (the first of GRID) for smoke tests: the same code path, seconds.

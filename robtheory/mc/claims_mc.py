@@ -17,7 +17,10 @@ values the claim relies on:
   D.1 by swap invariance, the Jensen step and stationarity of the equal-weight optimum in
   all ``d + 1`` coordinates; D.2 by its two constants, its threshold :math:`p^* = 0.9775`,
   and the unit-norm optimum's stationarity on the circle; D.5 by the Jensen step at the
-  adversarial optimum :math:`(w_1^*, 0)`. The Gaussian robust MLE of Ilyas et al. (registered,
+  adversarial optimum :math:`(w_1^*, 0)`; Theorem 2.2 (2)'s closed form :math:`w_1^*` by the
+  sampled one-sided derivatives of :math:`J^{adv}` at :math:`(w_1^*, 0)` (stationary in
+  :math:`w_1` when interior, bracketing 0 at the kink :math:`1/(1-\varepsilon)`, non-negative
+  in the weak weight). The Gaussian robust MLE of Ilyas et al. (registered,
   not from the paper) is checked the same way on Gaussian samples: the mean squared
   perturbation of the exact Lagrangian adversary (:math:`= \varepsilon^2`, the relation that
   fixes :math:`\lambda`), the robust NLLs, and the stationarity of :math:`(\mu^*, \Sigma_r)`
@@ -35,6 +38,8 @@ Samples. Run ``j`` of the claim at position ``i`` of the registry is run
 ``k = 64 (i + 1) + j`` (run 0 is the marginals) and uses rows ``k * 2**40 .. k * 2**40 + n - 1``
 of the Philox stream of ``seed``: the runs are disjoint, and ``--claim NAME`` draws exactly
 the samples of the full run. Hence ``n <= 2**39`` (a Theorem 2.1 run splits its block in two).
+Theorem F's :class:`FrontierRun` instead draws one Philox stream per frontier point, keyed by
+its run index (same property: disjoint from the other runs, the same for a subset).
 
 Nothing here is imported by ``import robtheory``: :func:`registered` adds the ``"mc"``
 column to :data:`robtheory.claims.COLUMNS` only for the duration of one ``verify``.
@@ -77,6 +82,7 @@ __all__ = [
     "POINT_RUNS",
     "RUN_STRIDE",
     "CallableRun",
+    "FrontierRun",
     "LinearRun",
     "MCResult",
     "MeanRun",
@@ -266,7 +272,8 @@ class TradeoffRun:
       accuracy at :math:`\varepsilon = 2\eta`);
     * the bound :math:`\mathrm{acc}_{\text{shift}} \le \frac{p}{1-p}(1-\mathrm{acc})`, failed
       iff :math:`L_{\text{shift}} > \frac{p}{1-p}(1 - L_{\text{std}})` with :math:`L` the
-      lower one-sided Clopper--Pearson limits at :math:`\alpha/2` each. If the bound holds,
+      lower one-sided Clopper--Pearson limits at :math:`\alpha/2` each (:math:`1 - L_{\text{std}}`
+      is computed as the upper limit of the error rate from the error count). If the bound holds,
       both limits lie below the truths with probability :math:`\ge 1-\alpha`, and then
       :math:`L_{\text{shift}} \le \mathrm{acc}_{\text{shift}} \le \frac{p}{1-p}(1-\mathrm{acc})
       \le \frac{p}{1-p}(1 - L_{\text{std}})`: a false alarm has probability :math:`\le\alpha`.
@@ -276,7 +283,7 @@ class TradeoffRun:
     label: str
     model: ToyModel
     clf: Any
-    #: ``bound_fn(p, standard_accuracy)``: the right-hand side of the theorem (replaceable
+    #: ``bound_fn(p, error_rate=delta)``: the right-hand side of the theorem (replaceable
     #: only to show that the test rejects a wrong bound).
     bound_fn: Callable = theorem_2_1_bound
     n_tests: int = field(default=3, init=False)
@@ -294,17 +301,67 @@ class TradeoffRun:
         start_sh = start + RUN_STRIDE // 2
         k_sh = engine.estimate_callable(model, lambda X: X @ w + b, n, seed, attack="shift",
                                         threat=threat, start=start_sh)["count"]
-        lo_std = _one_sided_limit(k_std, n, alpha / 2, "lower")
+        # 1 - L_std is the upper Clopper--Pearson limit of the error rate at the same level
+        # (beta-quantile symmetry); computed from the error count it keeps its digits when
+        # the error rate is small.
+        hi_err = _one_sided_limit(n - k_std, n, alpha / 2, "upper")
         lo_sh = _one_sided_limit(k_sh, n, alpha / 2, "lower")
-        bound = float(self.bound_fn(model.p, lo_std))
+        bound = float(self.bound_fn(model.p, error_rate=hi_err))
         rec_bound = _bound_record(self.label, "shift", k_sh, n, "<=", bound, alpha, limit=lo_sh,
-                                  what="p/(1-p) (1 - L_std), L_std the lower confidence limit of "
-                                       "the standard accuracy")
-        rec_bound["bound_at_closed_form"] = float(self.bound_fn(model.p, acc.standard_accuracy))
+                                  what="p/(1-p) U_err, U_err = 1 - L_std the upper confidence limit of "
+                                       "the standard error rate")
+        rec_bound["bound_at_closed_form"] = float(self.bound_fn(model.p, error_rate=acc.standard_error_rate))
         return (_stamp([_agreement_record(self.label, "standard", k_std, n, acc.standard_accuracy, alpha)],
                        res["backend"], start)
                 + _stamp([_agreement_record(self.label, "shift", k_sh, n, acc.robust_accuracy, alpha),
                           rec_bound], "numpy", start_sh))
+
+
+@dataclass(frozen=True)
+class FrontierRun:
+    r"""Points of a frontier re-estimated with the classifiers that attain them (Theorem F).
+
+    :func:`robtheory.frontier.frontier_mc` estimates ``points`` points spread along ``front``
+    (both ends included: the Bayes point and (p, p)) with the rule that attains each one --
+    the rounded rule :math:`\operatorname{sign}(\tau\operatorname{sign}(x_1) + s(x))` clean and
+    under its exact worst case -- and each of the ``2 * points`` counts is tested against the
+    frontier's value by the exact binomial test at the run's per-test alpha (the records are
+    those of every agreement test of this column). ``front`` is replaceable (a lowered or raised
+    frontier is a negative control).
+
+    Samples: point ``k`` of the frontier draws the Philox stream of
+    :func:`robtheory.phase_mc.point_seed` ``(s, k)`` with ``s = point_seed(seed, run)`` and ``run``
+    the run's index in this column (``start // RUN_STRIDE``): keyed by the run, so disjoint from
+    the other runs' streams, and the same whether one claim or all are verified.
+    """
+
+    label: str
+    front: Any
+    points: int = 5
+
+    @property
+    def n_tests(self) -> int:
+        return 2 * min(self.points, self.front.tau.size)
+
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
+        from ..frontier import frontier_mc
+        from ..phase_mc import point_seed
+
+        k_pts = min(self.points, self.front.tau.size)
+        run_seed = point_seed(seed, start // RUN_STRIDE)
+        res = frontier_mc(self.front, n, points=k_pts, seed=run_seed, total_alpha=alpha * 2 * k_pts,
+                          backend=backend)
+        out = []
+        for e in res["points"]:
+            tau = "inf" if e["tau"] is None else f"{e['tau']:.6g}"
+            for key in ("standard", "robust"):
+                r = _agreement_record(f"{self.label}: point {e['index']} (tau={tau}), {e['classifier']}", key,
+                                      e[key]["count"], n, e[key]["analytic"], alpha)
+                r["passed"] = bool(r["passed"] and e[key]["passed"])
+                r["method"], r["stream_seed"] = e["method"], e["seed"]
+                out.append(r)
+        backends = "numpy" if all(e["method"].startswith("estimate_callable") for e in res["points"]) else backend
+        return _stamp(out, backends, start)
 
 
 # ----------------------------------------------------------------------------- sample means
@@ -601,7 +658,7 @@ def _runs_tightness(pt: Point) -> list:
     """sign(x1) attains the bound of Theorem 2.1 (delta = 1 - p) for 2 eta <= eps < 1."""
     _require(pt.p < 1 and 2 * pt.eta <= pt.eps < 1, "p < 1 and 2 eta <= eps < 1", pt)
     m, eps = pt.model, pt.eps
-    bound = float(theorem_2_1_bound(m.p, m.p))  # delta = 1 - p: the bound is p
+    bound = float(theorem_2_1_bound(m.p, error_rate=1 - m.p))  # delta = 1 - p: the bound is p
     return [LinearRun(f"sign(x1), {_tag(m, eps)}, linf", m, robust_x1(m.d), ThreatModel("linf", eps),
                       {"standard": m.p, "robust": bound})]
 
@@ -656,20 +713,116 @@ def _runs_lemma_d4(pt: Point) -> list:
                         bounds=(("shift", "<=", float(ndtr(-(m.mu - 1))), "1 - Phi(mu - 1)"),))]
 
 
-def _runs_theorem_2_2_part2(pt: Point, lam: float = 0.1, eps_eval: float = 0.5) -> list:
+#: A per-sample hinge argument within this distance of 0 is the kink itself (the margin at
+#: v = 0 depends only on y x1, so it is 0 exactly or bounded away from 0).
+_KINK_TOL = 1e-11
+
+
+def _adversarial_optimality_run(model: ToyModel, eps_train: float, lam: float, w1: float | None = None) -> MeanRun:
+    r"""Theorem 2.2 (2)'s closed form :math:`x^* = (w_1^*, 0)` is optimal: sampled one-sided derivatives.
+
+    :math:`J^{adv}(w) = E\max(0, 1 - y\,w^Tx + \varepsilon\lVert w\rVert_1) + \frac\lambda2\lVert w\rVert^2`
+    (l_inf, x1 perturbable), in the reduced coordinates ``(w1, v)`` (``v`` the weight on
+    :math:`z = d^{-1/2}\sum_i x_i`, i.e. every weak weight :math:`v/\sqrt d`). At ``(w1, 0)``,
+    ``w1 > 0``, a sample's hinge argument is :math:`m = 1 - w_1(s - \varepsilon)`, ``s = y x1``;
+    moving in the direction :math:`(\alpha, \beta)` changes it at the rate
+    :math:`m' = -(s - \varepsilon)\alpha - \beta\,yz + \varepsilon\sqrt d|\beta|`, so the sample's
+    one-sided derivative is :math:`m'` if ``m > 0``, :math:`\max(0, m')` at the kink ``m = 0``, and
+    0 if ``m < 0`` (plus :math:`\lambda w_1\alpha`). Their means are the one-sided derivatives of
+    :math:`J^{adv}` (the kink has probability 0 or is exactly the case ``s = +1``, where ``m`` is
+    linear). Tested, each against the closed form
+    :meth:`robtheory.training.Objective.directional_derivative` (mean tests) and as the optimality
+    condition it must satisfy:
+
+    * **interior** :math:`w_1^* = (2p-1-\varepsilon)/\lambda < 1/(1-\varepsilon)`: every hinge is
+      active, :math:`J` is differentiable in :math:`w_1` and :math:`\partial J/\partial w_1 = 0`
+      (a mean test against 0: the stationarity that *defines* :math:`w_1^*`; a tested point off
+      the kink is tested the same way);
+    * **kink** :math:`w_1^* = 1/(1-\varepsilon)`: the right derivative in :math:`w_1` is
+      :math:`\ge 0` and the left one :math:`\le 0` (one-sided bound tests: they bracket 0);
+      and along the worst joint direction :math:`(\alpha^*, 1)` (the minimiser of
+      :math:`J'((w_1^*, 0); (\alpha, 1))`, at :math:`\Phi(c - (1-\varepsilon)\alpha^*) = \kappa` with
+      :math:`c = \sqrt d(\varepsilon - \eta)` and :math:`\kappa` of
+      :func:`robtheory.training._kink_marginal`) the derivative is :math:`\ge 0`;
+    * the weak-weight direction: the right derivative in ``v`` at 0 is :math:`\ge 0` (the left one
+      is :math:`\mu + \varepsilon\sqrt d > 0` on every sample-mean scale, not tested).
+
+    Which case applies is read off the tested point ``w1`` (default: the closed form
+    :func:`robtheory.training.adversarial_hinge_closed_form`; any other value is a negative
+    control, e.g. :math:`(2p-1)/\lambda` with eps dropped).
+    """
+    from ..training import Objective, adversarial_hinge_closed_form
+
+    p, sd = model.p, math.sqrt(model.d)
+    w_cf = float(adversarial_hinge_closed_form(p, eps_train, lam))
+    w1 = w_cf if w1 is None else float(w1)
+    if not w1 > 0:
+        raise ValueError(f"the optimality run needs w1 > 0 (eps_train < 2p - 1), got w1={w1!r}")
+    obj = Objective(model, lam, ThreatModel("linf", eps_train))
+    m_plus = 1.0 - w1 * (1.0 - eps_train)  # hinge argument of the samples with y x1 = +1
+    kink = abs(m_plus) <= _KINK_TOL
+    alpha = 0.0
+    if kink:
+        c = sd * (eps_train - model.eta)
+        kappa = ((1 - p) * (1 + eps_train) + lam / (1 - eps_train)) / (p * (1 - eps_train))
+        alpha = (c - float(ndtri(min(kappa, 1.0)))) / (1 - eps_train) if kappa < 1 else 0.0
+
+    def one_sided(m0, rate):
+        return np.where(m0 > _KINK_TOL, rate, np.where(m0 >= -_KINK_TOL, np.maximum(rate, 0.0), 0.0))
+
+    def statistic(X, y):
+        s = y * X[:, 0]
+        yz = y * X[:, 1:].sum(axis=1) / sd
+        m0 = 1.0 - w1 * (s - eps_train)
+        g1 = -(s - eps_train)
+        right_w1 = one_sided(m0, g1) + lam * w1
+        left_w1 = -one_sided(m0, -g1) + lam * w1
+        dv = -yz + eps_train * sd
+        right_v = one_sided(m0, dv)
+        joint = one_sided(m0, alpha * g1 + dv) + lam * w1 * alpha
+        return np.column_stack([right_w1, left_w1, right_v, joint])
+
+    q = ("dJ/dw1 (right)", "dJ/dw1 (left)", "dJ/dv (right, at v = 0)", f"J'(x*; (alpha*={alpha:.4g}, 1))")
+    closed = {q[0]: float(obj.directional_derivative(w1, 0.0, 1.0, 0.0)),
+              q[1]: -float(obj.directional_derivative(w1, 0.0, -1.0, 0.0)),
+              q[2]: float(obj.directional_derivative(w1, 0.0, 0.0, 1.0))}
+    bounds = [(q[2], ">=", 0.0, "moving the weak weights off 0 does not lower J^adv (v* = 0)")]
+    if kink:
+        closed[q[3]] = float(obj.directional_derivative(w1, 0.0, alpha, 1.0))
+        analytic = dict(closed)
+        bounds = [(q[0], ">=", 0.0, "kink w1* = 1/(1-eps): the right derivative in w1 is >= 0"),
+                  (q[1], "<=", 0.0, "kink w1* = 1/(1-eps): the left derivative in w1 is <= 0"),
+                  *bounds,
+                  (q[3], ">=", 0.0, "no joint direction (alpha, 1) lowers J^adv at the kink")]
+        case = "kink w1* = 1/(1-eps)"
+    else:
+        # differentiable in w1 (interior w1* = (2p-1-eps)/lam): the stationarity that defines
+        # w1* -- mean 0, not the closed form at w1 (the left derivative is the same statistic)
+        analytic = {q[0]: 0.0, q[2]: closed[q[2]]}
+        case = "interior w1* = (2p-1-eps)/lam" if m_plus > 0 else "beyond the kink"
+    return MeanRun(f"adversarial SVM optimality at (w1={w1:.6g}, 0) ({case}; closed form {w_cf:.6g}), "
+                   f"linf eps_train={eps_train:g}, lam={lam:g}, {_tag(model)}", model, statistic, q,
+                   analytic, bounds=tuple(bounds))
+
+
+def _runs_theorem_2_2_part2(pt: Point, lams: tuple = (0.1, 0.5), eps_eval: float = 0.5) -> list:
     """The adversarial SVM optimum (w1*, 0) at eps_train = ``eps``: accuracy p, standard and
-    robust at ``eps_eval`` < 1 (corrected hypothesis 2 eta <= eps_train < 2p - 1)."""
+    robust at ``eps_eval`` < 1 (corrected hypothesis 2 eta <= eps_train < 2p - 1), at the first
+    ``lam``; and its optimality (sampled one-sided derivatives of J^adv, :func:`_adversarial_optimality_run`)
+    at every ``lam`` (the default pair gives the kink and the interior case at the plan's point)."""
     from ..claims import adversarial_svm_closed_form
 
     _require(2 * pt.eta <= pt.eps < 2 * pt.p - 1, "2 eta <= eps_train = eps < 2p - 1", pt)
     m, eps_train = pt.model, pt.eps
+    lam = lams[0]
     w1 = float(adversarial_svm_closed_form(m.p, eps_train, lam))
     w = np.zeros(m.d + 1)
     w[0] = w1
     t = ThreatModel("linf", eps_eval)
     return [LinearRun(f"adversarial SVM optimum w=({w1:g}, 0) (eps_train={eps_train:g}, lam={lam:g}), "
                       f"{_tag(m, t.eps)}, linf", m, LinearClassifier(w, 0.0), t,
-                      {"standard": m.p, "robust": m.p})]
+                      {"standard": m.p, "robust": m.p}),
+            *(_adversarial_optimality_run(m, eps_train, lm) for lm in lams)]
 
 
 def _plan_claim_a():
@@ -746,6 +899,22 @@ def _plan_lemma_d4():
 
 def _plan_theorem_2_2_part2():
     return _runs_theorem_2_2_part2(Point(0.9, 0.2, 10, 0.5))  # 2 eta <= eps_train < 2p - 1
+
+
+def _runs_theorem_f(pt: Point, points: int = 5) -> list:
+    """Theorem F's frontier at (p, eta, d), l_inf eps = 2 eta < 1 (``eps`` must be 2 eta): five
+    points, Bayes point to (p, p), each estimated with its rounded rule (:class:`FrontierRun`)."""
+    from ..frontier import frontier, theorem_f_applies
+
+    m = pt.model
+    t = ThreatModel("linf", pt.eps)
+    _require(pt.p < 1 and theorem_f_applies(m, t), "p < 1, eta > 0 and eps = 2 eta < 1 (l_inf)", pt)
+    front = frontier(m, t, "all")
+    return [FrontierRun(f"Theorem F frontier, {_tag(m, t.eps)} (= 2 eta), linf", front, points)]
+
+
+def _plan_theorem_f():
+    return _runs_theorem_f(Point(0.75, 0.45, 4, 0.9))
 
 
 # Lemmas D.1, D.2 and D.5 are statements about the population hinge objective: their
@@ -1130,6 +1299,7 @@ PLANS: dict[str, Callable[[], list]] = {
     "tightness": _plan_tightness,
     "optimal_robust": _plan_optimal_robust,
     "gaussian_robust_mle": _plan_gaussian_mle,
+    "theorem_f": _plan_theorem_f,
 }
 
 #: The model whose marginals are tested (run 0 of the stream).
@@ -1154,6 +1324,7 @@ POINT_RUNS: dict[str, Callable[[Point], list]] = {
     "tightness": _runs_tightness,
     "optimal_robust": _runs_optimal_robust,
     "gaussian_robust_mle": _runs_gaussian_mle,
+    "theorem_f": _runs_theorem_f,
 }
 
 
@@ -1192,8 +1363,8 @@ class MonteCarloColumn:
     claims : sequence of Claim
         The claims ``verify`` checks; they fix the family (their tests + 5 marginal tests).
     n : int, in [1, 2**39]
-        Samples per run (at least 2 when a selected claim has mean tests: Lemmas D.1, D.2,
-        D.5, the Gaussian robust MLE).
+        Samples per run (at least 2 when a selected claim has mean tests: Theorem 2.2 (2),
+        Lemmas D.1, D.2, D.5, the Gaussian robust MLE).
     seed : int, in [0, 2**64)
     backend : {"auto", "numpy", "numba", "cupy"}
         For the linear runs and the marginals (callable runs always use NumPy).

@@ -14,7 +14,7 @@ import sympy as sp
 import sympy.stats as st
 
 from .core import Phi, Pgt, canonical_Phi
-from .linear import Derivation, linear_accuracy, symbols
+from .linear import Derivation, linear_accuracy, symbols, worst_case_shift
 
 __all__ = [
     "named_symbols",
@@ -24,7 +24,8 @@ __all__ = [
     "standard_optimal",
     "robust_optimal_linf",
     "optimal_robust_accuracy",
-    "bayes_accuracy_expr",
+    "rounded_rule_robust_accuracy",
+    "rounded_rule_attains_bound",
 ]
 
 
@@ -80,12 +81,6 @@ def _phi_form(expr, Q_value):
 def _substitute(expr, **values):
     s = symbols()
     return expr.subs({s[k]: v for k, v in values.items()}, simultaneous=True)
-
-
-def bayes_accuracy_expr(p, mu):
-    """:math:`A_B(p,\\mu) = p\\Phi(\\mu + L/(2\\mu)) + (1-p)\\Phi(\\mu - L/(2\\mu))` (spec §3.3)."""
-    L = sp.log(p / (1 - p))
-    return p * Phi(mu + L / (2 * mu)) + (1 - p) * Phi(mu - L / (2 * mu))
 
 
 def _equal(lhs, rhs) -> bool:
@@ -262,6 +257,56 @@ def robust_optimal_linf() -> Derivation:
     return D
 
 
+def rounded_rule_robust_accuracy(tau=None, perturb_x1: bool = False) -> Derivation:
+    """Robust accuracy of the rounded rule :math:`\\operatorname{sign}(\\tau\\operatorname{sign}(x_1) + s(x))`
+    under the l_inf ball of radius :math:`\\varepsilon < 1`, derived from the model.
+
+    1. **x1 is not moved across 0.** For :math:`x_1 = \\pm1` and :math:`|\\delta_1| \\le \\varepsilon`,
+       :math:`\\min_{\\delta_1} x_1(x_1 + \\delta_1) = 1 + \\min_{\\delta_1} x_1\\delta_1 = 1 - \\varepsilon|x_1|`
+       (the per-coordinate l_inf minimum of :func:`~robtheory.symbolic.linear.worst_case_shift`
+       with weight :math:`x_1`), which is :math:`1 - \\varepsilon > 0`; so
+       :math:`\\operatorname{sign}(x_1 + \\delta_1) = x_1` on the support.
+    2. Hence on every admissible input the rule's score is :math:`\\tau x_1 + s(x + \\delta)`: the
+       linear classifier ``a = tau``, weak weights :math:`d^{-1/2}` (``S = U1 = sqrt(d)``, ``Q = 1``)
+       against the *weak-only* l_inf ball, whose worst case is the general linear derivation
+       (:func:`~robtheory.symbolic.linear.linear_accuracy`, margin lowered by :math:`\\varepsilon U_1`).
+    3. Written with :math:`\\mu_\\varepsilon = (\\eta - \\varepsilon)\\sqrt d` (``eta = mu_eps/sqrt(d) + eps``).
+
+    ``tau`` (default :math:`L/(2\\mu_\\varepsilon)`) and ``perturb_x1`` (True: the unrounded rule, x1
+    priced by the full ball) are replaceable for negative controls. Results: ``x1_margin``
+    (step 1's minimum), ``x1_sign_kept`` (sympy proves it positive for :math:`0 \\le \\varepsilon < 1`),
+    ``accuracy`` (in terms of ``L``, ``mu_eps``).
+    """
+    s = named_symbols()
+    eta, eps, d, L = s["eta"], s["eps"], s["dpos"], s["L"]
+    m = sp.Symbol("mu_eps", positive=True)
+    D = Derivation("rounded_rule_robust_accuracy")
+    # step 1: min over |delta_1| <= eps of x1 (x1 + delta_1) for x1 = +1, -1
+    wi = sp.Symbol("w_i", real=True)
+    coord_min = worst_case_shift().results["linf_coordinate"]  # min_delta w_i delta = -eps |w_i|
+    r = sp.Symbol("r", positive=True)  # eps = 1/(1 + r) sweeps (0, 1); eps = 0 is the clean input
+    kept = True
+    for x1v in (1, -1):
+        margin = sp.simplify(x1v * x1v + coord_min.subs(wi, x1v))
+        D.step(f"min over |delta_1| <= eps of x1 (x1 + delta_1), x1 = {x1v:+d}", margin)
+        kept = kept and bool(margin.subs(eps, 1 / (1 + r)).is_positive) and bool(margin.subs(eps, 0).is_positive)
+    D.results["x1_margin"] = margin
+    D.results["x1_sign_kept"] = kept
+    # step 2: the linear classifier (tau, d^{-1/2} 1) against the weak-only (or, wrongly, full) ball
+    t = sp.Symbol("t", real=True)
+    acc = linear_accuracy("linf", perturb_x1).results["accuracy"]
+    acc = _phi_form(_substitute(acc, a=t, b=0, S=sp.sqrt(d), U1=sp.sqrt(d)), 1)
+    acc = acc.subs(sp.Abs(t), t)  # tau >= 0 (matters only for the full ball)
+    D.step("robust accuracy of sign(t x1 + s(x)) with x1 fixed", acc)
+    # step 3: eta = mu_eps/sqrt(d) + eps, tau = L/(2 mu_eps), p = 1/(1 + e^-L)
+    tau = L / (2 * m) if tau is None else tau
+    acc = sp.simplify(acc.subs(eta, m / sp.sqrt(d) + eps).subs(s["p"], _p_of_L(L)).subs(t, tau))
+    D.step("with eta = mu_eps/sqrt(d) + eps and tau", acc)
+    D.results["accuracy"] = acc
+    D.results["tau"] = tau
+    return D
+
+
 @lru_cache(maxsize=None)
 def optimal_robust_accuracy() -> Derivation:
     """:math:`A^*_{rob}(\\varepsilon)` for l_inf, ``0 <= eps < min(eta, 1)`` (spec §3.8).
@@ -269,14 +314,14 @@ def optimal_robust_accuracy() -> Derivation:
     Upper bound: the admissible shift :math:`\\delta = (0, -\\varepsilon y\\mathbf 1)` maps each
     weak coordinate :math:`\\mathcal N(\\eta y, 1)` to :math:`\\mathcal N((\\eta-\\varepsilon)y, 1)`,
     i.e. D(p, eta, d) to D(p, eta - eps, d), so no classifier beats that model's Bayes
-    accuracy :math:`A_B(p, \\mu_\\varepsilon)`, :math:`\\mu_\\varepsilon = (\\eta-\\varepsilon)\\sqrt d`.
-    Lower bound: the rounded rule :math:`\\operatorname{sign}(\\tau\\operatorname{sign}(x_1) + s(x))`
-    ignores perturbations of x1 below 1, and its worst case on ``s`` is
-    :math:`-\\varepsilon\\lVert d^{-1/2}\\mathbf 1\\rVert_1 = -\\varepsilon\\sqrt d`; with
-    :math:`\\tau = L/(2\\mu_\\varepsilon)` its robust accuracy equals the bound.
+    accuracy: :func:`bayes`'s derived accuracy at :math:`\\mu_\\varepsilon = (\\eta-\\varepsilon)\\sqrt d`.
+    Lower bound: the robust accuracy of the rounded rule at :math:`\\tau = L/(2\\mu_\\varepsilon)`,
+    *derived* by :func:`rounded_rule_robust_accuracy` (x1 rounding, then the weak-only worst
+    case of the linear derivation); ``attains_bound`` records that sympy finds the two equal,
+    and ``matches_spec`` that the bound is the spec's :math:`A_B(p, \\mu_\\varepsilon)`.
     """
     s = named_symbols()
-    eta, eps, d, x, L = s["eta"], s["eps"], s["dpos"], s["x"], s["L"]
+    eps, x, L = s["eps"], s["x"], s["L"]
     p = _p_of_L(L)
     D = Derivation("optimal_robust_accuracy")
     e = sp.Symbol("e", positive=True)
@@ -284,14 +329,22 @@ def optimal_robust_accuracy() -> Derivation:
     target = st.density(st.Normal("Xt", e - eps, 1))(x)
     D.results["shift_maps_model"] = sp.simplify(shifted - target) == 0
     D.step("density of x_i - eps*y (y=+1) equals N(eta - eps, 1)", sp.simplify(shifted))
-    mu_eps = (eta - eps) * sp.sqrt(d)
-    tau = L / (2 * mu_eps)
-    # Rounded classifier: per (y, s1) the score y*(tau*s1*... ) margin is tau*s1 + y*s(x) - eps*sqrt(d).
-    rounded = p * Phi((tau + eta * sp.sqrt(d) - eps * sp.sqrt(d)) / 1) + (1 - p) * Phi(
-        (-tau + eta * sp.sqrt(d) - eps * sp.sqrt(d)) / 1
-    )
-    D.step("robust accuracy of the rounded rule at tau = L/(2 mu_eps)", rounded)
-    bound = p * Phi(mu_eps + L / (2 * mu_eps)) + (1 - p) * Phi(mu_eps - L / (2 * mu_eps))
-    D.results["attains_bound"] = _equal(rounded, bound)
+    m = sp.Symbol("mu_eps", positive=True)
+    bound = bayes().results["accuracy"].subs(s["mu"], m)
+    D.step("upper bound: Bayes accuracy of D(p, eta - eps, d)", bound)
+    R = rounded_rule_robust_accuracy()
+    D.step("robust accuracy of the rounded rule at tau = L/(2 mu_eps) (derived)", R.results["accuracy"])
+    D.results["rounded"] = R.results["accuracy"]
+    D.results["x1_sign_kept"] = R.results["x1_sign_kept"]
+    D.results["attains_bound"] = bool(R.results["x1_sign_kept"]) and _equal(R.results["accuracy"], bound)
+    spec = p * Phi(m + L / (2 * m)) + (1 - p) * Phi(m - L / (2 * m))
+    D.results["matches_spec"] = _equal(bound, spec)
     D.results["value"] = bound
     return D
+
+
+def rounded_rule_attains_bound(tau=None, perturb_x1: bool = False) -> bool:
+    """Whether the derived robust accuracy of the rounded rule (``tau``, ``perturb_x1`` as in
+    :func:`rounded_rule_robust_accuracy`) equals the bound of :func:`optimal_robust_accuracy`."""
+    R = rounded_rule_robust_accuracy(tau, perturb_x1)
+    return bool(R.results["x1_sign_kept"]) and _equal(R.results["accuracy"], optimal_robust_accuracy().results["value"])
