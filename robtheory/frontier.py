@@ -14,11 +14,14 @@ are evaluated by the generated closed forms (the robust one as the weak-only l_i
 which the rounded rule attains). Along it the Theorem 2.1 bound has the exact gap
 :math:`\\frac{2p-1}{2(1-p)}(1 - \\Phi(\\tau+\\mu) + \\Phi(-\\tau-\\mu))`.
 
-For other radii and for linear classifiers the same family is traced with the matching
-robust accuracy and only the non-dominated points are kept; those curves are exact for
-``family="linear"`` with the l_2 ball (equal weights are optimal there), a numerically
-supported conjecture for the full l_inf ball (spec §3.7), and an achievable lower curve for
-``family="all"`` away from eps = 2 eta (``exact`` is then False).
+For other radii the same rounded family is an achievable lower curve for ``family="all"``
+(``exact`` is then False). ``family="linear"`` is the frontier of linear classifiers with a
+bias (:func:`_linear_frontier`: a grid over the two class offsets a + b, a - b and, for
+l_inf with eps > eta, the spread of the weak weights): a bias can lift it far above the
+unbiased family, e.g. at p = .95, eta = .3, d = 100 from robust accuracy 0.19 to 0.42 at
+standard accuracy 0.96 under the l_2 ball eps = 4. ``family="linear-unbiased"`` keeps the
+paper's ``f_tau`` family (exact among unbiased classifiers for l_2 and for l_inf with
+eps <= eta; a (tau, r) grid for l_inf with eps > eta).
 
 Monte Carlo points (:func:`frontier_mc`): a few points of a frontier are re-estimated by
 sampling with the classifier that attains each of them (:func:`attaining_classifier`) and
@@ -36,7 +39,7 @@ from scipy.special import ndtr
 from .closed_form import accuracy_stats, theorem_2_1_bound
 from .model import ThreatModel, ToyModel
 
-__all__ = ["Frontier", "attaining_classifier", "frontier", "frontier_mc", "theorem_f_applies"]
+__all__ = ["FAMILIES", "Frontier", "attaining_classifier", "frontier", "frontier_mc", "theorem_f_applies"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Frontier:
     #: ``r = ||u||_1 / ||u||_2`` of the weak weights at each point (``None``: equal weights,
     #: ``r = sqrt(d)``, at every point); only the l_inf linear frontier with eps > eta sets it.
     r: np.ndarray | None = None
+    #: Bias ``b/||u||_2`` of each point (``None``: no bias at any point); family ``"linear"`` sets it.
+    bias: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         m, t = self.model, self.threat
@@ -65,6 +70,8 @@ class Frontier:
                   "theorem_2_1_bound": (None if not math.isfinite(b) else float(b))}
             if self.r is not None:
                 pt["weak_weight_ratio"] = None if not math.isfinite(self.r[k]) else float(self.r[k])
+            if self.bias is not None:
+                pt["bias"] = float(self.bias[k])
             pts.append(pt)
         return {
             "p": m.p, "eta": m.eta, "d": m.d, "eps": t.eps, "norm": t.norm,
@@ -90,6 +97,9 @@ def _pareto(std, rob):
     return np.array(keep, dtype=int)
 
 
+FAMILIES = ("all", "linear", "linear-unbiased")
+
+
 def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int = 201) -> Frontier:
     """The (standard, robust) accuracy frontier.
 
@@ -97,15 +107,20 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
     ----------
     model, threat
         D(p, eta, d) and the threat ball.
-    family : {"all", "linear"}
-        Over all measurable classifiers (rounded rules) or over linear classifiers.
+    family : {"all", "linear", "linear-unbiased"}
+        Over all measurable classifiers (rounded rules), over linear classifiers
+        ``sign(a x1 + u.z + b)`` with a bias (:func:`_linear_frontier`), or over linear
+        classifiers without bias (the paper's ``f_tau`` family and its l_inf variant).
     n : int >= 2
-        Number of values of ``tau`` (uniform in ``arctan tau``), including ``tau = inf``.
+        Number of values of ``tau`` (uniform in ``arctan tau``), including ``tau = inf``; for
+        ``"linear"``, the number of values of each offset (and of ``r`` where it varies).
     """
-    if family not in ("all", "linear"):
-        raise ValueError(f"family must be 'all' or 'linear', got {family!r}")
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    if family == "linear":
+        return _linear_frontier(model, threat, int(n))
     p, eta, d, eps = model.p, model.eta, model.d, threat.eps
     mu, L = model.mu, model.log_odds
     sd = math.sqrt(d)
@@ -123,62 +138,139 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
         if threat.norm == "linf" and eps > eta:
             # The l_inf penalty eps*||u||_1 rewards concentrated weak weights while accuracy rewards
             # spread ones: trace the two-parameter family (tau, r = ||u||_1/||u||_2 in [1, sqrt d]).
-            return _linf_linear_frontier(model, threat, kind, n)
+            return _linf_unbiased_frontier(model, threat, kind, n)
         exact = True
-        note = ("linear classifiers without bias: f_tau (equal weak weights, optimal for this threat "
-                "at every trade-off point)")
+        note = ("linear classifiers without bias: f_tau (equal weak weights, optimal among unbiased "
+                "linear classifiers for this threat at every trade-off point; a bias can do better, "
+                "see family 'linear')")
     theta_lo = math.atan(tau_lo) if math.isfinite(tau_lo) else math.pi / 2
     theta = np.linspace(theta_lo, math.pi / 2, n)
     tau = np.tan(theta[:-1])
+    if family != "all" and mu > 0:
+        tau = np.union1d(tau, [L / (2 * mu)])  # the Bayes rule: the most accurate linear classifier
     # Finite taus as f_tau; the last point is sign(x1) (a = 1, no weak weight).
     a = np.append(tau, 1.0)
     S = np.append(np.full(tau.shape, sd), 0.0)
     Q = np.append(np.ones(tau.shape), 0.0)
-    std = accuracy_stats(p, eta, 0.0, a, 0.0, S, Q, S, "standard")[0]
+    std, err = accuracy_stats(p, eta, 0.0, a, 0.0, S, Q, S, "standard")[:2]
     rob = accuracy_stats(p, eta, eps, a, 0.0, S, Q, S, kind)[0]
     taus = np.append(tau, np.inf)
-    keep = _pareto(std, rob) if not exact or family == "linear" else np.arange(taus.size)
-    std, rob, taus = std[keep], rob[keep], taus[keep]
-    # Theorem 2.1 needs the shift -2 eta y (0, 1, ..., 1) inside the ball (spec §2.1).
-    applies = p < 1 and (eps >= 2 * eta if threat.norm == "linf" else eps >= 2 * mu)
-    bound = theorem_2_1_bound(p, std) if applies else np.full(std.shape, np.nan)
-    return Frontier(model, threat, family, bool(exact), taus, std, rob, np.asarray(bound, float), note)
+    keep = _pareto(std, rob) if not exact or family != "all" else np.arange(taus.size)
+    return Frontier(model, threat, family, bool(exact), taus[keep], std[keep], rob[keep],
+                    _bound(model, threat, err[keep]), note)
 
 
-def _linf_linear_frontier(model: ToyModel, threat: ThreatModel, kind: str, n: int) -> Frontier:
+def _bound(model: ToyModel, threat: ThreatModel, err: np.ndarray) -> np.ndarray:
+    """Theorem 2.1's bound from the exact standard error rates; NaN where it does not apply
+    (it needs the shift -2 eta y (0, 1, ..., 1) inside the ball, spec §2.1)."""
+    eta, mu, eps = model.eta, model.mu, threat.eps
+    applies = model.p < 1 and (eps >= 2 * eta if threat.norm == "linf" else eps >= 2 * mu)
+    if not applies:
+        return np.full(np.shape(err), np.nan)
+    return np.asarray(theorem_2_1_bound(model.p, error_rate=err), dtype=float)
+
+
+def _linf_unbiased_frontier(model: ToyModel, threat: ThreatModel, kind: str, n: int) -> Frontier:
     """Linear classifiers without bias under an l_inf ball with eps > eta.
 
     For weak weights of one sign, S = U1 and only (a/Q, r = U1/Q) matter, with r in [1, sqrt d]
     (r = sqrt d: equal weights; r = 1: one weak feature); mixed signs only lower eta*S. The
     frontier is the Pareto set of this two-parameter family, sampled on an n x n grid.
-    ``tau`` reported is a/Q for the chosen point. Biased classifiers can do better near (p, p);
-    they are not covered (``exact`` is False).
+    ``tau`` reported is a/Q for the chosen point.
     """
     p, eta, d, eps = model.p, model.eta, model.d, threat.eps
     theta = np.linspace(0.0, math.pi / 2, n)[:-1]
     tau = np.tan(theta)
     r = np.sqrt(np.linspace(1.0, float(d), n))
     T, R = np.meshgrid(tau, r, indexing="ij")
-    a, S = np.append(T.ravel(), 1.0), np.append(R.ravel(), 0.0)
+    # The Bayes rule (tau = L/(2 mu), equal weights) and sign(x1) (a = 1, no weak weight) close it.
+    T = np.append(T.ravel(), model.log_odds / (2 * model.mu) if model.mu > 0 else 0.0)
+    R = np.append(R.ravel(), math.sqrt(d))
+    a, S = np.append(T, 1.0), np.append(R, 0.0)
     Q = np.append(np.ones(T.size), 0.0)
-    std = accuracy_stats(p, eta, 0.0, a, 0.0, S, Q, S, "standard")[0]
+    std, err = accuracy_stats(p, eta, 0.0, a, 0.0, S, Q, S, "standard")[:2]
     rob = accuracy_stats(p, eta, eps, a, 0.0, S, Q, S, kind)[0]
     keep = _pareto(std, rob)
-    taus = np.append(T.ravel(), np.inf)[keep]
-    rs = np.append(R.ravel(), np.nan)[keep]
-    applies = p < 1 and eps >= 2 * eta
-    bound = theorem_2_1_bound(p, std[keep]) if applies else np.full(keep.size, np.nan)
-    note = ("linear classifiers without bias, l_inf with eps > eta: Pareto set of (tau, r = |u|_1/|u|_2); "
-            "equal weak weights (the f_tau family) are NOT optimal here, and a bias can do better near (p, p)")
-    return Frontier(model, threat, "linear", False, taus, std[keep], rob[keep], np.asarray(bound, float), note,
-                    r=rs)
+    taus = np.append(T, np.inf)[keep]
+    rs = np.append(R, np.nan)[keep]
+    note = ("linear classifiers without bias, l_inf with eps > eta: Pareto set of (tau, r = |u|_1/|u|_2) "
+            "on a grid; equal weak weights (the f_tau family) are NOT optimal here, and a bias can do "
+            "better (family 'linear')")
+    return Frontier(model, threat, "linear-unbiased", False, taus, std[keep], rob[keep],
+                    _bound(model, threat, err[keep]), note, r=rs)
+
+
+def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int) -> Frontier:
+    r"""Linear classifiers with a bias, ``sign(a x1 + u^T z + b)``, under the threat.
+
+    Scale so that :math:`\lVert u\rVert_2 = 1` and let :math:`c_1 = a + b`, :math:`c_2 = a - b`
+    (the score's offset for a sample whose x1 agrees with y, in class +1 and in class -1). With
+    :math:`m = \eta S` and :math:`g(c; m) = p\Phi(c + m) + (1-p)\Phi(-c + m)`,
+
+    .. math::
+
+        \mathrm{Std} = \tfrac12\,[g(c_1; m) + g(c_2; m)],\qquad
+        \mathrm{Rob} = \tfrac12\,[g(c_1; m_\varepsilon) + g(c_2; m_\varepsilon)],
+
+    where :math:`m_\varepsilon` subtracts the worst case (:math:`\varepsilon(U_1 + |a|)` for the
+    full l_inf ball, :math:`\varepsilon U_1` for the weak-only one, :math:`\varepsilon\sqrt{1 + a^2}`
+    or :math:`\varepsilon` for l_2). Without bias :math:`c_1 = c_2`: a bias lets the two classes
+    sit at different points of the unbiased trade-off, which can lift the frontier far above it
+    (the average of two points of a curve lies on its chord).
+
+    The weak weights enter only through S, Q = 1 and U1; among weights with the same U1 and Q,
+    one sign maximises S, so S = U1 = r with r in [1, sqrt d]. r = sqrt d (equal weights) is
+    optimal unless the penalty is eps*U1 with eps > eta (l_inf), where r is a third parameter.
+    The frontier is the Pareto set of the grid ``c_1 >= c_2`` (swapping them flips b and changes
+    nothing) with ``n`` values of arctan(c) in (-pi/2, pi/2) and ``n`` values of r^2 in
+    [1, d], together with the points of the unbiased family (``"linear-unbiased"``, which ends
+    at ``sign(x1)``). Every point is attained by the classifier in ``tau`` (= a),
+    ``bias`` (= b) and ``r``; the true frontier lies above the sampled one by at most the grid's
+    resolution, so ``exact`` is False.
+    """
+    p, eta, d, eps = model.p, model.eta, model.d, threat.eps
+    kind = f"{threat.norm}_{'full' if threat.perturb_x1 else 'weak'}"
+    r_free = threat.norm == "linf" and eps > eta and d > 1
+    rs = np.sqrt(np.linspace(1.0, float(d), n)) if r_free else np.array([math.sqrt(d)])
+    c = np.tan(np.linspace(-math.pi / 2, math.pi / 2, n + 2)[1:-1])
+    parts = []  # Pareto candidates: (std, rob, a, b, r)
+    rows = max(1, (1 << 20) // n)  # ~10^6 pairs per evaluation: memory stays ~100 MB for any n
+    for r in rs:
+        for i0 in range(0, n, rows):
+            c2, c1 = np.meshgrid(c[i0:i0 + rows], c, indexing="ij")
+            upper = c1 >= c2  # c_1 >= c_2
+            c1, c2 = c1[upper], c2[upper]
+            a, b = (c1 + c2) / 2, (c1 - c2) / 2
+            std = accuracy_stats(p, eta, 0.0, a, b, r, 1.0, r, "standard")[0]
+            rob = accuracy_stats(p, eta, eps, a, b, r, 1.0, r, kind)[0]
+            k = _pareto(std, rob)
+            parts.append((std[k], rob[k], a[k], b[k], np.full(k.size, r)))
+    # The unbiased family (finer in tau, and its last point is sign(x1)) is a candidate too, so
+    # this frontier is never below it.
+    unb = frontier(model, threat, "linear-unbiased", n)
+    parts.append((unb.standard_accuracy, unb.robust_accuracy, unb.tau, np.zeros(unb.tau.size),
+                  np.full(unb.tau.size, math.sqrt(d)) if unb.r is None else unb.r))
+    std, rob, taus, bias, rr = (np.concatenate(col) for col in zip(*parts))
+    keep = _pareto(std, rob)
+    std, rob, taus, bias, rr = std[keep], rob[keep], taus[keep], bias[keep], rr[keep]
+    # Exact standard error rates of the kept points, for the bound (sign(x1): a = 1, Q = 0).
+    fin = np.isfinite(taus)
+    A, Q = np.where(fin, taus, 1.0), np.where(fin, 1.0, 0.0)
+    R = np.where(fin, rr, 0.0)
+    err = accuracy_stats(p, eta, 0.0, A, bias, R, Q, R, "standard")[1]
+    note = ("linear classifiers with bias sign(a x1 + u.z + b), |u|_2 = 1: Pareto set of a grid over "
+            "(a + b, a - b" + (", r = |u|_1/|u|_2" if r_free else "") + "); every point is attained, "
+            "the exact frontier lies above it by at most the grid's resolution")
+    return Frontier(model, threat, "linear", False, taus, std, rob, _bound(model, threat, err), note,
+                    r=rr if r_free else None, bias=bias)
 
 
 def exact_gap(p: float, mu: float, tau) -> np.ndarray:
     """The exact gap of Theorem 2.1 along ``f_tau`` at eps = 2 eta (spec §2.1):
-    :math:`\\frac{2p-1}{2(1-p)}(1 - \\Phi(\\tau+\\mu) + \\Phi(-\\tau-\\mu))`."""
+    :math:`\\frac{2p-1}{2(1-p)}(1 - \\Phi(\\tau+\\mu) + \\Phi(-\\tau-\\mu)) =
+    \\frac{2p-1}{1-p}\\Phi(-\\tau-\\mu)` (the second form keeps every digit when the gap is tiny)."""
     tau = np.asarray(tau, dtype=float)
-    return (2 * p - 1) / (2 * (1 - p)) * (1 - ndtr(tau + mu) + ndtr(-tau - mu))
+    return (2 * p - 1) / (1 - p) * ndtr(-tau - mu)
 
 
 # --------------------------------------------------------------------------- Monte Carlo points
@@ -237,8 +329,9 @@ def attaining_classifier(front: Frontier, index: int):
         :func:`robtheory.mc.engine.estimate_callable` (family ``"all"``: the rounded rule
         ``sign(tau sign(x1) + s(x))``, whose worst case over a ball of radius < 1 is the uniform
         shift of the weak features); ``kind == "linear"``: a linear classifier for
-        :func:`robtheory.mc.engine.estimate_linear` (family ``"linear"``: ``f_tau`` with equal
-        weak weights, or the weights of :func:`_weak_weights` with the point's ``r``).
+        :func:`robtheory.mc.engine.estimate_linear` (the linear families: equal weak weights
+        ``1/sqrt(d)``, or the weights of :func:`_weak_weights` with the point's ``r``, and the
+        point's bias).
     """
     from .classifiers import LinearClassifier, StructuredLinear, robust_x1
 
@@ -252,11 +345,15 @@ def attaining_classifier(front: Frontier, index: int):
         return "rounded", _rounded_rule(tau, d), desc
     if math.isinf(tau):
         return "linear", robust_x1(d), "sign(x1)"
+    b = 0.0 if front.bias is None else float(front.bias[int(index)])
+    with_b = f" + {b:.6g}" if b else ""
     if front.r is None:
-        return "linear", StructuredLinear(tau, 1 / math.sqrt(d), d), f"sign({tau:.6g}*x1 + s(x)) (f_tau)"
+        return ("linear", StructuredLinear(tau, 1 / math.sqrt(d), d, b),
+                f"sign({tau:.6g}*x1 + s(x){with_b})" + ("" if b else " (f_tau)"))
     r = float(front.r[int(index)])
     w = np.concatenate([[tau], _weak_weights(d, r)])
-    return "linear", LinearClassifier(w), f"sign({tau:.6g}*x1 + u.z), |u|_2 = 1, |u|_1 = {r:.6g}"
+    return ("linear", LinearClassifier(w, b),
+            f"sign({tau:.6g}*x1 + u.z{with_b}), |u|_2 = 1, |u|_1 = {r:.6g}")
 
 
 def _finite_or_none(x: float):

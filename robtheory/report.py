@@ -88,8 +88,10 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
     model = ToyModel(p, eta, d)
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     plot_frontier(ax, frontier(model, ThreatModel("linf", 2 * eta), "all", n=401), label="all classifiers (Theorem F)")
-    lin = frontier(model, ThreatModel("linf", 2 * eta), "linear", n=161)
-    ax.plot(lin.standard_accuracy, lin.robust_accuracy, label="linear, no bias (full l_inf ball)")
+    for fam, n, label in (("linear", 101, "linear with bias (full l_inf ball)"),
+                          ("linear-unbiased", 161, "linear, no bias (full l_inf ball)")):
+        lin = frontier(model, ThreatModel("linf", 2 * eta), fam, n=n)
+        ax.plot(lin.standard_accuracy, lin.robust_accuracy, label=label)
     if frontier_mc is not None:
         plot_frontier_mc(ax, frontier_mc)
     ax.legend(loc="best", fontsize="small")

@@ -152,5 +152,6 @@ def test_frontier_cli_mc(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:  # argparse rejects it while parsing
         main(args + ["--mc", "0"])
     assert exc.value.code == 2 and "--mc" in capsys.readouterr().err
-    assert main(args + ["--mc", "100", "--alpha", "2"]) == 2
-    assert "total_alpha" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(args + ["--mc", "100", "--alpha", "2"])
+    assert exc.value.code == 2 and "--alpha" in capsys.readouterr().err
