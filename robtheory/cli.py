@@ -1,15 +1,21 @@
-"""Command-line interface: ``robtheory verify | accuracy | prove | mc | bench``.
+"""Command-line interface: ``robtheory verify | accuracy | prove | mc | bench | ...``.
 
-Bad arguments exit with status 2 and a one-line message on stderr, never a traceback.
+Bad arguments exit with status 2 and a one-line message on stderr, never a traceback; output
+paths are checked before any work. Every JSON it writes is strict: non-finite numbers are
+written as null (:mod:`robtheory._jsonio`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
+import os
+import re
 import sys
 import time
+from pathlib import Path
+
+from ._jsonio import dumps, write_json
 
 __all__ = ["main", "build_parser"]
 
@@ -23,9 +29,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+#: Longest numeric argument read: longer ones are rejected before any conversion (Python
+#: refuses int() of over 4300 digits, and 10**10**10 would take forever to compute).
+_MAX_ARG_CHARS = 64
+
+
+def _short(text: str) -> str:
+    if len(text) > _MAX_ARG_CHARS:
+        raise argparse.ArgumentTypeError(f"too long to be a number ({len(text)} characters): {text[:20]!r}...")
+    return text
+
+
 def _finite_float(text: str) -> float:
     try:
-        x = float(text)
+        x = float(_short(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(x):
@@ -33,14 +50,107 @@ def _finite_float(text: str) -> float:
     return x
 
 
+def _rate(text: str) -> float:
+    """A false-alarm rate: a number in (0, 1)."""
+    x = _finite_float(text)
+    if not 0 < x < 1:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1), got {text!r}")
+    return x
+
+
 def _positive_int(text: str) -> int:
     try:
-        n = int(text)
+        n = int(_short(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
     return n
+
+
+# argparse reads a token after an option as a value only if it does not start with '-' or is
+# a plain negative number like -1 or -.5: '--eps -inf' and '--eps -1e-3' gave "expected one
+# argument". main() glues such values to their option ('--eps=-inf') so the value check names them.
+_NEGATIVE_VALUE = re.compile(r"-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def _attach_negative_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    for tok in argv:
+        prev = out[-1] if out else ""
+        if (prev.startswith("--") and prev != "--" and "=" not in prev and "--" not in out[:-1]
+                and _NEGATIVE_VALUE.match(tok)):
+            out[-1] = f"{prev}={tok}"
+        else:
+            out.append(tok)
+    return out
+
+
+def _fmt(x) -> str:
+    """A number for a message: shortest round-trip form, no NumPy repr (np.float64(2.5))."""
+    x = float(x)
+    return repr(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
+
+
+# --------------------------------------------------------------------------- output paths
+def _output_dir(path: str | None, option: str) -> Path | None:
+    """Create the output directory ``path`` and check that files can be written in it.
+
+    Called before any work, so that a bad ``--out`` costs nothing and never ends in a
+    traceback after minutes of computation.
+    """
+    if path is None:
+        return None
+    if not path.strip():
+        raise UsageError(f"{option} needs a directory, got an empty path")
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{option} {path!r} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{option} {path!r}: cannot write there ({exc.strerror or exc})") from None
+    return out
+
+
+def _output_file(path: str | None, option: str) -> None:
+    """Check that the output file ``path`` can be written ('-' is stdout), before any work."""
+    if path is None or path == "-":
+        return
+    if not path.strip():
+        raise UsageError(f"{option} needs a file name, got an empty path")
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{option} {path!r} is a directory, not a file")
+    existed = target.exists()
+    try:
+        with open(target, "a"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{option} {path!r}: cannot write there ({exc.strerror or exc})") from None
+    if not existed:
+        target.unlink()
+
+
+# --------------------------------------------------------------------------- memory
+def _check_weight_vector_memory(d: int) -> None:
+    """Refuse a d whose weight vector (d + 1 float64 entries) alone exceeds the memory limit."""
+    from .phase import memory_limit
+
+    need = 8 * (d + 1)
+    if need > memory_limit():
+        raise UsageError(_weight_vector_message(d))
+
+
+def _weight_vector_message(d: int) -> str:
+    from .phase import memory_limit
+
+    return (f"--d {d}: a weight vector of d + 1 = {d + 1} float64 entries needs "
+            f"{8 * (d + 1) / 2**30:.3g} GiB (limit {memory_limit() / 2**30:.3g} GiB, half the physical memory)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,8 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="check every claim of the paper (one row per claim)",
                        description="Run the analytic check of every claim in the registry and print "
-                                   "a table; exit status 1 if any claim fails.")
-    v.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE ('-' for stdout)")
+                                   "a table; exit status 1 if any claim fails, 2 for bad arguments.")
+    v.add_argument("--json", metavar="FILE",
+                   help="also write the results as JSON to FILE ('-' for stdout: the table then goes to stderr)")
     v.add_argument("--claim", action="append", metavar="NAME",
                    help="check only this claim (repeatable); default: all")
     v.add_argument("--report", metavar="DIR", help="also write the HTML report (index.html and figures) to DIR")
@@ -71,9 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="Monte Carlo samples per run (default 10**6; 1e7 and 10**7 work)")
         sp_.add_argument("--seed", type=_seed, default=0, help="Monte Carlo seed in [0, 2**64) (default 0)")
         sp_.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba", "cupy"),
-                         help="Monte Carlo backend of the linear runs and the marginals (default auto)")
-        sp_.add_argument("--alpha", type=_finite_float, default=1e-6,
-                         help="family-wise false-alarm rate of all Monte Carlo tests of the run "
+                         help="Monte Carlo backend of the linear runs and the marginals (default auto: "
+                              "cupy with a usable GPU, else numba, else numpy)")
+        sp_.add_argument("--alpha", type=_rate, default=1e-6,
+                         help="family-wise false-alarm rate of all Monte Carlo tests of the run, in (0, 1) "
                               "(Bonferroni; default 1e-6)")
         sp_.add_argument("--no-torch", action="store_true",
                          help="skip the torch column (present when torch is installed: trains the toy-data "
@@ -108,23 +220,29 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
     f.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
     f.add_argument("--eps", type=_finite_float, default=None,
-                   help="radius of the threat ball (default 2*eta, where Theorem F is exact)")
+                   help="radius of the threat ball (>= 0; default 2*eta, where Theorem F is exact)")
     f.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
     f.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
-    f.add_argument("--family", choices=("all", "linear"), default="all",
-                   help="all measurable classifiers (default) or linear classifiers")
-    f.add_argument("--n", type=_positive_int, default=201, help="number of points before pruning (default 201)")
+    f.add_argument("--family", choices=("all", "linear", "linear-unbiased"), default="all",
+                   help="all measurable classifiers (default; exact at eps = 2*eta, Theorem F), linear "
+                        "classifiers sign(a x1 + u.z + b) with a bias (a grid over the class offsets a+b, a-b "
+                        "and, for linf with eps > eta, |u|_1/|u|_2), or linear classifiers without bias "
+                        "(the paper's f_tau family)")
+    f.add_argument("--n", type=_positive_int, default=201,
+                   help="points before pruning (default 201); for --family linear, values per grid axis "
+                        "(cost grows as n^2, or n^3 for linf with eps > eta: about 4 s at 201)")
     f.add_argument("--json", action="store_true", help="print the frontier as JSON")
-    f.add_argument("--out", metavar="DIR", help="write frontier.json, frontier.csv, frontier.png and frontier.pdf")
+    f.add_argument("--out", metavar="DIR",
+                   help="write frontier.json, frontier.csv, frontier.png and frontier.pdf to DIR")
     f.add_argument("--mc", type=_sample_count, default=None, metavar="N",
                    help="also estimate a few frontier points by Monte Carlo (N samples each) with the classifier "
                         "that attains them, test each count against the curve (exact binomial tests, Bonferroni "
-                        "at --alpha) and plot them; exit status 1 if a test fails")
+                        "at --alpha) and plot them; exit status 1 if a test fails (default: off)")
     f.add_argument("--mc-points", type=_positive_int, default=None, metavar="K",
                    help="number of frontier points for --mc, spread along the curve (default 5)")
     f.add_argument("--seed", type=_seed, default=None, help="Monte Carlo seed for --mc, in [0, 2**64) (default 0)")
-    f.add_argument("--alpha", type=_finite_float, default=None,
-                   help="family-wise false-alarm rate of the --mc tests (default 1e-6)")
+    f.add_argument("--alpha", type=_rate, default=None,
+                   help="family-wise false-alarm rate of the --mc tests, in (0, 1) (default 1e-6)")
 
     s = sub.add_parser("svm", help="population SVM / logistic-regression optimum and its accuracies",
                        description="Global optimum of the population objective E loss + lam/2 |w|^2 over linear "
@@ -135,23 +253,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
     s.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
     s.add_argument("--lam", type=_finite_float, default=None,
-                   help="l2 regularisation (> 0); required unless --unit-norm")
+                   help="l2 regularisation (> 0); required unless --unit-norm. The result is printed only "
+                        "if the solver certifies it (|w - w*| <= 1e-3 |w|); otherwise exit status 2")
     s.add_argument("--eps-train", type=_finite_float, default=0.0,
                    help="adversarial-training radius (>= 0; default 0 = standard training)")
     s.add_argument("--norm", choices=("linf", "l2"), default="linf",
                    help="norm of the training adversary and of the evaluation threat (default linf)")
     s.add_argument("--unit-norm", action="store_true",
-                   help="tune lam so that the optimum has unit norm (Theorem 2.2); --lam is then ignored "
-                        "as an input and reported as the tuned value")
+                   help="tune lam so that the optimum has unit norm (Theorem 2.2); any --lam given is then "
+                        "ignored (not even checked) and the tuned value is reported")
     s.add_argument("--loss", choices=("hinge", "logistic"), default="hinge", help="training loss (default hinge)")
     s.add_argument("--eps", type=_finite_float, default=None,
-                   help="radius for the robust accuracy (default 2*eta)")
+                   help="radius for the robust accuracy (>= 0; default 2*eta)")
     s.add_argument("--json", action="store_true", help="print a JSON object instead of text")
 
     ph = sub.add_parser("phase", help="phase diagrams over (p, eta, eps, d) as netCDF, CSV and figures",
                         description="Evaluate the closed forms over a grid and write DIR/phase.nc, DIR/phase.csv "
                                     "and figures. SPEC is a number, a list a,b,c, a linear range start:stop:num "
-                                    "or a geometric range log:start:stop:num.")
+                                    "or a geometric range log:start:stop:num. A grid needing more than half the "
+                                    "physical memory (about 1 KiB per point) is refused. frontier_standard and "
+                                    "price are NaN where eps >= 1 (x1 breaks; not derived there) or where no "
+                                    "rule reaches --required-robust; a derived eps_over_eta is inf where "
+                                    "eta = 0. Exit status 1 if a --mc test fails, 2 for bad arguments.")
     ph.add_argument("--p", required=True, metavar="SPEC", help="P(x1 = y) values, in [1/2, 1]")
     wgroup = ph.add_mutually_exclusive_group(required=True)
     wgroup.add_argument("--eta", metavar="SPEC", help="weak-feature means (>= 0)")
@@ -159,21 +282,26 @@ def build_parser() -> argparse.ArgumentParser:
     rgroup = ph.add_mutually_exclusive_group(required=True)
     rgroup.add_argument("--eps", metavar="SPEC", help="threat radii (>= 0)")
     rgroup.add_argument("--eps-over-eta", metavar="SPEC", help="radii as multiples of eta instead of --eps")
-    ph.add_argument("--d", required=True, metavar="SPEC", help="numbers of weak features (positive integers)")
+    ph.add_argument("--d", required=True, metavar="SPEC",
+                    help="numbers of weak features: every value must be a positive whole number (values within a "
+                         "relative 1e-9 of one, as log:2:1024:10 gives, are rounded to it)")
     ph.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
     ph.add_argument("--required-robust", type=_finite_float, default=0.5,
-                    help="robust accuracy required when pricing robustness (default 0.5)")
+                    help="robust accuracy required when pricing robustness, in [0, 1] (default 0.5)")
     ph.add_argument("--lam", type=_finite_float, default=None,
-                    help="SVM regularisation: also compute where l_inf adversarial training drops the weak "
-                         "features (one exact solve per (p, eta, d)) and draw that boundary")
+                    help="SVM regularisation (> 0): also compute where l_inf adversarial training drops the weak "
+                         "features (one exact solve per (p, eta, d), at most 2000) and draw that boundary "
+                         "(default: off)")
     ph.add_argument("--out", required=True, metavar="DIR", help="output directory")
     ph.add_argument("--mc", type=_sample_count, metavar="N",
                     help="also estimate a seeded subsample of grid points by Monte Carlo (N samples each, "
-                         "numba) on dask.distributed and write DIR/phase_mc.{nc,csv} and the residual figure")
+                         "numba) on dask.distributed and write DIR/phase_mc.{nc,csv} and the residual figure; "
+                         "exit status 1 if a test fails (default: off)")
     ph.add_argument("--mc-points", type=_positive_int, default=None, metavar="K",
                     help="number of grid points for --mc (default 8)")
     ph.add_argument("--scheduler", metavar="ADDRESS",
-                    help="dask scheduler address for --mc (default: a local cluster of 2 worker processes)")
+                    help="dask scheduler address for --mc (default: a local cluster of 2 worker processes); "
+                         "connecting gives up after 10 s")
     ph.add_argument("--seed", type=_seed, default=None,
                     help="seed of the --mc subsample and streams, in [0, 2**64) (default 0)")
 
@@ -188,12 +316,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --------------------------------------------------------------------------- mc and bench
 def _sample_count(text: str) -> int:
-    """A positive integer, also written as 1e6 or 10**6."""
-    t = text.strip()
+    """A positive integer up to 2**64 (the length of a Philox stream), also written as 1e6 or 10**6."""
+    t = _short(text).strip()
     try:
         if "**" in t:
-            base, exp = t.split("**", 1)
-            n = int(base) ** int(exp)
+            base, exp = (int(part) for part in t.split("**", 1))
+            if exp < 0 or (base > 1 and exp * math.log2(base) > 64):  # checked before computing it
+                raise ValueError
+            n = base ** exp
         else:
             try:
                 n = int(t)
@@ -203,15 +333,15 @@ def _sample_count(text: str) -> int:
                     raise ValueError from None
                 n = int(x)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+        raise argparse.ArgumentTypeError(f"not a positive integer <= 2**64: {text!r}") from None
+    if not 1 <= n <= 2**64:
+        raise argparse.ArgumentTypeError(f"not a positive integer <= 2**64: {text!r}")
     return n
 
 
 def _seed(text: str) -> int:
     try:
-        s = int(text)
+        s = int(_short(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if not 0 <= s < 2**64:
@@ -220,6 +350,9 @@ def _seed(text: str) -> int:
 
 
 def _add_torch_parser(sub) -> None:
+    # the names only: importing the catalogue does not import torch
+    from .torch_bridge.experiments import CATALOGUE
+
     t = sub.add_parser(
         "torch", help="PyTorch experiments that tie trained models to the theory (needs the torch extra)",
         description="Run one experiment of the PyTorch bridge (or 'all'), writing figures, checkpoints "
@@ -227,8 +360,8 @@ def _add_torch_parser(sub) -> None:
                     "whether the paper's effect showed up). 'robtheory torch list' prints the experiments, "
                     "one a line, name first. Needs: pip install 'robtheory[torch]'.")
     t.add_argument("experiment", metavar="EXPERIMENT",
-                   help="an experiment name from 'robtheory torch list', 'all' (every experiment, each in "
-                        "DIR/NAME), or 'list'")
+                   help=f"one of {', '.join(CATALOGUE)}; 'all' (every experiment, each in DIR/NAME); or "
+                        f"'list' (one a line with its figure and summary; ignores the other options)")
     t.add_argument("--quick", action="store_true",
                    help="small configuration: seconds per experiment, sklearn's 8x8 digits instead of MNIST")
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (default cpu)")
@@ -252,11 +385,11 @@ def _cmd_torch(args) -> int:
     for n in names:
         if n not in CATALOGUE:
             raise UsageError(f"unknown experiment {n!r}; 'robtheory torch list' shows: {', '.join(CATALOGUE)}")
-    if not args.out:
+    if args.out is None:
         raise UsageError("--out DIR is required")
     if not torch_available():
         raise UsageError(f"torch is not installed: {INSTALL_HINT}")
-    from pathlib import Path
+    _output_dir(args.out, "--out")
 
     ok = True
     total = 0.0
@@ -284,11 +417,12 @@ def _add_mc_parsers(sub) -> None:
                        description="Draw n samples of D(p, eta, d) (every coordinate) and print the "
                                    "standard and robust accuracy estimates with their intervals next "
                                    "to the closed forms, and the exact binomial agreement test "
-                                   "(family-wise false-alarm rate --alpha over the two checks).")
+                                   "(family-wise false-alarm rate --alpha over the two checks); exit status 1 if "
+                                   "a test fails, 2 for bad arguments.")
     m.add_argument("--p", type=_finite_float, required=True, help="P(x1 = y), in [1/2, 1]")
     m.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
     m.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
-    m.add_argument("--eps", type=_finite_float, default=0.0, help="radius of the threat ball (default 0)")
+    m.add_argument("--eps", type=_finite_float, default=0.0, help="radius of the threat ball (>= 0; default 0)")
     m.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
     m.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
     m.add_argument("--classifier", required=True,
@@ -302,8 +436,8 @@ def _add_mc_parsers(sub) -> None:
                    help="auto: cupy with a usable GPU, else numba, else numpy (default auto)")
     m.add_argument("--dtype", default="float64", choices=("float64", "float32"),
                    help="precision of the weak features and the score (default float64)")
-    m.add_argument("--alpha", type=_finite_float, default=1e-6,
-                   help="family-wise false-alarm rate of the agreement tests (default 1e-6)")
+    m.add_argument("--alpha", type=_rate, default=1e-6,
+                   help="family-wise false-alarm rate of the agreement tests, in (0, 1) (default 1e-6)")
     m.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
 
     b = sub.add_parser("bench", help="normals per second of each Monte Carlo backend",
@@ -314,7 +448,7 @@ def _add_mc_parsers(sub) -> None:
     b.add_argument("--quick", action="store_true", help="tiny runs: checks the machinery, not the speed")
     b.add_argument("--d", type=_positive_int, nargs="+", metavar="D", help="dimensions (default 10 100 1000 10000)")
     b.add_argument("--backend", action="append", choices=("numpy", "numba", "cupy"),
-                   help="only this backend (repeatable); default: every usable one")
+                   help="only this backend (repeatable; an unusable one is an error); default: every usable one")
     b.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
 
 
@@ -334,8 +468,7 @@ def _cmd_mc(args) -> int:
 
     try:
         model, threat, clf = _model_threat_classifier(args)
-        if not 0 < args.alpha < 1:
-            raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha!r}")
+        _check_weight_vector_memory(model.d)
         bar = _progress_bar(args.n)
         try:
             res = check_against_closed_form(model, clf, threat, args.n, args.seed, args.backend,
@@ -346,6 +479,8 @@ def _cmd_mc(args) -> int:
                 bar.close()
     except (ValueError, UsageError) as exc:
         raise UsageError(str(exc)) from None
+    except MemoryError:
+        raise UsageError(_weight_vector_message(args.d)) from None
     out = {
         "p": model.p, "eta": model.eta, "d": model.d, "eps": threat.eps, "norm": threat.norm,
         "perturb_x1": threat.perturb_x1, "classifier": args.classifier, "n": res["n"],
@@ -359,9 +494,10 @@ def _cmd_mc(args) -> int:
                      "ci": [float(e["ci"][0]), float(e["ci"][1])], "level": e["level"],
                      "analytic": e["analytic"], "z": ag["z"], "p_value": ag["p_value"],
                      "passed": ag["passed"], "min_detectable": ag["min_detectable"]}
+    status = 0 if out["passed"] else 1
     if args.json:
-        print(json.dumps(out, indent=2))
-        return 0
+        print(dumps(out, indent=2))
+        return status
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), {threat.norm} ball eps={threat.eps:g}"
           f"{' (weak-only)' if not threat.perturb_x1 else ''}, classifier: {args.classifier}")
     print(f"n = {res['n']} samples, seed {res['seed']}, backend {res['backend']} ({res['dtype']})")
@@ -373,24 +509,62 @@ def _cmd_mc(args) -> int:
         print(f"{kind:10s}{e['estimate']:>12.6f}  [{e['ci'][0]:.6f}, {e['ci'][1]:.6f}]{'':>5s}"
               f"{e['analytic']:>14.6f}{e['z']:>9.2f}  {verdict} (p = {e['p_value']:.3g}, "
               f"detects >= {e['min_detectable']:.2g})")
-    return 0
+    return status
 
 
 def _cmd_bench(args) -> int:
     from .bench import DIMENSIONS, format_table, run_benchmark
+    from .mc.engine import resolve_backend
 
+    dims = tuple(args.d) if args.d else DIMENSIONS
     try:
-        report = run_benchmark(tuple(args.d) if args.d else DIMENSIONS, quick=args.quick,
-                               backends=args.backend)
+        for b in args.backend or ():
+            resolve_backend(b)  # an unusable backend asked for by name: the error of 'mc --backend'
+        for d in dims:
+            _check_weight_vector_memory(d)
+        report = run_benchmark(dims, quick=args.quick, backends=args.backend)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(json.dumps(report, indent=2) if args.json else format_table(report))
+    except MemoryError:
+        raise UsageError(_weight_vector_message(max(dims))) from None
+    print(dumps(report, indent=2) if args.json else format_table(report))
     return 0
+
+
+def _load_weights(path: str):
+    """``--w FILE`` through :func:`robtheory.classifiers.load_weights`, which flattens what it reads:
+    a .npy file's header is checked first (1-D, real numbers), and read errors become one line."""
+    import numpy as np
+
+    from .classifiers import load_weights
+
+    src = Path(path)
+    if src.is_dir():
+        raise UsageError(f"--w {path!r} is a directory, not a weights file")
+    try:
+        if src.suffix == ".npy" and src.exists():
+            try:
+                head = np.load(src, mmap_mode="r", allow_pickle=False)  # the header, not the data
+            except ValueError:
+                raise UsageError(f"--w {path!r} is not a NumPy .npy array of numbers") from None
+            if not isinstance(head, np.ndarray):
+                raise UsageError(f"--w {path!r} is not a NumPy .npy array (an .npz archive?)")
+            if head.ndim != 1:
+                raise UsageError(f"--w {path!r} holds an array of shape {tuple(head.shape)}; "
+                                 f"the weights must be a 1-D array of d + 1 numbers")
+            if head.dtype.kind not in "biuf":
+                raise UsageError(f"--w {path!r} holds {head.dtype} values; the weights must be real numbers")
+            del head
+        return load_weights(src)
+    except OSError as exc:
+        raise UsageError(f"--w {path!r}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _model_threat_classifier(args):
     """The model, threat and classifier named by the shared options of ``accuracy`` and ``mc``."""
-    from .classifiers import LinearClassifier, averaging, bayes, load_weights, robust_x1
+    from .classifiers import LinearClassifier, averaging, bayes, robust_x1
     from .closed_form import robust_optimal_linear
     from .model import ThreatModel, ToyModel
 
@@ -409,11 +583,23 @@ def _model_threat_classifier(args):
     else:
         if args.w is None:
             raise UsageError("--classifier weights needs --w FILE")
-        w = load_weights(args.w)
+        w = _load_weights(args.w)
         if w.size != model.d + 1:
             raise UsageError(f"--w has {w.size} numbers but d + 1 = {model.d + 1} are needed")
         clf = LinearClassifier(w, args.b)
     return model, threat, clf
+
+
+def _fmt_rate(rate: float, log_rate: float) -> str:
+    """An error rate in %.6e, written from its natural log when it underflows to 0 (1.6e-350)."""
+    if rate > 0 or not math.isfinite(log_rate):
+        return f"{rate:.6e}"
+    l10 = log_rate / math.log(10)
+    exp = math.floor(l10)
+    mant = 10 ** (l10 - exp)
+    if f"{mant:.6f}" == "10.000000":
+        mant, exp = 1.0, exp + 1
+    return f"{mant:.6f}e{exp:+d}"
 
 
 def _cmd_accuracy(args) -> int:
@@ -430,15 +616,33 @@ def _cmd_accuracy(args) -> int:
         **acc.to_dict(),
     }
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(dumps(result, indent=2))
         return 0
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), {threat.norm} ball eps={threat.eps:g}"
           f"{' (weak-only)' if not threat.perturb_x1 else ''}, classifier: {args.classifier}")
     print(f"{'':10s}{'accuracy':>24s}{'error rate':>14s}{'log error rate':>18s}")
     for kind in ("standard", "robust"):
-        print(f"{kind:10s}{result[f'{kind}_accuracy']:>24.17g}{result[f'{kind}_error_rate']:>14.6e}"
-              f"{result[f'log_{kind}_error_rate']:>18.8g}")
+        rate, log_rate = result[f"{kind}_error_rate"], result[f"log_{kind}_error_rate"]
+        print(f"{kind:10s}{float(result[f'{kind}_accuracy'])!r:>24}{_fmt_rate(rate, log_rate):>14s}"
+              f"{log_rate:>18.8g}")
     return 0
+
+
+#: The SVM result is printed only if the solver's certificate |w - w*| <= kkt_residual / lam (strong
+#: convexity) is at most this fraction of |w|: the accuracies depend only on the direction of w,
+#: and this bounds the angle between the printed weights and the optimum by 1e-3 rad. The solver
+#: meets it by orders of magnitude at ordinary scales (1e-8 or better for lam in [1e-4, 100] and
+#: mu <= 400); it fails where lam or d is so extreme that the arithmetic cannot resolve the optimum.
+_SVM_CERTIFICATE_RTOL = 1e-3
+
+
+def _check_certificate(opt, model) -> None:
+    bound = opt.distance_bound
+    if not bound <= _SVM_CERTIFICATE_RTOL * opt.norm:  # also NaN
+        raise UsageError(
+            f"the optimum cannot be certified at this scale (lam={opt.lam:g}, d={model.d}): the solver's "
+            f"certificate only bounds |w - w*| by {bound:.3g} against |w| = {opt.norm:.3g} (it must be "
+            f"<= {_SVM_CERTIFICATE_RTOL:g} |w|)")
 
 
 def _cmd_svm(args) -> int:
@@ -448,21 +652,29 @@ def _cmd_svm(args) -> int:
     try:
         model = ToyModel(args.p, args.eta, args.d)
         if args.eps_train < 0:
-            raise UsageError(f"--eps-train must be >= 0, got {args.eps_train!r}")
+            raise UsageError(f"--eps-train must be >= 0, got {_fmt(args.eps_train)}")
         eps_eval = 2 * model.eta if args.eps is None else args.eps
         if eps_eval < 0:
-            raise UsageError(f"--eps must be >= 0, got {eps_eval!r}")
+            raise UsageError(f"--eps must be >= 0, got {_fmt(eps_eval)}")
         threat = ThreatModel(args.norm, args.eps_train) if args.eps_train > 0 else None
-        if args.unit_norm:
-            if args.lam is not None and args.lam <= 0:
-                raise UsageError(f"--lam must be > 0, got {args.lam!r}")
-            opt = unit_norm_optimum(model, threat, args.loss)
-        else:
+        if not args.unit_norm:  # with --unit-norm, --lam is ignored (lam is tuned)
             if args.lam is None:
                 raise UsageError("--lam is required (or pass --unit-norm to tune it)")
             if args.lam <= 0:
-                raise UsageError(f"--lam must be > 0, got {args.lam!r}")
-            opt = solve(Objective(model, args.lam, threat, args.loss))
+                raise UsageError(f"--lam must be > 0, got {_fmt(args.lam)}")
+        import warnings
+
+        import numpy as np
+
+        # Far from unit scale the solver's arithmetic overflows (lam = 1e300) or its certificate
+        # becomes vacuous (lam = 1e-300, d = 1e21); the check below, not a warning, reports it.
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if args.unit_norm:
+                opt = unit_norm_optimum(model, threat, args.loss)
+            else:
+                opt = solve(Objective(model, args.lam, threat, args.loss))
+        _check_certificate(opt, model)
         acc = opt.accuracy(ThreatModel(args.norm, eps_eval))
     except (ValueError, UsageError) as exc:
         raise UsageError(str(exc)) from None
@@ -476,7 +688,7 @@ def _cmd_svm(args) -> int:
         "standard_error_rate": acc.standard_error_rate, "robust_error_rate": acc.robust_error_rate,
     }
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(dumps(result, indent=2))
         return 0
     kind = "standard" if threat is None else f"{args.norm} adversarial (eps_train={args.eps_train:g})"
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), mu={model.mu:g}: {kind} {args.loss} training, "
@@ -494,6 +706,18 @@ def _cmd_svm(args) -> int:
 def _cmd_verify(args) -> int:
     from . import claims
 
+    # every output path and input folder is checked before any claim is run
+    _output_file(args.json, "--json")
+    if args.torch_results is not None:
+        if args.report is None:
+            raise UsageError("--torch-results needs a report (robtheory report --out DIR, or verify --report DIR)")
+        from .torch_bridge.report import find_metrics
+
+        try:
+            find_metrics(args.torch_results)
+        except ValueError as exc:
+            raise UsageError(f"--torch-results: {exc}") from None
+    _output_dir(args.report, "--out" if args.command == "report" else "--report")
     selected = claims.REGISTRY
     if args.claim:
         try:
@@ -507,8 +731,6 @@ def _cmd_verify(args) -> int:
         # the Monte Carlo engine loads only when asked
         from .mc.claims_mc import MonteCarloColumn, registered
 
-        if not 0 < args.alpha < 1:
-            raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha!r}")
         try:
             column = MonteCarloColumn(selected, n=args.n, seed=args.seed, backend=args.backend,
                                       total_alpha=args.alpha)
@@ -531,8 +753,8 @@ def _cmd_verify(args) -> int:
 
         torch_col = TorchColumn(quick=True, seed=0)
         torch_ctx = torch_registered(torch_col)
-    if args.torch_results and not getattr(args, "report", None):
-        raise UsageError("--torch-results needs a report (robtheory report --out DIR, or verify --report DIR)")
+    # with '--json -' stdout carries the JSON only: the table and the summary go to stderr
+    table = sys.stderr if args.json == "-" else sys.stdout
     # a bar over the claims (and the sampler marginals) on a terminal only: None in pipes and
     # logs, where every row is printed exactly as without it
     bar = _progress_bar(len(selected) + (0 if args.no_mc else 1))
@@ -542,9 +764,9 @@ def _cmd_verify(args) -> int:
 
     def emit(line: str) -> None:
         if bar is None:
-            print(line, flush=True)
+            print(line, file=table, flush=True)
         else:
-            bar.write(line, file=sys.stdout)  # clears the bar, prints the row, redraws the bar
+            bar.write(line, file=table)  # clears the bar, prints the row, redraws the bar
 
     with mc_ctx as mc, proof_ctx, torch_ctx:
         rows = []
@@ -587,10 +809,10 @@ def _cmd_verify(args) -> int:
                 bar.update()
         if bar is not None:
             bar.close()
-    print(f"{sum(r['analytic']['passed'] for r in rows)}/{len(rows)} claims pass the analytic check")
+    print(f"{sum(r['analytic']['passed'] for r in rows)}/{len(rows)} claims pass the analytic check", file=table)
     if mc is not None:
-        print(mc.statement())
-    if getattr(args, "report", None):
+        print(mc.statement(), file=table)
+    if args.report:
         from .report import write_report
 
         sections = []
@@ -608,15 +830,13 @@ def _cmd_verify(args) -> int:
         path = write_report(args.report, rows, columns,
                             frontier_mc_n=None if args.no_mc else min(args.n, 10**5), seed=args.seed,
                             extra_sections=sections)
-        print(f"report written to {path}")
+        print(f"report written to {path}", file=table)
     if args.json:
-        text = json.dumps({"claims": rows, "mc": None if mc is None else mc.summary(), "passed": ok},
-                          indent=2)
+        data = {"claims": rows, "mc": None if mc is None else mc.summary(), "passed": ok}
         if args.json == "-":
-            print(text)
+            print(dumps(data, indent=2))
         else:
-            with open(args.json, "w") as fh:
-                fh.write(text + "\n")
+            write_json(args.json, data)
     return 0 if ok else 1
 
 
@@ -626,24 +846,28 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_frontier(args) -> int:
-    from pathlib import Path
-
     from .frontier import frontier
     from .model import ThreatModel, ToyModel
 
-    try:
-        model = ToyModel(args.p, args.eta, args.d)
-        eps = 2 * model.eta if args.eps is None else args.eps
-        threat = ThreatModel(args.norm, eps, perturb_x1=not args.weak_only)
-        if args.n < 2:
-            raise UsageError(f"--n must be >= 2, got {args.n}")
-        front = frontier(model, threat, args.family, n=args.n)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    out = _output_dir(args.out, "--out")
     if args.mc is None:
         for opt, val in (("--mc-points", args.mc_points), ("--seed", args.seed), ("--alpha", args.alpha)):
             if val is not None:
                 raise UsageError(f"{opt} is only used with --mc N")
+    if args.n < 2:
+        raise UsageError(f"--n must be >= 2, got {args.n}")
+    try:
+        model = ToyModel(args.p, args.eta, args.d)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    eps = 2 * model.eta if args.eps is None else args.eps
+    try:
+        threat = ThreatModel(args.norm, eps, perturb_x1=not args.weak_only)
+        front = frontier(model, threat, args.family, n=args.n)
+    except ValueError as exc:
+        hint = ("" if args.eps is not None or "eps" not in str(exc)
+                else f" (eps is the default 2*eta = {_fmt(eps)}; pass --eps to choose it)")
+        raise UsageError(f"{exc}{hint}") from None
     data = front.to_dict()
     mc = None
     if args.mc is not None:
@@ -659,15 +883,15 @@ def _cmd_frontier(args) -> int:
             data["points"][pt["index"]]["mc"] = {k: pt[k] for k in ("classifier", "method", "seed", "standard", "robust")}
         data["mc"] = {k: v for k, v in mc.items() if k != "points"}
         data["mc"]["estimated_indices"] = [pt["index"] for pt in mc["points"]]
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "frontier.json").write_text(json.dumps(data, indent=2) + "\n")
+    if out is not None:
+        write_json(out / "frontier.json", data)
         with open(out / "frontier.csv", "w") as fh:
-            fh.write("tau,standard_accuracy,robust_accuracy,theorem_2_1_bound\n")
+            cols = ["tau", "standard_accuracy", "robust_accuracy", "theorem_2_1_bound"]
+            cols += [k for k in ("bias", "weak_weight_ratio") if data["points"] and k in data["points"][0]]
+            fh.write(",".join(cols) + "\n")
             for pt in data["points"]:
                 fh.write(",".join("inf" if pt[k] is None and k == "tau" else "" if pt[k] is None else repr(pt[k])
-                                  for k in ("tau", "standard_accuracy", "robust_accuracy", "theorem_2_1_bound")) + "\n")
+                                  for k in cols) + "\n")
         import matplotlib
 
         matplotlib.use("Agg")
@@ -685,14 +909,14 @@ def _cmd_frontier(args) -> int:
         plt.close(fig)
     status = 0 if mc is None or mc["passed"] else 1
     if args.json:
-        print(json.dumps(data, indent=2))
+        print(dumps(data, indent=2))
         return status
     print(f"{data['note']}; {len(data['points'])} points")
     print(f"{'tau':>12s}{'standard':>22s}{'robust':>22s}{'Thm 2.1 bound':>16s}")
     for pt in data["points"]:
         tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
         bound = "-" if pt["theorem_2_1_bound"] is None else f"{pt['theorem_2_1_bound']:.6g}"
-        print(f"{tau:>12s}{pt['standard_accuracy']:>22.16g}{pt['robust_accuracy']:>22.16g}{bound:>16s}")
+        print(f"{tau:>12s}{float(pt['standard_accuracy'])!r:>22}{float(pt['robust_accuracy'])!r:>22}{bound:>16s}")
     if mc is not None:
         print(f"Monte Carlo (n={mc['n']} per point, seed {mc['seed']}; exact binomial tests, Bonferroni over "
               f"{mc['n_checks']} at alpha={mc['total_alpha']:g}, |z| threshold {mc['z_threshold']:.3f}):")
@@ -703,31 +927,33 @@ def _cmd_frontier(args) -> int:
                               f"{'PASS' if pt[k]['passed'] else 'FAIL'})" for k in ("standard", "robust"))
             print(f"  tau={tau}: {cells}")
         print(f"Monte Carlo: {'PASS' if mc['passed'] else 'FAIL'} (max |z| = {mc['max_abs_residual']:.2f})")
-    if args.out:
+    if out is not None:
         print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
     return status
 
 
 def _cmd_phase(args) -> int:
-    from pathlib import Path
+    from .phase import check_grid_size, parse_spec, phase_grid, save, spec_length
 
-    from .phase import parse_spec, phase_grid, save
-
+    out = _output_dir(args.out, "--out")
     if args.mc is None:
         for opt, val in (("--mc-points", args.mc_points), ("--scheduler", args.scheduler), ("--seed", args.seed)):
             if val is not None:
                 raise UsageError(f"{opt} is only used with --mc N")
+    # (option, keyword of phase_grid, SPEC) for the four axes, in the grid's order
+    w_opt, w_kw, w_spec = ("--eta", "eta", args.eta) if args.eta is not None else ("--mu", "mu", args.mu)
+    r_opt, r_kw, r_spec = (("--eps", "eps", args.eps) if args.eps is not None
+                           else ("--eps-over-eta", "eps_over_eta", args.eps_over_eta))
+    axes = (("--p", "p", args.p), (w_opt, w_kw, w_spec), (r_opt, r_kw, r_spec), ("--d", "d", args.d))
     try:
-        kw = {"eta": parse_spec(args.eta, "--eta")} if args.eta is not None else {"mu": parse_spec(args.mu, "--mu")}
-        if args.eps is not None:
-            kw["eps"] = parse_spec(args.eps, "--eps")
-        else:
-            kw["eps_over_eta"] = parse_spec(args.eps_over_eta, "--eps-over-eta")
-        ds = phase_grid(parse_spec(args.p, "--p"), parse_spec(args.d, "--d"), norm=args.norm,
-                        required_robust=args.required_robust, lam=args.lam, **kw)
+        # the grid's size from the SPECs alone, before any array is allocated
+        check_grid_size({opt: spec_length(spec, opt) for opt, _, spec in axes})
+        values = {kw: parse_spec(spec, opt) for opt, kw, spec in axes}
+        ds = phase_grid(values.pop("p"), values.pop("d"), norm=args.norm, required_robust=args.required_robust,
+                        lam=args.lam, names={kw: opt for opt, kw, _ in axes}, **values)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    paths = save(ds, args.out)
+    paths = save(ds, out)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -745,41 +971,52 @@ def _cmd_phase(args) -> int:
         plot_phase(ax, ds, var, x, y)
         fig.tight_layout()
         for ext in ("png", "pdf"):
-            path = Path(args.out) / f"phase_{var}.{ext}"
+            path = out / f"phase_{var}.{ext}"
             fig.savefig(path, dpi=120)
             figures.append(path)
         plt.close(fig)
     print(f"grid {dict(ds.sizes)}: wrote {paths['netcdf']}, {paths['csv']} and {len(figures)} figures")
-    if args.mc is not None:
-        from .phase_mc import mc_overlay, save_mc
-        from .plot import plot_mc_residuals
+    if args.mc is None:
+        return 0
+    from .phase_mc import mc_overlay, save_mc
+    from .plot import plot_mc_residuals
 
-        try:
+    try:
+        import dask
+
+        # an unreachable --scheduler fails after 10 s (dask's default wait is 30 s)
+        with dask.config.set({"distributed.comm.timeouts.connect": "10s"}):
             mc = mc_overlay(ds, args.mc, points=8 if args.mc_points is None else args.mc_points,
                             seed=0 if args.seed is None else args.seed, backend="numba",
                             scheduler=args.scheduler)
-        except ImportError as exc:
-            raise NotImplementedError(str(exc)) from None
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        mc_paths = save_mc(mc, args.out)
-        fig, ax = plt.subplots(figsize=(8.0, 4.2))
-        plot_mc_residuals(ax, mc)
-        fig.tight_layout()
-        for ext in ("png", "pdf"):
-            fig.savefig(Path(args.out) / f"phase_mc_residuals.{ext}", dpi=120)
-        plt.close(fig)
-        print(f"Monte Carlo: {mc.sizes['point']} points x n={args.mc} on {mc.attrs['executor']}; "
-              f"max |residual| = {mc.attrs['max_abs_residual']:.3g} SE (Bonferroni threshold "
-              f"{mc.attrs['z_threshold']:.3g} at alpha={mc.attrs['total_alpha']:g}: "
-              f"{'PASS' if mc.attrs['passed'] else 'FAIL'}); wrote {mc_paths['netcdf']}, {mc_paths['csv']} "
-              f"and phase_mc_residuals.{{png,pdf}}")
-    return 0
+    except ImportError as exc:
+        raise NotImplementedError(str(exc)) from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:  # TimeoutError and refused connections to --scheduler
+        msg = (f"--scheduler {args.scheduler!r}: cannot connect ({exc})" if args.scheduler
+               else f"cannot start the local dask cluster ({exc})")
+        raise UsageError(" ".join(msg.split())) from None
+    mc_paths = save_mc(mc, out)
+    fig, ax = plt.subplots(figsize=(8.0, 4.2))
+    plot_mc_residuals(ax, mc)
+    fig.tight_layout()
+    for ext in ("png", "pdf"):
+        fig.savefig(out / f"phase_mc_residuals.{ext}", dpi=120)
+    plt.close(fig)
+    passed = bool(mc.attrs["passed"])
+    print(f"Monte Carlo: {mc.sizes['point']} points x n={args.mc} on {mc.attrs['executor']}; "
+          f"max |residual| = {mc.attrs['max_abs_residual']:.3g} SE (Bonferroni threshold "
+          f"{mc.attrs['z_threshold']:.3g} at alpha={mc.attrs['total_alpha']:g}: "
+          f"{'PASS' if passed else 'FAIL'}); wrote {mc_paths['netcdf']}, {mc_paths['csv']} "
+          f"and phase_mc_residuals.{{png,pdf}}")
+    return 0 if passed else 1
 
 
 def _cmd_prove(args) -> int:
     from .proofs._certificate import run_all
 
+    _output_dir(args.out, "--out")
     certs = run_all(args.out)
     ok = True
     print(f"{'certificate':28s}{'steps':>7s}{'failed':>8s}  verdict")
@@ -794,21 +1031,36 @@ def _cmd_prove(args) -> int:
 
 
 def main(argv=None) -> int:
+    """Run one command; exit status 0 (success), 1 (a check failed), 2 (bad arguments)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    argv = _attach_negative_values(list(sys.argv[1:] if argv is None else argv))
     handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,
-                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase, "report": _cmd_report, "svm": _cmd_svm, "torch": _cmd_torch}
+                "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase,
+                "report": _cmd_report, "svm": _cmd_svm, "torch": _cmd_torch}
     try:
-        return handlers[args.command](args)
-    except UsageError as exc:
-        print(f"robtheory {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except NotImplementedError as exc:
-        print(f"robtheory {args.command}: not available: {exc}", file=sys.stderr)
-        return 2
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        try:
+            status = handlers[args.command](args)
+        except UsageError as exc:
+            print(f"robtheory {args.command}: error: {exc}".replace("\n", " "), file=sys.stderr)
+            return 2
+        except NotImplementedError as exc:
+            print(f"robtheory {args.command}: not available: {exc}".replace("\n", " "), file=sys.stderr)
+            return 2
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # the reader went away ('robtheory ... | head'): stop quietly, as the Python docs advise,
+        # pointing stdout at /dev/null so that the flush at exit does not fail again
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout without a file
+            pass
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,10 +74,9 @@ class ToyModel:
     def __post_init__(self):
         p = _finite_real("p", self.p)
         if p < 0.5:
-            raise ValueError(
-                f"p must lie in [1/2, 1], got p={self.p!r}; p < 1/2 is the mirror image of the "
-                f"model: use p' = 1 - p = {1 - p!r} and flip the sign of x1"
-            )
+            hint = (f"; p < 1/2 is the mirror image of the model: use p' = 1 - p = {1 - p!r} and flip "
+                    f"the sign of x1" if p >= 0 else "")
+            raise ValueError(f"p must lie in [1/2, 1], got p={self.p!r}{hint}")
         if p > 1.0:
             raise ValueError(f"p must lie in [1/2, 1], got p={self.p!r}")
         eta = _finite_real("eta", self.eta)

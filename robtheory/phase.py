@@ -19,63 +19,115 @@ Variables (l_inf unless ``norm="l2"``; the adversary may move x1):
   robustness;
 * ``regime``: 0 eps < eta (weak features still usable robustly), 1 eta <= eps < 2 eta,
   2 eps >= 2 eta (Theorem 2.1 applies), 3 eps >= 1 (even x1 breaks).
+
+Undefined values: ``frontier_standard`` and ``price`` are NaN where eps >= 1 (the adversary
+can flip x1, and the rounded-rule frontier is not derived there) and where no rule reaches
+``required_robust``; ``optimal_robust`` is NaN for l2 with eps >= 1; a derived
+``eps_over_eta`` is ``inf`` wherever eta = 0 (also at eps = 0: with no signal in the weak
+features every radius counts as "eps >= 2 eta", regime 2). NetCDF and CSV keep NaN and inf.
+
+Size: a grid costs about :data:`BYTES_PER_POINT` bytes of memory per point (all variables,
+their temporaries and the CSV writer); :func:`check_grid_size` refuses grids that would need
+more than :func:`memory_limit` (half the physical memory) before anything is allocated.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 from pathlib import Path
 
 import numpy as np
 
 from ._grid import unbiased_accuracy
-from .model import ThreatModel, ToyModel
+from .model import ToyModel
 
-__all__ = ["parse_spec", "phase_grid", "REGIMES", "save", "provenance"]
+__all__ = ["parse_spec", "spec_length", "phase_grid", "REGIMES", "save", "provenance",
+           "check_grid_size", "memory_limit", "BYTES_PER_POINT"]
 
 REGIMES = {0: "eps < eta", 1: "eta <= eps < 2 eta", 2: "eps >= 2 eta (Theorem 2.1)", 3: "eps >= 1 (x1 breaks)"}
 
 
-def parse_spec(text: str, name: str = "value") -> np.ndarray:
-    """Parse a grid SPEC: a number, a comma-separated list, ``start:stop:num`` (linear, both ends
-    included) or ``log:start:stop:num`` (geometric, both ends included)."""
+#: Peak memory per grid point (measured at 10^5-10^6 points: about 460 bytes for
+#: :func:`phase_grid`, 680 with :func:`save`'s CSV writer, 830 for a whole ``robtheory phase``
+#: run with its figures; rounded up).
+BYTES_PER_POINT = 1024
+
+
+def memory_limit() -> int:
+    """The most memory one grid may plan to use: half the physical memory (bytes).
+
+    Read with ``os.sysconf``; 8 GiB where the platform does not report it.
+    """
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        return 8 * 2**30
+
+
+def check_grid_size(lengths: dict) -> int:
+    """The number of points of a grid with axes ``{name: length}``; ValueError (with the point
+    count and the estimated memory) if it would need more than :func:`memory_limit`."""
+    n = math.prod(int(v) for v in lengths.values())
+    need = n * BYTES_PER_POINT
+    if need > memory_limit():
+        shape = " x ".join(f"{k} {v}" for k, v in lengths.items())
+        raise ValueError(f"the grid has {n} points ({shape}) and would need about {need / 2**30:.3g} GiB; "
+                         f"the limit is {memory_limit() / 2**30:.3g} GiB (half the physical memory): "
+                         f"use a coarser grid")
+    return n
+
+
+def _spec(text, name):
+    """A SPEC as ``(values, None)`` for a list or ``((lo, hi, num, geometric), None)`` for a range."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{name}: empty grid spec {text!r}")
     t = text.strip()
     try:
-        if t.startswith("log:"):
-            parts = t[4:].split(":")
+        if ":" in t:
+            geometric = t.startswith("log:")
+            parts = (t[4:] if geometric else t).split(":")
             if len(parts) != 3:
                 raise ValueError
             lo, hi, num = float(parts[0]), float(parts[1]), int(parts[2])
             if not (math.isfinite(lo) and math.isfinite(hi)):
                 raise ValueError(f"{name}: grid spec {text!r} has non-finite values")
-            if lo <= 0 or hi <= 0:
+            if geometric and (lo <= 0 or hi <= 0):
                 raise ValueError(f"{name}: log range needs positive ends, got {text!r}")
             if num < 1:
                 raise ValueError(f"{name}: number of points must be >= 1, got {text!r}")
-            vals = np.geomspace(lo, hi, num)
-        elif ":" in t:
-            parts = t.split(":")
-            if len(parts) != 3:
-                raise ValueError
-            lo, hi, num = float(parts[0]), float(parts[1]), int(parts[2])
-            if not (math.isfinite(lo) and math.isfinite(hi)):
-                raise ValueError(f"{name}: grid spec {text!r} has non-finite values")
-            if num < 1:
-                raise ValueError(f"{name}: number of points must be >= 1, got {text!r}")
-            vals = np.linspace(lo, hi, num)
-        else:
-            vals = np.array([float(x) for x in t.split(",")])
+            return None, (lo, hi, num, geometric)
+        vals = [float(x) for x in t.split(",")]
     except ValueError as exc:
         if exc.args and str(exc.args[0]).startswith(name):
             raise
         raise ValueError(f"{name}: cannot parse grid spec {text!r} (number, list a,b,c, start:stop:num "
                          f"or log:start:stop:num)") from None
-    if not np.all(np.isfinite(vals)):
+    if not all(math.isfinite(v) for v in vals):
         raise ValueError(f"{name}: grid spec {text!r} has non-finite values")
-    return vals
+    return vals, None
+
+
+def spec_length(text: str, name: str = "value") -> int:
+    """The number of values of a grid SPEC, without building it (see :func:`parse_spec`)."""
+    vals, rng = _spec(text, name)
+    return len(vals) if rng is None else rng[2]
+
+
+def parse_spec(text: str, name: str = "value") -> np.ndarray:
+    """Parse a grid SPEC: a number, a comma-separated list, ``start:stop:num`` (linear, both ends
+    included) or ``log:start:stop:num`` (geometric, both ends included). A range longer than
+    :func:`check_grid_size` allows for a whole grid is refused before it is allocated."""
+    vals, rng = _spec(text, name)
+    if rng is None:
+        return np.array(vals)
+    lo, hi, num, geometric = rng
+    check_grid_size({name: num})
+    out = np.geomspace(lo, hi, num) if geometric else np.linspace(lo, hi, num)
+    if not np.all(np.isfinite(out)):  # e.g. linspace(-1e308, 1e308, 3) overflows
+        raise ValueError(f"{name}: grid spec {text!r} has non-finite values")
+    return out
 
 
 def provenance() -> dict:
@@ -90,22 +142,37 @@ def provenance() -> dict:
     return {"robtheory_version": __version__, "commit": commit}
 
 
-def _validate(p, eta, eps, d):
-    # Reuse the model's validation on every distinct value (names the bad one).
-    for pv in np.unique(p):
-        ToyModel(float(pv), 0.0, 1)
-    for ev in np.unique(eta):
-        ToyModel(0.5, float(ev), 1)
-    for dv in np.unique(d):
-        if float(dv) != int(dv):
-            raise ValueError(f"d must be a positive integer, got d={dv!r}")
-        ToyModel(0.5, 0.0, int(dv))
-    for e in np.unique(eps):
-        ThreatModel("linf", float(e))
+def _num(x) -> str:
+    """A number for a message: 0 rather than np.float64(0.0), 2.5 rather than np.float64(2.5)."""
+    x = float(x)
+    return repr(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
+
+
+def _validate_axes(axes: dict, names: dict) -> None:
+    """Check each axis the caller gave, naming it as the caller did (``names``: ``--mu`` for ``mu``)."""
+    for pv in np.unique(axes["p"]):
+        ToyModel(float(pv), 0.0, 1)  # the model's own message (names p, explains p < 1/2)
+    for dv in np.unique(axes["d"]):
+        if not (dv >= 1 and float(dv).is_integer()):
+            raise ValueError(f"{names['d']} must be positive integers, got {_num(dv)}")
+    for key, vals in axes.items():
+        if key not in ("p", "d"):
+            low = float(np.min(vals))
+            if low < 0:
+                raise ValueError(f"{names[key]} must be >= 0, got {_num(low)}")
+
+
+def _validate_derived(eta, eps):
+    # eta = mu / sqrt(d) and eps = (eps/eta) * eta are finite and >= 0 once the axes are; only an
+    # overflow of the product (e.g. eps/eta = 1e300, eta = 1e10) is left to report.
+    for name, v in (("eta", eta), ("eps", eps)):
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} must be finite; the grid gives {name} = inf")
 
 
 def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: str = "linf",
-               required_robust: float = 0.5, n_tau: int = 256, lam: float | None = None):
+               required_robust: float = 0.5, n_tau: int = 256, lam: float | None = None,
+               names: dict | None = None):
     """Evaluate the closed forms on a grid and return an ``xarray.Dataset``.
 
     With ``lam`` (the SVM regularisation), the Dataset also holds ``adv_training_threshold``: the
@@ -114,6 +181,10 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
     (p, eta, d); at most 2000 of them), and ``adv_training_keeps_weak`` = eps < threshold.
 
     Exactly one of ``eta``/``mu`` and one of ``eps``/``eps_over_eta`` must be given (1-d arrays).
+    ``d`` values within 1e-9 (relative) of an integer, as a geometric range gives them
+    (8.000000000000002), are rounded to it; other non-integers are refused. ``names`` maps the
+    keywords to the names used in error messages (the CLI passes its option names, ``--mu``).
+    A grid larger than :func:`check_grid_size` allows is refused before it is allocated.
     """
     import xarray as xr
 
@@ -125,17 +196,28 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
         raise ValueError(f"norm must be 'linf' or 'l2', got {norm!r}")
     if not 0 <= required_robust <= 1:
         raise ValueError(f"required_robust must lie in [0, 1], got {required_robust!r}")
-    p = np.atleast_1d(np.asarray(p, float))
-    d = np.atleast_1d(np.asarray(d, float))
     wname, wvals = ("eta", eta) if eta is not None else ("mu", mu)
     rname, rvals = ("eps", eps) if eps is not None else ("eps_over_eta", eps_over_eta)
-    wvals = np.atleast_1d(np.asarray(wvals, float))
-    rvals = np.atleast_1d(np.asarray(rvals, float))
+    names = {k: k for k in ("p", "d", wname, rname)} | dict(names or {})
+    axes = {}
+    for key, vals in (("p", p), (wname, wvals), (rname, rvals), ("d", d)):
+        v = np.atleast_1d(np.asarray(vals, float))
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(f"{names[key]} must be a non-empty 1-d array, got shape {v.shape}")
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{names[key]} must be finite, got {_num(v[~np.isfinite(v)][0])}")
+        axes[key] = v
+    check_grid_size({names[k]: v.size for k, v in axes.items()})
+    near = np.round(axes["d"])
+    axes["d"] = np.where(np.abs(axes["d"] - near) <= 1e-9 * np.abs(near), near, axes["d"])
+    _validate_axes(axes, names)
+    p, wvals, rvals, d = axes["p"], axes[wname], axes[rname], axes["d"]
     P, W, R, Dd = np.meshgrid(p, wvals, rvals, d, indexing="ij")
     sd = np.sqrt(Dd)
     ETA = W if wname == "eta" else W / sd
-    EPS = R if rname == "eps" else R * ETA
-    _validate(P, ETA, EPS, Dd)
+    with np.errstate(over="ignore"):
+        EPS = R if rname == "eps" else R * ETA
+    _validate_derived(ETA, EPS)
     MU = ETA * sd
     with np.errstate(divide="ignore"):
         L = np.where(P < 1, np.log(P) - np.log1p(-np.minimum(P, 1 - 1e-300)), np.inf)
@@ -198,7 +280,9 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
     regime = np.where((ETA == 0) & (EPS < 1), 2, regime)
 
     dims = ("p", wname, rname, "d")
-    coords = {"p": p, wname: wvals, rname: rvals, "d": d.astype(int)}
+    # d as integers where netCDF-3 (scipy engine: int32) can store them, else as float64, which
+    # is exact for every integer up to 2**53 and round-trips through the file
+    coords = {"p": p, wname: wvals, rname: rvals, "d": d.astype(np.int64) if d.max() < 2**31 else d}
     data = {k: (dims, v) for k, v in out.items()}
     data["regime"] = (dims, regime.astype(np.int8))
     data["mu" if wname == "eta" else "eta"] = (dims, MU if wname == "eta" else ETA)

@@ -125,8 +125,10 @@ def _tasks(ds, n: int, k: int, seed: int, backend: str) -> tuple[list[dict], np.
     dims = ds["regime"].dims
     shape = tuple(ds.sizes[dim] for dim in dims)
     idx = select_points(int(np.prod(shape)), k, seed)
-    eta = ds["eta"].transpose(*dims).values
-    eps = ds["eps"].transpose(*dims).values
+    # eta and eps are coordinates of their own when the grid is given in them (--eta, --eps):
+    # broadcast to the full grid before indexing it.
+    eta = ds["eta"].broadcast_like(ds["regime"]).transpose(*dims).values
+    eps = ds["eps"].broadcast_like(ds["regime"]).transpose(*dims).values
     tasks = []
     for i in idx:
         mi = np.unravel_index(int(i), shape)

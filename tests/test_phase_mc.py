@@ -61,6 +61,24 @@ def test_seeds_and_subsample_are_deterministic():
         select_points(10, 0, 0)
 
 
+@pytest.mark.parametrize("axes", [dict(eta=[0.1, 0.3], eps=[0.0, 0.5]), dict(eta=[0.1, 0.3], eps_over_eta=[0.0, 2.0]),
+                                  dict(mu=[1.0, 3.0], eps=[0.0, 0.5])])
+def test_tasks_carry_each_points_parameters_whatever_the_axes(axes):
+    """Grids given in eta and/or eps (1-d coordinates, not full-grid variables) pick the right
+    eta and eps for every point (this raised 'Dimensions ... do not exist' before)."""
+    from robtheory.phase_mc import _tasks
+
+    ds = phase_grid([0.7, 0.9], [10, 100], **axes)
+    tasks, idx = _tasks(ds, 10, 64, SEED, "numpy")
+    dims = ds["regime"].dims
+    assert len(tasks) == ds["regime"].size
+    for t in tasks:
+        pt = dict(zip(dims, np.unravel_index(t["index"], ds["regime"].shape)))
+        here = ds.isel(pt)
+        assert (t["p"], t["d"]) == (float(here["p"]), int(here["d"]))
+        assert t["eta"] == float(here["eta"]) and t["eps"] == float(here["eps"])
+
+
 def test_residuals_edge_cases():
     r = residuals([50, 100, 0, 99], [100, 100, 100, 100], [0.5, 1.0, 0.0, 1.0])
     assert r[0] == 0 and r[1] == 0 and r[2] == 0 and r[3] == -np.inf

@@ -11,12 +11,12 @@ verdict (an honest negative result is recorded as such, never tuned away).
 from __future__ import annotations
 
 import importlib
-import json
 import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..._jsonio import write_json
 from .. import require_torch
 
 __all__ = ["Experiment", "CATALOGUE", "get", "RunContext", "run_experiment"]
@@ -166,17 +166,5 @@ def run_experiment(name: str, out: str | Path, *, quick: bool = False, device: s
     }
     if "effect" not in metrics or "reproduced" not in metrics["effect"]:
         raise RuntimeError(f"experiment {name!r} returned no effect verdict")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_jsonable) + "\n")
+    write_json(out / "metrics.json", metrics)  # strict JSON: non-finite numbers are written as null
     return metrics
-
-
-def _jsonable(o):
-    import numpy as np
-
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON-serialisable: {type(o).__name__}")
