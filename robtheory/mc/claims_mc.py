@@ -58,6 +58,7 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from .. import stats
+from .._jsonio import json_ready
 from ..claims import REGISTRY, CheckResult, Claim, Point
 from ..classifiers import (
     LinearClassifier,
@@ -115,21 +116,7 @@ class MCResult(CheckResult):
     def to_dict(self) -> dict:
         """JSON-ready: infinite or undefined numbers (an undetectable deviation) become None."""
         return {"passed": self.passed, "n_points": self.n_points, "detail": self.detail,
-                "checks": [_json_ready(c) for c in self.checks]}
-
-
-def _json_ready(obj):
-    if isinstance(obj, dict):
-        return {k: _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
+                "checks": [json_ready(c) for c in self.checks]}
 
 
 def _ci(count: int, n: int) -> list[float]:
@@ -1440,7 +1427,7 @@ class MonteCarloColumn:
         return {"n": self.n, "seed": self.seed, "backend": self.requested_backend,
                 "backends_used": sorted(self.backends_used), "total_alpha": self.total_alpha,
                 "n_checks": self.n_checks, "alpha_per_check": self.alpha,
-                "correction": "Bonferroni", "marginals": _json_ready(self.marginal_result),
+                "correction": "Bonferroni", "marginals": json_ready(self.marginal_result),
                 "passed": self.passed()}
 
     def statement(self) -> str:
