@@ -223,15 +223,28 @@ def bayes(model: ToyModel) -> StructuredLinear:
 
 
 def load_weights(path) -> np.ndarray:
-    """Read a weight vector from ``.npy`` or whitespace-separated text."""
+    """Read a weight vector from ``.npy`` (a 1-D array of real numbers) or whitespace-separated
+    text. Every problem with the file is a ``ValueError`` naming it (``OSError`` only for a file
+    that exists but cannot be read)."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"weights file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"weights file {str(path)!r} is a directory")
+    if path.suffix != ".npy":
+        try:
+            return np.array(path.read_text().split(), dtype=float)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"could not read weights from {str(path)!r}: {exc}") from None
     try:
-        if path.suffix == ".npy":
-            w = np.load(path, allow_pickle=False)
-        else:
-            w = np.array(path.read_text().split(), dtype=float)
-    except ValueError as exc:
-        raise ValueError(f"could not read weights from {str(path)!r}: {exc}") from exc
-    return np.ravel(w)
+        w = np.load(path, allow_pickle=False)
+    except ValueError:  # not an .npy file, or one holding Python objects
+        raise ValueError(f"weights file {str(path)!r} is not a NumPy .npy array of numbers") from None
+    if not isinstance(w, np.ndarray):
+        raise ValueError(f"weights file {str(path)!r} is not a NumPy .npy array (an .npz archive?)")
+    if w.ndim != 1:
+        raise ValueError(f"weights file {str(path)!r} holds an array of shape {tuple(w.shape)}; "
+                         f"the weights must be a 1-D array of d + 1 numbers")
+    if w.dtype.kind not in "biuf":
+        raise ValueError(f"weights file {str(path)!r} holds {w.dtype} values; the weights must be real numbers")
+    return w

@@ -532,34 +532,15 @@ def _cmd_bench(args) -> int:
 
 
 def _load_weights(path: str):
-    """``--w FILE`` through :func:`robtheory.classifiers.load_weights`, which flattens what it reads:
-    a .npy file's header is checked first (1-D, real numbers), and read errors become one line."""
-    import numpy as np
-
+    """``--w FILE`` through :func:`robtheory.classifiers.load_weights`, read errors as one line."""
     from .classifiers import load_weights
 
-    src = Path(path)
-    if src.is_dir():
-        raise UsageError(f"--w {path!r} is a directory, not a weights file")
     try:
-        if src.suffix == ".npy" and src.exists():
-            try:
-                head = np.load(src, mmap_mode="r", allow_pickle=False)  # the header, not the data
-            except ValueError:
-                raise UsageError(f"--w {path!r} is not a NumPy .npy array of numbers") from None
-            if not isinstance(head, np.ndarray):
-                raise UsageError(f"--w {path!r} is not a NumPy .npy array (an .npz archive?)")
-            if head.ndim != 1:
-                raise UsageError(f"--w {path!r} holds an array of shape {tuple(head.shape)}; "
-                                 f"the weights must be a 1-D array of d + 1 numbers")
-            if head.dtype.kind not in "biuf":
-                raise UsageError(f"--w {path!r} holds {head.dtype} values; the weights must be real numbers")
-            del head
-        return load_weights(src)
+        return load_weights(path)
     except OSError as exc:
         raise UsageError(f"--w {path!r}: cannot read it ({exc.strerror or exc})") from None
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"--w: {exc}") from None
 
 
 def _model_threat_classifier(args):

@@ -162,6 +162,22 @@ def test_weights_file_errors(capsys, tmp_path, monkeypatch):
     one_line_error([*base, str(text)], capsys, "--w", "Permission denied")
 
 
+def test_load_weights_checks_the_file_for_library_users(tmp_path):
+    """The checks live in robtheory.classifiers.load_weights, not only in the CLI."""
+    from robtheory.classifiers import load_weights
+
+    np.save(tmp_path / "ok.npy", np.arange(4.0))
+    assert np.array_equal(load_weights(tmp_path / "ok.npy"), np.arange(4.0))
+    np.save(tmp_path / "w2.npy", np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"shape \(1, 4\)"):
+        load_weights(tmp_path / "w2.npy")
+    np.save(tmp_path / "wc.npy", np.ones(4) + 1j)
+    with pytest.raises(ValueError, match="real numbers"):
+        load_weights(tmp_path / "wc.npy")
+    with pytest.raises(ValueError, match="directory"):
+        load_weights(tmp_path)
+
+
 @pytest.mark.parametrize("argv", [
     ["mc", "--p", "0.95", "--eta", "0.3", "--d", "1000000000000", "--classifier", "averaging", "--n", "1",
      "--backend", "numpy"],
