@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from ._jsonio import dumps, write_json
+from .model import fmt_number as _fmt
 
 __all__ = ["main", "build_parser"]
 
@@ -84,12 +85,6 @@ def _attach_negative_values(argv: list[str]) -> list[str]:
         else:
             out.append(tok)
     return out
-
-
-def _fmt(x) -> str:
-    """A number for a message: shortest round-trip form, no NumPy repr (np.float64(2.5))."""
-    x = float(x)
-    return repr(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
 # --------------------------------------------------------------------------- output paths

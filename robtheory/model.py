@@ -22,6 +22,12 @@ __all__ = ["ToyModel", "ThreatModel", "NORMS"]
 NORMS = ("linf", "l2")
 
 
+def fmt_number(x) -> str:
+    """A number for a message: the shortest round-trip form, 0 rather than np.float64(0.0)."""
+    x = float(x)
+    return repr(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
+
+
 def _finite_real(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number, got {value!r}")

@@ -42,6 +42,7 @@ import numpy as np
 
 from ._grid import unbiased_accuracy
 from .model import ToyModel
+from .model import fmt_number as _num
 
 __all__ = ["parse_spec", "spec_length", "phase_grid", "REGIMES", "save", "provenance",
            "check_grid_size", "memory_limit", "BYTES_PER_POINT"]
@@ -140,12 +141,6 @@ def provenance() -> dict:
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
     return {"robtheory_version": __version__, "commit": commit}
-
-
-def _num(x) -> str:
-    """A number for a message: 0 rather than np.float64(0.0), 2.5 rather than np.float64(2.5)."""
-    x = float(x)
-    return repr(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
 def _validate_axes(axes: dict, names: dict) -> None:
