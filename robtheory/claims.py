@@ -26,6 +26,7 @@ from .closed_form import (
     accuracy_stats,
     bayes_accuracy,
     linear_accuracy,
+    log_accuracy_stats,
     optimal_robust_accuracy,
     robust_optimal_linear,
     theorem_2_1_bound,
@@ -186,26 +187,6 @@ def _check_claim_b(claim: Claim) -> CheckResult:
 
 #: Machine epsilon of float64: the tolerances of the Theorem 2.1 checks are a few of these, relative.
 _EPS64 = float(np.finfo(float).eps)
-
-
-def log_accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
-    """Natural log of the (robust) accuracy of ``sign(w.x + b)``, finite where the accuracy underflows.
-
-    The accuracy of ``(a, b, u)`` against a ball of radius ``eps`` is a sum of
-    :math:`P_{>}(m_k, Q)` with margins :math:`m_k = a s_1 + y b + \\eta S - \\varepsilon\\lVert w\\rVert_*`;
-    the error rate of ``(-a, -b, -u)`` at radius ``-eps`` is the same sum of :math:`P_{\\le}(-m_k, Q)`
-    (the dual norm does not see the sign of ``w``), and :math:`P_{\\le}(-m, Q) = P_{>}(m, Q)` when
-    ``Q > 0``. So the generated log error rate evaluated there is the log accuracy, exact in
-    the tail. Where ``Q = 0`` (no weak weight: the accuracy is a sum of indicators, never tiny)
-    it is ``log`` of the accuracy.
-    """
-    acc = accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind)[0]
-    neg = [-np.asarray(x, dtype=float) for x in (eps, a, b, S)]
-    args = [np.asarray(x, dtype=float) for x in (p, eta)]
-    log_tail = np.minimum(getattr(G, f"log_error_{kind}")(*args, *neg, np.asarray(Q, float), np.asarray(U1, float)), 0.0)
-    with np.errstate(divide="ignore"):
-        log_direct = np.log(acc)
-    return np.where(np.asarray(Q) > 0, log_tail, log_direct)
 
 
 def log_theorem_2_1_bound(p, log_error_rate, bound_fn=theorem_2_1_bound):

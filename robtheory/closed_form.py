@@ -29,6 +29,7 @@ from .classifiers import (
 from .model import ThreatModel, ToyModel
 
 __all__ = [
+    "log_accuracy_stats",
     "Accuracy",
     "variant",
     "accuracy_stats",
@@ -88,6 +89,26 @@ def accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
             log_err = np.where(small, np.log1p(-acc), log_err)
         err = np.where(small, 1.0 - acc, err)
     return acc, err, log_err
+
+
+def log_accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
+    """Natural log of the (robust) accuracy of ``sign(w.x + b)``, finite where the accuracy underflows.
+
+    The accuracy of ``(a, b, u)`` against a ball of radius ``eps`` is a sum of
+    :math:`P_{>}(m_k, Q)` with margins :math:`m_k = a s_1 + y b + \\eta S - \\varepsilon\\lVert w\\rVert_*`;
+    the error rate of ``(-a, -b, -u)`` at radius ``-eps`` is the same sum of :math:`P_{\\le}(-m_k, Q)`
+    (the dual norm does not see the sign of ``w``), and :math:`P_{\\le}(-m, Q) = P_{>}(m, Q)` when
+    ``Q > 0``. So the generated log error rate evaluated there is the log accuracy, exact in
+    the tail. Where ``Q = 0`` (no weak weight: the accuracy is a sum of indicators, never tiny)
+    it is ``log`` of the accuracy.
+    """
+    acc = accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind)[0]
+    neg = [-np.asarray(x, dtype=float) for x in (eps, a, b, S)]
+    args = [np.asarray(x, dtype=float) for x in (p, eta)]
+    log_tail = np.minimum(getattr(G, f"log_error_{kind}")(*args, *neg, np.asarray(Q, float), np.asarray(U1, float)), 0.0)
+    with np.errstate(divide="ignore"):
+        log_direct = np.log(acc)
+    return np.where(np.asarray(Q) > 0, log_tail, log_direct)
 
 
 @dataclass(frozen=True)

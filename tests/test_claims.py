@@ -81,7 +81,7 @@ def test_readme_commands_are_the_ci_commands():
 import numpy as np
 from scipy.special import log_ndtr
 
-from robtheory.closed_form import accuracy_stats, theorem_2_1_bound
+from robtheory.closed_form import accuracy_stats, log_accuracy_stats, theorem_2_1_bound
 from robtheory.frontier import frontier
 from robtheory.model import ThreatModel
 
@@ -130,13 +130,13 @@ def test_theorem_2_1_log_slack_sees_a_halved_bound_where_the_rates_underflow():
 def test_log_accuracy_stats_is_exact_in_the_tail_and_agrees_with_log_accuracy():
     # averaging at eps = 2 eta has robust accuracy Phi(-mu): log_ndtr is an independent reference
     for mu in (3.0, 10.0, 40.0):  # d = 100: eta = mu/10, S = U1 = 10, Q = 1
-        la = claims.log_accuracy_stats(0.9, mu / 10, 2 * mu / 10, 0.0, 0.0, 10.0, 1.0, 10.0, "linf_full")
+        la = log_accuracy_stats(0.9, mu / 10, 2 * mu / 10, 0.0, 0.0, 10.0, 1.0, 10.0, "linf_full")
         assert float(la) == pytest.approx(float(log_ndtr(-mu)), rel=1e-12)
     rng = np.random.default_rng(3)
     a, b, S, Q, U1 = claims.random_linear_stats(rng, 50, 500)
     for kind in ("standard", "linf_full", "linf_weak", "l2_full", "l2_weak"):
         acc = accuracy_stats(0.8, 0.2, 0.3, a, b, S, Q, U1, kind)[0]
-        la = claims.log_accuracy_stats(0.8, 0.2, 0.3, a, b, S, Q, U1, kind)
+        la = log_accuracy_stats(0.8, 0.2, 0.3, a, b, S, Q, U1, kind)
         ok = acc > 1e-300
         np.testing.assert_allclose(np.exp(la[ok]), acc[ok], rtol=1e-12)
         assert np.all(np.isneginf(la[~ok]) | (la[~ok] < -690))
