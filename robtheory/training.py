@@ -738,6 +738,13 @@ def adversarial_hinge_closed_form(p: float, eps_train: float, lam: float) -> flo
     return min((2 * p - 1 - eps_train) / lam, 1 / (1 - eps_train))
 
 
+def _kink_kappa(p: float, eps: float, lam: float) -> float:
+    """:math:`\\kappa = ((1-p)(1+\\varepsilon) + \\lambda/(1-\\varepsilon))/(p(1-\\varepsilon))`: the steepest
+    joint direction :math:`(\\alpha^*, 1)` at the kink optimum has :math:`\\Phi(c - (1-\\varepsilon)\\alpha^*)
+    = \\kappa` (:func:`_kink_marginal`); no such direction descends when :math:`\\kappa \\ge 1`."""
+    return ((1 - p) * (1 + eps) + lam / (1 - eps)) / (p * (1 - eps))
+
+
 def _kink_marginal(p: float, eta: float, d: int, eps: float, lam: float) -> float:
     """:math:`\\varphi'(0; +1)` at the kink optimum :math:`w_1^* = 1/(1-\\varepsilon)` (l_inf, hinge).
 
@@ -749,8 +756,7 @@ def _kink_marginal(p: float, eta: float, d: int, eps: float, lam: float) -> floa
     :math:`p\\varphi(\\Phi^{-1}(\\kappa)) + c\\,(1 - p + p\\kappa)`.
     """
     c = math.sqrt(d) * (eps - eta)
-    kappa = ((1 - p) * (1 + eps) + lam / (1 - eps)) / (p * (1 - eps))
-    kappa = min(kappa, 1.0)
+    kappa = min(_kink_kappa(p, eps, lam), 1.0)
     t = ndtri(kappa)
     phi_t = _INV_SQRT_2PI * math.exp(-0.5 * t * t) if math.isfinite(t) else 0.0
     return p * phi_t + c * (1 - p + p * kappa)

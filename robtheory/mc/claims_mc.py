@@ -738,7 +738,7 @@ def _adversarial_optimality_run(model: ToyModel, eps_train: float, lam: float, w
     :func:`robtheory.training.adversarial_hinge_closed_form`; any other value is a negative
     control, e.g. :math:`(2p-1)/\lambda` with eps dropped).
     """
-    from ..training import Objective, adversarial_hinge_closed_form
+    from ..training import Objective, _kink_kappa, adversarial_hinge_closed_form
 
     p, sd = model.p, math.sqrt(model.d)
     w_cf = float(adversarial_hinge_closed_form(p, eps_train, lam))
@@ -751,7 +751,7 @@ def _adversarial_optimality_run(model: ToyModel, eps_train: float, lam: float, w
     alpha = 0.0
     if kink:
         c = sd * (eps_train - model.eta)
-        kappa = ((1 - p) * (1 + eps_train) + lam / (1 - eps_train)) / (p * (1 - eps_train))
+        kappa = _kink_kappa(p, eps_train, lam)
         alpha = (c - float(ndtri(min(kappa, 1.0)))) / (1 - eps_train) if kappa < 1 else 0.0
 
     def one_sided(m0, rate):
