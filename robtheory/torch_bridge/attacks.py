@@ -5,20 +5,37 @@ The vocabulary is MadryLab's (``robustness`` library): ``constraint`` is ``"inf"
 :math:`2.5\,\varepsilon/\text{steps}`), ``random_restarts`` independent runs from random starts
 (the worst per example is kept), ``use_best`` keeps each run's worst iterate instead of its last.
 
-The adversary maximises the logistic loss :math:`\log(1 + e^{-y f(x + \delta)})`, i.e. drives
-the margin :math:`y f(x + \delta)` down; the steps are
+The adversary drives the margin :math:`m = y f(x + \delta)` down; the steps are
 
 .. math::
 
-    \delta \leftarrow \Pi\big(\delta + \alpha\,\mathrm{sign}\,\nabla_\delta L\big)\ (\ell_\infty),
+    \delta \leftarrow \Pi\big(\delta - \alpha\,\mathrm{sign}\,\nabla_\delta m\big)\ (\ell_\infty),
     \qquad
-    \delta \leftarrow \Pi\big(\delta + \alpha\,\nabla_\delta L / \lVert\nabla_\delta L\rVert_2\big)\ (\ell_2),
+    \delta \leftarrow \Pi\big(\delta - \alpha\,\nabla_\delta m / \lVert\nabla_\delta m\rVert_2\big)\ (\ell_2).
+
+These are exactly the steps of PGD on the logistic loss :math:`L = \log(1 + e^{-m})`, whose
+gradient :math:`-\sigma(-m)\nabla m` is, sample by sample, a positive multiple of
+:math:`-\nabla m` -- except that :math:`\sigma(-m)` underflows to 0 once the margin exceeds
+about 104 in float32 (745 in float64), where PGD on :math:`L` stops moving and reports a
+confident model robust (gradient masking). Stepping along the margin's own gradient makes the
+attack invariant to a positive rescaling of the logits: multiplying the model's output by
+:math:`c > 0` leaves every iterate unchanged (bit for bit when :math:`c` is a power of two).
 
 with :math:`\Pi` the projection onto the ball (and onto the box ``bounds`` of valid inputs when
 given). For a linear model :math:`f(x) = w\cdot x + b` the inner maximisation has the exact
 solution :math:`\delta^* = -\varepsilon y\,\mathrm{sign}(w)` (:math:`\ell_\infty`) or
 :math:`-\varepsilon y\,w/\lVert w\rVert_2` (:math:`\ell_2`) (:func:`exact_linear_worst_case`),
 which the tests use to show that PGD reaches it.
+
+**When PGD equals the exact worst case.** For a linear model, with no box ``bounds`` under
+:math:`\ell_2`, and a step budget ``attack_steps * attack_lr >= eps`` from the clean start
+(``>= 2 eps`` from a random start), PGD returns the exact minimiser up to rounding: the step
+direction is the constant :math:`-y\,\mathrm{sign}(w)` (:math:`\ell_\infty`) or
+:math:`-y\,w/\lVert w\rVert_2` (:math:`\ell_2`) whatever the scale of :math:`w`, the iterate
+reaches the boundary of the ball after ``ceil(eps / attack_lr)`` steps and the projection keeps
+it at the minimiser; ``use_best`` keeps the lowest margin seen. MadryLab's default
+``attack_lr = 2.5 eps / attack_steps`` meets the budget. For non-linear models PGD is a local
+search and gives an upper bound on the robust accuracy.
 """
 
 from __future__ import annotations
@@ -26,7 +43,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
-import torch.nn.functional as F
 
 from ..model import _finite_real
 
@@ -213,8 +229,12 @@ def pgd(model, x: torch.Tensor, y: torch.Tensor, cfg: AttackConfig, *,
                 if step == cfg.attack_steps:
                     break
                 with torch.enable_grad():
-                    loss = F.softplus(-m).sum()
-                    (g,) = torch.autograd.grad(loss, delta)
+                    # the ascent direction of the logistic loss softplus(-m) is -sigma(-m) grad m:
+                    # per sample a positive multiple of -grad m, so the sign (l_inf) and the
+                    # normalised direction (l_2) are those of -grad m. Differentiating the margin
+                    # itself keeps them where sigma(-m) underflows (m > ~104 in float32, ~745 in
+                    # float64), which would stop PGD dead on confident models.
+                    (g,) = torch.autograd.grad(-m.sum(), delta)
                 with torch.no_grad():
                     if cfg.constraint == "inf":
                         step_dir = g.sign()
