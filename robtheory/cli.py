@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "(Bonferroni; default 1e-6)")
         sp_.add_argument("--no-torch", action="store_true",
                          help="skip the torch column (present when torch is installed: trains the toy-data "
-                              "models of 'robtheory torch toy --quick', about 10 s)")
+                              "models of 'robtheory torch toy --quick': about 30 s on a 2-core machine)")
         sp_.add_argument("--torch-results", metavar="DIR",
                          help="with a report: add a section per experiment saved by 'robtheory torch ... "
                               "--out DIR' (its metrics and PNG figures; reading them needs no torch)")

@@ -118,3 +118,37 @@ def test_report_torch_results_section(toy_run, tmp_path, capsys):
     assert cli.main(["report", "--out", str(rep), "--no-mc", "--no-proofs", "--no-torch",
                      "--torch-results", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rob_count,consistent", [(9500, True), (200000, False)])
+def test_theorem_2_1_figure_draws_what_the_verdict_judges(rob_count, consistent):
+    """The figure shows the verdict's intervals (its level) and its threshold; they cannot disagree."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    from robtheory.torch_bridge.experiments.toy import plot_theorem_2_1
+
+    n = 10000 if consistent else 10**6
+    std_count = 9500 if consistent else 990000
+    check = theorem_2_1_check(0.95, std_count, n, rob_count, n, 1e-4)
+    assert check["consistent"] is consistent
+    fig, ax = plt.subplots()
+    plot_theorem_2_1(ax, 0.95, [{"label": "model", "check": check}])
+    # the dashed threshold is the bound at the standard accuracy's lower limit, over its interval
+    dashed = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_linestyle()[0][1]]
+    (seg,) = dashed[0].get_segments()
+    assert seg[0][1] == pytest.approx(min(1, check["bound_at_standard_lower_limit"]))
+    assert (seg[0][0], seg[1][0]) == pytest.approx(tuple(check["standard_ci"]))
+    # the vertical bar is the robust accuracy's interval at the verdict's level, not at 95%
+    bars = [c for c in ax.collections if isinstance(c, LineCollection) and not c.get_linestyle()[0][1]]
+    ys = sorted(y for c in bars for s in c.get_segments() if s[0][0] == s[1][0] for y in (s[0][1], s[1][1]))
+    assert (ys[0], ys[-1]) == pytest.approx(tuple(check["ci"]))
+    # bottom of the bar above the threshold <=> the verdict says violation
+    assert bool(ys[0] > seg[0][1]) is (not consistent)
+    texts = [t.get_text() for t in ax.texts] + ax.get_legend_handles_labels()[1]
+    assert any("0.9999" in t for t in texts)  # the intervals' level is written on the figure
+    assert any(("VIOLATION" if not consistent else "consistent") in t for t in texts)
+    plt.close(fig)

@@ -46,7 +46,7 @@ from ..attacks import AttackConfig, exact_linear_worst_case, margins, pgd
 from ..models import MLP, LinearModel
 from ..train import TrainConfig, progress, train
 
-__all__ = ["run", "SETTINGS", "theorem_2_1_check"]
+__all__ = ["run", "SETTINGS", "theorem_2_1_check", "plot_theorem_2_1"]
 
 #: evaluation samples start at this row of the stream (training uses rows 0 .. n - 1)
 EVAL_START = 10**9
@@ -184,14 +184,57 @@ def theorem_2_1_check(p: float, std_count: int, std_n: int, rob_count: int, rob_
     standard accuracy, each interval at level ``1 - alpha``: under the theorem, a false alarm
     needs one of the two intervals to miss, probability at most ``alpha``.
     """
-    std_lo = stats.binomial_estimate(std_count, std_n, alpha).ci[0]
+    std_ci = stats.binomial_estimate(std_count, std_n, alpha).ci
+    std_lo = std_ci[0]
     rob = stats.binomial_estimate(rob_count, rob_n, alpha)
     bound_at_lo = p / (1 - p) * (1 - std_lo)
     return {"accuracy": rob_count / rob_n, "count": rob_count, "n": rob_n, "ci": list(rob.ci),
-            "lower_limit": rob.ci[0], "standard_lower_limit": std_lo,
+            "lower_limit": rob.ci[0], "standard_accuracy": std_count / std_n,
+            "standard_ci": list(std_ci), "standard_lower_limit": std_lo,
             "bound_at_standard_lower_limit": bound_at_lo,
+            "bound_at_standard_upper_limit": p / (1 - p) * (1 - std_ci[1]),
             "bound_at_estimate": p / (1 - p) * (1 - std_count / std_n),
-            "consistent": bool(rob.ci[0] <= bound_at_lo), "alpha": alpha}
+            "consistent": bool(rob.ci[0] <= bound_at_lo), "alpha": alpha, "level": 1 - alpha}
+
+
+def plot_theorem_2_1(ax, p: float, rows: list[dict]):
+    r"""Draw Theorem 2.1's bound and, per model, exactly what :func:`theorem_2_1_check` judged.
+
+    ``rows`` are ``{"label": str, "check": theorem_2_1_check(...)}``. For each: the robust
+    accuracy with its two-sided interval at the check's level (a vertical bar), the standard
+    accuracy's interval at the same level (a horizontal bar), and the band of bound values over
+    that interval, from :math:`\frac{p}{1-p}(1 - \mathrm{std}_{hi})` to the verdict's threshold
+    :math:`\frac{p}{1-p}(1 - \mathrm{std}_{lo})` (its top edge). The verdict is "consistent"
+    exactly when the bottom of the vertical bar is not above the band's top edge, so the figure
+    and the verdict cannot disagree. Returns ``ax``.
+    """
+    a = np.linspace(0.5, 1, 400)
+    ax.plot(a, np.minimum(1, p / (1 - p) * (1 - a)), "k-", lw=1,
+            label=r"Theorem 2.1 bound $\frac{p}{1-p}(1-\mathrm{std})$")
+    levels = set()
+    for i, row in enumerate(rows):
+        c = row["check"]
+        color = f"C{i}"
+        lo, hi = c["standard_ci"]
+        band_top = min(1.0, c["bound_at_standard_lower_limit"])
+        band_bottom = min(1.0, c["bound_at_standard_upper_limit"])
+        ax.fill_between([lo, hi], [band_bottom, band_bottom], [band_top, band_top], color=color,
+                        alpha=0.25, lw=0)
+        ax.hlines(band_top, lo, hi, colors=color, lw=1.5, linestyles="--")
+        sa, ra = c["standard_accuracy"], c["accuracy"]
+        verdict = "consistent" if c["consistent"] else "VIOLATION"
+        ax.errorbar([sa], [ra], xerr=[[sa - lo], [hi - sa]],
+                    yerr=[[ra - c["ci"][0]], [c["ci"][1] - ra]], fmt=row.get("marker", "o"), color=color,
+                    capsize=3, label=f"{row['label']}: {verdict}")
+        levels.add(c["level"])
+    level = ", ".join(f"{lv:.6g}" for lv in sorted(levels))
+    ax.set_xlabel("standard accuracy")
+    ax.set_ylabel("robust accuracy")
+    ax.text(0.02, 0.02, f"bars: Clopper-Pearson intervals at level {level} (the verdict's);\n"
+            "band: the bound over the standard accuracy's interval; dashed: its top, the threshold\n"
+            "a robust accuracy's lower limit must exceed to count as a violation",
+            transform=ax.transAxes, fontsize=6, va="bottom")
+    return ax
 
 
 def _mlp_part(ctx, s, model: ToyModel, eps: float, alpha_each: float):
@@ -283,19 +326,13 @@ def _figures(ctx, s, model, eps, lin_rows, pgd_rows, mlp_rows):
                      f"{r['samples_where_they_differ']} of {r['n']} verdicts differ")
     ctx.save_figure(fig, "pgd_vs_exact")
 
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    a = np.linspace(0.5, 1, 400)
-    ax.plot(a, np.minimum(1, model.p / (1 - model.p) * (1 - a)), "k-", label="Theorem 2.1 bound")
-    for r in mlp_rows:
-        sa = r["standard"]["accuracy"]
-        for adv, mk in (("pgd", "o"), ("shift", "x")):
-            ra = r[adv]["accuracy"]
-            ax.errorbar([sa], [ra], xerr=[[sa - r["standard"]["ci"][0]], [r["standard"]["ci"][1] - sa]],
-                        yerr=[[ra - r[adv]["ci"][0]], [r[adv]["ci"][1] - ra]], fmt=mk,
-                        label=f"MLP {r['training']}, {adv}")
-    ax.set(xlabel="standard accuracy", ylabel=f"robust accuracy (l_inf eps = 2 eta = {eps})",
+    fig, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
+    rows = [{"label": f"MLP {r['training']}, {adv}", "check": r[adv], "marker": mk}
+            for r in mlp_rows for adv, mk in (("pgd", "o"), ("shift", "x"))]
+    plot_theorem_2_1(ax, model.p, rows)
+    ax.set(ylabel=f"robust accuracy ($\\ell_\\infty$, $\\varepsilon = 2\\eta = {eps:g}$)",
            title="trained MLPs against Theorem 2.1", xlim=(0.85, 1.002), ylim=(-0.02, 1.02))
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
     ctx.save_figure(fig, "theorem_2_1_mlp")
 
 
