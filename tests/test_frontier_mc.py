@@ -46,7 +46,7 @@ def test_theorem_f_points_agree_with_monte_carlo():
             e = pt[k]
             assert e["passed"], (pt["tau"], k, e)
             assert e["ci"][0] <= e["estimate"] <= e["ci"][1]
-            assert e["residual"] == pytest.approx((e["estimate"] - e["analytic"]) / e["std_error"])
+            assert e["z"] == pytest.approx((e["estimate"] - e["analytic"]) / e["std_error"])
     assert res["passed"]
     # Same seed, same counts (streams keyed by the frontier point, not by the call).
     again = frontier_mc(f, N, points=5, seed=3, total_alpha=ALPHA)
@@ -76,7 +76,7 @@ def test_negative_control_a_wrong_robust_curve_is_rejected_at_the_same_n():
     assert all(p["standard"]["passed"] for p in res["points"])
     for p, g in zip(res["points"], gaps):
         if g > 3:
-            assert not p["robust"]["passed"] and abs(p["robust"]["residual"]) > res["z_threshold"]
+            assert not p["robust"]["passed"] and abs(p["robust"]["z"]) > res["z_threshold"]
 
 
 @pytest.mark.parametrize("norm,eps", [("linf", 0.6), ("l2", 1.5)])
@@ -84,7 +84,7 @@ def test_linear_frontier_points_agree_and_a_weak_only_formula_is_rejected(norm, 
     m = ToyModel(0.95, 0.3, 100)
     f = frontier(m, ThreatModel(norm, eps), "linear", n=61)
     res = frontier_mc(f, N, points=4, seed=5, total_alpha=ALPHA)
-    assert res["passed"], [(p["tau"], p["standard"]["residual"], p["robust"]["residual"]) for p in res["points"]]
+    assert res["passed"], [(p["tau"], p["standard"]["residual"], p["robust"]["z"]) for p in res["points"]]
     assert all("estimate_linear" in p["method"] for p in res["points"])
     if f.tau.size < 3:
         return  # the l2 frontier at this eps collapses to a point: nothing to perturb
