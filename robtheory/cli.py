@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ._jsonio import dumps, write_json
 from .model import fmt_number as _fmt
-from .vocabulary import add_deprecated_aliases
+from .vocabulary import add_deprecated_aliases, option_message
 
 __all__ = ["main", "build_parser"]
 
@@ -647,11 +647,12 @@ def _cmd_accuracy(args) -> int:
 _SVM_CERTIFICATE_RTOL = 1e-3
 
 
-def _check_certificate(opt, model) -> None:
+def _check_certificate(opt, model, tuned: bool = False) -> None:
     bound = opt.distance_bound
     if not bound <= _SVM_CERTIFICATE_RTOL * opt.norm:  # also NaN
+        lam = f"lam {opt.lam:g} tuned by --unit-norm" if tuned else f"--lam {opt.lam:g}"
         raise UsageError(
-            f"the optimum cannot be certified at this scale (lam={opt.lam:g}, d={model.d}): the solver's "
+            f"the optimum cannot be certified at this scale ({lam}, --d {model.d}): the solver's "
             f"certificate only bounds |w - w*| by {bound:.3g} against |w| = {opt.norm:.3g} (it must be "
             f"<= {_SVM_CERTIFICATE_RTOL:g} |w|)")
 
@@ -685,7 +686,7 @@ def _cmd_svm(args) -> int:
                 opt = unit_norm_optimum(model, threat, args.loss)
             else:
                 opt = solve(Objective(model, args.lam, threat, args.loss))
-        _check_certificate(opt, model)
+        _check_certificate(opt, model, tuned=args.unit_norm)
         acc = opt.accuracy(ThreatModel(args.norm, eps_eval))
     except (ValueError, UsageError) as exc:
         raise UsageError(str(exc)) from None
@@ -1056,7 +1057,8 @@ def main(argv=None) -> int:
         try:
             status = handlers[args.command](args)
         except UsageError as exc:
-            print(f"robtheory {args.command}: error: {exc}".replace("\n", " "), file=sys.stderr)
+            print(f"robtheory {args.command}: error: {option_message(str(exc))}".replace("\n", " "),
+                  file=sys.stderr)
             return 2
         except NotImplementedError as exc:
             print(f"robtheory {args.command}: not available: {exc}".replace("\n", " "), file=sys.stderr)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DEPRECATED_KEYS", "DEPRECATED_OPTIONS", "JSON_TYPES", "KEYS", "OPTIONS", "OPTION_TYPES", "Key",
-    "Option", "add_deprecated_aliases", "check_document", "json_type", "markdown_table",
+    "Option", "PARAMETERS", "add_deprecated_aliases", "full_table", "option_message", "check_document", "json_type", "markdown_table",
 ]
 
 #: The JSON types a key may hold ("map": an object whose keys are names chosen by the data,
@@ -47,7 +47,8 @@ class Key:
 
 @dataclass(frozen=True)
 class Option:
-    """A command-line option: its name, the kind of value it reads (:data:`OPTION_TYPES`), its meaning."""
+    """A command-line option: its name, the kind of value it reads (:data:`OPTION_TYPES`; ``"flag|path"``:
+    a flag in some commands, a path in others), its meaning."""
 
     name: str
     type: str
@@ -63,7 +64,8 @@ OPTION_TYPES = {
     "rate": "a false-alarm rate in (0, 1)",
     "choice": "one of the listed words",
     "flag": "no value",
-    "spec": "a grid SPEC: a number, a list a,b,c, start:stop:num or log:start:stop:num",
+    "spec": "a grid SPEC (so are phase's --p, --eta, --eps, --d): a number, a list a,b,c, start:stop:num "
+            "or log:start:stop:num",
     "path": "a file or directory name",
     "text": "a name or address",
 }
@@ -95,7 +97,8 @@ _OPTIONS = (
                               "default 1e-6)"),
     Option("--backend", "choice", "Monte Carlo backend: auto, numpy, numba or cupy (bench: repeatable)"),
     Option("--dtype", "choice", "mc: float64 or float32 arithmetic"),
-    Option("--json", "path", "print JSON instead of a table (verify: write it to FILE, '-' for stdout)"),
+    Option("--json", "flag|path", "accuracy, mc, svm, frontier, bench: a flag, print JSON instead of a table; "
+                                  "verify: write the JSON to FILE ('-' for stdout)"),
     Option("--out", "path", "output directory"),
     Option("--report", "path", "verify: also write the HTML report to this directory"),
     Option("--claim", "text", "verify: check only this claim (repeatable)"),
@@ -264,6 +267,29 @@ DEPRECATED_KEYS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: The Python parameter each option sets, where the names differ or an error message from the
+#: library names the parameter: :func:`option_message` rewrites such messages for the CLI.
+PARAMETERS: dict[str, str] = {
+    "p": "--p", "eta": "--eta", "d": "--d", "eps": "--eps", "norm": "--norm", "w": "--w", "b": "--b",
+    "lam": "--lam", "eps_train": "--eps-train", "required_robust": "--required-robust", "seed": "--seed",
+    "total_alpha": "--alpha",
+}
+
+
+def option_message(message: str) -> str:
+    """``message`` from the library, in the CLI's words: each parameter of :data:`PARAMETERS` that
+    a sentence is about becomes its option (``required_robust must lie in [0, 1], got 2`` ->
+    ``--required-robust must lie in [0, 1], got 2``; ``got eps=1.5`` -> ``got --eps 1.5``)."""
+    import re
+
+    for name, opt in PARAMETERS.items():
+        n = re.escape(name)
+        message = re.sub(rf"(?<![\w.\[\-']){n}=", f"{opt} ", message)
+        message = re.sub(rf"(?:^|(?<=[\s(;,])){n}(?= (?:must|is|has)\b)", opt, message)
+    # "--p must lie in [1/2, 1], got --p 0.3": the option once is enough
+    return re.sub(r"^(--[\w-]+)( must\b[^;]*?got )\1 ", r"\1\2", message)
+
+
 def add_deprecated_aliases(doc: dict, old_keys) -> dict:
     """Write each old key of ``old_keys`` next to its new name throughout ``doc``, and list them.
 
@@ -363,18 +389,33 @@ def _cell(text: str) -> str:
 
 
 def markdown_table() -> str:
-    """The README's vocabulary section: options, JSON keys and deprecated names, as Markdown tables."""
-    lines = ["| option | value | meaning |", "|---|---|---|"]
-    for o in _OPTIONS:
-        lines.append(f"| `{o.name}` | {o.type} | {_cell(o.meaning)} |")
-    lines += ["", "| value | accepted |", "|---|---|"]
-    lines += [f"| {t} | {text} |" for t, text in OPTION_TYPES.items()]
-    lines += ["", "| JSON key | type | meaning |", "|---|---|---|"]
-    for k in _KEYS:
-        lines.append(f"| `{k.name}` | {k.type.replace('|', ' or ')} | {_cell(k.meaning)} |")
+    """The README's vocabulary section: the options by the value they read, the JSON keys by their
+    type, and the deprecated names (Markdown). :func:`full_table` adds each name's meaning."""
+    lines = ["| value | accepted | options |", "|---|---|---|"]
+    for t, text in OPTION_TYPES.items():
+        names = [o.name for o in _OPTIONS if t in o.type.split("|")]
+        if names:
+            lines.append(f"| {t} | {text} | {' '.join(f'`{n}`' for n in names)} |")
+    lines += ["", "| JSON type | keys |", "|---|---|"]
+    for t in dict.fromkeys(k.type for k in _KEYS):
+        names = [k.name for k in _KEYS if k.type == t]
+        lines.append(f"| {t.replace('|', ' or ')} | {' '.join(f'`{n}`' for n in names)} |")
     lines += ["", "| deprecated | use | note |", "|---|---|---|"]
     for old, (commands, new) in DEPRECATED_OPTIONS.items():
         lines.append(f"| `{old}` ({', '.join(commands)}) | `{new}` | warns once on stderr |")
     for old, (new, _, how) in DEPRECATED_KEYS.items():
         lines.append(f"| `{old}` (JSON) | `{new}` | {how}; listed in `deprecated_keys` |")
     return "\n".join(lines)
+
+
+def full_table() -> str:
+    """Every option and JSON key with its meaning (Markdown): ``python -m robtheory.vocabulary``."""
+    lines = ["| option | value | meaning |", "|---|---|---|"]
+    lines += [f"| `{o.name}` | {o.type} | {_cell(o.meaning)} |" for o in _OPTIONS]
+    lines += ["", "| JSON key | type | meaning |", "|---|---|---|"]
+    lines += [f"| `{k.name}` | {k.type.replace('|', ' or ')} | {_cell(k.meaning)} |" for k in _KEYS]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(full_table())

@@ -251,7 +251,7 @@ def test_mc_json_with_an_undetectable_deviation_is_strict(capsys):
 
 
 def test_frontier_mc_json_is_strict(capsys, tmp_path):
-    code, out, _ = run(["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--n", "21", "--mc", "10",
+    code, out, _ = run(["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--points", "21", "--mc", "10",
                         "--json", "--out", str(tmp_path)], capsys)
     assert code in (0, 1)
     assert strict_json(out)["mc"]["n"] == 10
@@ -281,7 +281,7 @@ def test_svm_refuses_an_uncertified_optimum(extra, capsys):
     argv = ["svm", "--p", "0.95", "--eta", "0.4", "--d", "100", *extra]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # and no numpy overflow warning on the way
-        err = one_line_error(argv, capsys, "cannot be certified", "lam=", "d=")
+        err = one_line_error(argv, capsys, "cannot be certified", "--lam ", "--d ")
     assert "|w - w*|" in err
 
 
