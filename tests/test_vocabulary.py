@@ -268,3 +268,31 @@ def test_readme_command_block_uses_current_option_names():
     assert used <= set(OPTIONS), used - set(OPTIONS)
     frontier_line = next(line for line in block.splitlines() if line.startswith("robtheory frontier"))
     assert "--points" in frontier_line and "--n " not in frontier_line
+
+
+@pytest.mark.parametrize("eta", [0.3, 4.0])
+def test_svm_json_has_the_log_error_rates(eta, capsys):
+    """svm --json carries accuracy --json's log error rates, exact where the rate underflows
+    (eta = 4: mu = 40, a standard error rate of about exp(-805)); checked against 50-digit mpmath
+    from the printed optimum (w1 on x1, c on each weak feature)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    doc, _ = run_json(["svm", "--p", "0.95", "--eta", str(eta), "--d", "100", "--lam", "0.1", "--json"], capsys)
+    p, d, eps = mpmath.mpf("0.95"), 100, mpmath.mpf(doc["eps"])
+    w1, c, eta_ = mpmath.mpf(doc["w1"]), mpmath.mpf(doc["c"]), mpmath.mpf(eta)
+    sd = c * mpmath.sqrt(d)
+    pen = eps * (abs(w1) + d * abs(c))  # the l_inf adversary's margin loss: eps |w|_1
+
+    def error(penalty):  # x1 = y with probability p; the weak sum is N(eta d y, d)
+        return (p * mpmath.ncdf(-(w1 + c * eta_ * d - penalty) / sd)
+                + (1 - p) * mpmath.ncdf(-(-w1 + c * eta_ * d - penalty) / sd))
+
+    for kind, penalty in (("standard", 0), ("robust", pen)):
+        expected = mpmath.log(error(penalty))
+        got = doc[f"log_{kind}_error_rate"]
+        assert got == pytest.approx(float(expected), rel=1e-9, abs=1e-12), (kind, got, expected)
+    if eta == 4.0:  # the rate itself underflows: only its log carries the number
+        assert doc["standard_error_rate"] == 0.0 and doc["log_standard_error_rate"] < -700
+    acc_keys = {"standard_accuracy", "robust_accuracy", "standard_error_rate", "robust_error_rate",
+                "log_standard_error_rate", "log_robust_error_rate"}
+    assert acc_keys <= doc.keys()
