@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import ToyModel, _finite_real, _positive_int, _show, fmt_number
+from .model import ToyModel, _finite_real, _positive_int, _show
 
 __all__ = [
     "LinearStats",
@@ -90,7 +90,7 @@ class LinearClassifier:
             raise ValueError(f"w must be a 1-d array of length d + 1 >= 2, got shape {w.shape}")
         bad = np.flatnonzero(~np.isfinite(w))
         if bad.size:
-            raise ValueError(f"w must be finite; w[{bad[0]}] = {fmt_number(w[bad[0]])}")
+            raise ValueError(f"w must be finite; w[{bad[0]}] = {_show(w[bad[0]])}")
         if not np.any(w):
             raise ValueError("w is all zero: a linear classifier needs a direction "
                              "(use ConstantClassifier for sign(b))")

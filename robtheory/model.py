@@ -29,9 +29,11 @@ def fmt_number(x) -> str:
 
 
 def _show(value) -> str:
-    """A value for a message: numbers through :func:`fmt_number` (never a NumPy repr), the rest by repr."""
+    """A value for a message as Python writes it (0.3, 7, nan), never a NumPy repr like np.float64(0.3)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return repr(int(value))
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return fmt_number(value)
+        return repr(float(value))
     return repr(value)
 
 

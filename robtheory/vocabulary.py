@@ -199,7 +199,10 @@ _KEYS = (
                                          "(null: none)"),
     Key("min_detectable_above", "number|null", "min_detectable for a deviation upwards"),
     Key("min_detectable_below", "number|null", "min_detectable for a deviation downwards"),
-    Key("resolution", "number", "the deviation a test must be able to detect to be conclusive"),
+    Key("resolution", "number", "the deviation of an accuracy a test must be able to detect to be conclusive"),
+    Key("mean_resolution", "number", "the deviation of a sampled mean a test must be able to detect"),
+    Key("min_p_value", "number", "smallest p-value of a run's tests"),
+    Key("reason", "string", "why a test was not run or not judged"),
     Key("n_needed", "integer|null", "samples that would make an inconclusive test conclusive (null: none)"),
     Key("verdict", "string", "PASS, FAIL or INCONCLUSIVE"),
     Key("inconclusive", "integer|boolean", "in a summary, how many tests were INCONCLUSIVE; on one test, "

@@ -135,11 +135,11 @@ def test_frontier_cli_mc(tmp_path, capsys):
     assert {"tau", "standard_accuracy", "robust_accuracy"} <= data["points"][0].keys()
     est = [pt for pt in data["points"] if "mc" in pt]
     assert len(est) == 3 and data["mc"]["estimated_indices"] == [0, 15, 30]
-    assert data["mc"]["passed"] is True and data["mc"]["n"] == 4000 and data["mc"]["seed"] == "2"
+    assert data["mc"]["passed"] is True and data["mc"]["n"] == 4000 and data["mc"]["seed"] == 2
     for pt in est:
         for k in ("standard", "robust"):
             e = pt["mc"][k]
-            assert {"estimate", "ci", "residual", "std_error", "p_value", "passed"} <= e.keys()
+            assert {"estimate", "ci", "z", "std_error", "p_value", "passed"} <= e.keys()
             assert e["analytic"] == pt[f"{k}_accuracy"]
     assert (tmp_path / "frontier.png").stat().st_size > 0
     assert json.loads((tmp_path / "frontier.json").read_text())["mc"]["passed"] is True
