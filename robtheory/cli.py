@@ -275,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="points before pruning (default 201); for --family linear, values per grid axis "
                         "(cost grows as n^2, or n^3 for linf with eps > eta: about 4 s at 201)")
     f.add_argument("--n", type=_positive_int, dest="n", action=_DeprecatedAlias, new_name="--points",
-                   command="frontier", metavar="N", help="deprecated alias of --points (warns once)")
+                   command="frontier", metavar="N", default=argparse.SUPPRESS,
+                   help="deprecated alias of --points (warns once)")
     f.add_argument("--json", action="store_true", help="print the frontier as JSON")
     f.add_argument("--out", metavar="DIR",
                    help="write frontier.json, frontier.csv, frontier.png and frontier.pdf to DIR")
