@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import ToyModel, _finite_real, _positive_int
+from .model import ToyModel, _finite_real, _positive_int, _show
 
 __all__ = [
     "LinearStats",
@@ -90,7 +90,7 @@ class LinearClassifier:
             raise ValueError(f"w must be a 1-d array of length d + 1 >= 2, got shape {w.shape}")
         bad = np.flatnonzero(~np.isfinite(w))
         if bad.size:
-            raise ValueError(f"w must be finite; w[{bad[0]}] = {w[bad[0]]!r}")
+            raise ValueError(f"w must be finite; w[{bad[0]}] = {_show(w[bad[0]])}")
         if not np.any(w):
             raise ValueError("w is all zero: a linear classifier needs a direction "
                              "(use ConstantClassifier for sign(b))")
@@ -179,7 +179,7 @@ class RoundedClassifier:
     def __post_init__(self):
         tau = float(self.tau)
         if math.isnan(tau) or tau < 0:
-            raise ValueError(f"tau must be >= 0 (inf allowed), got {self.tau!r}")
+            raise ValueError(f"tau must be >= 0 (inf allowed), got {_show(self.tau)}")
         object.__setattr__(self, "tau", tau)
         object.__setattr__(self, "d", _positive_int("d", self.d))
 

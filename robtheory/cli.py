@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ._jsonio import dumps, write_json
 from .model import fmt_number as _fmt
+from .vocabulary import add_deprecated_aliases, option_message
 
 __all__ = ["main", "build_parser"]
 
@@ -59,12 +60,32 @@ def _rate(text: str) -> float:
     return x
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str) -> int | None:
+    """An integer written as 1000000, 1e6 or 10**6 (None if ``text`` is none of these).
+
+    The forms every count option accepts, so that ``--d 1e6`` works like ``--n 1e7``; a float
+    must be integer-valued (1.5 is refused), and a power is checked before it is computed.
+    """
+    t = _short(text).strip()
     try:
-        n = int(_short(text))
+        if "**" in t:
+            base, exp = (int(part) for part in t.split("**", 1))
+            if exp < 0 or (base > 1 and exp * math.log2(base) > 4 * _MAX_ARG_CHARS):
+                return None
+            return base ** exp
+        try:
+            return int(t)
+        except ValueError:
+            x = float(t)
+            return int(x) if math.isfinite(x) and x.is_integer() else None
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}") from None
-    if n < 1:
+        return None
+
+
+def _positive_int(text: str) -> int:
+    """A positive whole number (1000000, 1e6 or 10**6)."""
+    n = _whole_number(text)
+    if n is None or n < 1:
         raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
     return n
 
@@ -85,6 +106,22 @@ def _attach_negative_values(argv: list[str]) -> list[str]:
         else:
             out.append(tok)
     return out
+
+
+class _DeprecatedAlias(argparse.Action):
+    """An old option name kept for one release: stores into the new option's ``dest`` and
+    warns once on stderr (however often the old name is given)."""
+
+    def __init__(self, option_strings, dest, new_name: str = "", command: str = "", **kwargs):
+        self.new_name, self.command, self.warned = new_name, command, False
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if not self.warned:
+            self.warned = True
+            print(f"robtheory {self.command}: warning: {option_string} is deprecated, use {self.new_name} "
+                  f"(same meaning; {option_string} will be removed in a later release)", file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 # --------------------------------------------------------------------------- output paths
@@ -148,12 +185,21 @@ def _weight_vector_message(d: int) -> str:
             f"{8 * (d + 1) / 2**30:.3g} GiB (limit {memory_limit() / 2**30:.3g} GiB, half the physical memory)")
 
 
+#: --eps of accuracy and mc: why its default differs from frontier's and svm's.
+_EPS_HELP_ZERO = ("radius of the threat ball (>= 0; default 0, a plain accuracy: the robust accuracy then "
+                  "equals the standard one; frontier and svm default to 2*eta, the paper's adversary, because "
+                  "their results are about the trade-off under it)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="robtheory",
         description="Machine-checked theory of 'Robustness May Be at Odds with Accuracy' "
                     "(Tsipras et al., ICLR 2019).",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"robtheory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     v = sub.add_parser("verify", help="check every claim of the paper (one row per claim)",
@@ -195,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--p", type=_finite_float, required=True, help="P(x1 = y), in [1/2, 1]")
     a.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
     a.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
-    a.add_argument("--eps", type=_finite_float, default=0.0, help="radius of the threat ball (>= 0; default 0)")
+    a.add_argument("--eps", type=_finite_float, default=0.0, help=_EPS_HELP_ZERO)
     a.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
     a.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
     a.add_argument("--classifier", required=True,
@@ -215,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
     f.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
     f.add_argument("--eps", type=_finite_float, default=None,
-                   help="radius of the threat ball (>= 0; default 2*eta, where Theorem F is exact)")
+                   help="radius of the threat ball (>= 0; default 2*eta, the paper's adversary, where Theorem F "
+                        "is exact: a frontier is about the trade-off, which vanishes at eps = 0; accuracy and "
+                        "mc default to 0)")
     f.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
     f.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
     f.add_argument("--family", choices=("all", "linear", "linear-unbiased"), default="all",
@@ -223,9 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "classifiers sign(a x1 + u.z + b) with a bias (a grid over the class offsets a+b, a-b "
                         "and, for linf with eps > eta, |u|_1/|u|_2), or linear classifiers without bias "
                         "(the paper's f_tau family)")
-    f.add_argument("--n", type=_positive_int, default=201,
+    f.add_argument("--points", type=_positive_int, default=201, dest="n",
                    help="points before pruning (default 201); for --family linear, values per grid axis "
                         "(cost grows as n^2, or n^3 for linf with eps > eta: about 4 s at 201)")
+    f.add_argument("--n", type=_positive_int, dest="n", action=_DeprecatedAlias, new_name="--points",
+                   command="frontier", metavar="N", default=argparse.SUPPRESS,
+                   help="deprecated alias of --points (warns once)")
     f.add_argument("--json", action="store_true", help="print the frontier as JSON")
     f.add_argument("--out", metavar="DIR",
                    help="write frontier.json, frontier.csv, frontier.png and frontier.pdf to DIR")
@@ -259,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "ignored (not even checked) and the tuned value is reported")
     s.add_argument("--loss", choices=("hinge", "logistic"), default="hinge", help="training loss (default hinge)")
     s.add_argument("--eps", type=_finite_float, default=None,
-                   help="radius for the robust accuracy (>= 0; default 2*eta)")
+                   help="radius for the robust accuracy (>= 0; default 2*eta, the adversary of Theorem 2.2; "
+                        "accuracy and mc default to 0)")
     s.add_argument("--json", action="store_true", help="print a JSON object instead of text")
 
     ph = sub.add_parser("phase", help="phase diagrams over (p, eta, eps, d) as netCDF, CSV and figures",
@@ -312,24 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- mc and bench
 def _sample_count(text: str) -> int:
     """A positive integer up to 2**64 (the length of a Philox stream), also written as 1e6 or 10**6."""
-    t = _short(text).strip()
-    try:
-        if "**" in t:
-            base, exp = (int(part) for part in t.split("**", 1))
-            if exp < 0 or (base > 1 and exp * math.log2(base) > 64):  # checked before computing it
-                raise ValueError
-            n = base ** exp
-        else:
-            try:
-                n = int(t)
-            except ValueError:
-                x = float(t)
-                if not (math.isfinite(x) and x.is_integer()):
-                    raise ValueError from None
-                n = int(x)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a positive integer <= 2**64: {text!r}") from None
-    if not 1 <= n <= 2**64:
+    n = _whole_number(text)
+    if n is None or not 1 <= n <= 2**64:
         raise argparse.ArgumentTypeError(f"not a positive integer <= 2**64: {text!r}")
     return n
 
@@ -417,7 +453,7 @@ def _add_mc_parsers(sub) -> None:
     m.add_argument("--p", type=_finite_float, required=True, help="P(x1 = y), in [1/2, 1]")
     m.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
     m.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
-    m.add_argument("--eps", type=_finite_float, default=0.0, help="radius of the threat ball (>= 0; default 0)")
+    m.add_argument("--eps", type=_finite_float, default=0.0, help=_EPS_HELP_ZERO)
     m.add_argument("--norm", choices=("linf", "l2"), default="linf", help="threat-model norm (default linf)")
     m.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
     m.add_argument("--classifier", required=True,
@@ -478,9 +514,9 @@ def _cmd_mc(args) -> int:
         raise UsageError(_weight_vector_message(args.d)) from None
     out = {
         "p": model.p, "eta": model.eta, "d": model.d, "eps": threat.eps, "norm": threat.norm,
-        "perturb_x1": threat.perturb_x1, "classifier": args.classifier, "n": res["n"],
+        "weak_only": not threat.perturb_x1, "classifier": args.classifier, "n": res["n"],
         "seed": res["seed"], "backend": res["backend"], "dtype": res["dtype"],
-        "alpha_total": res["total_alpha"], "passed": res["passed"],
+        "total_alpha": res["total_alpha"], "passed": res["passed"],
     }
     for kind in ("standard", "robust"):
         e = res[kind]
@@ -491,7 +527,7 @@ def _cmd_mc(args) -> int:
                      "passed": ag["passed"], "min_detectable": ag["min_detectable"]}
     status = 0 if out["passed"] else 1
     if args.json:
-        print(dumps(out, indent=2))
+        print(dumps(add_deprecated_aliases(out, ("alpha_total", "perturb_x1")), indent=2))
         return status
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), {threat.norm} ball eps={threat.eps:g}"
           f"{' (weak-only)' if not threat.perturb_x1 else ''}, classifier: {args.classifier}")
@@ -588,11 +624,11 @@ def _cmd_accuracy(args) -> int:
         raise UsageError(str(exc)) from None
     result = {
         "p": model.p, "eta": model.eta, "d": model.d, "eps": threat.eps, "norm": threat.norm,
-        "perturb_x1": threat.perturb_x1, "classifier": args.classifier,
+        "weak_only": not threat.perturb_x1, "classifier": args.classifier,
         **acc.to_dict(),
     }
     if args.json:
-        print(dumps(result, indent=2))
+        print(dumps(add_deprecated_aliases(result, ("perturb_x1",)), indent=2))
         return 0
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), {threat.norm} ball eps={threat.eps:g}"
           f"{' (weak-only)' if not threat.perturb_x1 else ''}, classifier: {args.classifier}")
@@ -612,11 +648,12 @@ def _cmd_accuracy(args) -> int:
 _SVM_CERTIFICATE_RTOL = 1e-3
 
 
-def _check_certificate(opt, model) -> None:
+def _check_certificate(opt, model, tuned: bool = False) -> None:
     bound = opt.distance_bound
     if not bound <= _SVM_CERTIFICATE_RTOL * opt.norm:  # also NaN
+        lam = f"lam {opt.lam:g} tuned by --unit-norm" if tuned else f"--lam {opt.lam:g}"
         raise UsageError(
-            f"the optimum cannot be certified at this scale (lam={opt.lam:g}, d={model.d}): the solver's "
+            f"the optimum cannot be certified at this scale ({lam}, --d {model.d}): the solver's "
             f"certificate only bounds |w - w*| by {bound:.3g} against |w| = {opt.norm:.3g} (it must be "
             f"<= {_SVM_CERTIFICATE_RTOL:g} |w|)")
 
@@ -650,7 +687,7 @@ def _cmd_svm(args) -> int:
                 opt = unit_norm_optimum(model, threat, args.loss)
             else:
                 opt = solve(Objective(model, args.lam, threat, args.loss))
-        _check_certificate(opt, model)
+        _check_certificate(opt, model, tuned=args.unit_norm)
         acc = opt.accuracy(ThreatModel(args.norm, eps_eval))
     except (ValueError, UsageError) as exc:
         raise UsageError(str(exc)) from None
@@ -659,9 +696,8 @@ def _cmd_svm(args) -> int:
         "loss": args.loss, "norm": args.norm, "eps_train": args.eps_train, "unit_norm": args.unit_norm,
         "w1": opt.w1, "v": opt.v, "c": opt.c, "lam": opt.lam, "weight_norm": opt.norm,
         "objective": opt.value, "kkt_residual": opt.kkt_residual, "distance_bound": opt.distance_bound,
-        "method": opt.method, "zero_weights": opt.norm == 0, "eps": eps_eval,
-        "standard_accuracy": acc.standard_accuracy, "robust_accuracy": acc.robust_accuracy,
-        "standard_error_rate": acc.standard_error_rate, "robust_error_rate": acc.robust_error_rate,
+        "method": opt.method, "zero_weights": opt.norm == 0, "eps": eps_eval, "weak_only": False,
+        **acc.to_dict(),
     }
     if args.json:
         print(dumps(result, indent=2))
@@ -831,7 +867,7 @@ def _cmd_frontier(args) -> int:
             if val is not None:
                 raise UsageError(f"{opt} is only used with --mc N")
     if args.n < 2:
-        raise UsageError(f"--n must be >= 2, got {args.n}")
+        raise UsageError(f"--points must be >= 2, got {args.n}")
     try:
         model = ToyModel(args.p, args.eta, args.d)
     except ValueError as exc:
@@ -859,6 +895,7 @@ def _cmd_frontier(args) -> int:
             data["points"][pt["index"]]["mc"] = {k: pt[k] for k in ("classifier", "method", "seed", "standard", "robust")}
         data["mc"] = {k: v for k, v in mc.items() if k != "points"}
         data["mc"]["estimated_indices"] = [pt["index"] for pt in mc["points"]]
+    add_deprecated_aliases(data, ("perturb_x1", "residual", "max_abs_residual"))
     if out is not None:
         write_json(out / "frontier.json", data)
         with open(out / "frontier.csv", "w") as fh:
@@ -899,10 +936,10 @@ def _cmd_frontier(args) -> int:
         for pt in mc["points"]:
             tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
             cells = "  ".join(f"{k} {pt[k]['estimate']:.5f} [{pt[k]['ci'][0]:.5f}, {pt[k]['ci'][1]:.5f}] "
-                              f"vs {pt[k]['analytic']:.5f} (z={pt[k]['residual']:+.2f}, "
+                              f"vs {pt[k]['analytic']:.5f} (z={pt[k]['z']:+.2f}, "
                               f"{'PASS' if pt[k]['passed'] else 'FAIL'})" for k in ("standard", "robust"))
             print(f"  tau={tau}: {cells}")
-        print(f"Monte Carlo: {'PASS' if mc['passed'] else 'FAIL'} (max |z| = {mc['max_abs_residual']:.2f})")
+        print(f"Monte Carlo: {'PASS' if mc['passed'] else 'FAIL'} (max |z| = {mc['max_abs_z']:.2f})")
     if out is not None:
         print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
     return status
@@ -1021,7 +1058,8 @@ def main(argv=None) -> int:
         try:
             status = handlers[args.command](args)
         except UsageError as exc:
-            print(f"robtheory {args.command}: error: {exc}".replace("\n", " "), file=sys.stderr)
+            print(f"robtheory {args.command}: error: {option_message(str(exc))}".replace("\n", " "),
+                  file=sys.stderr)
             return 2
         except NotImplementedError as exc:
             print(f"robtheory {args.command}: not available: {exc}".replace("\n", " "), file=sys.stderr)

@@ -75,7 +75,7 @@ class Frontier:
             pts.append(pt)
         return {
             "p": m.p, "eta": m.eta, "d": m.d, "eps": t.eps, "norm": t.norm,
-            "perturb_x1": t.perturb_x1, "family": self.family, "exact": self.exact, "note": self.note,
+            "weak_only": not t.perturb_x1, "family": self.family, "exact": self.exact, "note": self.note,
             "points": pts,
         }
 
@@ -406,10 +406,11 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     dict
         ``points``: one entry per estimated point with ``index`` (into ``front``), ``tau``,
         ``classifier``, ``method`` and, for ``standard`` and ``robust``, ``{analytic, estimate,
-        count, n, ci, level, std_error, residual, p_value, passed, min_detectable}``; and
+        count, n, ci, level, std_error, z, p_value, passed, min_detectable}``; and
         ``n``, ``seed``, ``total_alpha``, ``alpha_per_check``, ``n_checks``, ``z_threshold``,
-        ``max_abs_residual``, ``passed``. A residual is ``None`` where it is infinite (a claimed
-        value of 0 or 1 that the estimate misses), so the dict is valid JSON.
+        ``max_abs_z``, ``passed``. A ``z`` (the residual in standard-error units) is ``None``
+        where it is infinite (a claimed value of 0 or 1 that the estimate misses), so the dict
+        is valid JSON.
     """
     from . import stats
     from .mc.engine import estimate_callable, estimate_linear
@@ -440,7 +441,7 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
             est = {"standard": res["standard"], "robust": res["robust"]}
             method = f"estimate_linear (backend {res['backend']}): exact worst-case margin"
         entry = {"index": int(k), "tau": None if math.isinf(front.tau[k]) else float(front.tau[k]),
-                 "classifier": desc, "method": method, "seed": str(s)}
+                 "classifier": desc, "method": method, "seed": int(s)}
         for key in ("standard", "robust"):
             e = est[key]
             a0 = claimed[key]
@@ -450,15 +451,15 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
                 "analytic": a0, "estimate": float(e["estimate"]), "count": int(e["count"]), "n": n,
                 "ci": [float(e["ci"][0]), float(e["ci"][1])], "level": float(e["level"]),
                 "std_error": math.sqrt(a0c * (1 - a0c) / n),
-                "residual": _finite_or_none(float(residuals(e["count"], n, a0c))),
+                "z": _finite_or_none(float(residuals(e["count"], n, a0c))),
                 "p_value": t.p_value, "passed": bool(t.passed), "min_detectable": t.min_detectable,
             }
         out_pts.append(entry)
-    res_all = [math.inf if e[k]["residual"] is None else abs(e[k]["residual"])
+    res_all = [math.inf if e[k]["z"] is None else abs(e[k]["z"])
                for e in out_pts for k in ("standard", "robust")]
     return {
-        "n": n, "seed": str(seed), "total_alpha": float(total_alpha), "alpha_per_check": alpha,
-        "n_checks": m_checks, "z_threshold": zt, "max_abs_residual": _finite_or_none(max(res_all)),
+        "n": n, "seed": int(seed), "total_alpha": float(total_alpha), "alpha_per_check": alpha,
+        "n_checks": m_checks, "z_threshold": zt, "max_abs_z": _finite_or_none(max(res_all)),
         "passed": all(e[k]["passed"] for e in out_pts for k in ("standard", "robust")),
         "test": "exact two-sided binomial test of each count against the frontier's value, "
                 "Bonferroni over all standard and robust counts",

@@ -28,26 +28,35 @@ def fmt_number(x) -> str:
     return repr(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
+def _show(value) -> str:
+    """A value for a message as Python writes it (0.3, 7, nan), never a NumPy repr like np.float64(0.3)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return repr(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return repr(float(value))
+    return repr(value)
+
+
 def _finite_real(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number, got {value!r}")
     x = float(value)
     if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise ValueError(f"{name} must be finite, got {_show(value)}")
     return x
 
 
 def _positive_int(name: str, value) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer, got {_show(value)}")
     if isinstance(value, numbers.Integral):
         n = int(value)
     elif isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer():
         n = int(value)
     else:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer, got {_show(value)}")
     if n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer, got {_show(value)}")
     return n
 
 
@@ -80,14 +89,14 @@ class ToyModel:
     def __post_init__(self):
         p = _finite_real("p", self.p)
         if p < 0.5:
-            hint = (f"; p < 1/2 is the mirror image of the model: use p' = 1 - p = {1 - p!r} and flip "
+            hint = (f"; p < 1/2 is the mirror image of the model: use p' = 1 - p = {fmt_number(1 - p)} and flip "
                     f"the sign of x1" if p >= 0 else "")
-            raise ValueError(f"p must lie in [1/2, 1], got p={self.p!r}{hint}")
+            raise ValueError(f"p must lie in [1/2, 1], got p={_show(self.p)}{hint}")
         if p > 1.0:
-            raise ValueError(f"p must lie in [1/2, 1], got p={self.p!r}")
+            raise ValueError(f"p must lie in [1/2, 1], got p={_show(self.p)}")
         eta = _finite_real("eta", self.eta)
         if eta < 0:
-            raise ValueError(f"eta must be >= 0, got eta={self.eta!r}")
+            raise ValueError(f"eta must be >= 0, got eta={_show(self.eta)}")
         d = _positive_int("d", self.d)
         object.__setattr__(self, "p", p)
         object.__setattr__(self, "eta", eta)
@@ -135,7 +144,7 @@ class ThreatModel:
             raise ValueError(f"norm must be one of {NORMS}, got norm={self.norm!r}")
         eps = _finite_real("eps", self.eps)
         if eps < 0:
-            raise ValueError(f"eps must be >= 0, got eps={self.eps!r}")
+            raise ValueError(f"eps must be >= 0, got eps={_show(self.eps)}")
         object.__setattr__(self, "eps", eps)
         if not isinstance(self.perturb_x1, bool):
             raise ValueError(f"perturb_x1 must be a bool, got {self.perturb_x1!r}")

@@ -179,7 +179,7 @@ def frontier_mc_figures(out_dir, mc: dict, name: str = "frontier_mc_residuals.pn
         lab = "tau=inf" if pt["tau"] is None else f"tau={pt['tau']:.3g}"
         for k in ("standard", "robust"):
             labels.append(lab)
-            z.append(pt[k]["residual"])
+            z.append(pt[k]["z"])
             groups.append(k)
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     plot_residuals(ax, labels, z, groups=groups, threshold=mc["z_threshold"],

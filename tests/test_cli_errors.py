@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -251,7 +252,7 @@ def test_mc_json_with_an_undetectable_deviation_is_strict(capsys):
 
 
 def test_frontier_mc_json_is_strict(capsys, tmp_path):
-    code, out, _ = run(["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--n", "21", "--mc", "10",
+    code, out, _ = run(["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--points", "21", "--mc", "10",
                         "--json", "--out", str(tmp_path)], capsys)
     assert code in (0, 1)
     assert strict_json(out)["mc"]["n"] == 10
@@ -281,7 +282,7 @@ def test_svm_refuses_an_uncertified_optimum(extra, capsys):
     argv = ["svm", "--p", "0.95", "--eta", "0.4", "--d", "100", *extra]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # and no numpy overflow warning on the way
-        err = one_line_error(argv, capsys, "cannot be certified", "lam=", "d=")
+        err = one_line_error(argv, capsys, "cannot be certified", "--lam ", "--d ")
     assert "|w - w*|" in err
 
 
@@ -460,3 +461,40 @@ def test_mirror_hint_only_when_the_mirror_is_valid():
     with pytest.raises(ValueError) as e:
         ToyModel(-0.5, 0.1, 3)
     assert "got p=-0.5" in str(e.value) and "mirror" not in str(e.value)
+
+
+@pytest.mark.parametrize("argv,option", [
+    (["accuracy", "--p", "0.3", "--eta", "0.2", "--d", "5", "--classifier", "bayes"], "--p"),
+    (["mc", "--p", "0.9", "--eta", "-0.2", "--d", "5", "--classifier", "bayes", "--n", "10"], "--eta"),
+    (["accuracy", "--p", "0.9", "--eta", "0.2", "--d", "5", "--eps", "-1", "--classifier", "bayes"], "--eps"),
+    (["svm", "--p", "1.2", "--eta", "0.2", "--d", "5", "--lam", "1"], "--p"),
+    (["phase", *PHASE, "--required-robust", "2"], "--required-robust"),
+    (["phase", *PHASE, "--lam", "-1"], "--lam"),
+])
+def test_messages_name_the_option_not_the_parameter(argv, option, capsys, tmp_path):
+    if argv[0] == "phase":
+        argv = [*argv, "--out", str(tmp_path)]
+    err = one_line_error(argv, capsys, f"error: {option} must ")
+    param = option[2:].replace("-", "_")
+    # the parameter's bare name appears only inside the option (and in p's mirror hint: p' = 1 - p)
+    bare = re.findall(rf"(?<![\w-]){param}(?![\w'])", err.split("; p < 1/2")[0])
+    assert bare == [], err
+
+
+def test_messages_never_show_a_numpy_repr(capsys, tmp_path):
+    w = np.ones(6)
+    w[4] = np.nan
+    np.save(tmp_path / "w.npy", w)
+    err = one_line_error(["accuracy", "--p", "0.9", "--eta", "0.2", "--d", "5", "--classifier", "weights",
+                          "--w", str(tmp_path / "w.npy")], capsys, "--w", "w[4] = nan")
+    assert "np." not in err
+    from robtheory.classifiers import LinearClassifier, RoundedClassifier
+    from robtheory.model import ThreatModel, ToyModel
+
+    for make in (lambda: LinearClassifier(np.array([1.0, np.inf]), 0.0), lambda: ToyModel(np.float64(0.2), 0.1, 3),
+                 lambda: ToyModel(0.9, np.float64(-1.0), 3), lambda: ToyModel(0.9, 0.1, np.int64(0)),
+                 lambda: ThreatModel("linf", np.float64(-0.5)), lambda: ToyModel(0.9, np.float64(np.inf), 3),
+                 lambda: RoundedClassifier(np.float64(-1.0), 3)):
+        with pytest.raises(ValueError) as e:
+            make()
+        assert "np." not in str(e.value) and "float64" not in str(e.value), str(e.value)

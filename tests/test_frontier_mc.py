@@ -46,7 +46,7 @@ def test_theorem_f_points_agree_with_monte_carlo():
             e = pt[k]
             assert e["passed"], (pt["tau"], k, e)
             assert e["ci"][0] <= e["estimate"] <= e["ci"][1]
-            assert e["residual"] == pytest.approx((e["estimate"] - e["analytic"]) / e["std_error"])
+            assert e["z"] == pytest.approx((e["estimate"] - e["analytic"]) / e["std_error"])
     assert res["passed"]
     # Same seed, same counts (streams keyed by the frontier point, not by the call).
     again = frontier_mc(f, N, points=5, seed=3, total_alpha=ALPHA)
@@ -76,7 +76,7 @@ def test_negative_control_a_wrong_robust_curve_is_rejected_at_the_same_n():
     assert all(p["standard"]["passed"] for p in res["points"])
     for p, g in zip(res["points"], gaps):
         if g > 3:
-            assert not p["robust"]["passed"] and abs(p["robust"]["residual"]) > res["z_threshold"]
+            assert not p["robust"]["passed"] and abs(p["robust"]["z"]) > res["z_threshold"]
 
 
 @pytest.mark.parametrize("norm,eps", [("linf", 0.6), ("l2", 1.5)])
@@ -84,7 +84,7 @@ def test_linear_frontier_points_agree_and_a_weak_only_formula_is_rejected(norm, 
     m = ToyModel(0.95, 0.3, 100)
     f = frontier(m, ThreatModel(norm, eps), "linear", n=61)
     res = frontier_mc(f, N, points=4, seed=5, total_alpha=ALPHA)
-    assert res["passed"], [(p["tau"], p["standard"]["residual"], p["robust"]["residual"]) for p in res["points"]]
+    assert res["passed"], [(p["tau"], p["standard"]["z"], p["robust"]["z"]) for p in res["points"]]
     assert all("estimate_linear" in p["method"] for p in res["points"])
     if f.tau.size < 3:
         return  # the l2 frontier at this eps collapses to a point: nothing to perturb
@@ -135,11 +135,11 @@ def test_frontier_cli_mc(tmp_path, capsys):
     assert {"tau", "standard_accuracy", "robust_accuracy"} <= data["points"][0].keys()
     est = [pt for pt in data["points"] if "mc" in pt]
     assert len(est) == 3 and data["mc"]["estimated_indices"] == [0, 15, 30]
-    assert data["mc"]["passed"] is True and data["mc"]["n"] == 4000 and data["mc"]["seed"] == "2"
+    assert data["mc"]["passed"] is True and data["mc"]["n"] == 4000 and data["mc"]["seed"] == 2
     for pt in est:
         for k in ("standard", "robust"):
             e = pt["mc"][k]
-            assert {"estimate", "ci", "residual", "std_error", "p_value", "passed"} <= e.keys()
+            assert {"estimate", "ci", "z", "std_error", "p_value", "passed"} <= e.keys()
             assert e["analytic"] == pt[f"{k}_accuracy"]
     assert (tmp_path / "frontier.png").stat().st_size > 0
     assert json.loads((tmp_path / "frontier.json").read_text())["mc"]["passed"] is True

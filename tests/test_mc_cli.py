@@ -72,7 +72,7 @@ def test_mc_bad_values_exit_2_with_one_line(capsys, tmp_path):
     w = tmp_path / "w.npy"
     np.save(w, np.ones(4))
     for argv, needle in (
-        (["--p", "0.3", "--eta", "0.2", "--d", "5", "--classifier", "bayes", "--n", "10"], "p=0.3"),
+        (["--p", "0.3", "--eta", "0.2", "--d", "5", "--classifier", "bayes", "--n", "10"], "--p must lie in [1/2, 1], got 0.3"),
         (["--p", "0.9", "--eta", "0.2", "--d", "5", "--classifier", "weights", "--w", str(w),
           "--n", "10"], "d + 1 = 6"),
         (["--p", "0.9", "--eta", "0.2", "--d", "5", "--classifier", "weights", "--n", "10"], "--w"),
