@@ -200,7 +200,8 @@ def test_an_unconverged_solver_raises_instead_of_returning(monkeypatch):
     # plant solvers that stop early (return their starting point): fit_svm must raise, naming the gap
     X, y = T.sample(ISSUE_MODEL, 391, 1)
     monkeypatch.setattr(T, "_dcd_standard", lambda Z, lam, tol, max_epochs=5000: np.zeros(Z.shape[0]))
-    monkeypatch.setattr(T, "_conic_fit", lambda Z, *args, **kw: (np.zeros(Z.shape[1]), np.zeros(Z.shape[0])))
+    monkeypatch.setattr(T, "_lbfgs_dual", lambda Z, *args, **kw: np.zeros(Z.shape[0]))
+    monkeypatch.setattr(T, "_conic_svm", lambda Z, *args, **kw: (np.zeros(Z.shape[1]), np.zeros(Z.shape[0])))
     for threat in (None, ThreatModel("linf", 0.045), ThreatModel("l2", 0.045)):
         with pytest.raises(T.SVMConvergenceError, match=r"duality gap reached is 1 > tol=1e-09") as info:
             T.fit_svm(X, y, ISSUE_LAM, threat)
