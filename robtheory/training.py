@@ -44,7 +44,7 @@ hinge), then decides from the one-sided derivative of the marginal
 :math:`\varphi(v) = \min_{w_1} J(w_1, v)` at 0 whether the weak features are used; if they are,
 ``J`` is smooth in each open quadrant and L-BFGS-B solves each closed quadrant.
 
-Also here: finite-sample (adversarial) SVM training solved exactly through its dual
+Also here: finite-sample (adversarial) SVM training solved to a certified duality gap
 (:func:`fit_svm`), and the l2-robust Gaussian MLE of Ilyas et al. (2019) (:func:`robust_covariance`
 and friends; spec §2.4 -- not a result of Tsipras et al.).
 """
