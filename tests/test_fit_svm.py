@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize
 
 from robtheory import training as T
@@ -235,3 +237,24 @@ def test_mismatched_shapes_are_a_value_error():
     X, y = T.sample(ISSUE_MODEL, 20, 1)
     with pytest.raises(ValueError, match=r"\(20, 4\)"):
         T.fit_svm(X, y[:-1], 0.1)
+
+
+# --------------------------------------------------------------------------- every returned result
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(1, 300), d=st.integers(1, 6), p=st.floats(0.55, 0.99), eta=st.floats(0.0, 1.0),
+       loglam=st.floats(-4.0, 0.0), kind=st.sampled_from(["standard", "linf", "l2", "linf-weak", "l2-weak"]),
+       eps=st.floats(0.0, 1.0), seed=st.integers(0, 2 ** 16))
+def test_every_returned_fit_has_a_gap_below_tol(n, d, p, eta, loglam, kind, eps, seed):
+    # checked with this file's own primal and dual, at fit_svm's dual point (weak duality)
+    lam = 10.0 ** loglam
+    if kind == "standard":
+        threat = None
+    elif kind.endswith("-weak"):
+        threat = ThreatModel.weak_only(kind.split("-")[0], eps)
+    else:
+        threat = ThreatModel(kind, eps)
+    X, y = T.sample(ToyModel(p, eta, d), n, seed)
+    fit = T.fit_svm(X, y, lam, threat)
+    assert primal(X, y, lam, threat, fit.w) - dual(X, y, lam, threat, fit.alpha) <= 1e-9 + 1e-14
