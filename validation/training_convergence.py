@@ -1,8 +1,9 @@
 r"""Finite-sample SVM training converges to the population optimum of Theorem 2.2.
 
 For each sample size ``n`` and seed, draw ``n`` points of D(p, eta, d), solve the empirical
-standard and adversarial (l_inf) SVM exactly (:func:`robtheory.training.fit_svm`, certified by
-its duality gap) and compare with the population optimum (:func:`robtheory.training.solve`):
+standard and adversarial (l_inf) SVM to a certified duality gap of at most 1e-9
+(:func:`robtheory.training.fit_svm`, which raises rather than return a larger gap) and compare
+with the population optimum (:func:`robtheory.training.solve`):
 
 * ``err_reduced``: :math:`\lVert(\hat w_1, \hat v) - (w_1^*, v^*)\rVert` with
   :math:`\hat v = d^{-1/2}\sum_{i\ge2}\hat w_i`, expected to fall like :math:`n^{-1/2}`;
