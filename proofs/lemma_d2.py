@@ -135,6 +135,14 @@ def _g_prime_margin(mu: int):
     return check
 
 
+def _counterexample(cov: I.Covering):
+    """The refuting box of a failed covering (end points as exact strings), or None."""
+    if cov.counterexample is None:
+        return None
+    x0, x1 = cov.counterexample
+    return {"box": [I.fmt(x0), I.fmt(x1)], "cap_reached": cov.exhausted}
+
+
 def _deduce(cert: Certificate, step: str, description: str, uses: list[str], check: bool = True,
             **details) -> bool:
     """Record a deduction: it passes only if ``check`` holds and every step in ``uses`` passed."""
@@ -178,7 +186,8 @@ def _logconcavity_by_covering(cert: Certificate, x) -> bool:
               f"(interval arithmetic, python-flint arb at {I.PREC} bits; the expression evaluated on a ball "
               f"containing the box, bisected until its lower bound is positive)",
               cov.proved, region={"x": [-float(M), float(M)]}, boxes=len(cov.boxes),
-              failed_boxes=len(cov.failed), min_lower_bound_of_F=I.fmt(cov.worst))
+              failed_boxes=len(cov.failed), min_lower_bound_of_F=I.fmt(cov.worst),
+              counterexample=_counterexample(cov))
 
     # right tail x >= M: Phi increases to at most 1, x phi(x) and phi(x) decrease
     cert.identity("F.expand", "F(x) = Phi(x)^2 - x phi(x) Phi(x) - phi(x)^2", F_sym(x),
@@ -248,7 +257,7 @@ def _threshold(cert: Certificate, mu: int, label: str):
         f"python-flint arb at {I.PREC} bits; Phi and phi enclosed by monotonicity over the box)",
         cov.proved,
         region={"v": [0.0, s_hi], "mu": mu}, boxes=len(cov.boxes), failed_boxes=len(cov.failed),
-        min_margin_of_minus_g_prime=I.fmt(cov.worst),
+        min_margin_of_minus_g_prime=I.fmt(cov.worst), counterexample=_counterexample(cov),
     )
     cert.fact(
         f"{label}.constants",
