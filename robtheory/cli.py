@@ -714,10 +714,13 @@ def _cmd_verify(args) -> int:
             raise UsageError(str(exc)) from None
         mc_ctx = registered(column)
     proof_ctx = contextlib.nullcontext()
+    proof_col = None
     if not args.no_proofs:
+        from .proofs.column import ProofColumn
         from .proofs.column import registered as proofs_registered
 
-        proof_ctx = proofs_registered()
+        proof_col = ProofColumn()
+        proof_ctx = proofs_registered(proof_col)
     torch_ctx = contextlib.nullcontext()
     torch_col = None
     from .torch_bridge import torch_available
@@ -764,7 +767,8 @@ def _cmd_verify(args) -> int:
                 **extra, "seconds": round(time.perf_counter() - t0, 3),
             })
             mark = "PASS" if res.passed else "FAIL"
-            cols = "".join(f"  {c}: {('PASS' if e['passed'] else 'FAIL') if e else '-'}" for c, e in extra.items())
+            cols = "".join(f"  {c}: {(e.get('mark') or ('PASS' if e['passed'] else 'FAIL')) if e else '-'}"
+                           for c, e in extra.items())
             emit(f"{claim.name:20s} {claim.reference:34s} {mark}{cols}  {res.detail}")
             for c, e in extra.items():
                 if e and e["detail"]:
@@ -786,6 +790,8 @@ def _cmd_verify(args) -> int:
         if bar is not None:
             bar.close()
     print(f"{sum(r['analytic']['passed'] for r in rows)}/{len(rows)} claims pass the analytic check", file=table)
+    if proof_col is not None:
+        print(proof_col.summary(), file=table)
     if mc is not None:
         print(mc.statement(), file=table)
     if args.report:
