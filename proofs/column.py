@@ -56,7 +56,7 @@ CONCLUDED_BY = {
     "bayes_optimality": ("derivations:standard_optimal.maximum",),
     "robust_x1": ("derivations:robust_x1.robust_linf", "derivations:robust_x1.robust_l2"),
     "optimal_robust": ("derivations:a_star.attained",),
-    "theorem_f": ("theorem_f:THM",),
+    "theorem_f": ("theorem_f:THM", "theorem_f:CONVERSE"),
 }
 
 #: claim name -> (certified, not certified), for claims the certificates cover in part.
@@ -65,9 +65,6 @@ PARTIAL = {
         "A*_rob for eps < min(eta, 1): the upper bound (Bayes accuracy of D(p, eta - eps, d)) and its "
         "attainment by the rounded rule",
         "the regimes eta <= eps < 1 and eps >= 1 (checked numerically by the analytic column)"),
-    "theorem_f": (
-        "the forward direction: every point (Std(tau), Rob(tau)) is Pareto-optimal over all rules",
-        "the converse, that no Pareto point lies off the curve (checked numerically)"),
 }
 
 

@@ -268,3 +268,41 @@ def test_lemma_d5_fails_for_wrong_closed_forms(monkeypatch, statement):
     monkeypatch.setattr(lemma_d5, "w1_star_statement", statement)
     cert = lemma_d5.build()
     assert not cert.passed and not next(s for s in cert.steps if s.step == "THM2.2.part2").verdict
+
+
+# --------------------------------------------------------------------------- #
+# item 7: Theorem F's converse is certified and fails on a wrong frontier
+# --------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def theorem_f_steps():
+    from robtheory.proofs import theorem_f
+
+    return {s.step: s for s in theorem_f.build().steps}
+
+
+def test_theorem_f_certifies_the_converse(theorem_f_steps):
+    conv = theorem_f_steps["CONVERSE"]
+    assert conv.verdict and conv.kind == "deduction"
+    for premise in ("THM", "T21", "CONV.support", "CONV.bayes", "CONV.1a", "CONV.1b", "CONV.2", "CONV.3"):
+        assert premise in conv.uses and theorem_f_steps[premise].verdict
+    assert theorem_f_steps["T21"].details["premises"] == {"C.1c": True, "K.6": True}
+
+
+def test_theorem_f_converse_fails_for_a_frontier_claimed_too_high(monkeypatch):
+    """The plant: a robust curve above the true one (the shift's 2 mu halved) must not certify."""
+    from robtheory.proofs import theorem_f
+    from robtheory.symbolic import frontier
+    from robtheory.symbolic.core import Phi
+
+    real = frontier.rule_accuracies
+
+    def planted():
+        out = real()
+        f = frontier.frontier_symbols()
+        p, mu, tau = f["p"], f["mu"], f["tau"]
+        out.results = dict(out.results, rob_spec=p * Phi(tau - mu / 2) + (1 - p) * Phi(-tau - mu / 2))
+        return out
+
+    monkeypatch.setattr(frontier, "rule_accuracies", planted)
+    steps = {s.step: s for s in theorem_f.build().steps}
+    assert not steps["F.9b"].verdict and not steps["THM"].verdict and not steps["CONVERSE"].verdict
