@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sympy
 
-__all__ = ["PROOF_MODULES", "Certificate", "Step", "comparable", "holds", "resolve", "run_all"]
+__all__ = ["PROOF_MODULES", "Certificate", "Step", "comparable", "describe", "holds", "resolve", "run_all"]
 
 #: Proof scripts in this package, each a module with ``build() -> Certificate``.
 PROOF_MODULES: tuple[str, ...] = ("theorem_2_1", "derivations", "lemma_d1", "lemma_d2", "lemma_d3", "lemma_d4", "lemma_d5",
@@ -861,16 +861,52 @@ def comparable(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k != "environment"}
 
 
-def run_all(out_dir: str | Path | None = None) -> list[Certificate]:
-    """Build every certificate in :data:`PROOF_MODULES`; write them if ``out_dir``."""
+def run_all(out_dir: str | Path | None = None,
+            progress: Callable[[str, Certificate | None], None] | None = None) -> list[Certificate]:
+    """Build every certificate in :data:`PROOF_MODULES`; write them if ``out_dir``.
+
+    ``progress(name, None)`` is called before each build and ``progress(name, cert)`` after it.
+    """
     certificates = []
     for name in PROOF_MODULES:
+        if progress is not None:
+            progress(name, None)
         module = importlib.import_module("." + name, __package__)
         cert = module.build()
         if out_dir is not None:
             cert.write(out_dir)
         certificates.append(cert)
+        if progress is not None:
+            progress(name, cert)
     return certificates
+
+
+def describe(cert: Certificate) -> list[str]:
+    """What a certificate certifies, on what domain, by which method, and what is asserted or not
+    certified, as lines of text (printed by ``robtheory prove``)."""
+    d = cert.to_dict()
+    scope = d["scope"]
+    lines = [f"{cert.name}: {'PROVED' if cert.passed else 'FAILED'}"]
+    if scope:
+        lines.append(f"  certified: {scope['certified']}")
+    region = d["region"]["domain"]
+    if region:
+        dom = ", ".join(f"{k} in {v['str']}" for k, v in region.items())
+        note = d["region"]["note"]
+        lines.append(f"  domain: {dom}" + (f" ({note})" if note else ""))
+    else:
+        lines.append("  domain: as stated in each step")
+    if scope:
+        lines.append(f"  method: {scope['method']}")
+    asserted = d["asserted_steps"]
+    lines.append(f"  asserted (not machine-checked): {len(asserted)}"
+                 + "".join(f"\n    {a['step']}: {a['reason']}" for a in asserted))
+    if scope and scope.get("not_certified"):
+        lines.append(f"  not certified: {scope['not_certified']}")
+    failed = [s["step"] for s in d["steps"] if not s["verdict"]]
+    if failed:
+        lines.append(f"  failed steps: {', '.join(failed)}")
+    return lines
 
 
 def run_main(build, description: str, default_dir, argv=None) -> int:

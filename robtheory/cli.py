@@ -996,17 +996,39 @@ def _cmd_phase(args) -> int:
 
 
 def _cmd_prove(args) -> int:
-    from .proofs._certificate import run_all
+    from .proofs._certificate import PROOF_MODULES, describe, run_all
 
     _output_dir(args.out, "--out")
-    certs = run_all(args.out)
+    # a bar over the certificates on a terminal only (the build takes about a minute)
+    bar = _progress_bar(len(PROOF_MODULES))
+    if bar is not None:
+        bar.unit, bar.unit_scale = "certificate", False
+        bar.refresh()
+
+    def progress(name, cert):
+        if bar is None:
+            return
+        if cert is None:
+            bar.set_description(name)
+        else:
+            bar.update()
+
+    try:
+        certs = run_all(args.out, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     ok = True
-    print(f"{'certificate':28s}{'steps':>7s}{'failed':>8s}  verdict")
+    print(f"{'certificate':28s}{'steps':>7s}{'failed':>8s}{'asserted':>10s}  verdict")
     for cert in certs:
         d = cert.to_dict()
         failed = sum(not s["verdict"] for s in d["steps"])
         ok &= cert.passed
-        print(f"{cert.name:28s}{len(d['steps']):>7d}{failed:>8d}  {'PROVED' if cert.passed else 'FAILED'}")
+        print(f"{cert.name:28s}{len(d['steps']):>7d}{failed:>8d}{cert.asserted_count:>10d}  "
+              f"{'PROVED' if cert.passed else 'FAILED'}")
+    print()
+    for cert in certs:
+        print("\n".join(describe(cert)))
     if args.out:
         print(f"certificates written to {args.out}")
     return 0 if ok else 1
