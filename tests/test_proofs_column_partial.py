@@ -69,3 +69,18 @@ def test_verify_prints_partial_and_the_summary(capsys):
     assert status == 0
     assert "proof: PARTIAL" in out and "proof: partial (certified:" in out
     assert "proof column: 0 certified in full, 1 partial, 0 failed" in out
+
+
+def test_every_concluding_step_exists_in_the_committed_certificates():
+    import json
+    from pathlib import Path
+
+    from robtheory.proofs import _certificate
+
+    cert_dir = Path(_certificate.__file__).resolve().parent / "certificates"
+    for claim, labels in CONCLUDED_BY.items():
+        for label in labels:
+            module, step = label.split(":", 1)
+            d = json.loads((cert_dir / f"{module}.json").read_text(encoding="utf-8"))
+            verdicts = {s["step"]: s["verdict"] for s in d["steps"]}
+            assert verdicts.get(step) is True, (claim, label)
