@@ -12,13 +12,28 @@ step exist:
     assumption system certifies the sign after the domain has been rewritten
     in terms of nonnegative parameters (see :meth:`Certificate.inequality`).
 ``fact``
-    anything checked by other means (a ``solve`` result compared with an
-    expected value, a combination of earlier verdicts); the caller supplies
-    the verdict and the evidence.
+    a computation checked by other means (a ``solve`` result compared with an
+    expected value, an interval-arithmetic enclosure or covering); the caller
+    supplies the computed verdict and the evidence.
+``deduction``
+    a conclusion drawn from earlier steps (:meth:`Certificate.deduce`): it
+    passes only if every premise passed and, when it states a domain, every
+    premise that constrains a symbol of that domain was proved on a superset
+    of it (a premise proved on a smaller domain makes the deduction fail).
+``asserted``
+    a step that is not machine-checked at all (:meth:`Certificate.asserted`),
+    with the reason; it is counted (:attr:`Certificate.asserted_count`) and
+    printed by ``robtheory prove``, never passed off as computed.
+
+A certificate states its hypotheses as a machine-read *region*
+(:meth:`Certificate.set_region`, a mapping of symbols to sympy sets) and ends
+in :meth:`Certificate.conclude`, a deduction over the region that also fails
+when some hypothesis of the region enters no checked step.
 
 No step is ever accepted on numerical evidence: a step that sympy cannot
 settle is recorded with ``verdict: false``, so a certificate either carries a
-symbolic proof of each step or says that it does not.
+symbolic proof of each step or says that it does not (``asserted`` steps say so
+with their reason).
 
 The registry :data:`PROOF_MODULES` names the proof scripts of this package;
 :func:`run_all` builds every certificate.  The tests regenerate the
@@ -38,7 +53,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sympy
 
-__all__ = ["PROOF_MODULES", "Certificate", "Step", "comparable", "run_all"]
+__all__ = ["PROOF_MODULES", "Certificate", "Step", "comparable", "describe", "holds", "resolve", "run_all"]
 
 #: Proof scripts in this package, each a module with ``build() -> Certificate``.
 PROOF_MODULES: tuple[str, ...] = ("theorem_2_1", "derivations", "lemma_d1", "lemma_d2", "lemma_d3", "lemma_d4", "lemma_d5",
@@ -86,6 +101,11 @@ def _symbol_assumptions(exprs: Iterable[Any]) -> dict[str, list[str]]:
         declared = getattr(sym, "_assumptions_orig", None) or {}
         out[sym.name] = sorted(f"{k}={v}" for k, v in declared.items())
     return out
+
+
+def _domain_by_name(assumptions: Domain | None) -> dict[str, sympy.Set]:
+    """A domain keyed by symbol name (how regions and steps are compared)."""
+    return {sympy.sstr(sym): dom for sym, dom in (assumptions or {}).items()}
 
 
 def _render_domain(assumptions: Domain | None) -> dict[str, dict[str, str]]:
@@ -296,6 +316,10 @@ class Step:
     assumptions: dict[str, dict[str, str]] = field(default_factory=dict)
     method: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    #: symbol name -> the set on which the step was proved (explicit domains only)
+    domain: dict[str, sympy.Set] = field(default_factory=dict, repr=False, compare=False)
+    #: labels of the premises (deductions)
+    uses: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -330,6 +354,33 @@ class Certificate:
         self.title = title
         self.reference = reference
         self.steps: list[Step] = []
+        self.region: dict[str, sympy.Set] | None = None
+        self._region_render: dict[str, dict[str, str]] = {}
+        self.region_note = ""
+        self.scope: dict[str, Any] = {}
+
+    # -- hypotheses and scope ------------------------------------------------- #
+    def set_region(self, region: Domain, note: str = "") -> None:
+        """State the hypotheses as a machine-read domain (symbols mapped to sympy sets).
+
+        :meth:`conclude` checks the region against the steps: every symbol of the
+        region must be constrained by some checked step, and every premise that
+        constrains it must have been proved on a superset of the region's set.
+        ``note`` states in words what the region does not express (e.g. "every d >= 1").
+        """
+        if not region:
+            raise ValueError(f"certificate {self.name!r}: the region must name at least one symbol")
+        for sym, dom in region.items():
+            if not isinstance(dom, sympy.Set):
+                raise TypeError(f"region of {sym}: expected a sympy Set, got {dom!r}")
+        self.region = _domain_by_name(region)
+        self._region_symbols = dict(region)
+        self._region_render = _render_domain(region)
+        self.region_note = note
+
+    def set_scope(self, certified: str, method: str, not_certified: str = "") -> None:
+        """Say in words what the certificate certifies, by which method, and what it does not."""
+        self.scope = {"certified": certified, "method": method, "not_certified": not_certified}
 
     # -- steps -------------------------------------------------------------- #
     def identity(
@@ -379,6 +430,7 @@ class Certificate:
                 method=_summarise(methods),
                 details={"symbols": _symbol_assumptions((lhs, rhs))},
                 verdict=verdict,
+                domain=_domain_by_name(assumptions),
             )
         )
         return verdict
@@ -444,11 +496,13 @@ class Certificate:
                 method=_summarise([c["method"] for c in cases]),
                 details={"cases": cases, "symbols": _symbol_assumptions((expr,))},
                 verdict=verdict,
+                domain=_domain_by_name(assumptions),
             )
         )
         return verdict
 
-    def fact(self, step: str, description: str, verdict: bool, **details: Any) -> bool:
+    def fact(self, step: str, description: str, verdict: bool, domain: Domain | None = None,
+             **details: Any) -> bool:
         """Record a step checked by other means; ``verdict`` must be a real bool.
 
         Sympy objects in ``details`` are rendered like expressions.  A sympy
@@ -472,11 +526,106 @@ class Certificate:
                 description=description,
                 kind="fact",
                 expressions=expressions,
+                assumptions=_render_domain(domain),
                 details=rest,
                 verdict=verdict,
+                domain=_domain_by_name(domain),
             )
         )
         return verdict
+
+    def deduce(self, step: str, description: str, uses: Iterable[str], check: bool = True,
+               domain: Domain | None = None, split: tuple[str, Iterable[str]] | None = None,
+               **details: Any) -> bool:
+        """Record a conclusion drawn from earlier steps; it can fail.
+
+        The verdict is True only if ``check`` is True, every step in ``uses`` was
+        recorded and passed, and -- when ``domain`` is given -- every premise that
+        was proved on an explicit domain for a symbol of ``domain`` covers that
+        symbol's set (``domain[x]`` is a subset of the premise's set, decided by
+        sympy). With ``split=("x", labels)`` the premises named in ``labels`` are the
+        cases of a case split on ``x``: the *union* of their sets for ``x`` must cover
+        ``domain[x]`` (each must state a set for ``x``).
+        """
+        uses = tuple(uses)
+        by_label = {st.step: st for st in self.steps}
+        missing = [n for n in uses if n not in by_label]
+        if missing:
+            raise KeyError(f"step {step!r} uses steps not yet recorded: {missing}")
+        if not isinstance(check, bool):
+            if isinstance(check, sympy.logic.boolalg.BooleanAtom):
+                check = bool(check)
+            else:
+                raise TypeError(f"deduction {step!r}: check must be a bool, got {check!r}")
+        failed = [n for n in uses if not by_label[n].verdict]
+        named = _domain_by_name(domain)
+        gaps = _coverage_gaps(domain or {}, [by_label[n] for n in uses], split)
+        verdict = check and not failed and not gaps
+        if failed:
+            details["failed_premises"] = failed
+        if gaps:
+            details["not_covered"] = gaps
+        self._add(Step(step=step, description=description, kind="deduction", expressions={},
+                       assumptions=_render_domain(domain), details={"uses": list(uses), **_jsonable(details)},
+                       verdict=verdict, domain=named, uses=uses))
+        return verdict
+
+    def conclude(self, step: str, description: str, uses: Iterable[str], check: bool = True,
+                 free: Mapping[str, str] | None = None, domain: Domain | None = None,
+                 split: tuple[str, Iterable[str]] | None = None, **details: Any) -> bool:
+        """The final deduction over the region (:meth:`set_region`).
+
+        Besides the checks of :meth:`deduce` on the region, it fails when a symbol
+        of the region is constrained by no checked step among the premises and their
+        premises (a hypothesis that enters no step), unless the symbol is listed in
+        ``free`` with the reason why the argument does not depend on it. ``domain``
+        replaces the region for a second statement of the same certificate.
+        """
+        if domain is None and self.region is None:
+            raise ValueError(f"certificate {self.name!r}: conclude() needs set_region() first")
+        region = _domain_by_name(domain) if domain is not None else self.region
+        uses = tuple(uses)
+        free = dict(free or {})
+        unknown = sorted(set(free) - set(region))
+        if unknown:
+            raise ValueError(f"free symbols not in the region: {unknown}")
+        constrained = self._constrained(uses)
+        unused = [x for x in region if x not in constrained and x not in free]
+        extra = {"free": free} if free else {}
+        if unused:
+            extra["hypotheses_in_no_step"] = unused
+        if domain is None:  # the region, by symbol name (symbols of the original mapping are not kept)
+            domain = self._region_symbols
+        return self.deduce(step, description, uses, bool(check) and not unused, domain=domain, split=split,
+                           **extra, **details)
+
+    def asserted(self, step: str, description: str, reason: str, **details: Any) -> bool:
+        """Record a step that is *not* machine-checked, with the reason; it is counted."""
+        if not reason or not reason.strip():
+            raise ValueError(f"asserted step {step!r} needs a reason")
+        self._add(Step(step=step, description=description, kind="asserted", expressions={},
+                       details={"reason": reason, **_jsonable(details)}, verdict=True))
+        return True
+
+    @property
+    def asserted_count(self) -> int:
+        """Number of steps that are asserted, not checked."""
+        return sum(s.kind == "asserted" for s in self.steps)
+
+    def _constrained(self, uses: Iterable[str]) -> set[str]:
+        """Symbol names given an explicit domain by a checked step among ``uses`` and their premises."""
+        by_label = {st.step: st for st in self.steps}
+        seen, out, todo = set(), set(), list(uses)
+        while todo:
+            label = todo.pop()
+            if label in seen or label not in by_label:
+                continue
+            seen.add(label)
+            st = by_label[label]
+            if st.kind in ("identity", "inequality", "fact", "deduction"):
+                out |= set(st.domain)
+            todo.extend(st.uses)
+        return out
 
     def _add(self, step: Step) -> None:
         if any(s.step == step.step for s in self.steps):
@@ -495,6 +644,10 @@ class Certificate:
             "name": self.name,
             "title": self.title,
             "reference": self.reference,
+            "region": {"domain": self._region_render, "note": self.region_note},
+            "scope": self.scope,
+            "asserted_steps": [{"step": s.step, "reason": s.details["reason"]}
+                               for s in self.steps if s.kind == "asserted"],
             "steps": [s.to_dict() for s in self.steps],
             "passed": self.passed,
             "environment": {
@@ -521,6 +674,180 @@ class Certificate:
         return f"Certificate({self.name!r}, {ok}/{len(self.steps)} steps pass)"
 
 
+def _le(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """``a <= b`` decided symbolically (equal, or ``b - a >= 0`` certified); False if undecided."""
+    a, b = sympy.sympify(a), sympy.sympify(b)
+    if a == b or a == -sympy.oo or b == sympy.oo:
+        return True
+    if a == sympy.oo or b == -sympy.oo:
+        return False
+    return _prove_nonnegative(b - a, strict=False) is not None
+
+
+def _lt(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """``a < b`` decided symbolically; False if undecided."""
+    a, b = sympy.sympify(a), sympy.sympify(b)
+    if a == b:
+        return False
+    if a == -sympy.oo and b != -sympy.oo or b == sympy.oo and a != sympy.oo:
+        return True
+    return _prove_nonnegative(b - a, strict=True) is not None
+
+
+def _as_interval(s: sympy.Set) -> sympy.Interval | None:
+    if isinstance(s, sympy.Interval):
+        return s
+    if s == sympy.S.Reals:
+        return sympy.Interval(-sympy.oo, sympy.oo)
+    if isinstance(s, sympy.FiniteSet) and len(s) == 1:
+        x = next(iter(s))
+        return sympy.Interval(x, x)
+    return None
+
+
+def _covers(target: sympy.Set, sets: list[sympy.Set]) -> bool:
+    """Whether the union of ``sets`` contains ``target``, decided by sympy or, for intervals with
+    symbolic end points, by chaining the intervals from the target's start to its end."""
+    if not sets:
+        return False
+    union = sympy.Union(*sets)
+    try:
+        decided = target.is_subset(union)
+    except (TypeError, ValueError, NotImplementedError):  # pragma: no cover - sympy internals
+        decided = None
+    if decided is not None:
+        return bool(decided)
+    t = _as_interval(target)
+    ivs = [_as_interval(x) for x in sets]
+    if t is None or any(iv is None for iv in ivs):
+        return False
+    cur, cur_open = t.start, bool(t.left_open)  # points > cur (>= cur if not cur_open) remain
+    left = list(ivs)
+    while True:
+        # reached the end of the target?
+        if _lt(t.end, cur) or (_le(t.end, cur) and (cur_open or t.right_open)):
+            return True
+        nxt = None
+        for iv in left:
+            starts_ok = _lt(iv.start, cur) or (_le(iv.start, cur) and (not iv.left_open or cur_open))
+            if starts_ok and _le(cur, iv.end) and (nxt is None or _le(nxt.end, iv.end)):
+                nxt = iv
+        if nxt is None:
+            return False
+        if nxt.end == sympy.oo or t.end == nxt.end and (t.right_open or not nxt.right_open):
+            return True
+        left.remove(nxt)
+        # the points from nxt.end on (from just after it when nxt contains it) remain
+        cur, cur_open = nxt.end, not bool(nxt.right_open)
+
+
+def holds(claim: sympy.Basic, domain: Domain) -> bool | None:
+    """Decide a relational (``a < b``, ``a <= b``, ...) on a whole domain.
+
+    True if it is certified in every case of the domain (as in
+    :meth:`Certificate.inequality`), False if its negation is, None otherwise.
+    """
+    if claim is sympy.true or claim is sympy.false:
+        return bool(claim)
+    if not isinstance(claim, sympy.core.relational.Relational):
+        raise TypeError(f"holds() needs a relational, got {claim!r}")
+
+    def certified(rel) -> bool:
+        if isinstance(rel, (sympy.StrictLessThan, sympy.StrictGreaterThan)):
+            diff, strict = (rel.rhs - rel.lhs) if rel.rel_op == "<" else (rel.lhs - rel.rhs), True
+        elif isinstance(rel, (sympy.LessThan, sympy.GreaterThan)):
+            diff, strict = (rel.rhs - rel.lhs) if rel.rel_op == "<=" else (rel.lhs - rel.rhs), False
+        else:
+            return False
+        return all(_prove_nonnegative(apply(diff), strict) is not None for _, apply in _cases((diff,), domain))
+
+    if certified(claim):
+        return True
+    if certified(claim.negated):
+        return False
+    return None
+
+
+def resolve(expr: sympy.Expr, domain: Domain) -> sympy.Expr | None:
+    """``expr`` with every ``Piecewise`` branch and ``Min``/``Max`` decided on the whole domain
+    (through :func:`holds`), or None when some choice is undecided there."""
+    expr = sympy.sympify(expr)
+    if isinstance(expr, sympy.Piecewise):
+        for value, cond in expr.args:
+            verdict = holds(cond, domain)
+            if verdict is None:
+                return None
+            if verdict:
+                return resolve(value, domain)
+        return None
+    if isinstance(expr, (sympy.Min, sympy.Max)):
+        args = [resolve(a, domain) for a in expr.args]
+        if any(a is None for a in args):
+            return None
+        best = args[0]
+        for a in args[1:]:
+            verdict = holds(a <= best if isinstance(expr, sympy.Min) else a >= best, domain)
+            if verdict is None:
+                return None
+            if verdict:
+                best = a
+        return best
+    if expr.args:
+        args = [resolve(a, domain) for a in expr.args]
+        if any(a is None for a in args):
+            return None
+        return expr.func(*args)
+    return expr
+
+
+def _by_name(expr: Any, names: Mapping[str, sympy.Expr]) -> Any:
+    """Substitute symbols by *name* (steps may declare the same name with other assumptions),
+    the last one first, so that a replacement mentioning an earlier symbol is rewritten in turn."""
+    expr = sympy.sympify(expr)
+    for name in reversed(list(names)):
+        expr = expr.xreplace({s: names[name] for s in expr.free_symbols
+                              if isinstance(s, sympy.Symbol) and s.name == name})
+    return expr
+
+
+def _coverage_gaps(domain: Domain, premises: list[Step], split: tuple[str, Iterable[str]] | None) -> list[str]:
+    """Where the premises do not cover ``domain``: one line per uncovered (premise, symbol).
+
+    For each symbol of ``domain`` the symbols listed before it are first rewritten through
+    the case parameters of :func:`_cases` (so ``[2p - 1, oo)`` is compared knowing
+    ``p in [1/2, 1]``); coverage must hold in every case.
+    """
+    gaps = []
+    names = [sympy.sstr(sym) for sym in domain]
+    split_name, split_labels = (split[0], set(split[1])) if split is not None else (None, set())
+    if split is not None and split_name not in names:
+        raise ValueError(f"split symbol {split_name!r} is not in the domain")
+    if split is not None and not split_labels <= {p.step for p in premises}:
+        raise ValueError(f"split cases {sorted(split_labels)} must be among the premises")
+    items = list(domain.items())
+    for k, (sym, target) in enumerate(items):
+        name = names[k]
+        earlier = dict(items[:k])
+        cases = []
+        for pairs, _ in _cases((), earlier):
+            cases.append({sympy.sstr(s): r for s, r in pairs})
+        if name == split_name:
+            sets = [p.domain.get(name, sympy.S.EmptySet) for p in premises if p.step in split_labels]
+            ok = bool(sets) and all(_covers(_by_name(target, c), [_by_name(x, c) for x in sets]) for c in cases)
+            if not ok:
+                gaps.append(f"cases: {name} in {sympy.sstr(target)} not covered by the union of "
+                            f"{[sympy.sstr(x) for x in sets]}")
+            continue
+        for p in premises:
+            if p.step in split_labels and name == split_name:
+                continue
+            if name in p.domain and not all(_covers(_by_name(target, c), [_by_name(p.domain[name], c)])
+                                            for c in cases):
+                gaps.append(f"{p.step}: proved for {name} in {sympy.sstr(p.domain[name])}, "
+                            f"needed on {sympy.sstr(target)}")
+    return gaps
+
+
 def _summarise(methods: list[str | None]) -> str | None:
     """One method name for all cases, or the distinct ones joined in order."""
     if not methods or any(m is None for m in methods):
@@ -534,16 +861,52 @@ def comparable(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k != "environment"}
 
 
-def run_all(out_dir: str | Path | None = None) -> list[Certificate]:
-    """Build every certificate in :data:`PROOF_MODULES`; write them if ``out_dir``."""
+def run_all(out_dir: str | Path | None = None,
+            progress: Callable[[str, Certificate | None], None] | None = None) -> list[Certificate]:
+    """Build every certificate in :data:`PROOF_MODULES`; write them if ``out_dir``.
+
+    ``progress(name, None)`` is called before each build and ``progress(name, cert)`` after it.
+    """
     certificates = []
     for name in PROOF_MODULES:
+        if progress is not None:
+            progress(name, None)
         module = importlib.import_module("." + name, __package__)
         cert = module.build()
         if out_dir is not None:
             cert.write(out_dir)
         certificates.append(cert)
+        if progress is not None:
+            progress(name, cert)
     return certificates
+
+
+def describe(cert: Certificate) -> list[str]:
+    """What a certificate certifies, on what domain, by which method, and what is asserted or not
+    certified, as lines of text (printed by ``robtheory prove``)."""
+    d = cert.to_dict()
+    scope = d["scope"]
+    lines = [f"{cert.name}: {'PROVED' if cert.passed else 'FAILED'}"]
+    if scope:
+        lines.append(f"  certified: {scope['certified']}")
+    region = d["region"]["domain"]
+    if region:
+        dom = ", ".join(f"{k} in {v['str']}" for k, v in region.items())
+        note = d["region"]["note"]
+        lines.append(f"  domain: {dom}" + (f" ({note})" if note else ""))
+    else:
+        lines.append("  domain: as stated in each step")
+    if scope:
+        lines.append(f"  method: {scope['method']}")
+    asserted = d["asserted_steps"]
+    lines.append(f"  asserted (not machine-checked): {len(asserted)}"
+                 + "".join(f"\n    {a['step']}: {a['reason']}" for a in asserted))
+    if scope and scope.get("not_certified"):
+        lines.append(f"  not certified: {scope['not_certified']}")
+    failed = [s["step"] for s in d["steps"] if not s["verdict"]]
+    if failed:
+        lines.append(f"  failed steps: {', '.join(failed)}")
+    return lines
 
 
 def run_main(build, description: str, default_dir, argv=None) -> int:
@@ -555,7 +918,11 @@ def run_main(build, description: str, default_dir, argv=None) -> int:
     args = parser.parse_args(argv)
     cert = build()
     for st in cert.to_dict()["steps"]:
-        print(f"{'PASS' if st['verdict'] else 'FAIL'}  {st['step']}: {st['description']}")
+        mark = "ASSERTED" if st["kind"] == "asserted" else ("PASS" if st["verdict"] else "FAIL")
+        print(f"{mark}  {st['step']}: {st['description']}")
     path = cert.write(args.out)
+    if cert.asserted_count:
+        print(f"{cert.asserted_count} asserted (not machine-checked) step(s): "
+              + "; ".join(f"{a['step']} ({a['reason']})" for a in cert.to_dict()["asserted_steps"]))
     print(f"{'PROVED' if cert.passed else 'FAILED'}: {cert.title} -> {path}")
     return 0 if cert.passed else 1

@@ -142,43 +142,84 @@ def ramp_range(m: Interval, q: Interval) -> Interval:
     return Interval(max(lo(ramp(m.lo, q.lo)), 0.0), hi(ramp(m.hi, q.hi)))
 
 
+#: default cap on the number of boxes :func:`cover` may evaluate (checked plus split)
+MAX_BOXES = 200_000
+
+
 @dataclass
 class Covering:
-    """Result of :func:`cover`: the verified boxes (a partition of the interval) and the worst margin."""
+    """Result of :func:`cover`.
+
+    ``boxes`` are the verified boxes (in order, a partition of ``[a, b]`` when ``proved``);
+    ``failed`` holds at most one box: the *counterexample*, the first box on which the check
+    still failed at the finest width (``max_depth`` halvings), or the box being examined when
+    the cap on evaluations was reached (then ``exhausted`` is True). ``worst`` is the least
+    positive margin among the verified boxes.
+    """
 
     boxes: list
     failed: list
     worst: float
+    evaluations: int = 0
+    exhausted: bool = False
 
     @property
     def proved(self) -> bool:
-        return not self.failed and bool(self.boxes)
+        return not self.failed and not self.exhausted and bool(self.boxes)
+
+    @property
+    def counterexample(self):
+        """The box that refuted the covering, or None."""
+        return self.failed[0] if self.failed else None
 
 
 def cover(check: Callable[[float, float], float], a: float, b: float, max_depth: int = 30,
-          initial: int = 1) -> Covering:
+          initial: int = 1, max_boxes: int = MAX_BOXES) -> Covering:
     """Prove ``check(lo, hi) > 0`` on boxes that partition ``[a, b]``, bisecting where it fails.
 
     ``check`` must return a float that is a *rigorous lower bound* of the quantity to be
     shown positive over the whole box ``[lo, hi]`` (so it is built from the enclosures
-    above). A box whose bound is not positive is split in two, down to ``max_depth``
-    halvings; boxes still failing there are reported in ``failed``. End points are exact
-    binary fractions of ``[a, b]`` so the covering is reproducible.
+    above). A box whose bound is not positive (or is NaN) is split in two, down to
+    ``max_depth`` halvings. The search stops at the first box that still fails at that
+    finest width -- the covering is refuted and that box is reported as the counterexample
+    in ``failed`` -- or when ``max_boxes`` boxes have been evaluated (``exhausted``): a
+    false predicate therefore costs about ``2 * max_depth`` evaluations, not ``2**max_depth``.
+    End points are exact binary fractions of ``[a, b]`` so the covering is reproducible.
+
+    Raises
+    ------
+    ValueError
+        if ``a`` or ``b`` is not finite, ``a >= b``, or ``initial``/``max_boxes`` is not a
+        positive integer or ``max_depth`` is negative.
     """
-    boxes, failed = [], []
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"cover needs finite end points, got a={a!r}, b={b!r}")
+    if not a < b:
+        raise ValueError(f"cover needs a < b, got a={a!r}, b={b!r}")
+    if int(initial) != initial or initial < 1:
+        raise ValueError(f"initial must be a positive integer, got {initial!r}")
+    if int(max_boxes) != max_boxes or max_boxes < 1:
+        raise ValueError(f"max_boxes must be a positive integer, got {max_boxes!r}")
+    if int(max_depth) != max_depth or max_depth < 0:
+        raise ValueError(f"max_depth must be a nonnegative integer, got {max_depth!r}")
+    boxes = []
     worst = math.inf
     width = (b - a) / initial
     stack = [(a + k * width, a + (k + 1) * width if k + 1 < initial else b, 0) for k in range(initial)][::-1]
+    evaluations = 0
     while stack:
         x0, x1, depth = stack.pop()
+        if evaluations >= max_boxes:
+            return Covering(boxes, [(x0, x1)], worst, evaluations, exhausted=True)
+        evaluations += 1
         margin = check(x0, x1)
-        if margin > 0:
+        if margin > 0:  # False for NaN
             boxes.append((x0, x1))
             worst = min(worst, margin)
         elif depth >= max_depth:
-            failed.append((x0, x1))
+            return Covering(boxes, [(x0, x1)], worst, evaluations)
         else:
             mid = 0.5 * (x0 + x1)
             stack.append((mid, x1, depth + 1))
             stack.append((x0, mid, depth + 1))
-    return Covering(boxes, failed, worst)
+    return Covering(boxes, [], worst, evaluations)

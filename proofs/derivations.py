@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from . import _interval as I
 from ._certificate import Certificate, run_main
 
 NAME = "derivations"
@@ -29,7 +30,14 @@ def build() -> Certificate:
 
     cert = Certificate(NAME, "Symbolic derivations of the closed forms",
                        "spec paper_math.md §2.0, §3.1-§3.5, §3.8")
+    cert.set_scope("the closed forms each re-derived and compared: margin law, worst-case shifts, linear accuracies, "
+                   "ramp, Bayes rule, averaging classifier (with claims (a) and (b): > 0.99 and < 0.01 for mu >= 3), "
+                   "sign(x1), standard- and robust-optimal linear rules; A*_rob = Bayes accuracy of D(p, eta - eps, d) "
+                   "for eps < min(eta, 1) (upper bound and attainment)",
+                   "sympy derivations compared by sympy (identities, solve results); Phi(+-3) by python-flint arb",
+                   "A*_rob for eta <= eps < 1 and for eps >= 1 (checked numerically by the optimal_robust claim)")
     s = L.symbols()
+    ns = N.named_symbols()
 
     law = L.margin_law()
     cert.identity("margin.mean", "E[y u^T z | y] derived from the MGF equals eta*S",
@@ -64,7 +72,6 @@ def build() -> Certificate:
     cert.identity("ramp.dm", "dR/dm = Phi(m/q)", ramp.results["dR_dm"], Phi(s["m"] / s["q"]))
 
     B = N.bayes()
-    ns = N.named_symbols()
     cert.identity("bayes.x1_weight", "log-likelihood ratio weight on x1 is L", B.results["a"], ns["L"])
     cert.identity("bayes.weak_weight", "log-likelihood ratio weight on each weak feature is 2 eta",
                   B.results["c"], 2 * ns["eta"])
@@ -74,6 +81,27 @@ def build() -> Certificate:
     A = N.averaging()
     for key, target in A.results["spec"].items():
         cert.identity(f"averaging.{key}", f"averaging classifier, {key}", A.results[key], target)
+    # Sec. 2.1's thresholds (claims a and b): Phi(mu) > 0.99 and Phi(-mu) < 0.01 for mu = eta sqrt(d) >= 3
+    mu_a, x_a = sp.Symbol("mu", positive=True), sp.Symbol("x", real=True)
+    eta_a, d_a = ns["eta"], ns["dpos"]
+    MU_A = sp.Interval(3, sp.oo)
+    cert.inequality("Phi.increasing", "phi(x) > 0, so Phi is increasing", phi(x_a), {x_a: sp.Reals}, strict=True)
+    cert.identity("averaging.mu", "Phi(eta sqrt(d)) = Phi(mu): the standard accuracy is a function of mu",
+                  A.results["standard"].subs(eta_a, mu_a / sp.sqrt(d_a)), Phi(mu_a))
+    cert.identity("averaging.robust_at_2eta", "the l_inf robust accuracy at eps = 2 eta is Phi(-mu)",
+                  A.results["robust_linf"].subs(ns["eps"], 2 * eta_a).subs(eta_a, mu_a / sp.sqrt(d_a)), Phi(-mu_a))
+    cert.inequality("claim_a.arg", "mu - 3 >= 0 for mu >= 3: Phi(mu) >= Phi(3)", mu_a - 3, {mu_a: MU_A})
+    cert.inequality("claim_b.arg", "-3 - (-mu) >= 0 for mu >= 3: Phi(-mu) <= Phi(-3)", -3 + mu_a, {mu_a: MU_A})
+    ph3, phm3 = I.Phi(3), I.Phi(-3)
+    cert.fact("Phi3", "Phi(3) > 0.99 and Phi(-3) < 0.01 (python-flint arb)",
+              bool(ph3 > I.point("99/100") and phm3 < I.point("1/100")),
+              Phi3=[I.fmt(I.lo(ph3)), I.fmt(I.hi(ph3))], Phi_minus3=[I.fmt(I.lo(phm3)), I.fmt(I.hi(phm3))])
+    cert.deduce("claim_a", "claim (a): the averaging classifier has standard accuracy Phi(mu) >= Phi(3) > 0.99 for "
+                "mu = eta sqrt(d) >= 3", ["averaging.standard", "averaging.mu", "Phi.increasing", "claim_a.arg", "Phi3"],
+                domain={mu_a: MU_A})
+    cert.deduce("claim_b", "claim (b): its l_inf robust accuracy at eps = 2 eta is Phi(-mu) <= Phi(-3) < 0.01 for "
+                "mu >= 3", ["averaging.robust_linf", "averaging.robust_at_2eta", "Phi.increasing", "claim_b.arg",
+                            "Phi3"], domain={mu_a: MU_A})
 
     R = N.robust_x1()
     cert.fact("robust_x1.standard", "sign(x1) has standard accuracy p", bool(R.results["matches_spec"]))

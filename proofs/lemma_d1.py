@@ -35,11 +35,16 @@ def build() -> Certificate:
 
     cert = Certificate(NAME, "Lemma D.1: global minimisers of the (adversarial) SVM objective have equal weak weights",
                        "Tsipras et al. 2019, App. D, Lemma D.1; spec paper_math.md §2.2")
-    cert.fact("region", "region covered: p in [0, 1], eta >= 0, d >= 1, lam > 0; standard training and "
-              "adversarial training with l_inf or l_2 balls (x1 perturbable or not), eps >= 0; hinge loss "
-              "(objective (5)) and logistic loss", True,
-              region={"p": "[0, 1]", "eta": "[0, oo)", "d": ">= 1", "lam": "(0, oo)", "eps": "[0, oo)",
-                      "threat": ["none", "linf", "l2"], "loss": ["hinge", "logistic"]})
+    lam = sp.Symbol("lambda", positive=True)
+    eps_r = sp.Symbol("epsilon", nonnegative=True)
+    cert.set_region({lam: sp.Interval.open(0, sp.oo), eps_r: sp.Interval(0, sp.oo)},
+                    note="every p in [0, 1], eta >= 0, d >= 1 (the argument uses the law of the data only through "
+                         "the swap symmetry of the weak features); standard training (eps = 0) and adversarial "
+                         "training with l_inf or l_2 balls, x1 perturbable or not; hinge loss (objective (5)) and "
+                         "logistic loss")
+    cert.set_scope("every global minimiser of the (adversarial) SVM objective has equal weak weights; the "
+                   "reduction w = (w1, v/sqrt(d) 1)", "sympy identities and inequalities; the triangle inequality "
+                   "of the dual norm is asserted (a defining property of a norm)")
 
     # (i) invariance ------------------------------------------------------------------
     s = L.symbols()
@@ -59,10 +64,10 @@ def build() -> Certificate:
     for name, expr in zip(("S", "Q2", "U1"), stats):
         cert.identity(f"swap.{name}", f"swapping u_i and u_j leaves {name} unchanged (r_* = the other coordinates)",
                       expr.subs({ui: uj, uj: ui}, simultaneous=True), expr)
-    cert.fact("swap.J", "hence J(sigma w) = J(w) for the swap sigma of two weak coordinates: the loss depends on w "
-              "through (a, S, Q, U1) and the regulariser through a^2 + Q^2", True,
-              uses=["law.mean", "law.variance", "swap.S", "swap.Q2", "swap.U1", "norm.linf.full", "norm.linf.weak",
-                    "norm.l2.full", "norm.l2.weak"])
+    cert.deduce("swap.J", "hence J(sigma w) = J(w) for the swap sigma of two weak coordinates: the loss depends on "
+                "w through (a, S, Q, U1) and the regulariser through a^2 + Q^2",
+                ["law.mean", "law.variance", "swap.S", "swap.Q2", "swap.U1", "norm.linf.full", "norm.linf.weak",
+                 "norm.l2.full", "norm.l2.weak"])
 
     # (ii) convexity of the loss part ---------------------------------------------------
     t = sp.Symbol("t", real=True)
@@ -71,32 +76,51 @@ def build() -> Certificate:
                     sp.diff(logistic, t, 2), {t: sp.Reals}, strict=True)
     cert.inequality("logistic.decreasing", "... and non-increasing: -l'(t) = 1/(1+e^t) > 0",
                     -sp.diff(logistic, t), {t: sp.Reals}, strict=True)
-    cert.fact("loss.convex", "w -> E l(y w^T x - eps ||w||_*) is convex for l convex and non-increasing "
-              "(hinge max(0, 1-t): a maximum of two affine functions, non-increasing): the robust margin "
-              "y w^T x - eps ||w||_* is concave in w (linear minus a norm), a convex non-increasing function "
-              "of a concave one is convex, and expectation preserves convexity", True,
-              uses=["logistic.convex", "logistic.decreasing"])
+    # the hinge max(0, 1 - t): slope -1 for t < 1, 0 for t > 1 (sympy differentiates both pieces)
+    hinge = sp.Max(0, 1 - t)
+    below, above = sp.Symbol("b", positive=True), sp.Symbol("a", positive=True)
+    slope_below = sp.diff(hinge.subs(t, 1 - below), below) * -1  # d/dt at t = 1 - b < 1
+    slope_above = sp.diff(hinge.subs(t, 1 + above), above)       # d/dt at t = 1 + a > 1
+    cert.inequality("hinge.decreasing.below", "hinge max(0, 1 - t): the slope below the kink (t = 1 - b < 1) is <= 0",
+                    -slope_below, {below: sp.Interval.open(0, sp.oo)})
+    cert.inequality("hinge.decreasing.above", "... and so is the slope above it (t = 1 + a > 1)",
+                    -slope_above, {above: sp.Interval.open(0, sp.oo)})
+    cert.inequality("hinge.convex", "... and increase across the kink t = 1 (slope above minus slope below "
+                    ">= 0): a piecewise-linear function with increasing slopes is convex",
+                    slope_above - slope_below, {below: sp.Interval.open(0, sp.oo), above: sp.Interval.open(0, sp.oo)})
+    cert.asserted("norm.triangle", "the dual norm ||.||_* (l_1 or l_2 on all coordinates or on the weak ones) "
+                  "satisfies ||(w + w')/2||_* <= (||w||_* + ||w'||_*)/2",
+                  "the triangle inequality and absolute homogeneity are defining properties of a norm; "
+                  "l_1 and l_2 are norms by definition, not a claim of this lemma")
+    tgap = sp.Symbol("t_N", nonnegative=True)  # (||w|| + ||w'||)/2 - ||(w + w')/2|| >= 0 (norm.triangle)
+    cert.inequality("margin.concave", "the robust margin y w^T x - eps ||w||_* is concave in w: its midpoint "
+                    "value minus the mean of the end values is eps [(||w|| + ||w'||)/2 - ||(w + w')/2||] = "
+                    "eps t_N >= 0 for eps >= 0 (the linear part cancels; t_N >= 0 is norm.triangle)",
+                    eps_r * tgap, {eps_r: sp.Interval(0, sp.oo)})
+    cert.deduce("loss.convex", "w -> E l(y w^T x - eps ||w||_*) is convex for l convex and non-increasing "
+                "(hinge.*, logistic.*): a convex non-increasing function of a concave one (margin.concave) is "
+                "convex, and expectation preserves convexity",
+                ["hinge.decreasing.below", "hinge.decreasing.above", "hinge.convex", "logistic.convex", "logistic.decreasing", "norm.triangle",
+                 "margin.concave"], domain={eps_r: sp.Interval(0, sp.oo)})
 
     # (iii) strict decrease ---------------------------------------------------------------
     x_, y_ = sp.symbols("x y", real=True)
     cert.identity("parallelogram", "(1/2)x^2 + (1/2)y^2 - ((x+y)/2)^2 = (x-y)^2/4 (per coordinate)",
                   sp.Rational(1, 2) * x_**2 + sp.Rational(1, 2) * y_**2 - ((x_ + y_) / 2) ** 2, (x_ - y_) ** 2 / 4)
     wi, wj = sp.symbols("w_i w_j", real=True)
-    lam = sp.Symbol("lambda", positive=True)
     # ||w||^2 - ||(w + sigma w)/2||^2 on the two coordinates that differ
     drop = (wi**2 + wj**2) - (((wi + wj) / 2) ** 2 * 2)
     cert.identity("regulariser.drop", "||w||^2 - ||(w + sigma w)/2||^2 = (w_i - w_j)^2 / 2", drop, (wi - wj) ** 2 / 2)
-    cert.fact("jensen", "J((w + sigma w)/2) <= [L(w) + L(sigma w)]/2 + (lam/2)||(w + sigma w)/2||^2 "
-              "= J(w) - (lam/4)(w_i - w_j)^2 (loss.convex, swap.J, regulariser.drop)", True,
-              uses=["loss.convex", "swap.J", "regulariser.drop"])
+    cert.deduce("jensen", "J((w + sigma w)/2) <= [L(w) + L(sigma w)]/2 + (lam/2)||(w + sigma w)/2||^2 "
+                "= J(w) - (lam/4)(w_i - w_j)^2 (loss.convex, swap.J, regulariser.drop, parallelogram)",
+                ["loss.convex", "swap.J", "regulariser.drop", "parallelogram"], domain={eps_r: sp.Interval(0, sp.oo)})
     gap = sp.Symbol("g", real=True)  # w_i - w_j
     cert.inequality("strict.pos", "(lam/4) (w_i - w_j)^2 > 0 for lam > 0 and w_i - w_j > 0",
-                    lam * gap**2 / 4, {gap: sp.Interval.open(0, sp.oo)}, strict=True)
+                    lam * gap**2 / 4, {lam: sp.Interval.open(0, sp.oo), gap: sp.Interval.open(0, sp.oo)}, strict=True)
     cert.inequality("strict.neg", "... and for w_i - w_j < 0",
-                    lam * gap**2 / 4, {gap: sp.Interval.open(-sp.oo, 0)}, strict=True)
-    cert.fact("LEMMA", "a global minimiser with w_i != w_j would be strictly improved by (w + sigma w)/2; so every "
-              "global minimiser has equal weak weights", True,
-              uses=["jensen", "strict.pos", "strict.neg"])
+                    lam * gap**2 / 4, {lam: sp.Interval.open(0, sp.oo), gap: sp.Interval.open(-sp.oo, 0)}, strict=True)
+    cert.conclude("LEMMA", "a global minimiser with w_i != w_j would be strictly improved by (w + sigma w)/2; so every "
+                  "global minimiser has equal weak weights", ["jensen", "strict.pos", "strict.neg"])
 
     # the reduction used everywhere else ----------------------------------------------------
     c, v = sp.Symbol("c", real=True), sp.Symbol("v", real=True)

@@ -135,14 +135,18 @@ def _g_prime_margin(mu: int):
     return check
 
 
+def _counterexample(cov: I.Covering):
+    """The refuting box of a failed covering (end points as exact strings), or None."""
+    if cov.counterexample is None:
+        return None
+    x0, x1 = cov.counterexample
+    return {"box": [I.fmt(x0), I.fmt(x1)], "cap_reached": cov.exhausted}
+
+
 def _deduce(cert: Certificate, step: str, description: str, uses: list[str], check: bool = True,
             **details) -> bool:
     """Record a deduction: it passes only if ``check`` holds and every step in ``uses`` passed."""
-    verdicts = {st.step: st.verdict for st in cert.steps}
-    missing = [n for n in uses if n not in verdicts]
-    if missing:
-        raise KeyError(f"step {step!r} uses steps not yet recorded: {missing}")
-    return cert.fact(step, description, bool(check) and all(verdicts[n] for n in uses), uses=uses, **details)
+    return cert.deduce(step, description, uses, bool(check), **details)
 
 
 #: the bounded part [-LC_M, LC_M] of the real line covered by interval arithmetic in route B of
@@ -178,7 +182,8 @@ def _logconcavity_by_covering(cert: Certificate, x) -> bool:
               f"(interval arithmetic, python-flint arb at {I.PREC} bits; the expression evaluated on a ball "
               f"containing the box, bisected until its lower bound is positive)",
               cov.proved, region={"x": [-float(M), float(M)]}, boxes=len(cov.boxes),
-              failed_boxes=len(cov.failed), min_lower_bound_of_F=I.fmt(cov.worst))
+              failed_boxes=len(cov.failed), min_lower_bound_of_F=I.fmt(cov.worst),
+              counterexample=_counterexample(cov))
 
     # right tail x >= M: Phi increases to at most 1, x phi(x) and phi(x) decrease
     cert.identity("F.expand", "F(x) = Phi(x)^2 - x phi(x) Phi(x) - phi(x)^2", F_sym(x),
@@ -248,7 +253,7 @@ def _threshold(cert: Certificate, mu: int, label: str):
         f"python-flint arb at {I.PREC} bits; Phi and phi enclosed by monotonicity over the box)",
         cov.proved,
         region={"v": [0.0, s_hi], "mu": mu}, boxes=len(cov.boxes), failed_boxes=len(cov.failed),
-        min_margin_of_minus_g_prime=I.fmt(cov.worst),
+        min_margin_of_minus_g_prime=I.fmt(cov.worst), counterexample=_counterexample(cov),
     )
     cert.fact(
         f"{label}.constants",
@@ -280,12 +285,14 @@ def build() -> Certificate:
     x = sp.Symbol("x", real=True)
     r = sp.Symbol("r", nonnegative=True)  # sqrt(1 - v^2)
 
-    cert.fact("region", "region covered: p in [1/2, 0.975] (in fact p < p*(4) = 0.97752...), mu = eta sqrt(d) "
-              "in [4, oo), every d >= 1, every lam > 0 for which the optimum has unit norm; the threshold "
-              "p*(mu) is non-decreasing in mu; the log-concavity of R(., 1) used at step 3 is proved on the "
-              "whole real line", True,
-              region={"p": "[1/2, 0.975]", "mu": "[4, oo)", "d": ">= 1", "lam": "> 0", "norm": "||w*|| = 1",
-                      "logconcavity_x": "(-oo, oo)"})
+    cert.set_region({p: sp.Interval(sp.Rational(1, 2), P0), mu: sp.Interval(MU0, sp.oo)},
+                    note="(in fact p < p*(4) = 0.97752...) every d >= 1, every lam > 0 for which the optimum has "
+                         "unit norm; the threshold p*(mu) is non-decreasing in mu; the log-concavity of R(., 1) "
+                         "used at step 3 is proved on the whole real line")
+    cert.set_scope("the unit-norm SVM optimum has v* >= 1/sqrt2 on the region; log-concavity of R(., 1) on the "
+                   "real line (twice); p*(mu) at mu = 4, 5, 6, 8",
+                   "sympy identities, inequalities and limits; coverings of [0, 1/sqrt2] (g' < 0) and [-4, 4] "
+                   "(F > 0) by python-flint arb interval arithmetic")
 
     # --- the objective in reduced coordinates ----------------------------------------
     s = L.symbols()
@@ -304,12 +311,8 @@ def build() -> Certificate:
     # --- properties of R ---------------------------------------------------------------
     cert.identity("R.dm", "dR/dm = Phi(m/q)", sp.diff(R_sym(m, q), m), Phi(m / q))
     cert.identity("R.dq", "dR/dq = phi(m/q)", sp.diff(R_sym(m, q), q), phi(m / q))
-    cert.fact("R.monotone", "R increases in m and in q (R.dm, R.dq: Phi, phi >= 0)", True,
-              uses=["R.dm", "R.dq"])
     cert.identity("R.reflect", "R(m, q) - m = R(-m, q) (Phi(-t) = 1 - Phi(t))",
                   (R_sym(m, q) - m).rewrite(sp.erf), R_sym(-m, q).rewrite(sp.erf))
-    cert.fact("R.jensen", "R(m, q) >= max(0, m): R is the mean of max(0, m + qG) >= 0, and "
-              "R(m,q) - m = R(-m,q) >= 0 (R.reflect)", True, uses=["R.closed", "R.reflect"])
     cert.identity("R.homogeneous", "R(m, q) = q R(m/q, 1)", R_sym(m, q), q * R_sym(m / q, 1))
 
     # --- step 2: wrong-x1 term -----------------------------------------------------------
@@ -352,6 +355,11 @@ def build() -> Certificate:
     _deduce(cert, "R.positive", "R(x, 1) > 0 on the real line: R' = Phi > 0 (R.integral, Phi.positive) and "
             "R(-oo, 1) = 0, so log R(., 1) is defined everywhere",
             ["R.integral", "Phi.positive", "R.at_minus_infinity"])
+    _deduce(cert, "R.monotone", "R increases in m and in q: R.dm = Phi(m/q) > 0 (Phi.positive), R.dq = "
+            "phi(m/q) > 0 (phi.positive)", ["R.dm", "R.dq", "Phi.positive", "phi.positive"])
+    _deduce(cert, "R.jensen", "R(m, q) >= max(0, m) for q > 0: R(m, q) = q R(m/q, 1) > 0 (R.homogeneous, "
+            "R.positive) and R(m, q) - m = R(-m, q) > 0 (R.reflect): Jensen's inequality for max(0, .)",
+            ["R.closed", "R.reflect", "R.homogeneous", "R.positive"])
     cert.identity("logconcave.F", "(log R(x,1))'' = -F(x)/R(x,1)^2 with F = R'^2 - R R'' = Phi(x)^2 - "
                   "phi(x) R(x, 1) (R.integral, R.dxx): R(., 1) is log-concave iff F >= 0",
                   sp.diff(sp.log(Rx), x, 2), -Fx / Rx**2)
@@ -410,13 +418,22 @@ def build() -> Certificate:
               bool(pstar > I.point("9775/10000") and pstar < I.point("97753/100000")
                    and pstar > I.point("975/1000")),
               pstar=[I.fmt(I.lo(pstar)), I.fmt(I.hi(pstar))], uses=["mu4.constants"])
-    cert.fact("alternative", "H(0, 1) = R(1 - mu, 1) <= R(-3, 1) = c2 for mu >= 4 (H.reduced at w1 = 0, "
-              "v = 1; R increasing in m)", True, uses=["H.reduced", "R.monotone", "mu4.constants"])
-    _deduce(cert, "LEMMA", "for p <= 0.975 < p*, mu >= 4 and every unit (w1, v) with v < 1/sqrt2: "
-            "H(w1, v) >= (1-p) g(v, mu) > R(1-mu, 1) = H(0, 1) (v <= 0: g >= 1; 0 < v < 1/sqrt2: "
-            "rho(v, mu) <= rho(v, 4) <= c2/c1 < 1-p), so the unit-norm minimiser has v* >= 1/sqrt2",
-            ["wrong.weight", "v.nonpositive", "rho.monotone", "mu4.monotone", "threshold", "alternative"],
-            ok4)
+    c1_lo, c2_hi = sp.Rational(I.lo(c1)), sp.Rational(I.hi(c2))
+    cert.inequality("p.threshold", f"(1 - p) c1 - c2 >= (1 - p) c1_lo - c2_hi > 0 for p in [1/2, {P0}] (c1_lo, "
+                    f"c2_hi: the floats enclosing c1 and c2 from below and above, exact rationals)",
+                    (1 - p) * c1_lo - c2_hi, {p: sp.Interval(sp.Rational(1, 2), P0)}, strict=True)
+    cert.identity("alt.value", "H(0, 1) = p R(1 - mu, 1) + (1-p) R(1 - mu, 1) = R(1 - mu, 1)",
+                  target.subs({w: 0, v: 1}), Ramp(1 - mu, 1))
+    cert.inequality("alt.arg", f"(1 - {MU0}) - (1 - mu) >= 0 for mu >= {MU0}", (1 - MU0) - (1 - mu),
+                    {mu: sp.Interval(MU0, sp.oo)})
+    _deduce(cert, "alternative", f"H(0, 1) = R(1 - mu, 1) <= R({1 - MU0}, 1) = c2 for mu >= {MU0} (alt.value, "
+            "R increasing in m, alt.arg)", ["H.reduced", "alt.value", "R.monotone", "alt.arg", "mu4.constants"],
+            domain={mu: sp.Interval(MU0, sp.oo)})
+    cert.conclude("LEMMA", "for p <= 0.975 < p*, mu >= 4 and every unit (w1, v) with v < 1/sqrt2: "
+                  "H(w1, v) >= (1-p) g(v, mu) > R(1-mu, 1) = H(0, 1) (v <= 0: g >= 1 by R.jensen; 0 < v < 1/sqrt2: "
+                  "rho(v, mu) <= rho(v, 4) <= c2/c1 < 1-p), so the unit-norm minimiser has v* >= 1/sqrt2",
+                  ["wrong.weight", "v.nonpositive", "R.jensen", "rho.monotone", "mu4.monotone", "threshold",
+                   "p.threshold", "alternative"], ok4)
 
     # --- the threshold as a function of mu ----------------------------------------------
     values = {}

@@ -26,6 +26,11 @@ from ._certificate import Certificate, run_main
 NAME = "lemma_d3"
 CERT_DIR = Path(__file__).resolve().parent / "certificates"
 
+#: the hypothesis mu = eta sqrt(d) >= MU_MIN of the statement (a test restates it to plant a falsehood)
+MU_MIN = 4
+#: the accuracy the statement promises
+TARGET = sp.Rational(99, 100)
+
 
 def reduced_accuracy(eta_value, p, w, v, mu):
     """Accuracy of sign(w x1 + v z) from the symbolic derivation, b = 0, S = v sqrt(d), Q = v."""
@@ -48,9 +53,15 @@ def build() -> Certificate:
     v = sp.Symbol("v", positive=True)
     w = sp.Symbol("w1", real=True)
     x = sp.Symbol("x", real=True)
-    cert.fact("region", "region covered: mu = eta sqrt(d) in [4, oo), d >= 1, p in [0, 1], v > 0, |w1| <= v "
-              "(contains the unit circle arc v >= 1/sqrt2 of Lemma D.2)", True,
-              region={"mu": "[4, oo)", "p": "[0, 1]", "v": "(0, oo)", "w1": "[-v, v]", "d": ">= 1"})
+    dA, dB = sp.Symbol("dA", nonnegative=True), sp.Symbol("dB", nonnegative=True)
+    mu_min = sp.Integer(MU_MIN)
+    cert.set_region({mu: sp.Interval(mu_min, sp.oo), p: sp.Interval(0, 1), v: sp.Interval.open(0, sp.oo),
+                     w: sp.Interval(-v, v)},
+                    note="every d >= 1 (d enters only through mu = eta sqrt(d)); contains the unit circle arc "
+                         "v >= 1/sqrt2 of Lemma D.2 (unit.arc)")
+    cert.set_scope(f"standard accuracy of sign(w1 x1 + v z) >= Phi(mu - 1) >= Phi({MU_MIN - 1}) > {TARGET} "
+                   "on the whole region", "sympy identities and inequalities (case split of the domain); "
+                   "Phi(3) enclosed by python-flint arb")
 
     acc = reduced_accuracy(lambda m_, d_: m_ / sp.sqrt(d_), p, w, v, mu)
     target = p * Phi((w + v * mu) / v) + (1 - p) * Phi((-w + v * mu) / v)
@@ -65,18 +76,26 @@ def build() -> Certificate:
     cert.inequality("Phi.increasing", "phi(x) > 0, so Phi is increasing", phi(x), {x: sp.Reals}, strict=True)
     cert.identity("mixture", "p Phi(mu - 1) + (1 - p) Phi(mu - 1) = Phi(mu - 1)",
                   p * Phi(mu - 1) + (1 - p) * Phi(mu - 1), Phi(mu - 1))
-    cert.fact("bound", "accuracy >= Phi(mu - 1) >= Phi(3) for mu >= 4 (arg.plus, arg.minus, Phi increasing)",
-              True, uses=["accuracy", "arg.plus", "arg.minus", "Phi.increasing", "mixture"])
+    cert.inequality("mixture.monotone", "p dA + (1-p) dB >= 0 for p in [0, 1] and dA, dB >= 0: the mixture "
+                    "p Phi(a) + (1-p) Phi(b) is >= Phi(mu - 1) when both Phi(a) - Phi(mu-1) = dA and "
+                    "Phi(b) - Phi(mu-1) = dB are >= 0", p * dA + (1 - p) * dB, {p: sp.Interval(0, 1)})
+    cert.inequality("mu.arg", f"(mu - 1) - {MU_MIN - 1} >= 0 for mu >= {MU_MIN}: Phi(mu - 1) >= Phi({MU_MIN - 1})",
+                    (mu - 1) - (mu_min - 1), {mu: sp.Interval(mu_min, sp.oo)})
+    cert.deduce("bound", f"accuracy >= Phi(mu - 1) >= Phi({MU_MIN - 1}) for mu >= {MU_MIN} (arg.plus, arg.minus, "
+                "Phi increasing, the mixture is monotone in each term, mu.arg)",
+                ["accuracy", "arg.plus", "arg.minus", "Phi.increasing", "mixture", "mixture.monotone", "mu.arg"],
+                domain={mu: sp.Interval(mu_min, sp.oo), p: sp.Interval(0, 1), v: sp.Interval.open(0, sp.oo),
+                        w: sp.Interval(-v, v)})
     v_arc = sp.Symbol("v", positive=True)
     cert.inequality("unit.arc", "on the unit circle, v >= 1/sqrt2 implies v^2 - (1 - v^2) = 2v^2 - 1 >= 0, "
                     "i.e. |w1| = sqrt(1 - v^2) <= v", 2 * v_arc**2 - 1,
                     {v_arc: sp.Interval(1 / sp.sqrt(2), 1)})
-    phi3 = I.Phi(3)
-    cert.fact("Phi3", "Phi(3) = 0.99865... > 0.99 (interval arithmetic, python-flint arb)",
-              bool(phi3 > I.point("99/100") and abs(phi3 - I.point(0.99865)) < I.point(5e-6)),
+    phi3 = I.Phi(MU_MIN - 1)
+    cert.fact("Phi3", f"Phi({MU_MIN - 1}) > {TARGET} (interval arithmetic, python-flint arb; Phi(3) = 0.99865...)",
+              bool(phi3 > I.point(f"{TARGET.p}/{TARGET.q}")),
               enclosure=[I.fmt(I.lo(phi3)), I.fmt(I.hi(phi3))])
-    cert.fact("LEMMA", "standard accuracy >= Phi(mu - 1) >= Phi(3) > 0.99 on the whole region", True,
-              uses=["bound", "Phi3"])
+    cert.conclude("LEMMA", f"standard accuracy >= Phi(mu - 1) >= Phi({MU_MIN - 1}) > {TARGET} on the whole region",
+                  ["bound", "Phi3"])
     return cert
 
 

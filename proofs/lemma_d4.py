@@ -30,9 +30,14 @@ from .lemma_d3 import reduced_accuracy
 NAME = "lemma_d4"
 CERT_DIR = Path(__file__).resolve().parent / "certificates"
 
+#: the hypothesis mu = eta sqrt(d) >= MU_MIN of the statement
+MU_MIN = 4
+#: the robust accuracy the statement promises not to exceed
+TARGET = sp.Rational(1, 100)
+
 
 def build() -> Certificate:
-    from robtheory.symbolic.core import Phi
+    from robtheory.symbolic.core import Phi, phi
 
     cert = Certificate(NAME, "Lemma D.4: l_inf robust accuracy <= Phi(1 - mu) <= 0.01 when v >= |w1|, mu >= 4, "
                        "eps >= 2 eta", "Tsipras et al. 2019, App. D, Lemma D.4; spec paper_math.md §2.2")
@@ -42,11 +47,16 @@ def build() -> Certificate:
     w = sp.Symbol("w1", real=True)
     eta = sp.Symbol("eta", nonnegative=True)
     eps = sp.Symbol("epsilon", nonnegative=True)
-    cert.fact("region", "region covered: mu = eta sqrt(d) in [4, oo), d >= 1, p in [0, 1], v > 0, |w1| <= v, "
-              "eps in [2 eta, oo), l_inf ball with or without x1 (the spec's [S2] statement is at eps = 2 eta "
-              "exactly; the bound extends to all larger eps)", True,
-              region={"mu": "[4, oo)", "p": "[0, 1]", "v": "(0, oo)", "w1": "[-v, v]", "eps": "[2 eta, oo)",
-                      "d": ">= 1"})
+    mu_min = sp.Integer(MU_MIN)
+    dA, dB = sp.Symbol("dA", nonnegative=True), sp.Symbol("dB", nonnegative=True)
+    region = {mu: sp.Interval(mu_min, sp.oo), p: sp.Interval(0, 1), v: sp.Interval.open(0, sp.oo),
+              w: sp.Interval(-v, v), eta: sp.Interval(0, sp.oo), eps: sp.Interval(2 * eta, sp.oo)}
+    cert.set_region(region, note="every d >= 1 (d enters only through mu = eta sqrt(d)); l_inf ball with or "
+                    "without x1 (the shift leaves x1 alone); the paper states eps = 2 eta, the bound extends to "
+                    "every larger eps")
+    cert.set_scope(f"l_inf robust accuracy of sign(w1 x1 + v z) <= Phi(1 - mu) <= Phi({1 - MU_MIN}) < {TARGET} on "
+                   "the whole region", "sympy identities and inequalities, sympy.stats for the shifted law; "
+                   "Phi(-3) enclosed by python-flint arb")
 
     cert.inequality("shift.admissible", "the shift delta = -2 eta y on x2..x_{d+1} has ||delta||_inf = 2 eta <= eps",
                     eps - 2 * eta, {eta: sp.Interval(0, sp.oo), eps: sp.Interval(2 * eta, sp.oo)})
@@ -67,15 +77,23 @@ def build() -> Certificate:
                     (1 - mu) - (w - v * mu) / v, dom)
     cert.inequality("arg.minus", "(1 - mu) - (-w1 - v mu)/v = (v + w1)/v >= 0 for |w1| <= v",
                     (1 - mu) - (-w - v * mu) / v, dom)
-    cert.fact("bound", "robust accuracy <= shift accuracy <= Phi(1 - mu) <= Phi(-3) for mu >= 4 (Phi increasing, "
-              "certified in lemma_d3); robust accuracy is non-increasing in eps because the balls are nested",
-              True, uses=["shift.admissible", "shift.law", "shift.accuracy", "arg.plus", "arg.minus"])
-    phim3 = I.Phi(-3)
-    cert.fact("Phi-3", "Phi(-3) = 0.0013499 <= 0.01 (interval arithmetic, python-flint arb)",
-              bool(phim3 < I.point("1/100") and abs(phim3 - I.point(0.0013499)) < I.point(1e-7)),
+    x = sp.Symbol("x", real=True)
+    cert.inequality("Phi.increasing", "phi(x) > 0, so Phi is increasing", phi(x), {x: sp.Reals}, strict=True)
+    cert.inequality("mixture.monotone", "p dA + (1-p) dB >= 0 for p in [0, 1], dA, dB >= 0: the mixture "
+                    "p Phi(a) + (1-p) Phi(b) is <= Phi(1 - mu) when Phi(1-mu) - Phi(a) = dA and "
+                    "Phi(1-mu) - Phi(b) = dB are >= 0", p * dA + (1 - p) * dB, {p: sp.Interval(0, 1)})
+    cert.inequality("mu.arg", f"{1 - MU_MIN} - (1 - mu) >= 0 for mu >= {MU_MIN}: Phi(1 - mu) <= Phi({1 - MU_MIN})",
+                    (1 - mu_min) - (1 - mu), {mu: sp.Interval(mu_min, sp.oo)})
+    cert.deduce("bound", f"robust accuracy <= shift accuracy (the shift is one admissible perturbation, so the "
+                f"worst case is no better) <= Phi(1 - mu) <= Phi({1 - MU_MIN}) for mu >= {MU_MIN}",
+                ["shift.admissible", "shift.law", "shift.accuracy", "arg.plus", "arg.minus", "Phi.increasing",
+                 "mixture.monotone", "mu.arg"], domain=region)
+    phim3 = I.Phi(1 - MU_MIN)
+    cert.fact("Phi-3", f"Phi({1 - MU_MIN}) < {TARGET} (interval arithmetic, python-flint arb; Phi(-3) = 0.0013499...)",
+              bool(phim3 < I.point(f"{TARGET.p}/{TARGET.q}")),
               enclosure=[I.fmt(I.lo(phim3)), I.fmt(I.hi(phim3))])
-    cert.fact("LEMMA", "l_inf robust accuracy <= Phi(1 - mu) <= Phi(-3) < 0.01 on the whole region", True,
-              uses=["bound", "Phi-3"])
+    cert.conclude("LEMMA", f"l_inf robust accuracy <= Phi(1 - mu) <= Phi({1 - MU_MIN}) < {TARGET} on the whole region",
+                  ["bound", "Phi-3"])
     return cert
 
 

@@ -135,6 +135,13 @@ def build() -> Certificate:
             "spec paper_math.md sections 2.1 and 3.9"
         ),
     )
+    cert.set_region({p: P_RANGE, eta: sp.Interval(0, sp.oo), eps: sp.Interval(2 * eta, sp.oo)},
+                    note="every classifier f (the steps are identities in its four conditional rates p_{ij}); "
+                         "l_inf ball (l_2 and l_1 generalisations in C.1d-e); p = 1/2 and the corollary K.* included")
+    cert.set_scope("Theorem 2.1 for every classifier: acc_eps <= acc_shift <= p/(1-p) (1 - acc); the exact gap "
+                   "identity, tightness (sign(x1)), p = 1/2, the corollary acc_eps <= p",
+                   "sympy identities and inequalities (case split of the domain) over the four conditional "
+                   "rates of an arbitrary classifier; sympy.stats for the Gaussian laws")
     cf = _closed_forms()
 
     # ------------------------------------------------------------------ C.1

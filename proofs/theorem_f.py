@@ -31,7 +31,12 @@ The certificate checks, with sympy, the argument of the spec:
   worst case at :math:`2\eta` is the shift);
 * F.11: p = 1/2, where every rule ties;
 * THM: the chain (with Theorem 2.1's :math:`\mathrm{acc}_\varepsilon \le \mathrm{acc_{shift}}` and
-  :math:`\mathrm{acc}_\varepsilon \le p`, certified in ``theorem_2_1.json``).
+  :math:`\mathrm{acc}_\varepsilon \le p`, certified in ``theorem_2_1.json`` and re-checked here, T21);
+* CONV: the converse -- every rule is weakly dominated by a point of the curve: each curve point
+  carries a supporting line :math:`\lambda a + (1-\lambda) r \le \lambda\mathrm{Std} + (1-\lambda)\mathrm{Rob}`
+  of the set of all (acc, acc_eps) (the Neyman--Pearson step holds for every measurable rule, F.2c),
+  Std is continuous from the Bayes accuracy down to p, and :math:`\tau(\lambda)` is a bijection onto
+  :math:`(L/(2\mu), \infty)`; a rule with acc = a is then below the curve point with Std = a.
 
 Run ``python -m robtheory.proofs.theorem_f [--out DIR]`` to regenerate.
 """
@@ -75,13 +80,23 @@ def build() -> Certificate:
         "Theorem F (exact frontier, l_inf eps = 2 eta < 1): for p in (1/2, 1) and lambda in (p, 1) the "
         "maximiser of lambda*Std + (1-lambda)*acc_shift over all rules is f_tau, tau(lambda) = "
         "ln[(lambda+p-1)/(lambda-p)]/(2 mu); the rounded f_tau attains acc_eps = acc_shift, so every point "
-        "(Std(tau), Rob(tau)), tau in [L/(2 mu), oo], is Pareto-optimal",
+        "(Std(tau), Rob(tau)), tau in [L/(2 mu), oo], is Pareto-optimal, and every rule is weakly dominated "
+        "by one of them (the converse)",
         "spec paper_math.md §3.7 (Theorem F, derived there, not in the paper); Tsipras et al. 2019, "
         "Sec. 2.1 and App. C for the shift adversary",
     )
     f = frontier_symbols()
     p, mu, lam, Lam, s, tau = (f[k] for k in ("p", "mu", "lam", "Lam", "s", "tau"))
     dom = domains()
+    cert.set_region({p: sp.Interval.open(HALF, 1), mu: sp.Interval.open(0, sp.oo)},
+                    note="l_inf ball of radius eps = 2 eta < 1, x1 perturbable or not; mu = eta sqrt(d) > 0; "
+                         "p = 1/2 separately (F.11); all measurable rules f(x1, z)")
+    cert.set_scope("the Pareto frontier of (acc, acc_eps) over all measurable rules is the curve (Std(tau), "
+                   "Rob(tau)), tau in [L/(2 mu), oo]: every curve point is Pareto-optimal (THM) and every rule is "
+                   "weakly dominated by a curve point (CONVERSE)",
+                   "sympy identities, inequalities (case split of the domain), sympy.stats densities and limits; "
+                   "Theorem 2.1's C.1c and K.6 by rebuilding that certificate; continuity, the intermediate value "
+                   "theorem and the limits lambda -> 1 are the deductions' stated reasoning")
     NP = neyman_pearson()
     R = NP.results
 
@@ -193,7 +208,17 @@ def build() -> Certificate:
                                f"(Phi(mu), Phi(-mu)) to (1/2, 1/2), traced by f_tau, tau in [0, oo]",
                                R["integrand"][x1].subs({p: HALF, lam: HALF}), 0) for x1 in (1, -1)]
 
-    cert.fact(
+    # the two premises certified in theorem_2_1.json, re-checked here by building that certificate
+    from . import theorem_2_1
+
+    t21 = {st.step: st.verdict for st in theorem_2_1.build().steps}
+    cert.fact("T21", "theorem_2_1 (rebuilt now): C.1c acc_eps <= acc_shift for every rule (eps >= 2 eta) and K.6 "
+              "acc_eps <= p for every rule both pass", bool(t21.get("C.1c") and t21.get("K.6")),
+              premises={"C.1c": bool(t21.get("C.1c")), "K.6": bool(t21.get("K.6"))})
+
+    frontier = dom["frontier"]
+    pq = {p: sp.Interval.open(HALF, 1)}
+    cert.deduce(
         "THM",
         "Theorem F: for p in (1/2, 1) and lambda in (p, 1), f_tau(lambda) maximises lambda Std + (1-lambda) acc_shift "
         "over all measurable rules (F.1-F.6); acc_eps <= acc_shift for every rule (Theorem 2.1, C.1c) and the rounded "
@@ -201,12 +226,52 @@ def build() -> Certificate:
         "inequality strict: every point with tau in (L/(2 mu), oo) is Pareto-optimal, tau(lambda) sweeping that "
         "interval (F.7); the ends are the Bayes point and (p, p) = sign(x1) (F.7d, F.8, F.9c); acc_eps <= p "
         "(Theorem 2.1 corollary K.6) makes every point with acc < p dominated by (p, p)",
-        all(law) and all(ratio) and all(step3) and all(ends) and all(accs) and all(attain) and all(half_case),
-        uses=["F.1a", "F.1b", "F.2a", "F.2c", "F.3+", "F.3-", "F.4+a", "F.4+b", "F.4-a", "F.4-b", "F.5+a",
-              "F.5+b", "F.5-a", "F.5-b", "F.6a", "F.6b", "F.7a", "F.7b", "F.7c", "F.7d", "F.8+a", "F.8+b",
-              "F.8-a", "F.8-b", "F.9a", "F.9b", "F.9c", "F.10a", "F.10b", "F.10c", "F.11+", "F.11-",
-              "theorem_2_1.json: C.1c, K.6"],
-    )
+        ["F.1a", "F.1b", "F.1c", "F.2a", "F.2b", "F.2c", "F.3+", "F.3-", "F.4+a", "F.4+b", "F.4-a", "F.4-b", "F.5+a",
+         "F.5+b", "F.5-a", "F.5-b", "F.6a", "F.6b", "F.7a", "F.7b", "F.7c", "F.7d", "F.8+a", "F.8+b",
+         "F.8-a", "F.8-b", "F.9a", "F.9b", "F.9c", "F.9d", "F.10a", "F.10b", "F.10c", "F.11+", "F.11-", "T21"],
+        domain=pq)
+
+    # --------------------------------------------------------------- the converse
+    # Every rule f, with (a, r) = (acc(f), acc_eps(f)), is weakly dominated by a point of the curve.
+    Std, Rob = A["std_spec"], A["rob_spec"]
+    from robtheory.symbolic.core import Phi, phi
+
+    cert.identity("CONV.1a", "Std is differentiable in tau, Std'(tau) = p phi(mu + tau) - (1-p) phi(mu - tau): "
+                  "continuous on [L/(2 mu), oo)", sp.diff(Std, tau), p * phi(mu + tau) - (1 - p) * phi(mu - tau))
+    cert.identity("CONV.1b", "Rob is differentiable in tau, Rob'(tau) = p phi(tau - mu) - (1-p) phi(tau + mu): "
+                  "continuous", sp.diff(Rob, tau), p * phi(tau - mu) - (1 - p) * phi(tau + mu))
+    L_ = R["L"]
+    bayes = p * Phi(mu + L_ / (2 * mu)) + (1 - p) * Phi(mu - L_ / (2 * mu))
+    cert.identity("CONV.2", "Std(L/(2 mu)) = p Phi(mu + L/(2 mu)) + (1-p) Phi(mu - L/(2 mu)) = A_B, the Bayes "
+                  "accuracy: the curve starts at the Bayes point", Std.subs(tau, L_ / (2 * mu)), bayes)
+    dtau = sp.diff(R["tau"], lam)
+    cert.inequality("CONV.3", "tau(lambda) is continuous and strictly decreasing on (p, 1) (its derivative exists "
+                    "and -d tau/d lambda > 0): with F.7b, F.7c it maps (p, 1) onto (L/(2 mu), oo), so every tau0 in "
+                    "that interval is tau(lambda0) for one lambda0", -dtau, frontier, strict=True)
+    cert.deduce("CONV.support", "for every rule f and every lambda in (p, 1): lambda a + (1-lambda) r <= lambda a + "
+                "(1-lambda) acc_shift(f) (C.1c, 1 - lambda > 0) <= lambda Std(tau(lambda)) + (1-lambda) Rob(tau(lambda)) "
+                "(f_tau maximises over all measurable rules: F.1-F.6, F.9a-b): each point of the curve carries a "
+                "supporting line of the set of all (a, r)",
+                ["T21", "F.2c", "F.3+", "F.3-", "F.4+a", "F.4+b", "F.4-a", "F.4-b", "F.5+a", "F.5+b", "F.5-a",
+                 "F.5-b", "F.6a", "F.6b", "F.9a", "F.9b"], domain=frontier)
+    cert.deduce("CONV.bayes", "a <= A_B for every rule: from CONV.support, a <= Std(tau) + (1-lambda)/lambda "
+                "(Rob(tau) - r) <= Std(tau(lambda)) + (1-lambda)/lambda, and lambda -> 1 gives tau -> L/(2 mu) "
+                "(F.7b), Std(tau) -> A_B (CONV.1a continuity, CONV.2)", ["CONV.support", "F.7b", "CONV.1a", "CONV.2"],
+                domain=pq)
+    cert.conclude(
+        "CONVERSE",
+        "converse (no Pareto point off the curve): every rule f is weakly dominated by a point of the curve. "
+        "If a <= p: r <= p (K.6, in T21), so (p, p), the end tau = oo (F.9c, F.9d), dominates. If p < a <= A_B "
+        "(CONV.bayes: a > A_B is impossible): Std is continuous (CONV.1a) with Std(L/(2 mu)) = A_B (CONV.2) and "
+        "Std -> p as tau -> oo (F.9c, F.9d), so Std(tau0) = a for some tau0 in [L/(2 mu), oo) (intermediate "
+        "values); if tau0 > L/(2 mu), tau0 = tau(lambda0) (CONV.3) and CONV.support at lambda0 gives "
+        "(1-lambda0) r <= (1-lambda0) Rob(tau0), i.e. r <= Rob(tau0); if tau0 = L/(2 mu) (a = A_B), CONV.support "
+        "gives r <= Rob(tau(lambda)) + lambda/(1-lambda) (Std(tau(lambda)) - A_B) <= Rob(tau(lambda)) for every "
+        "lambda, and lambda -> 1 gives r <= Rob(L/(2 mu)) (CONV.1b continuity, F.7b). Either way (Std(tau0), "
+        "Rob(tau0)) >= (a, r). With THM the Pareto frontier over all measurable rules is exactly the curve",
+        ["THM", "T21", "CONV.support", "CONV.bayes", "CONV.1a", "CONV.1b", "CONV.2", "CONV.3", "F.7b", "F.7c",
+         "F.9c", "F.9d"],
+        free={"mu": "every step holds for the symbol mu declared positive (sympy assumptions), no narrower domain"})
     return cert
 
 

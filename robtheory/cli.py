@@ -750,10 +750,13 @@ def _cmd_verify(args) -> int:
             raise UsageError(str(exc)) from None
         mc_ctx = registered(column)
     proof_ctx = contextlib.nullcontext()
+    proof_col = None
     if not args.no_proofs:
+        from .proofs.column import ProofColumn
         from .proofs.column import registered as proofs_registered
 
-        proof_ctx = proofs_registered()
+        proof_col = ProofColumn()
+        proof_ctx = proofs_registered(proof_col)
     torch_ctx = contextlib.nullcontext()
     torch_col = None
     from .torch_bridge import torch_available
@@ -800,7 +803,8 @@ def _cmd_verify(args) -> int:
                 **extra, "seconds": round(time.perf_counter() - t0, 3),
             })
             mark = "PASS" if res.passed else "FAIL"
-            cols = "".join(f"  {c}: {('PASS' if e['passed'] else 'FAIL') if e else '-'}" for c, e in extra.items())
+            cols = "".join(f"  {c}: {(e.get('mark') or ('PASS' if e['passed'] else 'FAIL')) if e else '-'}"
+                           for c, e in extra.items())
             emit(f"{claim.name:20s} {claim.reference:34s} {mark}{cols}  {res.detail}")
             for c, e in extra.items():
                 if e and e["detail"]:
@@ -822,6 +826,8 @@ def _cmd_verify(args) -> int:
         if bar is not None:
             bar.close()
     print(f"{sum(r['analytic']['passed'] for r in rows)}/{len(rows)} claims pass the analytic check", file=table)
+    if proof_col is not None:
+        print(proof_col.summary(), file=table)
     if mc is not None:
         print(mc.statement(), file=table)
     if args.report:
@@ -1027,17 +1033,39 @@ def _cmd_phase(args) -> int:
 
 
 def _cmd_prove(args) -> int:
-    from .proofs._certificate import run_all
+    from .proofs._certificate import PROOF_MODULES, describe, run_all
 
     _output_dir(args.out, "--out")
-    certs = run_all(args.out)
+    # a bar over the certificates on a terminal only (the build takes about a minute)
+    bar = _progress_bar(len(PROOF_MODULES))
+    if bar is not None:
+        bar.unit, bar.unit_scale = "certificate", False
+        bar.refresh()
+
+    def progress(name, cert):
+        if bar is None:
+            return
+        if cert is None:
+            bar.set_description(name)
+        else:
+            bar.update()
+
+    try:
+        certs = run_all(args.out, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     ok = True
-    print(f"{'certificate':28s}{'steps':>7s}{'failed':>8s}  verdict")
+    print(f"{'certificate':28s}{'steps':>7s}{'failed':>8s}{'asserted':>10s}  verdict")
     for cert in certs:
         d = cert.to_dict()
         failed = sum(not s["verdict"] for s in d["steps"])
         ok &= cert.passed
-        print(f"{cert.name:28s}{len(d['steps']):>7d}{failed:>8d}  {'PROVED' if cert.passed else 'FAILED'}")
+        print(f"{cert.name:28s}{len(d['steps']):>7d}{failed:>8d}{cert.asserted_count:>10d}  "
+              f"{'PROVED' if cert.passed else 'FAILED'}")
+    print()
+    for cert in certs:
+        print("\n".join(describe(cert)))
     if args.out:
         print(f"certificates written to {args.out}")
     return 0 if ok else 1

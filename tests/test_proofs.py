@@ -68,7 +68,8 @@ def test_write_is_byte_stable(cert, tmp_path):
     assert first == second
     assert first.endswith(b"}\n")
     data = json.loads(first)
-    assert set(data) == {"name", "title", "reference", "steps", "passed", "environment"}
+    assert set(data) == {"name", "title", "reference", "region", "scope", "asserted_steps", "steps", "passed",
+                         "environment"}
     assert set(data["environment"]) == {"python", "sympy"}
     assert "environment" not in _certificate.comparable(data)
 
