@@ -446,7 +446,9 @@ def _ref_hinge_min(model, lam, threat):
 
 
 TRAIN_CASES = [(k, pt) for k in ("standard", *ALL_THREATS) for pt in
-               ((0.9, 0.3, 10, 0.2, 0.1), (0.75, 0.5, 9, 0.6, 0.05), (0.95, 0.1, 100, 0.05, 0.5))]
+               ((0.9, 0.3, 10, 0.2, 0.1), (0.75, 0.5, 9, 0.6, 0.05), (0.95, 0.1, 100, 0.05, 0.5),
+                (0.9, 0.5, 10, 0.1, 0.1),  # v* > 0 in every ball
+                (0.9, 0.1, 10, 0.5, 0.1))]  # v* = 0 in every ball: the line search decides
 
 
 @pytest.mark.parametrize("kind, pt", TRAIN_CASES, ids=[f"{k}-{pt}" for k, pt in TRAIN_CASES])
