@@ -428,18 +428,18 @@ def _ref_hinge_J(model, lam, threat, w1, v):
 
 def _ref_hinge_min(model, lam, threat):
     """Brute force: a 401 x 401 grid on the box lam/2 |x|^2 <= J(0) then Nelder-Mead from the best
-    few grid points and from (best w1 on the line v = 0, 0)."""
+    two grid points and from (best w1 on the line v = 0, 0)."""
     B = math.sqrt(2 * float(_ref_hinge_J(model, lam, threat, 0.0, 0.0)) / lam) * 1.01
     g = np.linspace(-B, B, 401)
     W, V = np.meshgrid(g, g, indexing="ij")
     J = _ref_hinge_J(model, lam, threat, W, V)
-    starts = [(W.flat[k], V.flat[k]) for k in np.argsort(J, axis=None)[:4]]
+    starts = [(W.flat[k], V.flat[k]) for k in np.argsort(J, axis=None)[:2]]
     line = g[int(np.argmin(_ref_hinge_J(model, lam, threat, g, 0.0)))]
     starts.append((line, 0.0))
     best = None
     for x0 in starts:
         r = optimize.minimize(lambda x: float(_ref_hinge_J(model, lam, threat, x[0], x[1])), x0,
-                              method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-16, "maxiter": 8000})
+                              method="Nelder-Mead", options={"xatol": 1e-11, "fatol": 1e-15, "maxiter": 3000})
         if best is None or r.fun < best.fun:
             best = r
     return best
