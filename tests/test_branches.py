@@ -35,7 +35,11 @@ from scipy.special import ndtr
 from robtheory import ThreatModel, ToyModel
 from robtheory import closed_form as cf
 from robtheory import training as T
-from robtheory.classifiers import ConstantClassifier, LinearClassifier, RoundedClassifier
+from robtheory.classifiers import (
+    ConstantClassifier,
+    LinearClassifier,
+    RoundedClassifier,
+)
 from robtheory.frontier import frontier, frontier_mc
 from robtheory.mc import claims_mc, engine
 from robtheory.mc import reference as R
@@ -101,7 +105,7 @@ TIE_N, TIE_SEED, TIE_START = 5000, 2**40 + 17, 2**32 - 1000  # crosses 2**32
 
 
 def _tie_expected(case, model):
-    _, d, w, b, threat, fn = case
+    fn = case[-1]
     y, x1 = R.labels(model, TIE_SEED, TIE_START, TIE_N)  # the oracle's label stream, not its counts
     ks, kr = fn(y, x1)
     return int(ks), int(kr)
@@ -281,7 +285,7 @@ def _brute_best_direction(model, threat, grid=2001):
                    for s, ps in ((1, p), (-1, 1 - p)))
     k = int(np.argmax(vals))
     lo, hi = th[max(k - 1, 0)], th[min(k + 1, grid - 1)]
-    f = lambda t: -_mp_rob_tau(model, threat, mp.mpf(t))  # noqa: E731
+    f = lambda t: -_mp_rob_tau(model, threat, mp.mpf(t))
     g = (math.sqrt(5) - 1) / 2
     x1_, x2_ = hi - g * (hi - lo), lo + g * (hi - lo)
     f1, f2 = f(x1_), f(x2_)
