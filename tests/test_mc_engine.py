@@ -229,3 +229,16 @@ def test_control_formulas_are_what_they_claim():
     # and p <-> 1 - p swaps the roles of the two x1 branches: sign(x1) would score 1 - p
     m = ToyModel(0.55, 0.1, 25)
     assert _wrong(m, robust_x1(25), "standard", p=0.45) == pytest.approx(0.45, abs=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", FAST])
+def test_marginals_odd_d_on_every_cpu_backend(backend, no_gpu):
+    """Odd d (the last pair of normals is half used) and the per-class x1 tests on each CPU
+    backend (verify's marginals run only on the fast one); a p off by 0.03 is rejected in each
+    class at the same n."""
+    model = ToyModel(0.8, 0.25, 7)
+    res = check_marginals(model, n=100_000, seed=12, backend=backend)
+    assert res["passed"] and res["backend"] == backend and res["d"] == 7, res
+    bad = check_marginals(model, n=100_000, seed=12, backend=backend, expected={"p": 0.77})
+    # 0.03 off: min_detectable at n_pm ~ 5e4, alpha = 2e-7 is ~0.011
+    assert bad["x1_pos"]["min_detectable"] < 0.015 and not (bad["x1_pos"]["passed"] or bad["x1_neg"]["passed"])

@@ -61,7 +61,9 @@ from .. import stats
 from .._jsonio import json_ready
 from ..claims import REGISTRY, CheckResult, Claim, Point
 from ..classifiers import (
+    ConstantClassifier,
     LinearClassifier,
+    RoundedClassifier,
     StructuredLinear,
     averaging,
     bayes,
@@ -198,13 +200,16 @@ class LinearRun:
     threat: ThreatModel | None
     analytic: dict
     bounds: tuple = ()
+    #: Run on this backend whatever the column's (``"numpy"``: the oracle is checked too).
+    backend: str | None = None
 
     @property
     def n_tests(self) -> int:
         return len(self.analytic) + len(self.bounds)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
-        res = engine.estimate_linear(self.model, self.clf, self.threat, n, seed, backend, start=start)
+        res = engine.estimate_linear(self.model, self.clf, self.threat, n, seed, self.backend or backend,
+                                     start=start)
         out = [_agreement_record(self.label, q, res[q]["count"], n, a, alpha)
                for q, a in self.analytic.items()]
         out += [_bound_record(self.label, q, res[q]["count"], n, rel, val, alpha, what=what)
@@ -829,10 +834,33 @@ def _plan_bayes():
             for r in _runs_bayes(Point(p, mu / math.sqrt(d), d))]
 
 
+def _runs_x1_per_class(pt: Point, backends=(None, "numpy")) -> list:
+    """sign(x1 + b), b = +-1/2, against the l_inf ball of radius 1/2 (x1 perturbable).
+
+    The worst case moves x1 by -y/2 and the penalty is 1/2, so the robust margin is
+    y x1 + (y b - 1/2): positive iff x1 = y = sign(b), and exactly 0 (an error, the tie
+    convention) for x1 = y = -sign(b). Robust accuracy p/2 and standard accuracy p: the
+    robust count is a per-class count of x1 = y, and it counts exact ties. Run on the
+    column's backend and on the NumPy oracle (``backends``), so both are asked.
+    """
+    m = pt.model
+    w = np.zeros(m.d + 1)
+    w[0] = 1.0
+    t = ThreatModel("linf", 0.5)
+    return [LinearRun(f"x1 per class: sign(x1 {'+' if b > 0 else '-'} 1/2), {_tag(m, t.eps)}, linf, "
+                      f"robust iff x1 = y = {'+1' if b > 0 else '-1'} (ties in the other class)"
+                      + (f" [{be}]" if be else ""), m, LinearClassifier(w, b), t,
+                      {"standard": m.p, "robust": m.p / 2}, backend=be)
+            for be in backends for b in (0.5, -0.5)]
+
+
 def _plan_robust_x1():
     eta = 1 / math.sqrt(10)
-    return [r for norm in ("linf", "l2") for eps in (0.5, 1.5)
-            for r in _runs_robust_x1(Point(0.9, eta, 10, eps), norms=(norm,))]
+    return ([r for norm in ("linf", "l2") for eps in (0.5, 1.5)
+             for r in _runs_robust_x1(Point(0.9, eta, 10, eps), norms=(norm,))]
+            # eps = 1 exactly: every sample's robust margin is 0 or negative (ties are errors)
+            + [r for norm in ("linf", "l2") for r in _runs_robust_x1(Point(0.9, eta, 11, 1.0), norms=(norm,))]
+            + _runs_x1_per_class(Point(0.9, eta, 1)))
 
 
 def _plan_tightness():
@@ -840,17 +868,29 @@ def _plan_tightness():
     return [r for eps in (2 * eta, 0.99) for r in _runs_tightness(Point(0.75, eta, 10, eps))]
 
 
-def _rounded_worst_case(model: ToyModel, eps: float) -> Callable:
-    r"""Exact worst case of ``sign(tau sign(x1) + s(x))`` in the l_inf ball of radius eps < 1.
+def _rounded_worst_case(model: ToyModel, eps: float, norm: str = "linf") -> Callable:
+    r"""Exact worst case of ``sign(tau sign(x1) + s(x))`` in the l_inf or l_2 ball of radius eps < 1.
 
-    :math:`\min_{\lVert\delta\rVert_\infty\le\varepsilon} y\,(\tau\,\mathrm{sign}(x_1+\delta_1)
+    l_inf: :math:`\min_{\lVert\delta\rVert_\infty\le\varepsilon} y\,(\tau\,\mathrm{sign}(x_1+\delta_1)
     + s(x+\delta)) = y\tau\,\mathrm{sign}(x_1) + y\,s(x) - \varepsilon\sqrt d`, attained by
     moving every weak feature by :math:`-\varepsilon y`. x1 is moved by :math:`-\varepsilon y`
     too: with :math:`|x_1| = 1 > \varepsilon` its sign cannot change, and the sampled check
     exercises that the classifier really rounds it.
+    l_2: the weak part of the score is :math:`s = d^{-1/2}\sum x_i`, whose weights have l_2 norm 1,
+    so the worst case spends the whole budget on the weak features: each moves by
+    :math:`-\varepsilon y/\sqrt d` (the margin drops by :math:`\varepsilon`); x1 stays.
     """
     if not eps < 1:
         raise ValueError(f"the rounded worst case needs eps < 1, got eps={eps!r}")
+    if norm == "l2":
+        step = eps / math.sqrt(model.d)
+
+        def attack_l2(X, y):
+            Xa = np.array(X, copy=True)
+            Xa[:, 1:] -= (step * y)[:, None]
+            return Xa
+
+        return attack_l2
 
     def attack(X, y):
         return X - (eps * y)[:, None]
@@ -858,11 +898,88 @@ def _rounded_worst_case(model: ToyModel, eps: float) -> Callable:
     return attack
 
 
+def _best_unbiased_linear(model: ToyModel, threat: ThreatModel, grid: int = 20001) -> float:
+    """Brute force: the highest robust accuracy of ``sign(a x1 + c sum x_i)`` over a grid of
+    ``grid`` directions ``(a, c) = (sin theta, cos theta / sqrt d)``, theta in [0, pi/2] (the
+    last one is sign(x1)), and of the constant rule: an optimiser-free reference for
+    :func:`robtheory.closed_form.robust_optimal_linear` (the grid step in theta is 8e-5, so the
+    grid maximum is below the true one by ~1e-9, far below what sampling resolves)."""
+    from ..closed_form import accuracy_stats, variant
+
+    d, sd = model.d, math.sqrt(model.d)
+    th = np.linspace(0.0, math.pi / 2, grid)
+    a, c = np.sin(th), np.cos(th) / sd
+    c[-1] = 0.0
+    rob = accuracy_stats(model.p, model.eta, threat.eps, a, 0.0, c * d, c * sd, c * d, variant(threat))[0]
+    return max(float(np.max(rob)), 0.5)
+
+
+#: Signed, mixed and zero weights with a bias (d = 9): the dual-norm penalty sees |w|.
+_MIXED_W = np.array([0.6, 1.0, -0.5, 0.8, 0.0, -0.2, 1.1, 0.3, -0.7, 0.9])
+_MIXED_B = -0.15
+
+
+def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list:
+    """A*_rob(eps) (:func:`~robtheory.closed_form.optimal_robust_accuracy`) and the robust-optimal
+    linear classifier (:func:`~robtheory.closed_form.robust_optimal_linear`) under any ball.
+
+    * the robust-optimal linear classifier, sampled under its exact worst case, against an
+      optimiser-free value: A*_rob itself in the weak-only balls (x1 never moves, so the
+      rounded Bayes rule of the shifted model *is* linear and the two optima coincide), the
+      brute-force best over the directions of :func:`_best_unbiased_linear` in the full balls;
+      and as the claim's inequality acc_eps <= A*_rob;
+    * the rounded rule that attains A*_rob under the full ball (eps < 1) under its exact
+      worst case (:func:`_rounded_worst_case`), against A*_rob;
+    * a linear classifier with signed, mixed and zero weights and a bias (d = 9): standard
+      and robust accuracy against their closed forms, and acc_eps <= A*_rob.
+    """
+    from ..closed_form import robust_optimal_linear
+
+    t, m = threat, model
+    star = optimal_robust_accuracy(m, t)
+    lin = robust_optimal_linear(m, t)
+    kind = f"{t.norm}, {'x1 perturbable' if t.perturb_x1 else 'weak-only'}"
+    bound = (("robust", "<=", float(star.value), "A*_rob(eps)"),)
+    ref_val = float(star.value) if not t.perturb_x1 else _best_unbiased_linear(m, t)
+    out = [LinearRun(f"robust-optimal linear ({lin.description}), {_tag(m, t.eps)}, {kind}, vs "
+                     + ("A*_rob" if not t.perturb_x1 else "the brute-force best direction"),
+                     m, lin.classifier, t, {"robust": ref_val}, bounds=bound)]
+    if t.perturb_x1 and isinstance(star.classifier, RoundedClassifier) and math.isfinite(star.classifier.tau):
+        tau, sd = star.classifier.tau, math.sqrt(m.d)
+
+        def rounded(X, tau=tau, sd=sd):
+            return tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
+
+        out.append(CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, t.eps)}, {kind}, exact worst case",
+                               m, rounded, _rounded_worst_case(m, t.eps, t.norm), t, "robust", star.value))
+    if m.d == _MIXED_W.size - 1:
+        clf = LinearClassifier(_MIXED_W, _MIXED_B)
+        acc = linear_accuracy(m, clf, t)
+        out.append(LinearRun(f"signed/mixed/zero weights with bias b={_MIXED_B:g}, {_tag(m, t.eps)}, {kind}",
+                             m, clf, t, {"standard": acc.standard_accuracy, "robust": acc.robust_accuracy},
+                             bounds=bound))
+    return out
+
+
 def _plan_optimal_robust():
     # eps < min(eta, 1): the rounded Bayes rule of the shifted model (not linear);
     # eta <= eps < 1: sign(x1); eps >= 1: averaging (x1 neutralised).
-    return [r for pt in (Point(0.75, 0.5, 10, 0.2), Point(0.75, 0.2, 10, 0.5), Point(0.75, 2.0, 1, 1.5))
+    runs = [r for pt in (Point(0.75, 0.5, 10, 0.2), Point(0.75, 0.2, 10, 0.5), Point(0.75, 2.0, 1, 1.5))
             for r in _runs_optimal_robust(pt)]
+    # Every (norm, x1 perturbable) pair, odd d. The weak-only points are where the weak
+    # margin mu - eps sqrt(d) (l_inf) or mu - eps (l_2) decides the optimum: a wrong margin
+    # there picks a classifier ~0.03-0.05 below A*_rob.
+    strong, full = ToyModel(0.8, 1.0, 9), ToyModel(0.75, 0.5, 9)
+    for m, t in ((strong, ThreatModel.weak_only("linf", 0.75)), (strong, ThreatModel.weak_only("l2", 2.25)),
+                 (full, ThreatModel("linf", 0.2)), (full, ThreatModel("l2", 0.6))):
+        runs += _runs_optimal_robust_threat(m, t)
+    # The rounded rules' curve under an l_2 ball (Theorem F's family outside its setting: the
+    # frontier Monte Carlo with the l_2 worst case, weak features moved by eps/sqrt(d) each).
+    from ..frontier import frontier
+
+    runs.append(FrontierRun("rounded rules, l2 eps=0.6, p=0.75, mu=1, d=4",
+                            frontier(ToyModel(0.75, 0.5, 4), ThreatModel("l2", 0.6), "all", n=41), points=3))
+    return runs
 
 
 def _svm_classifier(m: ToyModel) -> StructuredLinear:
@@ -884,8 +1001,26 @@ def _plan_lemma_d4():
     return _runs_lemma_d4(Point(0.75, 4 / math.sqrt(10), 10))
 
 
+def _runs_theorem_2_2_part2_zero(pt: Point, lam: float = 0.1, eps_eval: float = 0.5) -> list:
+    """The counterexample to the theorem as printed: for eps_train = ``eps`` >= 2p - 1 the
+    adversarial optimum is w = 0, whose score is 0 on every sample, so it is wrong on every
+    sample (ties are errors), standard and robust: accuracy 0, not p."""
+    from ..claims import adversarial_svm_closed_form
+
+    _require(2 * pt.eta <= pt.eps and pt.eps >= 2 * pt.p - 1, "2 eta <= eps_train = eps and eps >= 2p - 1", pt)
+    m, eps_train = pt.model, pt.eps
+    w = np.zeros(m.d + 1)
+    w[0] = float(adversarial_svm_closed_form(m.p, eps_train, lam))  # 0 here
+    t = ThreatModel("linf", eps_eval)
+    clf = ConstantClassifier(m.d, 0.0) if w[0] == 0 else LinearClassifier(w, 0.0)  # sign(0 . x + 0)
+    return [LinearRun(f"adversarial SVM optimum w=({w[0]:g}, 0) (eps_train={eps_train:g} >= 2p - 1, lam={lam:g}), "
+                      f"b=0: every score is 0, {_tag(m, t.eps)}, linf", m, clf, t,
+                      {"standard": 0.0, "robust": 0.0})]
+
+
 def _plan_theorem_2_2_part2():
-    return _runs_theorem_2_2_part2(Point(0.9, 0.2, 10, 0.5))  # 2 eta <= eps_train < 2p - 1
+    return (_runs_theorem_2_2_part2(Point(0.9, 0.2, 10, 0.5))  # 2 eta <= eps_train < 2p - 1
+            + _runs_theorem_2_2_part2_zero(Point(0.9, 0.2, 9, 0.85)))
 
 
 def _runs_theorem_f(pt: Point, points: int = 5) -> list:
@@ -1290,7 +1425,7 @@ PLANS: dict[str, Callable[[], list]] = {
 }
 
 #: The model whose marginals are tested (run 0 of the stream).
-MARGINAL_MODEL = ToyModel(0.9, 0.3, 100)
+MARGINAL_MODEL = ToyModel(0.9, 0.3, 101)  # odd d: the last block of a pair of normals is half used
 _N_MARGINAL_TESTS = 5
 
 
