@@ -396,8 +396,8 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     n : int, >= 1
         Samples per point (the standard and robust counts use the same samples).
     points : int, >= 1
-        Points to estimate, at most the frontier's number of points (a larger number is
-        refused, naming both).
+        Points to estimate (all of them if the frontier has fewer; ``robtheory frontier
+        --mc-points`` refuses more than the frontier has, naming both numbers).
     seed : int, in [0, 2**64)
         Point ``k`` of the frontier draws the stream of
         :func:`robtheory.phase_mc.point_seed` ``(seed, k)``.
@@ -431,9 +431,6 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     n = int(n)
     resolution = stats.DEFAULT_RESOLUTION if resolution is None else resolution
     stats.proportion_resolution(1, 0.5, 0.5, resolution)  # validates it
-    if (isinstance(points, (int, np.integer)) and not isinstance(points, bool)
-            and int(points) > front.tau.size):
-        raise ValueError(f"points={int(points)} exceeds the {front.tau.size} points of the frontier")
     idx = _select(front.tau.size, points)
     m_checks = 2 * idx.size
     alpha = stats.familywise_alpha(total_alpha, m_checks)
