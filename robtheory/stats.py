@@ -846,7 +846,8 @@ def mean_resolution(n: int, sd: float, z: float, resolution: float = DEFAULT_MEA
     the smallest n with :math:`z s/\sqrt n \le` ``resolution`` is
     :math:`\lceil (z s / \mathrm{resolution})^2 \rceil`. When the critical value itself
     depends on n (the skewness correction of a mean), ``z_at(m)`` gives it at ``m`` (``inf``
-    where no verdict is possible) and n is iterated to a fixed point.
+    where no verdict is possible) and ``n_needed`` is the smallest m at which the critical
+    value is finite and :math:`z(m)\,s/\sqrt m \le` ``resolution``.
 
     Parameters
     ----------
@@ -874,19 +875,23 @@ def mean_resolution(n: int, sd: float, z: float, resolution: float = DEFAULT_MEA
     resolution = _check_resolution(resolution)
     md = z * sd / math.sqrt(int(n)) if sd > 0 else (0.0 if math.isfinite(z) else math.inf)
     z_at = (lambda m: z) if z_at is None else z_at
-    m = int(n)
-    for _ in range(60):  # the fixed point of m = ceil((z(m) s / resolution)^2)
+
+    def ok(m: int) -> bool:
         zm = float(z_at(m))
-        while not math.isfinite(zm) and m < 2**80:
-            m *= 2
-            zm = float(z_at(m))
-        if not math.isfinite(zm):
-            m = None
-            break
-        nxt = max(2, math.ceil((zm * sd / resolution) ** 2))
-        if nxt == m:
-            break
-        m = nxt
+        return math.isfinite(zm) and zm * sd / math.sqrt(m) <= resolution
+
+    # the smallest m with ok(m), assuming (as for every critical value here) that ok stays
+    # true once reached: doubling, then bisection
+    hi = 1
+    while not ok(hi):
+        hi *= 2
+        if hi > 2**80:
+            return Resolution(resolution, md, md <= resolution, None)
+    lo = hi // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    m = hi
     return Resolution(resolution, md, md <= resolution, m)
 
 
