@@ -1544,8 +1544,7 @@ class MonteCarloColumn:
         eta = MARGINAL_MODEL.eta
         sds = {"mean": 1.0, "var": math.sqrt(2 + 4 * eta**2)}
         zcrit = float(stats.two_sided_z(self.alpha))
-        for key in tests:
-            t = tests[key]
+        for key, t in list(tests.items()):
             if t is None:
                 tests[key] = {"passed": True, "verdict": stats.INCONCLUSIVE, "resolution": self.resolution,
                               "min_detectable": math.inf, "n_needed": None,
