@@ -60,6 +60,29 @@ def _rate(text: str) -> float:
     return x
 
 
+def _positive_float(text: str) -> float:
+    """A finite number > 0."""
+    x = _finite_float(text)
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return x
+
+
+#: Exit status when nothing failed but some Monte Carlo test could not resolve its resolution.
+EXIT_INCONCLUSIVE = 3
+EXIT_STATUSES = ("exit status: 0 success; 1 a check failed; 2 bad arguments (one line on stderr naming "
+                 "the option); 3 nothing failed but a Monte Carlo test was INCONCLUSIVE: it could not "
+                 "have detected a deviation of --resolution at its n (raise --n, or coarsen --resolution)")
+_RESOLUTION_HELP = ("smallest deviation of an accuracy (absolute, in (0, 1)) every Monte Carlo test must be able "
+                    "to detect with probability 1/2 at its n and alpha; a test that passes without that power is "
+                    "INCONCLUSIVE, not PASS, and the exit status is then 3 (default 0.005)")
+
+
+def _exit_status(verdict: str) -> int:
+    """0 for PASS, 1 for FAIL, 3 for INCONCLUSIVE."""
+    return {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": EXIT_INCONCLUSIVE}[verdict]
+
+
 def _whole_number(text: str) -> int | None:
     """An integer written as 1000000, 1e6 or 10**6 (None if ``text`` is none of these).
 
@@ -196,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="robtheory",
         description="Machine-checked theory of 'Robustness May Be at Odds with Accuracy' "
                     "(Tsipras et al., ICLR 2019).",
+        epilog=EXIT_STATUSES + ".",
     )
     from . import __version__
 
@@ -204,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="check every claim of the paper (one row per claim)",
                        description="Run the analytic check of every claim in the registry and print "
-                                   "a table; exit status 1 if any claim fails, 2 for bad arguments.")
+                                   "a table; exit status 1 if any claim fails, 2 for bad arguments, 3 if "
+                                   "nothing fails but a Monte Carlo test is inconclusive.")
     v.add_argument("--json", metavar="FILE",
                    help="also write the results as JSON to FILE ('-' for stdout: the table then goes to stderr)")
     v.add_argument("--claim", action="append", metavar="NAME",
@@ -228,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp_.add_argument("--alpha", type=_rate, default=1e-6,
                          help="family-wise false-alarm rate of all Monte Carlo tests of the run, in (0, 1) "
                               "(Bonferroni; default 1e-6)")
+        sp_.add_argument("--resolution", type=_rate, default=5e-3, help=_RESOLUTION_HELP)
+        sp_.add_argument("--mean-resolution", type=_positive_float, default=2e-2,
+                         help="the same for the tests of means (hinge losses, their differences, gradient "
+                              "components), an absolute deviation in the statistic's units (default 0.02)")
         sp_.add_argument("--no-torch", action="store_true",
                          help="skip the torch column (present when torch is installed: trains the toy-data "
                               "models of 'robtheory torch toy --quick': about 30 s on a 2-core machine)")
@@ -283,12 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--mc", type=_sample_count, default=None, metavar="N",
                    help="also estimate a few frontier points by Monte Carlo (N samples each) with the classifier "
                         "that attains them, test each count against the curve (exact binomial tests, Bonferroni "
-                        "at --alpha) and plot them; exit status 1 if a test fails (default: off)")
+                        "at --alpha) and plot them; exit status 1 if a test fails, 3 if none fails but one is "
+                        "inconclusive (default: off)")
     f.add_argument("--mc-points", type=_positive_int, default=None, metavar="K",
                    help="number of frontier points for --mc, spread along the curve (default 5)")
     f.add_argument("--seed", type=_seed, default=None, help="Monte Carlo seed for --mc, in [0, 2**64) (default 0)")
     f.add_argument("--alpha", type=_rate, default=None,
                    help="family-wise false-alarm rate of the --mc tests, in (0, 1) (default 1e-6)")
+    f.add_argument("--resolution", type=_rate, default=None, help=_RESOLUTION_HELP + "; only with --mc")
 
     s = sub.add_parser("svm", help="population SVM / logistic-regression optimum and its accuracies",
                        description="Global optimum of the population objective E loss + lam/2 |w|^2 over linear "
@@ -321,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "physical memory (about 1 KiB per point) is refused. frontier_standard and "
                                     "price are NaN where eps >= 1 (x1 breaks; not derived there) or where no "
                                     "rule reaches --required-robust; a derived eps_over_eta is inf where "
-                                    "eta = 0. Exit status 1 if a --mc test fails, 2 for bad arguments.")
+                                    "eta = 0. Exit status 1 if a --mc test fails, 2 for bad arguments, 3 if no "
+                                    "--mc test fails but one is inconclusive.")
     ph.add_argument("--p", required=True, metavar="SPEC", help="P(x1 = y) values, in [1/2, 1]")
     wgroup = ph.add_mutually_exclusive_group(required=True)
     wgroup.add_argument("--eta", metavar="SPEC", help="weak-feature means (>= 0)")
@@ -343,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     ph.add_argument("--mc", type=_sample_count, metavar="N",
                     help="also estimate a seeded subsample of grid points by Monte Carlo (N samples each, "
                          "numba) on dask.distributed and write DIR/phase_mc.{nc,csv} and the residual figure; "
-                         "exit status 1 if a test fails (default: off)")
+                         "exit status 1 if a test fails, 3 if none fails but one is inconclusive (default: off)")
     ph.add_argument("--mc-points", type=_positive_int, default=None, metavar="K",
                     help="number of grid points for --mc (default 8)")
     ph.add_argument("--scheduler", metavar="ADDRESS",
@@ -351,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "connecting gives up after 10 s")
     ph.add_argument("--seed", type=_seed, default=None,
                     help="seed of the --mc subsample and streams, in [0, 2**64) (default 0)")
+    ph.add_argument("--resolution", type=_rate, default=None, help=_RESOLUTION_HELP + "; only with --mc")
 
     pr = sub.add_parser("prove", help="run the sympy proof scripts and print a table",
                         description="Run every proof script of proofs/ and print one row per certificate; "
@@ -449,7 +482,8 @@ def _add_mc_parsers(sub) -> None:
                                    "standard and robust accuracy estimates with their intervals next "
                                    "to the closed forms, and the exact binomial agreement test "
                                    "(family-wise false-alarm rate --alpha over the two checks); exit status 1 if "
-                                   "a test fails, 2 for bad arguments.")
+                                   "a test fails, 2 for bad arguments, 3 if none fails but one is inconclusive "
+                                   "(it could not detect a deviation of --resolution at this --n).")
     m.add_argument("--p", type=_finite_float, required=True, help="P(x1 = y), in [1/2, 1]")
     m.add_argument("--eta", type=_finite_float, required=True, help="mean of each weak feature (>= 0)")
     m.add_argument("--d", type=_positive_int, required=True, help="number of weak features (>= 1)")
@@ -469,6 +503,7 @@ def _add_mc_parsers(sub) -> None:
                    help="precision of the weak features and the score (default float64)")
     m.add_argument("--alpha", type=_rate, default=1e-6,
                    help="family-wise false-alarm rate of the agreement tests, in (0, 1) (default 1e-6)")
+    m.add_argument("--resolution", type=_rate, default=5e-3, help=_RESOLUTION_HELP)
     m.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
 
     b = sub.add_parser("bench", help="normals per second of each Monte Carlo backend",
@@ -512,20 +547,32 @@ def _cmd_mc(args) -> int:
         raise UsageError(str(exc)) from None
     except MemoryError:
         raise UsageError(_weight_vector_message(args.d)) from None
+    from .stats import INCONCLUSIVE, proportion_resolution, verdict, worst_verdict
+
     out = {
         "p": model.p, "eta": model.eta, "d": model.d, "eps": threat.eps, "norm": threat.norm,
         "weak_only": not threat.perturb_x1, "classifier": args.classifier, "n": res["n"],
         "seed": res["seed"], "backend": res["backend"], "dtype": res["dtype"],
         "total_alpha": res["total_alpha"], "passed": res["passed"],
+        "resolution": args.resolution,
     }
     for kind in ("standard", "robust"):
         e = res[kind]
         ag = e["agreement"]
+        # judged at the test's own alpha; the sides where a deviation of the resolution exists
+        rs = proportion_resolution(e["n"], min(max(float(e["analytic"]), 0.0), 1.0), ag["alpha"], args.resolution)
         out[kind] = {"estimate": e["estimate"], "count": e["count"], "n": e["n"],
                      "ci": [float(e["ci"][0]), float(e["ci"][1])], "level": e["level"],
                      "analytic": e["analytic"], "z": ag["z"], "p_value": ag["p_value"],
-                     "passed": ag["passed"], "min_detectable": ag["min_detectable"]}
-    status = 0 if out["passed"] else 1
+                     "passed": ag["passed"], "verdict": verdict(not ag["passed"], rs.resolved),
+                     "resolution": args.resolution, "min_detectable": rs.min_detectable,
+                     "n_needed": rs.n_needed}
+    kinds = [out[k] for k in ("standard", "robust")]
+    out["verdict"] = worst_verdict(e["verdict"] for e in kinds)
+    out["inconclusive"] = sum(e["verdict"] == INCONCLUSIVE for e in kinds)
+    needs = [e["n_needed"] for e in kinds if e["verdict"] == INCONCLUSIVE]
+    out["n_needed"] = None if not needs or None in needs else max(needs)
+    status = _exit_status(out["verdict"])
     if args.json:
         print(dumps(add_deprecated_aliases(out, ("alpha_total", "perturb_x1")), indent=2))
         return status
@@ -536,10 +583,16 @@ def _cmd_mc(args) -> int:
     print(f"{'':10s}{'estimate':>12s}  {level:>25s}{'closed form':>14s}{'z':>9s}  agreement")
     for kind in ("standard", "robust"):
         e = out[kind]
-        verdict = "PASS" if e["passed"] else "FAIL"
         print(f"{kind:10s}{e['estimate']:>12.6f}  [{e['ci'][0]:.6f}, {e['ci'][1]:.6f}]{'':>5s}"
-              f"{e['analytic']:>14.6f}{e['z']:>9.2f}  {verdict} (p = {e['p_value']:.3g}, "
+              f"{e['analytic']:>14.6f}{e['z']:>9.2f}  {e['verdict']} (p = {e['p_value']:.3g}, "
               f"detects >= {e['min_detectable']:.2g})")
+    summary = f"Monte Carlo: {out['verdict']} at resolution {args.resolution:g}"
+    if out["inconclusive"]:
+        summary += (f"; {out['inconclusive']} of 2 tests inconclusive (they cannot detect a deviation of "
+                    f"{args.resolution:g}): "
+                    + (f"--n {out['n_needed']} would make them conclusive" if out["n_needed"] is not None
+                       else "no n makes them conclusive"))
+    print(summary)
     return status
 
 
@@ -745,7 +798,8 @@ def _cmd_verify(args) -> int:
 
         try:
             column = MonteCarloColumn(selected, n=args.n, seed=args.seed, backend=args.backend,
-                                      total_alpha=args.alpha)
+                                      total_alpha=args.alpha, resolution=args.resolution,
+                                      mean_resolution=args.mean_resolution)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         mc_ctx = registered(column)
@@ -803,8 +857,7 @@ def _cmd_verify(args) -> int:
                 **extra, "seconds": round(time.perf_counter() - t0, 3),
             })
             mark = "PASS" if res.passed else "FAIL"
-            cols = "".join(f"  {c}: {(e.get('mark') or ('PASS' if e['passed'] else 'FAIL')) if e else '-'}"
-                           for c, e in extra.items())
+            cols = "".join(f"  {c}: {_cell_verdict(e) if e else '-'}" for c, e in extra.items())
             emit(f"{claim.name:20s} {claim.reference:34s} {mark}{cols}  {res.detail}")
             for c, e in extra.items():
                 if e and e["detail"]:
@@ -814,13 +867,18 @@ def _cmd_verify(args) -> int:
         columns = list(claims.COLUMNS)
         ok = all(r["analytic"]["passed"] for r in rows) and all(
             r[c] is None or r[c]["passed"] for r in rows for c in claims.COLUMNS)
+        # a column cell with a verdict (the Monte Carlo one) may be INCONCLUSIVE: nothing
+        # failed, but a test could not have detected a deviation of the resolution
+        inconclusive = any(r[c] is not None and r[c].get("verdict") == "INCONCLUSIVE"
+                           for r in rows for c in claims.COLUMNS)
         if mc is not None:
             if bar is not None:
                 bar.set_description("sampler marginals")
             marg = mc.marginals()
             ok = ok and marg["passed"]
+            inconclusive = inconclusive or marg["verdict"] == "INCONCLUSIVE"
             emit(f"{'sampler_marginals':20s} {'(Monte Carlo sampler)':34s} -     mc: "
-                 f"{'PASS' if marg['passed'] else 'FAIL'}  {marg['detail']}")
+                 f"{_cell_verdict(marg)}  {marg['detail']}")
             if bar is not None:
                 bar.update()
         if bar is not None:
@@ -849,13 +907,19 @@ def _cmd_verify(args) -> int:
                             frontier_mc_n=None if args.no_mc else min(args.n, 10**5), seed=args.seed,
                             extra_sections=sections)
         print(f"report written to {path}", file=table)
+    verdict = "FAIL" if not ok else "INCONCLUSIVE" if inconclusive else "PASS"
     if args.json:
-        data = {"claims": rows, "mc": None if mc is None else mc.summary(), "passed": ok}
+        data = {"claims": rows, "mc": None if mc is None else mc.summary(), "passed": ok, "verdict": verdict}
         if args.json == "-":
             print(dumps(data, indent=2))
         else:
             write_json(args.json, data)
-    return 0 if ok else 1
+    return _exit_status(verdict)
+
+
+def _cell_verdict(cell: dict) -> str:
+    """PASS / FAIL / INCONCLUSIVE of a verify cell (columns without a verdict: from ``passed``)."""
+    return cell.get("verdict") or cell.get("mark") or ("PASS" if cell["passed"] else "FAIL")
 
 
 def _cmd_report(args) -> int:
@@ -869,7 +933,8 @@ def _cmd_frontier(args) -> int:
 
     out = _output_dir(args.out, "--out")
     if args.mc is None:
-        for opt, val in (("--mc-points", args.mc_points), ("--seed", args.seed), ("--alpha", args.alpha)):
+        for opt, val in (("--mc-points", args.mc_points), ("--seed", args.seed), ("--alpha", args.alpha),
+                         ("--resolution", args.resolution)):
             if val is not None:
                 raise UsageError(f"{opt} is only used with --mc N")
     if args.n < 2:
@@ -891,10 +956,14 @@ def _cmd_frontier(args) -> int:
     if args.mc is not None:
         from .frontier import frontier_mc
 
+        if args.mc_points is not None and args.mc_points > front.tau.size:
+            raise UsageError(f"--mc-points {args.mc_points} exceeds the {front.tau.size} points of the frontier "
+                             f"(--points {args.n}); ask for at most {front.tau.size}")
         try:
             mc = frontier_mc(front, args.mc, points=5 if args.mc_points is None else args.mc_points,
                              seed=0 if args.seed is None else args.seed,
-                             total_alpha=1e-6 if args.alpha is None else args.alpha)
+                             total_alpha=1e-6 if args.alpha is None else args.alpha,
+                             resolution=args.resolution)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         for pt in mc["points"]:
@@ -926,7 +995,7 @@ def _cmd_frontier(args) -> int:
         for ext in ("png", "pdf"):
             fig.savefig(out / f"frontier.{ext}", dpi=150)
         plt.close(fig)
-    status = 0 if mc is None or mc["passed"] else 1
+    status = 0 if mc is None else _exit_status(mc["verdict"])
     if args.json:
         print(dumps(data, indent=2))
         return status
@@ -937,15 +1006,25 @@ def _cmd_frontier(args) -> int:
         bound = "-" if pt["theorem_2_1_bound"] is None else f"{pt['theorem_2_1_bound']:.6g}"
         print(f"{tau:>12s}{float(pt['standard_accuracy'])!r:>22}{float(pt['robust_accuracy'])!r:>22}{bound:>16s}")
     if mc is not None:
+        # what is printed is what is judged: each count's exact binomial p-value against the
+        # per-test alpha (a count fails iff p <= alpha), and whether the test resolves --resolution
         print(f"Monte Carlo (n={mc['n']} per point, seed {mc['seed']}; exact binomial tests, Bonferroni over "
-              f"{mc['n_checks']} at alpha={mc['total_alpha']:g}, |z| threshold {mc['z_threshold']:.3f}):")
+              f"{mc['n_checks']} at alpha={mc['total_alpha']:g}: a count fails when its p-value <= "
+              f"{mc['alpha_per_check']:.3g}; resolution {mc['resolution']:g}):")
         for pt in mc["points"]:
             tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
             cells = "  ".join(f"{k} {pt[k]['estimate']:.5f} [{pt[k]['ci'][0]:.5f}, {pt[k]['ci'][1]:.5f}] "
-                              f"vs {pt[k]['analytic']:.5f} (z={pt[k]['z']:+.2f}, "
-                              f"{'PASS' if pt[k]['passed'] else 'FAIL'})" for k in ("standard", "robust"))
+                              f"vs {pt[k]['analytic']:.5f} (p={pt[k]['p_value']:.3g}, {pt[k]['verdict']})"
+                              for k in ("standard", "robust"))
             print(f"  tau={tau}: {cells}")
-        print(f"Monte Carlo: {'PASS' if mc['passed'] else 'FAIL'} (max |z| = {mc['max_abs_z']:.2f})")
+        line = (f"Monte Carlo: {mc['verdict']} (smallest p-value {mc['min_p_value']:.3g}, per-test alpha "
+                f"{mc['alpha_per_check']:.3g})")
+        if mc["inconclusive"]:
+            line += (f"; {mc['inconclusive']} of {mc['n_checks']} tests inconclusive (they cannot detect a "
+                     f"deviation of {mc['resolution']:g}): "
+                     + (f"--mc {mc['n_needed']} would make them conclusive" if mc["n_needed"] is not None
+                        else "no n makes them conclusive"))
+        print(line)
     if out is not None:
         print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
     return status
@@ -956,7 +1035,8 @@ def _cmd_phase(args) -> int:
 
     out = _output_dir(args.out, "--out")
     if args.mc is None:
-        for opt, val in (("--mc-points", args.mc_points), ("--scheduler", args.scheduler), ("--seed", args.seed)):
+        for opt, val in (("--mc-points", args.mc_points), ("--scheduler", args.scheduler), ("--seed", args.seed),
+                         ("--resolution", args.resolution)):
             if val is not None:
                 raise UsageError(f"{opt} is only used with --mc N")
     # (option, keyword of phase_grid, SPEC) for the four axes, in the grid's order
@@ -1007,7 +1087,7 @@ def _cmd_phase(args) -> int:
         with dask.config.set({"distributed.comm.timeouts.connect": "10s"}):
             mc = mc_overlay(ds, args.mc, points=8 if args.mc_points is None else args.mc_points,
                             seed=0 if args.seed is None else args.seed, backend="numba",
-                            scheduler=args.scheduler)
+                            scheduler=args.scheduler, resolution=args.resolution)
     except ImportError as exc:
         raise NotImplementedError(str(exc)) from None
     except ValueError as exc:
@@ -1023,13 +1103,20 @@ def _cmd_phase(args) -> int:
     for ext in ("png", "pdf"):
         fig.savefig(out / f"phase_mc_residuals.{ext}", dpi=120)
     plt.close(fig)
-    passed = bool(mc.attrs["passed"])
+    # passed = 0 (a residual beyond the threshold) is a FAIL whatever the resolution
+    verdict = mc.attrs["verdict"] if mc.attrs["passed"] else "FAIL"
+    inc = ""
+    if mc.attrs["inconclusive"]:
+        need = mc.attrs["n_needed"]
+        inc = (f"; {mc.attrs['inconclusive']} of {mc['residual'].size} tests inconclusive (they cannot detect a "
+               f"deviation of {mc.attrs['resolution']:g}): "
+               + (f"--mc {need} would make them conclusive" if need > 0 else "no n makes them conclusive"))
     print(f"Monte Carlo: {mc.sizes['point']} points x n={args.mc} on {mc.attrs['executor']}; "
           f"max |residual| = {mc.attrs['max_abs_residual']:.3g} SE (Bonferroni threshold "
-          f"{mc.attrs['z_threshold']:.3g} at alpha={mc.attrs['total_alpha']:g}: "
-          f"{'PASS' if passed else 'FAIL'}); wrote {mc_paths['netcdf']}, {mc_paths['csv']} "
+          f"{mc.attrs['z_threshold']:.3g} at alpha={mc.attrs['total_alpha']:g}, resolution "
+          f"{mc.attrs['resolution']:g}: {verdict}{inc}); wrote {mc_paths['netcdf']}, {mc_paths['csv']} "
           f"and phase_mc_residuals.{{png,pdf}}")
-    return 0 if passed else 1
+    return _exit_status(verdict)
 
 
 def _cmd_prove(args) -> int:
@@ -1072,7 +1159,9 @@ def _cmd_prove(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Run one command; exit status 0 (success), 1 (a check failed), 2 (bad arguments)."""
+    """Run one command; exit status 0 (success), 1 (a check failed), 2 (bad arguments), 3 (nothing
+    failed but a Monte Carlo test was INCONCLUSIVE: it could not have detected a deviation of
+    ``--resolution`` at its n)."""
     parser = build_parser()
     argv = _attach_negative_values(list(sys.argv[1:] if argv is None else argv))
     handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,

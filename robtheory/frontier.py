@@ -367,7 +367,7 @@ def _select(n_pts: int, points: int) -> np.ndarray:
 
 
 def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, total_alpha: float = 1e-6,
-                backend: str = "auto") -> dict:
+                backend: str = "auto", resolution: float | None = None) -> dict:
     r"""Monte Carlo estimates of a few points of a frontier, each tested against its claimed value.
 
     ``points`` points spread evenly along ``front`` (both ends included) are estimated with
@@ -380,11 +380,15 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     counts are each tested against the frontier's value with the exact binomial test
     (:func:`robtheory.stats.agreement_test`) at :math:`\alpha = \alpha_{\mathrm{total}}/(2K)`
     (Bonferroni: a correct frontier fails the whole family with probability at most
-    ``total_alpha``), and reported as residuals in standard-error units
+    ``total_alpha``). The verdict of a count is that test's: FAIL when its p-value is at
+    most :math:`\alpha`; otherwise PASS if the test detects (with probability 1/2) every
+    deviation of at least ``resolution`` from the claimed value, else INCONCLUSIVE. The
+    residuals in standard-error units
 
     .. math:: r = \frac{\hat a - a_0}{\sqrt{a_0(1-a_0)/n}}
 
-    next to the Bonferroni threshold :math:`z_{1-\alpha/2}`.
+    and the normal threshold :math:`z_{1-\alpha/2}` are reported for plots; they are not
+    what is judged (at small n the normal approximation of the exact test is poor).
 
     Parameters
     ----------
@@ -392,7 +396,8 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     n : int, >= 1
         Samples per point (the standard and robust counts use the same samples).
     points : int, >= 1
-        Points to estimate (all of them if the frontier has fewer).
+        Points to estimate (all of them if the frontier has fewer; ``robtheory frontier
+        --mc-points`` refuses more than the frontier has, naming both numbers).
     seed : int, in [0, 2**64)
         Point ``k`` of the frontier draws the stream of
         :func:`robtheory.phase_mc.point_seed` ``(seed, k)``.
@@ -400,17 +405,22 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
         Family-wise false-alarm rate of the whole call.
     backend : {"auto", "numpy", "numba", "cupy"}
         Backend of the linear runs (the rounded rules run on the NumPy sampler).
+    resolution : float, in (0, 1), optional
+        Deviation of an accuracy every test must detect (default
+        :data:`robtheory.stats.DEFAULT_RESOLUTION`).
 
     Returns
     -------
     dict
         ``points``: one entry per estimated point with ``index`` (into ``front``), ``tau``,
         ``classifier``, ``method`` and, for ``standard`` and ``robust``, ``{analytic, estimate,
-        count, n, ci, level, std_error, z, p_value, passed, min_detectable}``; and
-        ``n``, ``seed``, ``total_alpha``, ``alpha_per_check``, ``n_checks``, ``z_threshold``,
-        ``max_abs_z``, ``passed``. A ``z`` (the residual in standard-error units) is ``None``
-        where it is infinite (a claimed value of 0 or 1 that the estimate misses), so the dict
-        is valid JSON.
+        count, n, ci, level, std_error, z, p_value, passed, verdict, resolution, min_detectable,
+        n_needed}`` (``z`` is the residual in standard-error units, ``passed`` is False exactly for a
+        FAIL); and ``n``, ``seed``, ``total_alpha``, ``alpha_per_check``, ``n_checks``,
+        ``z_threshold``, ``max_abs_z``, ``min_p_value``, ``resolution``, ``verdict``,
+        ``inconclusive`` (a count), ``n_needed`` (the n that would make every inconclusive test
+        conclusive, None if there are none) and ``passed``. A ``z`` is ``None`` where it is
+        infinite (a claimed value of 0 or 1 that the estimate misses), so the dict is valid JSON.
     """
     from . import stats
     from .mc.engine import estimate_callable, estimate_linear
@@ -419,6 +429,8 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
         raise ValueError(f"n must be a positive integer, got n={n!r}")
     n = int(n)
+    resolution = stats.DEFAULT_RESOLUTION if resolution is None else resolution
+    stats.proportion_resolution(1, 0.5, 0.5, resolution)  # validates it
     idx = _select(front.tau.size, points)
     m_checks = 2 * idx.size
     alpha = stats.familywise_alpha(total_alpha, m_checks)
@@ -447,19 +459,28 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
             a0 = claimed[key]
             a0c = min(max(a0, 0.0), 1.0)
             t = stats.agreement_test(int(e["count"]), n, a0c, alpha)
+            rs = stats.proportion_resolution(n, a0c, alpha, resolution)
+            r = _finite_or_none(float(residuals(e["count"], n, a0c)))
             entry[key] = {
                 "analytic": a0, "estimate": float(e["estimate"]), "count": int(e["count"]), "n": n,
                 "ci": [float(e["ci"][0]), float(e["ci"][1])], "level": float(e["level"]),
-                "std_error": math.sqrt(a0c * (1 - a0c) / n),
-                "z": _finite_or_none(float(residuals(e["count"], n, a0c))),
-                "p_value": t.p_value, "passed": bool(t.passed), "min_detectable": t.min_detectable,
+                "std_error": math.sqrt(a0c * (1 - a0c) / n), "z": r,
+                "p_value": t.p_value, "passed": bool(t.passed),
+                "verdict": stats.verdict(not t.passed, rs.resolved), "resolution": resolution,
+                "min_detectable": rs.min_detectable, "n_needed": rs.n_needed,
             }
         out_pts.append(entry)
     res_all = [math.inf if e[k]["z"] is None else abs(e[k]["z"])
                for e in out_pts for k in ("standard", "robust")]
+    cells = [e[k] for e in out_pts for k in ("standard", "robust")]
+    inconclusive = [c for c in cells if c["verdict"] == stats.INCONCLUSIVE]
+    needs = [c["n_needed"] for c in inconclusive]
     return {
         "n": n, "seed": int(seed), "total_alpha": float(total_alpha), "alpha_per_check": alpha,
         "n_checks": m_checks, "z_threshold": zt, "max_abs_z": _finite_or_none(max(res_all)),
+        "min_p_value": min(c["p_value"] for c in cells), "resolution": float(resolution),
+        "verdict": stats.worst_verdict(c["verdict"] for c in cells), "inconclusive": len(inconclusive),
+        "n_needed": None if not needs or None in needs else max(needs),
         "passed": all(e[k]["passed"] for e in out_pts for k in ("standard", "robust")),
         "test": "exact two-sided binomial test of each count against the frontier's value, "
                 "Bonferroni over all standard and robust counts",

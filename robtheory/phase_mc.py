@@ -12,7 +12,10 @@ closed forms as residuals in standard-error units,
 
 which under a correct closed form are approximately standard normal. A family of ``m``
 residuals is judged at family-wise false-alarm rate :math:`\alpha` against the Bonferroni
-threshold :math:`z_{1 - \alpha/(2m)}` (:func:`robtheory.stats.two_sided_z`).
+threshold :math:`z_{1 - \alpha/(2m)}` (:func:`robtheory.stats.two_sided_z`). A residual
+within the threshold is a PASS only if the test could have detected (with probability 1/2)
+a deviation of the stated resolution (default 0.005 in accuracy,
+:func:`robtheory.stats.proportion_resolution`); otherwise it is INCONCLUSIVE.
 
 Randomness is keyed by the grid point, never by the schedule (design principle 5): the
 subsample is drawn from ``SeedSequence(seed, spawn_key=(0,))`` and the Monte Carlo stream of
@@ -161,7 +164,7 @@ def _run_distributed(tasks, scheduler, n_workers):
 
 def mc_overlay(ds, n: int, *, points: int = 8, seed: int = 0, backend: str = "numba",
                scheduler: str | None = None, serial: bool = False, n_workers: int = 2,
-               total_alpha: float = 1e-6):
+               total_alpha: float = 1e-6, resolution: float | None = None):
     """Monte Carlo estimates and residuals at a seeded subsample of a phase grid.
 
     Parameters
@@ -184,15 +187,23 @@ def mc_overlay(ds, n: int, *, points: int = 8, seed: int = 0, backend: str = "nu
         sweep must equal).
     total_alpha : float
         Family-wise false-alarm rate that sets the ``z_threshold`` attribute and ``passed``.
+    resolution : float, in (0, 1), optional
+        Deviation of an accuracy each residual test must detect with probability 1/2 at
+        its n and per-test alpha (default :data:`robtheory.stats.DEFAULT_RESOLUTION`);
+        below that power a residual within the threshold is INCONCLUSIVE, not PASS.
 
     Returns
     -------
     xarray.Dataset
         Dims ``(point, classifier, kind)``; variables ``count``, ``estimate``, ``analytic``
-        (the grid's closed form), ``std_error`` (null standard error), ``residual``; per
-        point the grid coordinates, ``flat_index`` and ``point_seed`` (a string: netCDF3 has
-        no 64-bit integers); attrs ``n``, ``seed``, ``z_threshold``, ``total_alpha``,
-        ``passed``, ``max_abs_residual``, ``executor`` and the grid's provenance.
+        (the grid's closed form), ``std_error`` (null standard error), ``residual``,
+        ``min_detectable``, ``n_needed`` (0 where no n resolves the resolution) and
+        ``verdict`` (PASS / FAIL / INCONCLUSIVE); per point the grid coordinates,
+        ``flat_index`` and ``point_seed`` (a string: netCDF3 has no 64-bit integers); attrs
+        ``n``, ``seed``, ``z_threshold``, ``total_alpha``, ``passed`` (1 unless a residual
+        exceeds the threshold), ``resolution``, ``verdict``, ``inconclusive`` (a count),
+        ``n_needed`` (the n that would make every inconclusive test conclusive; -1 if there are
+        none or no n does), ``max_abs_residual``, ``executor`` and the grid's provenance.
     """
     import xarray as xr
 
@@ -222,6 +233,19 @@ def mc_overlay(ds, n: int, *, points: int = 8, seed: int = 0, backend: str = "nu
     se = np.sqrt(analytic * (1 - analytic) / n)
     res = residuals(count, n, analytic)
     zt = z_threshold(total_alpha, res.size)
+    resolution = stats.DEFAULT_RESOLUTION if resolution is None else resolution
+    alpha = stats.familywise_alpha(total_alpha, max(res.size, 1))
+    verdicts = np.empty(res.shape, dtype=object)
+    md = np.empty(res.shape)
+    need = np.zeros(res.shape, dtype=np.int64)
+    for pos in np.ndindex(res.shape):
+        a0 = min(max(float(analytic[pos]), 0.0), 1.0)
+        rs = stats.proportion_resolution(int(n), a0, alpha, resolution)
+        md[pos], need[pos] = rs.min_detectable, 0 if rs.n_needed is None else rs.n_needed
+        verdicts[pos] = stats.verdict(not abs(res[pos]) <= zt, rs.resolved)
+    inconclusive = verdicts == stats.INCONCLUSIVE
+    need_inc = need[inconclusive]
+    n_needed = int(need_inc.max()) if need_inc.size and np.all(need_inc > 0) else -1
     coords = {"point": np.arange(len(idx)), "classifier": list(CLASSIFIERS), "kind": list(KINDS)}
     for dim in dims:
         pos = np.array([np.unravel_index(int(i), shape)[dims.index(dim)] for i in idx], int)
@@ -234,7 +258,9 @@ def mc_overlay(ds, n: int, *, points: int = 8, seed: int = 0, backend: str = "nu
     coords["point_seed"] = ("point", np.array([str(t["seed"]) for t in tasks]))
     vdims = ("point", "classifier", "kind")
     out = xr.Dataset({"count": (vdims, count), "estimate": (vdims, est), "analytic": (vdims, analytic),
-                      "std_error": (vdims, se), "residual": (vdims, res)}, coords=coords)
+                      "std_error": (vdims, se), "residual": (vdims, res), "min_detectable": (vdims, md),
+                      "n_needed": (vdims, need.astype(np.int32) if need.max(initial=0) < 2**31 else need.astype(float)),
+                      "verdict": (vdims, verdicts.astype(str))}, coords=coords)
     finite_max = float(np.max(np.abs(res))) if res.size else 0.0
     out.attrs.update({k: v for k, v in ds.attrs.items() if isinstance(v, (str, int, float))})
     out.attrs.update({
@@ -245,6 +271,8 @@ def mc_overlay(ds, n: int, *, points: int = 8, seed: int = 0, backend: str = "nu
         "backend": results[0]["backend"] if results else backend, "executor": executor,
         "total_alpha": float(total_alpha), "z_threshold": zt, "max_abs_residual": finite_max,
         "passed": int(finite_max <= zt), "residual_definition": "(count/n - analytic) / sqrt(analytic (1 - analytic) / n)",
+        "resolution": float(resolution), "verdict": stats.worst_verdict(verdicts.ravel()),
+        "inconclusive": int(inconclusive.sum()), "n_needed": n_needed,
     })
     return out
 

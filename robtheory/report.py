@@ -190,16 +190,20 @@ def frontier_mc_figures(out_dir, mc: dict, name: str = "frontier_mc_residuals.pn
     plt.close(fig)
     return name, (f"Monte Carlo points of the Theorem F frontier (rounded rules sign(tau sign(x1) + s(x)); robust "
                   f"accuracy under the shift adversary): residuals in SE units, {mc['n_checks']} exact binomial "
-                  f"tests at family-wise alpha={mc['total_alpha']:g} ({'all pass' if mc['passed'] else 'FAILED'}).")
+                  f"tests at family-wise alpha={mc['total_alpha']:g} ({_MC_WORDS[mc['verdict']]}).")
+
+
+_MC_WORDS = {"PASS": "all pass", "FAIL": "FAILED", "INCONCLUSIVE": "none fails, some INCONCLUSIVE"}
 
 
 def _verdict(cell) -> str:
     if cell is None:
         return '<td class="na">-</td>'
-    ok = cell.get("passed")
-    cls = "pass" if ok else "fail"
+    # a cell with a three-way verdict (the Monte Carlo column) may be INCONCLUSIVE
+    word = cell.get("verdict") or ("PASS" if cell.get("passed") else "FAIL")
+    cls = {"PASS": "pass", "FAIL": "fail"}.get(word, "inconclusive")
     detail = html.escape(str(cell.get("detail", "")))
-    return f'<td class="{cls}" title="{detail}">{"PASS" if ok else "FAIL"}<div class="detail">{detail}</div></td>'
+    return f'<td class="{cls}" title="{detail}">{word}<div class="detail">{detail}</div></td>'
 
 
 def _figure_html(figs) -> str:
@@ -273,7 +277,7 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
 body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; }}
 table {{ border-collapse: collapse; font-size: 0.9em; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 6px; vertical-align: top; }}
-td.pass {{ background: #e6f4e6; }} td.fail {{ background: #f8d7d7; }} td.na {{ color: #999; }}
+td.pass {{ background: #e6f4e6; }} td.fail {{ background: #f8d7d7; }} td.na {{ color: #999; }} td.inconclusive {{ background: #fdf3d0; }}
 .detail, .note {{ font-size: 0.8em; color: #555; }}
 figure {{ display: inline-block; width: 48%; margin: 0.5%; }} figure img {{ width: 100%; }}
 </style></head><body>

@@ -13,7 +13,12 @@ the binomial law (design principle 6):
   in standard errors, and the smallest deviation the test detects at this :math:`n`
   (for the negative controls of principle 7);
 * :func:`familywise_alpha`, :func:`n_for_detectable`, :func:`min_detectable` -- to plan
-  a campaign: split a total false-alarm budget and size :math:`n`.
+  a campaign: split a total false-alarm budget and size :math:`n`;
+* :func:`verdict`, :func:`proportion_resolution`, :func:`mean_resolution` -- the three-way
+  verdict of a test with a stated *resolution*: ``"FAIL"`` when it rejects, ``"PASS"``
+  when it does not reject and could have detected every deviation of at least the
+  resolution, ``"INCONCLUSIVE"`` when it does not reject but could not have (a test
+  that cannot fail is not a pass).
 
 Counts are Python ints or int64 and all probability arithmetic is float64, so sample
 sizes far beyond :math:`2^{31}` are handled without overflow.
@@ -32,19 +37,30 @@ from scipy import special, stats
 __all__ = [
     "BERRY_ESSEEN_C",
     "DEFAULT_ALPHA",
+    "DEFAULT_MEAN_RESOLUTION",
+    "DEFAULT_RESOLUTION",
     "EXACT_MAX_N",
+    "FAIL",
+    "INCONCLUSIVE",
+    "PASS",
+    "VERDICTS",
     "AgreementResult",
     "Estimate",
+    "Resolution",
     "agreement_test",
     "berry_esseen_bound",
     "binomial_estimate",
     "binomial_p_value",
     "clopper_pearson_interval",
     "familywise_alpha",
+    "mean_resolution",
     "min_detectable",
     "n_for_detectable",
+    "proportion_resolution",
     "two_sided_z",
+    "verdict",
     "wilson_interval",
+    "worst_verdict",
 ]
 
 DEFAULT_ALPHA = 0.05
@@ -54,6 +70,20 @@ DEFAULT_ALPHA = 0.05
 EXACT_MAX_N = 2**53
 #: Berry--Esseen constant for sums of i.i.d. variables (Shevtsova 2011: C <= 0.4748).
 BERRY_ESSEEN_C = 0.4748
+
+#: Verdicts of a statistical test (and of a family of tests: the worst of its members).
+PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+VERDICTS = (PASS, INCONCLUSIVE, FAIL)
+#: Default resolution of a test of a probability (an accuracy, a robust accuracy, a marginal
+#: frequency): an absolute deviation of 0.005 (half a percentage point), detected with
+#: probability 1/2. Absolute, not relative to the error rate: a relative resolution of a
+#: tiny error rate (say 1e-20) would need n >> 1/rate samples, which no run has; such tails
+#: are judged by the closed forms in log space, not by sampling.
+DEFAULT_RESOLUTION = 5e-3
+#: Default resolution of a test of a mean (a hinge loss, a difference of losses, a gradient
+#: component, in the statistic's own units): an absolute deviation of 0.02. The statistics
+#: checked by sampling are of order 1 per sample.
+DEFAULT_MEAN_RESOLUTION = 2e-2
 
 _METHODS_CI = ("wilson", "clopper-pearson")
 _METHODS_P = ("auto", "exact", "normal")
@@ -720,3 +750,164 @@ def agreement_test(
         power=power,
         method=method,
     )
+
+
+# --------------------------------------------------------------------------- verdicts
+def _check_resolution(resolution: Any, name: str = "resolution") -> float:
+    if isinstance(resolution, (bool, np.bool_)) or not isinstance(resolution, (numbers.Real, np.floating)):
+        raise ValueError(f"{name} must be a positive number, got {resolution!r}")  # noqa: TRY004
+    r = float(resolution)
+    if not (r > 0 and math.isfinite(r)):
+        raise ValueError(f"{name} must be a positive finite number, got {resolution!r}")
+    return r
+
+
+@dataclass(frozen=True)
+class Resolution:
+    r"""What a test can resolve: the deviation it must detect and the one it does.
+
+    Attributes
+    ----------
+    resolution : float
+        The deviation the test must be able to detect (with probability 1/2).
+    min_detectable : float
+        The smallest deviation it detects at its n and alpha (``inf``: none).
+    resolved : bool
+        ``min_detectable <= resolution`` (or no deviation as large as the resolution is
+        possible, e.g. a resolution of 0.6 around a probability of 1/2).
+    n_needed : int or None
+        The smallest n at which the test resolves ``resolution`` (at most n when
+        ``resolved``); None where no n does.
+    """
+
+    resolution: float
+    min_detectable: float
+    resolved: bool
+    n_needed: int | None
+
+
+def proportion_resolution(
+    n: int, p0: float, alpha: float, resolution: float = DEFAULT_RESOLUTION, *,
+    side: str = "both", power: float = 0.5,
+) -> Resolution:
+    r"""Whether a test of :math:`H_0: p = p_0` at ``n``, ``alpha`` resolves ``resolution``.
+
+    Only the sides on which a deviation of ``resolution`` exists count (room
+    :math:`1 - p_0` above, :math:`p_0` below): an error rate of :math:`10^{-5}` cannot fall
+    by 0.005, so the test need not see that. On those sides the test must detect a
+    deviation of ``resolution`` with probability ``power`` (:func:`min_detectable`); the
+    smallest such n is :func:`n_for_detectable`, so the two agree by construction.
+
+    Parameters
+    ----------
+    n : int, >= 1
+    p0 : float, in [0, 1]
+    alpha : float, in (0, 1)
+        The test's own false-alarm rate (two-sided; a one-sided bound test at
+        :math:`\alpha` passes :math:`2\alpha`).
+    resolution : float, > 0
+        Absolute deviation of the probability.
+    side : {"both", "above", "below"}
+        The deviations that matter (a bound ``<=`` fails only above, ``>=`` only below).
+    power : float, in [0.5, 1)
+
+    Returns
+    -------
+    Resolution
+    """
+    if not _is_int(n) or int(n) <= 0:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    p0 = _check_scalar_prob(p0, "p0", closed=True)
+    resolution = _check_resolution(resolution)
+    if side not in _SIDES:
+        raise ValueError(f"side must be one of {_SIDES}, got {side!r}")
+    wanted = {"both": ("above", "below"), "above": ("above",), "below": ("below",)}[side]
+    room = {"above": 1.0 - p0, "below": p0}
+    sides = [s for s in wanted if room[s] >= resolution]
+    if not sides:
+        # no deviation as large as the resolution exists: nothing to detect at that size
+        with_room = [s for s in wanted if room[s] > 0.0]
+        md = max((min_detectable(int(n), p0, alpha, power, side=s) for s in with_room), default=0.0)
+        return Resolution(resolution, md, True, 1)
+    md = max(min_detectable(int(n), p0, alpha, power, side=s) for s in sides)
+    try:
+        n_needed = n_for_detectable(min(resolution, 1.0), p0, alpha, power, side=side)
+    except ValueError:
+        n_needed = None
+    return Resolution(resolution, md, md <= resolution, n_needed)
+
+
+def mean_resolution(n: int, sd: float, z: float, resolution: float = DEFAULT_MEAN_RESOLUTION, *,
+                    z_at: Any = None) -> Resolution:
+    r"""Whether a z-test of a mean (critical value ``z``) resolves ``resolution``.
+
+    The test rejects when :math:`|\bar T - a| > z\,s/\sqrt n`, so a deviation of
+    :math:`z s/\sqrt n` is detected with probability 1/2: that is ``min_detectable``, and
+    the smallest n with :math:`z s/\sqrt n \le` ``resolution`` is
+    :math:`\lceil (z s / \mathrm{resolution})^2 \rceil`. When the critical value itself
+    depends on n (the skewness correction of a mean), ``z_at(m)`` gives it at ``m`` (``inf``
+    where no verdict is possible) and ``n_needed`` is the smallest m at which the critical
+    value is finite and :math:`z(m)\,s/\sqrt m \le` ``resolution``.
+
+    Parameters
+    ----------
+    n : int, >= 1
+    sd : float, >= 0
+        Standard deviation of one sample of the statistic.
+    z : float, > 0
+        Critical value at this n (``inf``: the test cannot reject).
+    resolution : float, > 0
+        Absolute deviation of the mean, in the statistic's units.
+    z_at : callable, optional
+        ``m -> critical value at m samples``.
+
+    Returns
+    -------
+    Resolution
+    """
+    if not _is_int(n) or int(n) <= 0:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    sd, z = float(sd), float(z)
+    if not (sd >= 0 and math.isfinite(sd)):
+        raise ValueError(f"sd must be a finite non-negative number, got {sd!r}")
+    if not z > 0:
+        raise ValueError(f"z must be positive, got {z!r}")
+    resolution = _check_resolution(resolution)
+    md = z * sd / math.sqrt(int(n)) if sd > 0 else (0.0 if math.isfinite(z) else math.inf)
+    z_at = (lambda m: z) if z_at is None else z_at
+
+    def ok(m: int) -> bool:
+        zm = float(z_at(m))
+        return math.isfinite(zm) and zm * sd / math.sqrt(m) <= resolution
+
+    # the smallest m with ok(m), assuming (as for every critical value here) that ok stays
+    # true once reached: doubling, then bisection
+    hi = 1
+    while not ok(hi):
+        hi *= 2
+        if hi > 2**80:
+            return Resolution(resolution, md, md <= resolution, None)
+    lo = hi // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    m = hi
+    return Resolution(resolution, md, md <= resolution, m)
+
+
+def verdict(rejected: bool, resolved: bool) -> str:
+    """``"FAIL"`` if the test rejected (evidence whatever its power), else ``"PASS"`` if it
+    resolves its resolution, else ``"INCONCLUSIVE"``."""
+    if rejected:
+        return FAIL
+    return PASS if resolved else INCONCLUSIVE
+
+
+def worst_verdict(verdicts) -> str:
+    """The verdict of a family: FAIL if any member fails, else INCONCLUSIVE if any is,
+    else PASS (also for an empty family)."""
+    vs = list(verdicts)
+    for v in vs:
+        if v not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {v!r}")
+    return max(vs, key=VERDICTS.index, default=PASS)

@@ -130,7 +130,8 @@ def test_bad_inputs():
 
 def test_frontier_cli_mc(tmp_path, capsys):
     args = ["frontier", "--p", "0.9", "--eta", "0.4", "--d", "16", "--n", "31"]
-    assert main(args + ["--mc", "4000", "--mc-points", "3", "--seed", "2", "--json", "--out", str(tmp_path)]) == 0
+    assert main(args + ["--mc", "4000", "--mc-points", "3", "--seed", "2", "--resolution", "0.1", "--json",
+                        "--out", str(tmp_path)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {"tau", "standard_accuracy", "robust_accuracy"} <= data["points"][0].keys()
     est = [pt for pt in data["points"] if "mc" in pt]
@@ -144,8 +145,11 @@ def test_frontier_cli_mc(tmp_path, capsys):
     assert (tmp_path / "frontier.png").stat().st_size > 0
     assert json.loads((tmp_path / "frontier.json").read_text())["mc"]["passed"] is True
     # table output reports the Monte Carlo rows
-    assert main(args + ["--mc", "2000", "--mc-points", "2"]) == 0
+    assert main(args + ["--mc", "2000", "--mc-points", "2", "--resolution", "0.1"]) == 0
     assert "Monte Carlo: PASS" in capsys.readouterr().out
+    # at the default resolution (0.005) 2000 samples cannot resolve anything: INCONCLUSIVE, exit 3
+    assert main(args + ["--mc", "2000", "--mc-points", "2"]) == 3
+    assert "Monte Carlo: INCONCLUSIVE" in capsys.readouterr().out
     # options that need --mc, and bad values
     assert main(args + ["--seed", "1"]) == 2
     assert "--seed is only used with --mc" in capsys.readouterr().err

@@ -14,7 +14,8 @@ ARGS = ["--p", "0.9", "--eta", "0.2", "--d", "20", "--eps", "0.1", "--classifier
 
 
 def _json(capsys, *extra):
-    assert main(["mc", *ARGS, *extra, "--json"]) == 0
+    # a coarse resolution: these small runs are conclusive about deviations of 0.1
+    assert main(["mc", *ARGS, *extra, "--resolution", "0.1", "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -46,7 +47,7 @@ def test_mc_table_and_weights_file(capsys, tmp_path):
     w = tmp_path / "w.txt"
     w.write_text(" ".join(["0.5"] + ["0.05"] * 20))
     assert main(["mc", "--p", "0.9", "--eta", "0.2", "--d", "20", "--classifier", "weights",
-                 "--w", str(w), "--b", "0.1", "--n", "3000", "--backend", "numpy"]) == 0
+                 "--w", str(w), "--b", "0.1", "--n", "3000", "--backend", "numpy", "--resolution", "0.1"]) == 0
     text = capsys.readouterr().out
     assert "standard" in text and "robust" in text and "closed form" in text and "interval" in text
 

@@ -152,15 +152,19 @@ def test_dask_not_imported_by_robtheory():
 
 
 def test_phase_cli_mc_smoke(tmp_path, capsys):
-    """(c) --mc with a tiny N writes phase_mc.nc/.csv and the residual figure."""
+    """(c) --mc with a tiny N writes phase_mc.nc/.csv and the residual figure; at N = 10 no
+    test can detect a deviation of the resolution, so the verdict is INCONCLUSIVE (exit 3)."""
     _needs_dask()
     assert main(["phase", "--p", "0.8,0.95", "--mu", "1:3:3", "--eps-over-eta", "0,2", "--d", "10",
-                 "--out", str(tmp_path), "--mc", "2000", "--mc-points", "3", "--seed", "7"]) == 0
+                 "--out", str(tmp_path), "--mc", "10", "--mc-points", "3", "--seed", "7"]) == 3
     out = capsys.readouterr().out
-    assert "Monte Carlo: 3 points" in out
+    assert "Monte Carlo: 3 points" in out and "INCONCLUSIVE; 12 of 12 tests inconclusive" in out
+    assert "would make them conclusive" in out and "PASS" not in out
     back = xr.open_dataset(tmp_path / "phase_mc.nc", engine="scipy").load()
     assert dict(back.sizes) == {"point": 3, "classifier": 2, "kind": 2}
-    assert back.attrs["seed"] == "7" and back.attrs["n"] == 2000
+    assert back.attrs["seed"] == "7" and back.attrs["n"] == 10
+    assert back.attrs["verdict"] == "INCONCLUSIVE" and back.attrs["inconclusive"] == 12
+    assert set(back["verdict"].values.ravel()) == {"INCONCLUSIVE"}
     assert (tmp_path / "phase_mc.csv").read_text().startswith("point,classifier,kind,")
     for ext in ("png", "pdf"):
         assert (tmp_path / f"phase_mc_residuals.{ext}").stat().st_size > 0

@@ -419,3 +419,60 @@ def test_familywise_alpha():
             S.familywise_alpha(0.05, bad)
     with pytest.raises(ValueError, match="total_alpha"):
         S.familywise_alpha(1.5, 3)
+
+
+# --------------------------------------------------------------------------- resolution and verdicts
+def _threshold(n, p0, alpha):
+    """Rejection threshold of the continuity-corrected normal test, written out here."""
+    z = -float(special.ndtri(alpha / 2))
+    return z * math.sqrt(p0 * (1 - p0) / n) + 0.5 / n
+
+
+@pytest.mark.parametrize("n, p0, alpha, res", [
+    (10**6, 0.5, 1e-8, 5e-3), (10**6, 0.9, 1e-6, 1e-3), (2000, 0.3, 1e-3, 0.05), (10, 0.7, 1e-6, 5e-3),
+])
+def test_proportion_resolution_against_the_threshold(n, p0, alpha, res):
+    r = S.proportion_resolution(n, p0, alpha, res)
+    # interior p0 with room >= res on both sides: at power 1/2 the detectable deviation is
+    # the threshold itself (or inf when the threshold leaves no room)
+    a = _threshold(n, p0, alpha)
+    assert r.min_detectable == (pytest.approx(a) if a <= min(p0, 1 - p0) else math.inf)
+    assert r.resolved == (a <= res)
+    m = r.n_needed  # the smallest n whose threshold is within the resolution
+    assert _threshold(m, p0, alpha) <= res < _threshold(m - 1, p0, alpha)
+
+
+def test_proportion_resolution_counts_only_sides_with_room():
+    # an error rate of 1e-5 cannot fall by 0.005: only a rise must be detectable
+    r = S.proportion_resolution(10**6, 1e-5, 1e-8, 5e-3)
+    assert S.min_detectable(10**6, 1e-5, 1e-8) == math.inf  # the two-sided value
+    assert r.resolved and r.min_detectable == pytest.approx(S.min_detectable(10**6, 1e-5, 1e-8, side="above"))
+    # a bound test '<=' at 1 - 1e-5 can only be violated by 1e-5 < resolution: nothing to detect
+    assert S.proportion_resolution(10, 1 - 1e-5, 1e-6, 5e-3, side="above").resolved
+    # but '>=' at the same value must see a shortfall of 0.005, which 10 samples cannot
+    assert not S.proportion_resolution(10, 1 - 1e-5, 1e-6, 5e-3, side="below").resolved
+    with pytest.raises(ValueError, match="resolution"):
+        S.proportion_resolution(10, 0.5, 0.1, 0.0)
+    with pytest.raises(ValueError, match="resolution"):
+        S.proportion_resolution(10, 0.5, 0.1, math.nan)
+
+
+def test_mean_resolution():
+    r = S.mean_resolution(10**6, 2.0, 6.0, 0.02)
+    assert r.min_detectable == pytest.approx(6.0 * 2.0 / 1000) and r.resolved
+    assert r.n_needed == math.ceil((6.0 * 2.0 / 0.02) ** 2) == 360000
+    assert not S.mean_resolution(1000, 2.0, 6.0, 0.02).resolved
+    # a critical value that is infinite below 5000 samples (too skewed to judge)
+    r = S.mean_resolution(10, 0.001, math.inf, 0.02, z_at=lambda m: 6.0 if m >= 5000 else math.inf)
+    assert not r.resolved and r.min_detectable == math.inf and r.n_needed >= 5000
+    assert S.mean_resolution(10, 0.0, 6.0, 0.02).resolved  # a constant statistic
+
+
+def test_verdicts():
+    assert S.verdict(True, True) == S.verdict(True, False) == "FAIL"  # a rejection whatever the power
+    assert S.verdict(False, True) == "PASS" and S.verdict(False, False) == "INCONCLUSIVE"
+    assert S.worst_verdict([]) == "PASS"
+    assert S.worst_verdict(["PASS", "INCONCLUSIVE", "PASS"]) == "INCONCLUSIVE"
+    assert S.worst_verdict(["INCONCLUSIVE", "FAIL"]) == "FAIL"
+    with pytest.raises(ValueError, match="MAYBE"):
+        S.worst_verdict(["MAYBE"])

@@ -111,14 +111,58 @@ CI_ALPHA = 0.05
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class MCResult(CheckResult):
-    """A :class:`~robtheory.claims.CheckResult` that also carries every test's numbers."""
+    """A :class:`~robtheory.claims.CheckResult` that also carries every test's numbers.
+
+    ``passed`` is False exactly when some test rejected (``verdict == "FAIL"``); ``verdict``
+    is the worst of the tests' verdicts (PASS, INCONCLUSIVE, FAIL).
+    """
 
     checks: tuple = ()
+    verdict: str = stats.PASS
+
+    @property
+    def inconclusive(self) -> int:
+        """How many tests are inconclusive."""
+        return sum(c.get("verdict") == stats.INCONCLUSIVE for c in self.checks)
+
+    @property
+    def n_needed(self) -> int | None:
+        """The n that would make every inconclusive test conclusive (None: none, or no n does)."""
+        return _n_needed(self.checks)
 
     def to_dict(self) -> dict:
         """JSON-ready: infinite or undefined numbers (an undetectable deviation) become None."""
-        return {"passed": self.passed, "n_points": self.n_points, "detail": self.detail,
+        return {"passed": self.passed, "verdict": self.verdict, "inconclusive": self.inconclusive,
+                "n_needed": self.n_needed, "n_points": self.n_points, "detail": self.detail,
                 "checks": [json_ready(c) for c in self.checks]}
+
+
+def _n_needed(checks) -> int | None:
+    """Largest ``n_needed`` over the inconclusive records (None if there are none or one has none)."""
+    need = [c.get("n_needed") for c in checks if c.get("verdict") == stats.INCONCLUSIVE]
+    if not need or any(v is None for v in need):
+        return None
+    return max(need)
+
+
+def _judge(rec: dict, res: stats.Resolution | None, *, cannot_judge: bool = False) -> dict:
+    """Add ``verdict``, ``resolution``, ``n_needed`` and ``inconclusive`` to a test record.
+
+    ``res`` None: no resolution was stated (library callers that only want the test):
+    the verdict is FAIL on a rejection, INCONCLUSIVE when the test ``cannot_judge`` (a
+    mean too skewed for the normal approximation), else PASS. With a resolution the
+    record's ``min_detectable`` is the one judged against it.
+    """
+    rejected = not rec["passed"]
+    if res is None:
+        rec["verdict"] = stats.verdict(rejected, not cannot_judge)
+        rec["resolution"], rec["n_needed"] = None, None
+    else:
+        rec["verdict"] = stats.verdict(rejected, res.resolved and not cannot_judge)
+        rec["resolution"], rec["n_needed"] = res.resolution, res.n_needed
+        rec["min_detectable"] = res.min_detectable
+    rec["inconclusive"] = rec["verdict"] == stats.INCONCLUSIVE
+    return rec
 
 
 def _ci(count: int, n: int) -> list[float]:
@@ -127,14 +171,16 @@ def _ci(count: int, n: int) -> list[float]:
 
 
 def _agreement_record(label: str, quantity: str, count: int, n: int, analytic: float,
-                      alpha: float) -> dict:
+                      alpha: float, resolution: float | None = None) -> dict:
     r = stats.agreement_test(count, n, float(analytic), alpha)
-    return {"label": label, "quantity": quantity, "test": "agreement",
-            "estimate": count / n, "count": count, "n": n, "ci": _ci(count, n),
-            "analytic": float(analytic), "passed": bool(r.passed), "p_value": r.p_value,
-            "z": r.z, "alpha": alpha, "min_detectable": r.min_detectable,
-            "min_detectable_below": _side_detectable(n, float(analytic), alpha, "below"),
-            "min_detectable_above": _side_detectable(n, float(analytic), alpha, "above")}
+    rec = {"label": label, "quantity": quantity, "test": "agreement",
+           "estimate": count / n, "count": count, "n": n, "ci": _ci(count, n),
+           "analytic": float(analytic), "passed": bool(r.passed), "p_value": r.p_value,
+           "z": r.z, "alpha": alpha, "min_detectable": r.min_detectable,
+           "min_detectable_below": _side_detectable(n, float(analytic), alpha, "below"),
+           "min_detectable_above": _side_detectable(n, float(analytic), alpha, "above")}
+    res = None if resolution is None else stats.proportion_resolution(n, float(analytic), alpha, resolution)
+    return _judge(rec, res)
 
 
 def _side_detectable(n: int, p0: float, alpha: float, side: str) -> float | None:
@@ -160,8 +206,22 @@ def _bound_detectable(n: int, bound: float, alpha: float, relation: str) -> floa
     return stats.min_detectable(n, bound, min(2 * alpha, 0.5), side=side)
 
 
+def _bound_resolution(n: int, bound: float, alpha: float, relation: str,
+                      resolution: float | None) -> stats.Resolution | None:
+    """Resolution of a one-sided bound test of a probability: only violations count."""
+    if resolution is None:
+        return None
+    side = "above" if relation == "<=" else "below"
+    if not 0.0 <= bound <= 1.0:
+        # a bound outside [0, 1]: no probability violates it (or every one does, which the
+        # test always sees): nothing of any size is left to detect
+        return stats.Resolution(float(resolution), _bound_detectable(n, bound, alpha, relation), True, 1)
+    return stats.proportion_resolution(n, float(bound), min(2 * alpha, 0.5), resolution, side=side)
+
+
 def _bound_record(label: str, quantity: str, count: int, n: int, relation: str, bound: float,
-                  alpha: float, limit: float | None = None, what: str = "") -> dict:
+                  alpha: float, limit: float | None = None, what: str = "",
+                  resolution: float | None = None) -> dict:
     r"""One-sided test of the claim's inequality ``P(correct) <relation> bound``.
 
     ``<=`` fails iff the lower one-sided :math:`1-\alpha` Clopper--Pearson limit exceeds the
@@ -171,11 +231,12 @@ def _bound_record(label: str, quantity: str, count: int, n: int, relation: str, 
     if limit is None:
         limit = _one_sided_limit(count, n, alpha, "lower" if relation == "<=" else "upper")
     passed = limit <= bound if relation == "<=" else limit >= bound
-    return {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
-            "estimate": count / n, "count": count, "n": n, "ci": _ci(count, n),
-            "analytic": float(bound), "bound": what, "confidence_limit": float(limit),
-            "passed": bool(passed), "alpha": alpha,
-            "min_detectable": _bound_detectable(n, float(bound), alpha, relation)}
+    rec = {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
+           "estimate": count / n, "count": count, "n": n, "ci": _ci(count, n),
+           "analytic": float(bound), "bound": what, "confidence_limit": float(limit),
+           "passed": bool(passed), "alpha": alpha,
+           "min_detectable": _bound_detectable(n, float(bound), alpha, relation)}
+    return _judge(rec, _bound_resolution(n, float(bound), alpha, relation, resolution))
 
 
 # ----------------------------------------------------------------------------- runs
@@ -207,12 +268,14 @@ class LinearRun:
     def n_tests(self) -> int:
         return len(self.analytic) + len(self.bounds)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list:
         res = engine.estimate_linear(self.model, self.clf, self.threat, n, seed, self.backend or backend,
                                      start=start)
-        out = [_agreement_record(self.label, q, res[q]["count"], n, a, alpha)
+        out = [_agreement_record(self.label, q, res[q]["count"], n, a, alpha, resolution)
                for q, a in self.analytic.items()]
-        out += [_bound_record(self.label, q, res[q]["count"], n, rel, val, alpha, what=what)
+        out += [_bound_record(self.label, q, res[q]["count"], n, rel, val, alpha, what=what,
+                              resolution=resolution)
                 for q, rel, val, what in self.bounds]
         return _stamp(out, res["backend"], start)
 
@@ -240,12 +303,14 @@ class CallableRun:
     def n_tests(self) -> int:
         return 1 + len(self.bounds)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list:
         res = engine.estimate_callable(self.model, self.classifier, n, seed, attack=self.attack,
                                        threat=self.threat, start=start)
         k = res["count"]
-        out = [_agreement_record(self.label, self.quantity, k, n, self.analytic, alpha)]
-        out += [_bound_record(self.label, self.quantity, k, n, rel, val, alpha, what=what)
+        out = [_agreement_record(self.label, self.quantity, k, n, self.analytic, alpha, resolution)]
+        out += [_bound_record(self.label, self.quantity, k, n, rel, val, alpha, what=what,
+                              resolution=resolution)
                 for _, rel, val, what in self.bounds]
         return _stamp(out, "numpy", start)
 
@@ -280,7 +345,8 @@ class TradeoffRun:
     bound_fn: Callable = theorem_2_1_bound
     n_tests: int = field(default=3, init=False)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list:
         model = self.model
         w, b = ref.linear_weights(model, self.clf)
         if np.any(w[1:] < 0):
@@ -301,11 +367,12 @@ class TradeoffRun:
         bound = float(self.bound_fn(model.p, error_rate=hi_err))
         rec_bound = _bound_record(self.label, "shift", k_sh, n, "<=", bound, alpha, limit=lo_sh,
                                   what="p/(1-p) U_err, U_err = 1 - L_std the upper confidence limit of "
-                                       "the standard error rate")
+                                       "the standard error rate", resolution=resolution)
         rec_bound["bound_at_closed_form"] = float(self.bound_fn(model.p, error_rate=acc.standard_error_rate))
-        return (_stamp([_agreement_record(self.label, "standard", k_std, n, acc.standard_accuracy, alpha)],
+        return (_stamp([_agreement_record(self.label, "standard", k_std, n, acc.standard_accuracy, alpha,
+                                          resolution)],
                        res["backend"], start)
-                + _stamp([_agreement_record(self.label, "shift", k_sh, n, acc.robust_accuracy, alpha),
+                + _stamp([_agreement_record(self.label, "shift", k_sh, n, acc.robust_accuracy, alpha, resolution),
                           rec_bound], "numpy", start_sh))
 
 
@@ -335,7 +402,8 @@ class FrontierRun:
     def n_tests(self) -> int:
         return 2 * min(self.points, self.front.tau.size)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list:
         from ..frontier import frontier_mc
         from ..phase_mc import point_seed
 
@@ -350,6 +418,9 @@ class FrontierRun:
                 r = _agreement_record(f"{self.label}: point {e['index']} (tau={tau}), {e['classifier']}", key,
                                       e[key]["count"], n, e[key]["analytic"], alpha)
                 r["passed"] = bool(r["passed"] and e[key]["passed"])
+                res_k = None if resolution is None else stats.proportion_resolution(
+                    n, min(max(float(e[key]["analytic"]), 0.0), 1.0), alpha, resolution)
+                _judge(r, res_k)
                 r["method"], r["stream_seed"] = e["method"], e["seed"]
                 out.append(r)
         backends = "numpy" if all(e["method"].startswith("estimate_callable") for e in res["points"]) else backend
@@ -451,8 +522,22 @@ def _mean_z(mean: float, se: float, analytic: float) -> float:
 MAX_SKEWNESS_OF_MEAN = 0.1
 
 
+def _mean_resolution(n: int, var: float, skew: float, alpha_tail: float,
+                     resolution: float | None) -> stats.Resolution | None:
+    """Resolution of a CLT test of a mean whose critical value is :func:`one_sided_z` at
+    ``alpha_tail`` (``inf`` while the skewness of the mean exceeds the limit)."""
+    if resolution is None:
+        return None
+
+    def z_at(m: int) -> float:
+        g = float(skew) / math.sqrt(m)
+        return math.inf if abs(g) > MAX_SKEWNESS_OF_MEAN else one_sided_z(alpha_tail, g)
+
+    return stats.mean_resolution(n, math.sqrt(max(var, 0.0)), z_at(n), resolution, z_at=z_at)
+
+
 def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
-                 analytic: float, alpha: float) -> dict:
+                 analytic: float, alpha: float, resolution: float | None = None) -> dict:
     r"""Two-sided CLT z-test of :math:`H_0: E[T] = a` from the sample mean and variance.
 
     Rejects iff :math:`|z| > z^*` with :math:`z^*` = :func:`one_sided_z` ``(alpha / 2, g)``:
@@ -460,20 +545,26 @@ def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float
     the mean :math:`g` (the heavier tail of a skewed statistic is what produces false
     alarms; the other one is lighter). With :math:`|g|` >
     :data:`MAX_SKEWNESS_OF_MEAN` the normal approximation is not trusted at all and the test
-    is ``inconclusive`` (passes, with ``min_detectable = inf``): raise ``n``.
+    cannot reject (``min_detectable = inf``) and its verdict is INCONCLUSIVE: raise ``n``.
+    With a ``resolution`` (an absolute deviation of the mean) the test is also INCONCLUSIVE
+    when ``min_detectable`` exceeds it.
     """
     se = math.sqrt(max(var, 0.0) / n)
     z = _mean_z(mean, se, float(analytic))
     g = float(skew) / math.sqrt(n)
-    inconclusive = abs(g) > MAX_SKEWNESS_OF_MEAN
+    # A sample without any variation that misses the closed form (e.g. ten hinge losses,
+    # all 0, of a statistic that is positive on 0.1% of samples) says nothing about the
+    # mean's law: the CLT does not apply, so no verdict either way.
+    inconclusive = abs(g) > MAX_SKEWNESS_OF_MEAN or (se == 0 and math.isinf(z))
     zcrit = math.inf if inconclusive else one_sided_z(alpha / 2, g)
     p_value = float(2 * ndtr(-abs(z)))
     half = 1.959963984540054 * se  # the reported interval is at level 1 - CI_ALPHA
-    return {"label": label, "quantity": quantity, "test": "mean", "estimate": float(mean),
-            "std_error": se, "n": n, "ci": [float(mean - half), float(mean + half)],
-            "analytic": float(analytic), "passed": bool(abs(z) <= zcrit), "p_value": p_value,
-            "z": float(z), "critical_z": zcrit, "alpha": alpha, "min_detectable": zcrit * se,
-            "skewness_of_mean": g, "inconclusive": inconclusive}
+    rec = {"label": label, "quantity": quantity, "test": "mean", "estimate": float(mean),
+           "std_error": se, "n": n, "ci": [float(mean - half), float(mean + half)],
+           "analytic": float(analytic), "passed": bool(abs(z) <= zcrit), "p_value": p_value,
+           "z": float(z), "critical_z": zcrit, "alpha": alpha, "min_detectable": zcrit * se,
+           "skewness_of_mean": g}
+    return _judge(rec, _mean_resolution(n, var, skew, alpha / 2, resolution), cannot_judge=inconclusive)
 
 
 def one_sided_z(alpha: float, skew_of_mean: float = 0.0) -> float:
@@ -507,7 +598,8 @@ def one_sided_z(alpha: float, skew_of_mean: float = 0.0) -> float:
 
 
 def _mean_bound_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
-                       relation: str, bound: float, alpha: float, what: str) -> dict:
+                       relation: str, bound: float, alpha: float, what: str,
+                       resolution: float | None = None) -> dict:
     r"""One-sided test of the claim's inequality :math:`E[T] \mathrel{R} b` (``R`` in ``<=``, ``>=``).
 
     ``>=`` fails iff the upper confidence limit :math:`\bar T + z\,s/\sqrt n` falls below
@@ -516,16 +608,21 @@ def _mean_bound_record(label: str, quantity: str, mean: float, var: float, skew:
     """
     se = math.sqrt(max(var, 0.0) / n)
     g = float(skew) / math.sqrt(n)
-    inconclusive = abs(g) > MAX_SKEWNESS_OF_MEAN
+    # as in _mean_record: a sample without variation that violates the bound is no evidence
+    violated = mean < bound if relation == ">=" else mean > bound
+    inconclusive = abs(g) > MAX_SKEWNESS_OF_MEAN or (se == 0 and violated)
     z = math.inf if inconclusive else one_sided_z(alpha, g)
-    limit = mean + z * se if relation == ">=" else mean - z * se
+    sign = 1.0 if relation == ">=" else -1.0
+    # an inconclusive test cannot reject: its confidence limit is the whole half-line
+    limit = sign * math.inf if inconclusive else mean + sign * z * se
     passed = limit >= bound if relation == ">=" else limit <= bound
-    return {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
-            "estimate": float(mean), "std_error": se, "n": n,
-            "ci": [float(mean - 1.959963984540054 * se), float(mean + 1.959963984540054 * se)],
-            "analytic": float(bound), "bound": what, "confidence_limit": float(limit),
-            "critical_z": z, "passed": bool(passed), "alpha": alpha, "min_detectable": z * se,
-            "skewness_of_mean": g, "inconclusive": inconclusive}
+    rec = {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
+           "estimate": float(mean), "std_error": se, "n": n,
+           "ci": [float(mean - 1.959963984540054 * se), float(mean + 1.959963984540054 * se)],
+           "analytic": float(bound), "bound": what, "confidence_limit": float(limit),
+           "critical_z": z, "passed": bool(passed), "alpha": alpha, "min_detectable": z * se,
+           "skewness_of_mean": g}
+    return _judge(rec, _mean_resolution(n, var, skew, alpha, resolution), cannot_judge=inconclusive)
 
 
 @dataclass(frozen=True)
@@ -562,7 +659,8 @@ class MeanRun:
     def n_tests(self) -> int:
         return len(self.analytic) + len(self.bounds)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float) -> list:
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list:
         mom = sample_moments(self.model, self.statistic, n, seed, start, backend=backend)
         idx = {q: k for k, q in enumerate(self.quantities)}
         for q in [*self.analytic, *(b[0] for b in self.bounds)]:
@@ -573,8 +671,9 @@ class MeanRun:
             k = idx[q]
             return float(mom["mean"][k]), float(mom["var"][k]), float(mom["skew"][k])
 
-        out = [_mean_record(self.label, q, *pick(q), n, a, alpha) for q, a in self.analytic.items()]
-        out += [_mean_bound_record(self.label, q, *pick(q), n, rel, val, alpha, what)
+        out = [_mean_record(self.label, q, *pick(q), n, a, alpha, mean_resolution)
+               for q, a in self.analytic.items()]
+        out += [_mean_bound_record(self.label, q, *pick(q), n, rel, val, alpha, what, mean_resolution)
                 for q, rel, val, what in self.bounds]
         return _stamp(out, mom["backend"], start)
 
@@ -1492,14 +1591,25 @@ class MonteCarloColumn:
         For the linear runs and the marginals (callable runs always use NumPy).
     total_alpha : float, in (0, 1)
         Family-wise false-alarm rate of the whole run.
+    resolution : float, > 0
+        Deviation of a probability (an accuracy, a marginal frequency) that every
+        agreement and bound test of a probability must detect (with probability 1/2):
+        a test that does not reject but cannot detect it is INCONCLUSIVE, not PASS.
+    mean_resolution : float, > 0
+        The same for the tests of means (hinge losses, loss differences, gradient
+        components, the weak-feature moments of the marginals), in the statistic's units.
     """
 
     def __init__(self, claims, n: int = 10**6, seed: int = 0, backend: str = "auto",
-                 total_alpha: float = engine.DEFAULT_TOTAL_ALPHA):
+                 total_alpha: float = engine.DEFAULT_TOTAL_ALPHA,
+                 resolution: float = stats.DEFAULT_RESOLUTION,
+                 mean_resolution: float = stats.DEFAULT_MEAN_RESOLUTION):
         n, _ = ref.check_n_start(n)
         if n > MAX_N:
             raise ValueError(f"n must be <= 2**39 per run (runs use disjoint stream blocks), got n={n}")
         self.n, self.seed = n, ref.check_seed(seed)
+        self.resolution = stats.proportion_resolution(1, 0.5, 0.5, resolution).resolution  # validates
+        self.mean_resolution = stats.mean_resolution(1, 0.0, 1.0, mean_resolution).resolution
         self.backend = engine.resolve_backend(backend)
         self.requested_backend = backend
         self.plans = {c.name: plan(c.name) for c in claims}
@@ -1529,12 +1639,14 @@ class MonteCarloColumn:
         checks = []
         for j, run in enumerate(runs):
             start = (_first_run(claim.name) + j) * RUN_STRIDE
-            recs = run.run(self.n, self.seed, start, self.backend, self.alpha)
+            recs = run.run(self.n, self.seed, start, self.backend, self.alpha,
+                           resolution=self.resolution, mean_resolution=self.mean_resolution)
             for r in recs:
                 r.update({"claim": claim.name, "seed": self.seed})
                 self.backends_used.add(r["backend"])
             checks += recs
-        res = MCResult(all(c["passed"] for c in checks), len(checks), _detail(checks), tuple(checks))
+        res = MCResult(all(c["passed"] for c in checks), len(checks), _detail(checks), tuple(checks),
+                       stats.worst_verdict(c["verdict"] for c in checks))
         self.results[claim.name] = res
         return res
 
@@ -1545,34 +1657,92 @@ class MonteCarloColumn:
                                        total_alpha=self.alpha * _N_MARGINAL_TESTS, start=0)
             self.backends_used.add(m["backend"])
             tests = {k: m[k] for k in ("y", "x1_pos", "x1_neg", "mean", "var")}
+            self._judge_marginals(m, tests)
+            verdict = stats.worst_verdict(t["verdict"] for t in tests.values())
             self.marginal_result = {
                 "model": {"p": MARGINAL_MODEL.p, "eta": MARGINAL_MODEL.eta, "d": MARGINAL_MODEL.d},
                 "n": m["n"], "backend": m["backend"], "alpha": self.alpha, "passed": bool(m["passed"]),
+                "verdict": verdict, "resolution": self.resolution, "mean_resolution": self.mean_resolution,
+                "inconclusive": sum(t["verdict"] == stats.INCONCLUSIVE for t in tests.values()),
+                "n_needed": _n_needed(tests.values()),
                 "tests": tests,
-                "detail": _marginal_detail(m),
+                "detail": _marginal_detail(m, tests),
             }
         return self.marginal_result
 
+    def _judge_marginals(self, m: dict, tests: dict) -> None:
+        """Give each marginal test a verdict at the run's resolutions (in place; a test that
+        could not run -- no sample of a class -- becomes an INCONCLUSIVE stub)."""
+        n, n_pos = m["n"], m["sums"]["n_pos"]
+        props = {"y": (n, 0.5), "x1_pos": (n_pos, MARGINAL_MODEL.p), "x1_neg": (n - n_pos, MARGINAL_MODEL.p)}
+        # mean of y x_k (sd 1) and of x_k^2 (sd sqrt(2 + 4 eta^2)) over n d terms
+        eta = MARGINAL_MODEL.eta
+        sds = {"mean": 1.0, "var": math.sqrt(2 + 4 * eta**2)}
+        zcrit = float(stats.two_sided_z(self.alpha))
+        for key, t in list(tests.items()):
+            if t is None:
+                tests[key] = {"passed": True, "verdict": stats.INCONCLUSIVE, "resolution": self.resolution,
+                              "min_detectable": math.inf, "n_needed": None,
+                              "reason": "no sample of this class"}
+                continue
+            # n_needed in samples of the run: a class holds about half of them, and a
+            # moment test averages n d terms
+            if key in props:
+                size, p0 = props[key]
+                res = stats.proportion_resolution(size, p0, self.alpha, self.resolution)
+                scale = 1 if key == "y" else 2
+                need = None if res.n_needed is None else scale * res.n_needed
+            else:
+                res = stats.mean_resolution(n * m["d"], sds[key], zcrit, self.mean_resolution)
+                need = None if res.n_needed is None else -(-res.n_needed // m["d"])
+            res = stats.Resolution(res.resolution, res.min_detectable, res.resolved, need)
+            t = dict(t)
+            _judge(t, res)
+            t.pop("inconclusive")
+            tests[key] = t
+
     def passed(self) -> bool:
+        """No test rejected (inconclusive tests do not count: see :meth:`verdict`)."""
         ok = all(r is None or r.passed for r in self.results.values())
         return ok and (self.marginal_result is None or self.marginal_result["passed"])
 
+    def _all_checks(self) -> list:
+        recs = [c for r in self.results.values() if r is not None for c in r.checks]
+        if self.marginal_result is not None:
+            recs += list(self.marginal_result["tests"].values())
+        return recs
+
+    def verdict(self) -> str:
+        """FAIL if a test rejected, else INCONCLUSIVE if one could not resolve its resolution, else PASS."""
+        return stats.worst_verdict(c["verdict"] for c in self._all_checks())
+
     def summary(self) -> dict:
         """Run-level facts for the JSON report (the per-claim tests are in the claim rows)."""
+        recs = self._all_checks()
         return {"n": self.n, "seed": self.seed, "backend": self.requested_backend,
                 "backends_used": sorted(self.backends_used), "total_alpha": self.total_alpha,
                 "n_checks": self.n_checks, "alpha_per_check": self.alpha,
                 "correction": "Bonferroni", "marginals": json_ready(self.marginal_result),
+                "resolution": self.resolution, "mean_resolution": self.mean_resolution,
+                "inconclusive": sum(c["verdict"] == stats.INCONCLUSIVE for c in recs),
+                "n_needed": _n_needed(recs), "verdict": self.verdict(),
                 "passed": self.passed()}
 
     def statement(self) -> str:
-        n_pass = sum(c["passed"] for r in self.results.values() if r is not None for c in r.checks)
-        n_pass += 0 if self.marginal_result is None else sum(
-            t is None or t["passed"] for t in self.marginal_result["tests"].values())
-        return (f"Monte Carlo: {n_pass}/{self.n_checks} tests pass at n = {self.n} samples per run "
-                f"(seed {self.seed}, backend {'/'.join(sorted(self.backends_used)) or self.backend}); "
+        recs = self._all_checks()
+        count = {v: sum(c["verdict"] == v for c in recs) for v in stats.VERDICTS}
+        text = (f"Monte Carlo: {count[stats.PASS]}/{self.n_checks} tests pass, "
+                f"{count[stats.INCONCLUSIVE]} inconclusive, {count[stats.FAIL]} fail at n = {self.n} samples "
+                f"per run (seed {self.seed}, backend {'/'.join(sorted(self.backends_used)) or self.backend}); "
                 f"family-wise false-alarm rate {self.total_alpha:g} over all {self.n_checks} tests "
-                f"(Bonferroni: {self.alpha:.3g} per test)")
+                f"(Bonferroni: {self.alpha:.3g} per test); resolution {self.resolution:g} in a probability, "
+                f"{self.mean_resolution:g} in a mean")
+        if count[stats.INCONCLUSIVE]:
+            need = _n_needed(recs)
+            text += ("; " + (f"--n {need} would make the inconclusive tests conclusive" if need is not None
+                             else "no n makes every inconclusive test conclusive")
+                     + " (or a coarser --resolution / --mean-resolution)")
+        return text
 
 
 def _fmt_md(x: float) -> str:
@@ -1600,9 +1770,13 @@ def _detail(checks: list) -> str:
         skew = max(abs(c["skewness_of_mean"]) for c in means)
         parts.append(f"{len(means)} mean test{'s' * (len(means) > 1)} (CLT z, closed-form losses/"
                      f"gradients), max |z| {zmax:.2f}, max skewness of a mean {skew:.2g}")
-    n_inc = sum(bool(c.get("inconclusive")) for c in checks)
-    if n_inc:
-        parts.append(f"{n_inc} INCONCLUSIVE (skewness of the mean > {MAX_SKEWNESS_OF_MEAN:g}: raise --n)")
+    inc = [c for c in checks if c.get("verdict") == stats.INCONCLUSIVE]
+    if inc:
+        need = _n_needed(inc)
+        skewed = sum(not math.isfinite(c.get("critical_z", 0.0)) for c in inc)
+        parts.append(f"{len(inc)} INCONCLUSIVE (cannot detect a deviation of the resolution"
+                     + (f"; {skewed} with skewness of the mean > {MAX_SKEWNESS_OF_MEAN:g}" if skewed else "")
+                     + (f": n >= {need} would resolve them" if need is not None else "") + ")")
     if bounds:
         parts.append(f"{len(bounds)} bound test{'s' * (len(bounds) > 1)} "
                      f"({sum(c['passed'] for c in bounds)} hold)")
@@ -1614,14 +1788,18 @@ def _detail(checks: list) -> str:
     return "; ".join(parts)
 
 
-def _marginal_detail(m: dict) -> str:
+def _marginal_detail(m: dict, tests: dict | None = None) -> str:
     bits = []
     for k in ("y", "x1_pos", "x1_neg", "mean", "var"):
         t = m[k]
         if t is not None:
             bits.append(f"{k} z={t['z']:+.2f}")
-    return (f"D({MARGINAL_MODEL.p:g}, {MARGINAL_MODEL.eta:g}, {MARGINAL_MODEL.d}), n={m['n']}: "
-            + ", ".join(bits))
+    text = f"D({MARGINAL_MODEL.p:g}, {MARGINAL_MODEL.eta:g}, {MARGINAL_MODEL.d}), n={m['n']}: " + ", ".join(bits)
+    inc = [k for k, t in (tests or {}).items() if t["verdict"] == stats.INCONCLUSIVE]
+    if inc:
+        need = _n_needed([tests[k] for k in inc])
+        text += f"; INCONCLUSIVE: {', '.join(inc)}" + (f" (n >= {need} would resolve them)" if need else "")
+    return text
 
 
 @contextlib.contextmanager
