@@ -95,6 +95,11 @@ _OPTIONS = (
     Option("--seed", "seed", "seed of every random stream of the run (default 0)"),
     Option("--alpha", "rate", "family-wise false-alarm rate of the run's tests (JSON key total_alpha; "
                               "default 1e-6)"),
+    Option("--resolution", "rate", "mc, verify, frontier --mc, phase --mc: the smallest deviation of an accuracy "
+                                   "each Monte Carlo test must detect (probability 1/2); below it a test that does "
+                                   "not reject is INCONCLUSIVE, not PASS (default 0.005)"),
+    Option("--mean-resolution", "number", "verify: the same for the tests of means, in the statistic's own "
+                                          "units (default 0.02)"),
     Option("--backend", "choice", "Monte Carlo backend: auto, numpy, numba or cupy (bench: repeatable)"),
     Option("--dtype", "choice", "mc: float64 or float32 arithmetic"),
     Option("--json", "flag|path", "accuracy, mc, svm, frontier, bench: a flag, print JSON instead of a table; "

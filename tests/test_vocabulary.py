@@ -45,7 +45,7 @@ def assert_follows_vocabulary(doc, name):
 # ------------------------------------------------------------------------------------ options
 #: The vocabulary's option types, by the function that parses them in the CLI.
 PARSERS = {cli._finite_float: "number", cli._positive_int: "count", cli._sample_count: "samples",
-           cli._seed: "seed", cli._rate: "rate"}
+           cli._seed: "seed", cli._rate: "rate", cli._positive_float: "number"}
 
 
 def _subcommands():
@@ -163,13 +163,13 @@ def _frontier_mc_argv(tmp_path, family, points):
     ["svm", *MODEL, "--unit-norm", "--eps-train", "0.6", "--loss", "logistic", "--json"],
 ])
 def test_command_json_follows_the_vocabulary(argv, capsys):
-    doc, _ = run_json(argv, capsys, codes=(0, 1))
+    doc, _ = run_json(argv, capsys, codes=(0, 1, 3))
     assert_follows_vocabulary(doc, " ".join(argv))
 
 
 @pytest.mark.parametrize("family,points", [("all", 9), ("linear", 7), ("linear-unbiased", 9)])
 def test_frontier_json_and_file_follow_the_vocabulary(family, points, tmp_path, capsys):
-    doc, _ = run_json(_frontier_mc_argv(tmp_path, family, points), capsys, codes=(0, 1))
+    doc, _ = run_json(_frontier_mc_argv(tmp_path, family, points), capsys, codes=(0, 1, 3))
     assert_follows_vocabulary(doc, f"frontier --family {family}")
     on_disk = json.loads((tmp_path / "frontier.json").read_text())
     assert on_disk == doc
@@ -190,7 +190,7 @@ def test_verify_json_follows_the_vocabulary(capsys):
     argv = ["verify", "--json", "-", "--no-proofs", "--no-torch", "--n", "2000", "--backend", "numpy"]
     for c in claims:
         argv += ["--claim", c]
-    doc, _ = run_json(argv, capsys, codes=(0, 1))
+    doc, _ = run_json(argv, capsys, codes=(0, 1, 3))
     assert [r["name"] for r in doc["claims"]] == claims
     kinds = {k for r in doc["claims"] for c in r["mc"]["checks"] for k in c}
     assert {"bound", "skewness_of_mean", "min_detectable_above"} <= kinds  # the walk saw each kind
@@ -211,7 +211,7 @@ def test_frontier_mc_seeds_are_integers_in_verify():
 # ------------------------------------------------------------------------------------ deprecated names
 def test_deprecated_json_keys_still_written_and_listed_once(tmp_path, capsys):
     mc, _ = run_json(["mc", *MODEL, "--eps", "0.6", "--weak-only", "--classifier", "bayes", "--n", "1000",
-                      "--backend", "numpy", "--json"], capsys)
+                      "--backend", "numpy", "--json"], capsys, codes=(0, 1, 3))
     assert mc["alpha_total"] == mc["total_alpha"] == 1e-6
     assert mc["weak_only"] is True and mc["perturb_x1"] is False
     assert sorted(mc["deprecated_keys"]) == ["alpha_total", "perturb_x1"]
@@ -219,7 +219,7 @@ def test_deprecated_json_keys_still_written_and_listed_once(tmp_path, capsys):
     acc, _ = run_json(["accuracy", *MODEL, "--classifier", "bayes", "--json"], capsys)
     assert acc["weak_only"] is False and acc["perturb_x1"] is True and acc["deprecated_keys"] == ["perturb_x1"]
 
-    fr, _ = run_json(_frontier_mc_argv(tmp_path, "all", 9), capsys, codes=(0, 1))
+    fr, _ = run_json(_frontier_mc_argv(tmp_path, "all", 9), capsys, codes=(0, 1, 3))
     assert sorted(fr["deprecated_keys"]) == ["max_abs_residual", "perturb_x1", "residual"]
     assert fr["mc"]["max_abs_residual"] == fr["mc"]["max_abs_z"]
     zs = []
