@@ -306,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--out", metavar="DIR", help="write the certificates (JSON) to DIR")
     _add_mc_parsers(sub)
     _add_torch_parser(sub)
+    _add_cache_parser(sub)
     return parser
 
 
@@ -1006,13 +1007,35 @@ def _cmd_prove(args) -> int:
     return 0 if ok else 1
 
 
+# --------------------------------------------------------------------------- cache
+def _add_cache_parser(sub) -> None:
+    c = sub.add_parser("cache", help="where the compiled numba kernels are cached; --clear deletes them",
+                       description="Print the folder holding robtheory's compiled numba kernels (never inside "
+                                   "the installed package: $ROBTHEORY_CACHE_DIR, else $XDG_CACHE_HOME/robtheory/"
+                                   "numba, else ~/.cache/robtheory/numba), with its number of files and size.")
+    c.add_argument("--clear", action="store_true",
+                   help="delete the folder (the kernels are compiled again, and cached, on next use)")
+
+
+def _cmd_cache(args) -> int:
+    from ._cache import cache_status, clear_cache
+
+    try:
+        st = clear_cache() if args.clear else cache_status()
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    verb = "deleted" if args.clear else "holds"
+    print(f"{st['dir']} {verb} {st['files']} files, {st['bytes'] / 2**20:.1f} MiB")
+    return 0
+
+
 def main(argv=None) -> int:
     """Run one command; exit status 0 (success), 1 (a check failed), 2 (bad arguments)."""
     parser = build_parser()
     argv = _attach_negative_values(list(sys.argv[1:] if argv is None else argv))
     handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,
                 "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase,
-                "report": _cmd_report, "svm": _cmd_svm, "torch": _cmd_torch}
+                "report": _cmd_report, "svm": _cmd_svm, "torch": _cmd_torch, "cache": _cmd_cache}
     try:
         args = parser.parse_args(argv)
         if args.command is None:
