@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_mc_parsers(sub)
     _add_torch_parser(sub)
     _add_cache_parser(sub)
+    _add_max_seconds(sub)
     return parser
 
 
@@ -385,6 +386,10 @@ def _cmd_torch(args) -> int:
         raise UsageError("--out DIR is required")
     if not torch_available():
         raise UsageError(f"torch is not installed: {INSTALL_HINT}")
+    from ._cost import torch_seconds
+
+    _check_cost(torch_seconds(names, args.quick), args,
+                f"torch {args.experiment}{' --quick' if args.quick else ''} on {args.device}")
     _output_dir(args.out, "--out")
 
     ok = True
@@ -465,6 +470,11 @@ def _cmd_mc(args) -> int:
     try:
         model, threat, clf = _model_threat_classifier(args)
         _check_weight_vector_memory(model.d)
+        from ._cost import mc_seconds
+        from .mc.engine import resolve_backend
+
+        backend = resolve_backend(args.backend)
+        _check_cost(mc_seconds(args.n, model.d, backend), args, f"--n {args.n} samples at d = {model.d} on {backend}")
         bar = _progress_bar(args.n)
         try:
             res = check_against_closed_form(model, clf, threat, args.n, args.seed, args.backend,
@@ -626,6 +636,9 @@ def _cmd_svm(args) -> int:
     from .model import ThreatModel, ToyModel
     from .training import Objective, solve, unit_norm_optimum
 
+    from ._cost import SVM_SECONDS
+
+    _check_cost(SVM_SECONDS, args, "svm")
     try:
         model = ToyModel(args.p, args.eta, args.d)
         if args.eps_train < 0:
@@ -701,6 +714,12 @@ def _cmd_verify(args) -> int:
             selected = tuple(claims.get(n) for n in args.claim)
         except KeyError as exc:
             raise UsageError(exc.args[0]) from None
+    from ._cost import verify_seconds
+    from .torch_bridge import torch_available
+
+    _check_cost(verify_seconds(len(selected), args.n, not args.no_mc, not args.no_proofs,
+                               not args.no_torch and torch_available(), args.report is not None),
+                args, f"{args.command} ({len(selected)} claims{'' if args.no_mc else f', --n {args.n}'})")
     import contextlib
 
     mc_ctx = contextlib.nullcontext()
@@ -926,6 +945,15 @@ def _cmd_phase(args) -> int:
         # the grid's size from the SPECs alone, before any array is allocated
         check_grid_size({opt: spec_length(spec, opt) for opt, _, spec in axes})
         values = {kw: parse_spec(spec, opt) for opt, kw, spec in axes}
+        from ._cost import phase_seconds
+
+        sizes = {kw: len(v) for kw, v in values.items()}
+        k_mc = 8 if args.mc_points is None else args.mc_points
+        _check_cost(phase_seconds(math.prod(sizes.values()),
+                                  0 if args.lam is None else min(2000, sizes["p"] * sizes[w_kw] * sizes["d"]),
+                                  args.mc, k_mc, int(max(values["d"]))),
+                    args, f"phase over {math.prod(sizes.values())} grid points"
+                          f"{'' if args.mc is None else f' with --mc {args.mc} at {k_mc} points'}")
         ds = phase_grid(values.pop("p"), values.pop("d"), norm=args.norm, required_robust=args.required_robust,
                         lam=args.lam, names={kw: opt for opt, kw, _ in axes}, **values)
     except ValueError as exc:
@@ -1005,6 +1033,34 @@ def _cmd_prove(args) -> int:
     if args.out:
         print(f"certificates written to {args.out}")
     return 0 if ok else 1
+
+
+# --------------------------------------------------------------------------- cost
+def _max_seconds(text: str) -> float:
+    x = _finite_float(text)
+    if x <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return x
+
+
+def _add_max_seconds(sub) -> None:
+    """--max-seconds on every command that estimates its running time before it starts."""
+    from ._cost import DEFAULT_MAX_SECONDS
+
+    for name in ("mc", "verify", "report", "phase", "svm", "torch"):
+        sub.choices[name].add_argument(
+            "--max-seconds", type=_max_seconds, default=DEFAULT_MAX_SECONDS, metavar="S",
+            help=f"refuse, before starting, a run estimated to take longer than S seconds (default "
+                 f"{DEFAULT_MAX_SECONDS:g}; the estimate is printed in the refusal)")
+
+
+def _check_cost(seconds: float, args, what: str) -> None:
+    from ._cost import check
+
+    try:
+        check(seconds, args.max_seconds, what)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- cache
