@@ -633,10 +633,9 @@ def _check_certificate(opt, model) -> None:
 
 
 def _cmd_svm(args) -> int:
+    from ._cost import SVM_SECONDS
     from .model import ThreatModel, ToyModel
     from .training import Objective, solve, unit_norm_optimum
-
-    from ._cost import SVM_SECONDS
 
     _check_cost(SVM_SECONDS, args, "svm")
     try:

@@ -41,7 +41,7 @@ def _years(line: str) -> float:
 
 
 def test_mc_n_1e19_refused_at_once_naming_the_estimate(monkeypatch, capsys):
-    import robtheory.mc.engine as engine
+    from robtheory.mc import engine
 
     monkeypatch.setattr(engine, "check_against_closed_form", _no_work)
     for backend in ("numpy", "auto"):
@@ -52,7 +52,7 @@ def test_mc_n_1e19_refused_at_once_naming_the_estimate(monkeypatch, capsys):
 
 
 def test_raising_max_seconds_lets_the_run_start(monkeypatch, capsys):
-    import robtheory.mc.engine as engine
+    from robtheory.mc import engine
 
     class Started(Exception):
         pass
@@ -72,7 +72,7 @@ def test_small_runs_are_not_refused(monkeypatch, capsys):
 
 
 def test_verify_and_report_refused_before_any_claim(monkeypatch, capsys, tmp_path):
-    import robtheory.mc.claims_mc as claims_mc
+    from robtheory.mc import claims_mc
 
     # no Monte Carlo column is built, and no claim row is printed (stdout stays empty)
     monkeypatch.setattr(claims_mc, "MonteCarloColumn", _no_work)
@@ -84,7 +84,7 @@ def test_verify_and_report_refused_before_any_claim(monkeypatch, capsys, tmp_pat
 
 
 def test_phase_refused_before_the_grid(monkeypatch, capsys, tmp_path):
-    import robtheory.phase as phase
+    from robtheory import phase
 
     monkeypatch.setattr(phase, "phase_grid", _no_work)
     out = tmp_path / "ph"
@@ -99,7 +99,7 @@ def test_phase_refused_before_the_grid(monkeypatch, capsys, tmp_path):
 
 
 def test_svm_and_torch_refused_before_work(monkeypatch, capsys, tmp_path):
-    import robtheory.training as training
+    from robtheory import training
 
     monkeypatch.setattr(training, "solve", _no_work)
     monkeypatch.setattr(training, "unit_norm_optimum", _no_work)
@@ -140,7 +140,7 @@ class _Terminal(io.StringIO):
 
 
 def _report_stub(monkeypatch):
-    import robtheory.report as report
+    from robtheory import report
 
     monkeypatch.setattr(report, "figures", lambda out, frontier_mc=None: [])
     monkeypatch.setattr(report, "mc_residual_figure", lambda out, rows: None)

@@ -19,8 +19,6 @@ import textwrap
 import types
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "robtheory"
 NUMBA_FILES = (".nbi", ".nbc")
@@ -43,7 +41,7 @@ def _run(code_or_args, cwd: Path, env_extra: dict, isolated_site: bool = False, 
         args.append("-S")
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and Path(p).is_dir())
     args += code_or_args
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(args, check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def _numba_files(folder: Path) -> list[Path]:

@@ -73,7 +73,7 @@ def _numba_imports() -> tuple[bool, str]:
         return False, "numba is not installed"
     try:
         import numba
-    except Exception as exc:  # ImportError or a broken llvmlite
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a broken llvmlite (OSError, ...)
         return False, f"numba is not importable ({type(exc).__name__}: {exc})"
     return True, f"ok (numba {numba.__version__})"
 
