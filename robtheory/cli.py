@@ -1035,20 +1035,13 @@ def _cmd_prove(args) -> int:
 
 
 # --------------------------------------------------------------------------- cost
-def _max_seconds(text: str) -> float:
-    x = _finite_float(text)
-    if x <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-    return x
-
-
 def _add_max_seconds(sub) -> None:
     """--max-seconds on every command that estimates its running time before it starts."""
     from ._cost import DEFAULT_MAX_SECONDS
 
     for name in ("mc", "verify", "report", "phase", "svm", "torch"):
         sub.choices[name].add_argument(
-            "--max-seconds", type=_max_seconds, default=DEFAULT_MAX_SECONDS, metavar="S",
+            "--max-seconds", type=_finite_float, default=DEFAULT_MAX_SECONDS, metavar="S",
             help=f"refuse, before starting, a run estimated to take longer than S seconds (default "
                  f"{DEFAULT_MAX_SECONDS:g}; the estimate is printed in the refusal)")
 
@@ -1056,6 +1049,8 @@ def _add_max_seconds(sub) -> None:
 def _check_cost(seconds: float, args, what: str) -> None:
     from ._cost import check
 
+    if not args.max_seconds > 0:
+        raise UsageError(f"--max-seconds must be > 0, got {_fmt(args.max_seconds)}")
     try:
         check(seconds, args.max_seconds, what)
     except ValueError as exc:
