@@ -85,7 +85,8 @@ def _cli_without_numba(args):
 
 def test_mc_auto_without_numba_runs_on_numpy():
     r = _cli_without_numba([*MC, "--backend", "auto"])
-    assert r.returncode == 0, r.stderr
+    # it ran to a verdict: 0 (PASS), or 3 (INCONCLUSIVE) where a run this short cannot resolve a deviation
+    assert r.returncode in (0, 3), r.stderr
     assert "backend numpy" in r.stdout
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "numba is not usable" in lines[0], r.stderr

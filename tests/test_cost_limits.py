@@ -68,7 +68,7 @@ def test_raising_max_seconds_lets_the_run_start(monkeypatch, capsys):
 
 def test_small_runs_are_not_refused(monkeypatch, capsys):
     rc = cli.main([*MC, "--n", "1000", "--backend", "numpy", "--json"])
-    assert rc in (0, 1) and "would take" not in capsys.readouterr().err
+    assert rc != 2 and "would take" not in capsys.readouterr().err  # it ran (its verdict does not matter)
 
 
 def test_verify_and_report_refused_before_any_claim(monkeypatch, capsys, tmp_path):
