@@ -5,7 +5,7 @@ by ``ROBTHEORY_DISABLE_NUMBA``; ``import robtheory`` never loads this module.
 
 Each kernel is a NumPy ufunc (``@vectorize``, or ``@guvectorize`` when the error rate is also
 returned) with explicit float64 signatures, one per threat-model variant, built on first use by
-:func:`kernel` and cached on disk by numba (``cache=True``), so broadcasting and strided or
+:func:`kernel` and cached on disk by numba (in the per-user folder of :mod:`robtheory._cache`), so broadcasting and strided or
 zero-stride (broadcast) inputs come from NumPy's ufunc machinery and the only full-size arrays
 are the outputs. Each variant reads only the arguments its formula needs (:data:`ARGS`).
 
@@ -39,6 +39,8 @@ from llvmlite import binding as _llvm
 from numba import guvectorize, njit, types, vectorize
 from numba.extending import get_cython_function_address
 
+from ._cache import numba_cache
+
 __all__ = ["ARGS", "kernel"]
 
 _NDTR_CAPI = "__pyx_fuse_1ndtr"
@@ -63,7 +65,7 @@ def _register_scipy_ndtr() -> None:
 _register_scipy_ndtr()
 _scipy_ndtr = types.ExternalFunction("robtheory_scipy_ndtr", types.float64(types.float64, types.intc))
 
-_DEV = {"inline": "always", "cache": True, "error_model": "numpy"}
+_DEV = {"inline": "always", "cache": numba_cache(), "error_model": "numpy"}
 
 
 @njit(**_DEV)
@@ -141,7 +143,7 @@ def _make(kind: int, error_rate: bool):
                 mp, mm = _margins(eta, eps, a, S, Q, U1, kind)
                 return _clip01(p * _pgt(mp, Q)[0] + (1.0 - p) * _pgt(mm, Q)[0])
             fn = acc7
-        return vectorize([f"f8({', '.join(['f8'] * nargs)})"], nopython=True, cache=True)(fn)
+        return vectorize([f"f8({', '.join(['f8'] * nargs)})"], nopython=True, cache=numba_cache())(fn)
     if nargs == 5:
         def err5(p, eta, a, S, Q, acc, err):
             mp, mm = _margins(eta, 0.0, a, S, Q, 0.0, kind)
@@ -168,7 +170,7 @@ def _make(kind: int, error_rate: bool):
         fn = err7
     sig = f"void({', '.join(['f8'] * nargs)}, f8[:], f8[:])"
     layout = ",".join(["()"] * nargs) + "->(),()"
-    return guvectorize([sig], layout, nopython=True, cache=True)(fn)
+    return guvectorize([sig], layout, nopython=True, cache=numba_cache())(fn)
 
 
 _KERNELS: dict = {}

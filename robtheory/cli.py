@@ -391,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--out", metavar="DIR", help="write the certificates (JSON) to DIR")
     _add_mc_parsers(sub)
     _add_torch_parser(sub)
+    _add_cache_parser(sub)
+    _add_max_seconds(sub)
     return parser
 
 
@@ -453,6 +455,10 @@ def _cmd_torch(args) -> int:
         raise UsageError("--out DIR is required")
     if not torch_available():
         raise UsageError(f"torch is not installed: {INSTALL_HINT}")
+    from ._cost import torch_seconds
+
+    _check_cost(torch_seconds(names, args.quick), args,
+                f"torch {args.experiment}{' --quick' if args.quick else ''} on {args.device}")
     _output_dir(args.out, "--out")
 
     ok = True
@@ -535,6 +541,11 @@ def _cmd_mc(args) -> int:
     try:
         model, threat, clf = _model_threat_classifier(args)
         _check_weight_vector_memory(model.d)
+        from ._cost import mc_seconds
+        from .mc.engine import resolve_backend
+
+        backend = resolve_backend(args.backend)
+        _check_cost(mc_seconds(args.n, model.d, backend), args, f"--n {args.n} samples at d = {model.d} on {backend}")
         bar = _progress_bar(args.n)
         try:
             res = check_against_closed_form(model, clf, threat, args.n, args.seed, args.backend,
@@ -712,9 +723,11 @@ def _check_certificate(opt, model, tuned: bool = False) -> None:
 
 
 def _cmd_svm(args) -> int:
+    from ._cost import SVM_SECONDS
     from .model import ThreatModel, ToyModel
     from .training import Objective, solve, unit_norm_optimum
 
+    _check_cost(SVM_SECONDS, args, "svm")
     try:
         model = ToyModel(args.p, args.eta, args.d)
         if args.eps_train < 0:
@@ -789,6 +802,12 @@ def _cmd_verify(args) -> int:
             selected = tuple(claims.get(n) for n in args.claim)
         except KeyError as exc:
             raise UsageError(exc.args[0]) from None
+    from ._cost import verify_seconds
+    from .torch_bridge import torch_available
+
+    _check_cost(verify_seconds(len(selected), args.n, not args.no_mc, not args.no_proofs,
+                               not args.no_torch and torch_available(), args.report is not None),
+                args, f"{args.command} ({len(selected)} claims{'' if args.no_mc else f', --n {args.n}'})")
     import contextlib
 
     mc_ctx = contextlib.nullcontext()
@@ -1048,6 +1067,15 @@ def _cmd_phase(args) -> int:
         # the grid's size from the SPECs alone, before any array is allocated
         check_grid_size({opt: spec_length(spec, opt) for opt, _, spec in axes})
         values = {kw: parse_spec(spec, opt) for opt, kw, spec in axes}
+        from ._cost import phase_seconds
+
+        sizes = {kw: len(v) for kw, v in values.items()}
+        k_mc = 8 if args.mc_points is None else args.mc_points
+        _check_cost(phase_seconds(math.prod(sizes.values()),
+                                  0 if args.lam is None else min(2000, sizes["p"] * sizes[w_kw] * sizes["d"]),
+                                  args.mc, k_mc, int(max(values["d"]))),
+                    args, f"phase over {math.prod(sizes.values())} grid points"
+                          f"{'' if args.mc is None else f' with --mc {args.mc} at {k_mc} points'}")
         ds = phase_grid(values.pop("p"), values.pop("d"), norm=args.norm, required_robust=args.required_robust,
                         lam=args.lam, names={kw: opt for opt, kw, _ in axes}, **values)
     except ValueError as exc:
@@ -1158,6 +1186,51 @@ def _cmd_prove(args) -> int:
     return 0 if ok else 1
 
 
+# --------------------------------------------------------------------------- cost
+def _add_max_seconds(sub) -> None:
+    """--max-seconds on every command that estimates its running time before it starts."""
+    from ._cost import DEFAULT_MAX_SECONDS
+
+    for name in ("mc", "verify", "report", "phase", "svm", "torch"):
+        sub.choices[name].add_argument(
+            "--max-seconds", type=_finite_float, default=DEFAULT_MAX_SECONDS, metavar="S",
+            help=f"refuse, before starting, a run estimated to take longer than S seconds (default "
+                 f"{DEFAULT_MAX_SECONDS:g}; the estimate is printed in the refusal)")
+
+
+def _check_cost(seconds: float, args, what: str) -> None:
+    from ._cost import check
+
+    if not args.max_seconds > 0:
+        raise UsageError(f"--max-seconds must be > 0, got {_fmt(args.max_seconds)}")
+    try:
+        check(seconds, args.max_seconds, what)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# --------------------------------------------------------------------------- cache
+def _add_cache_parser(sub) -> None:
+    c = sub.add_parser("cache", help="where the compiled numba kernels are cached; --clear deletes them",
+                       description="Print the folder holding robtheory's compiled numba kernels (never inside "
+                                   "the installed package: $ROBTHEORY_CACHE_DIR, else $XDG_CACHE_HOME/robtheory/"
+                                   "numba, else ~/.cache/robtheory/numba), with its number of files and size.")
+    c.add_argument("--clear", action="store_true",
+                   help="delete the folder (the kernels are compiled again, and cached, on next use)")
+
+
+def _cmd_cache(args) -> int:
+    from ._cache import cache_status, clear_cache
+
+    try:
+        st = clear_cache() if args.clear else cache_status()
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    verb = "deleted" if args.clear else "holds"
+    print(f"{st['dir']} {verb} {st['files']} files, {st['bytes'] / 2**20:.1f} MiB")
+    return 0
+
+
 def main(argv=None) -> int:
     """Run one command; exit status 0 (success), 1 (a check failed), 2 (bad arguments), 3 (nothing
     failed but a Monte Carlo test was INCONCLUSIVE: it could not have detected a deviation of
@@ -1166,7 +1239,7 @@ def main(argv=None) -> int:
     argv = _attach_negative_values(list(sys.argv[1:] if argv is None else argv))
     handlers = {"verify": _cmd_verify, "accuracy": _cmd_accuracy, "prove": _cmd_prove,
                 "mc": _cmd_mc, "bench": _cmd_bench, "frontier": _cmd_frontier, "phase": _cmd_phase,
-                "report": _cmd_report, "svm": _cmd_svm, "torch": _cmd_torch}
+                "report": _cmd_report, "svm": _cmd_svm, "torch": _cmd_torch, "cache": _cmd_cache}
     try:
         args = parser.parse_args(argv)
         if args.command is None:

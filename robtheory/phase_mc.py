@@ -30,6 +30,7 @@ robtheory[dask]``); ``import robtheory`` never loads it.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,14 @@ def _tasks(ds, n: int, k: int, seed: int, backend: str) -> tuple[list[dict], np.
     return tasks, idx
 
 
+def _progress_bar(total: int):
+    """A tqdm bar over the grid points on stderr when it is a terminal; a silent no-op otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="phase --mc", unit="point", file=sys.stderr, leave=False,
+                disable=not sys.stderr.isatty())
+
+
 def _run_distributed(tasks, scheduler, n_workers):
     distributed = _require_dask()
     if scheduler is None:
@@ -155,6 +164,9 @@ def _run_distributed(tasks, scheduler, n_workers):
     try:
         # pure=False: each task is submitted once anyway; its result depends only on its inputs
         futures = client.map(_point_task, tasks, pure=False)
+        with _progress_bar(len(futures)) as bar:
+            for _ in distributed.as_completed(futures):
+                bar.update()
         return client.gather(futures)
     finally:
         client.close()
@@ -214,7 +226,12 @@ def mc_overlay(ds, n: int, *, points: int = 8, seed: int = 0, backend: str = "nu
         raise ValueError(f"n_workers must be >= 1, got {n_workers!r}")
     tasks, idx = _tasks(ds, int(n), points, seed, backend)
     if serial:
-        results, executor = [_point_task(t) for t in tasks], "serial"
+        with _progress_bar(len(tasks)) as bar:
+            results = []
+            for t in tasks:
+                results.append(_point_task(t))
+                bar.update()
+        executor = "serial"
     else:
         results = _run_distributed(tasks, scheduler, n_workers)
         where = f"LocalCluster, {n_workers} worker processes" if scheduler is None else scheduler

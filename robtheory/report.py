@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,14 @@ class ReportSection:
             if Path(name).is_absolute() or ".." in Path(name).parts:
                 raise ValueError(f"section figures are relative paths inside the report folder, got {name!r}")
         object.__setattr__(self, "figures", figs)
+
+
+def _progress_bar(total: int):
+    """A tqdm bar over the report's stages on stderr when it is a terminal; a silent no-op otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="report", unit="step", file=sys.stderr, leave=False,
+                disable=not sys.stderr.isatty())
 
 
 def _plt():
@@ -244,16 +253,24 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
         if not isinstance(sec, ReportSection):
             raise ValueError(f"extra_sections must hold ReportSection objects, got {sec!r}")
     fmc = None
+    bar = _progress_bar(2 + (frontier_mc_n is not None))
     if frontier_mc_n is not None:
         from .frontier import frontier, frontier_mc
         from .model import ThreatModel, ToyModel
 
+        bar.set_description("report: frontier Monte Carlo")
         m = ToyModel(0.95, 0.3, 100)
         fmc = frontier_mc(frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=401), frontier_mc_n, seed=seed)
+        bar.update()
+    bar.set_description("report: frontier and phase figures")
     figs = figures(out, frontier_mc=fmc)
+    bar.update()
+    bar.set_description("report: Monte Carlo residual figures")
     mc_figs = [f for f in (mc_residual_figure(out, rows),) if f is not None]
     if fmc is not None:
         mc_figs.append(frontier_mc_figures(out, fmc))
+    bar.update()
+    bar.close()
     from .phase import provenance
 
     prov = provenance()

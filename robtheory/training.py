@@ -1186,7 +1186,9 @@ def _dcd_standard(Z: np.ndarray, lam: float, tol: float, max_epochs: int = 5000)
     if _DCD_KERNEL is None:
         import numba
 
-        @numba.njit(cache=True)
+        from ._cache import numba_cache
+
+        @numba.njit(cache=numba_cache())
         def kernel(Z, lam, tol, max_epochs, order):
             n, k = Z.shape
             a = np.zeros(n)

@@ -17,7 +17,8 @@ numba kernels (the Monte Carlo engine draws its variates inside its own loops):
 Numba types an operation mixing uint64 and int64 as float64, so every integer here is
 kept explicitly as uint64 (``np.uint64(...)`` around constants and loop indices) and the
 32-bit words are uint64 values below :math:`2^{32}`, masked after each addition.
-Kernels are compiled with ``cache=True`` so that the JIT cost is paid once per machine.
+Kernels are cached on disk (in the per-user folder of :mod:`robtheory._cache`, never inside the
+package) so that the JIT cost is paid once per machine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import math
 
 import numpy as np
 from numba import njit
+
+from .._cache import numba_cache
 
 __all__ = [
     "at_kernel",
@@ -42,7 +45,7 @@ __all__ = [
     "words_kernel",
 ]
 
-_JIT = {"nogil": True, "cache": True}
+_JIT = {"nogil": True, "cache": numba_cache()}
 
 
 @njit(**_JIT)

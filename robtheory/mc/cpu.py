@@ -55,6 +55,7 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
+from .._cache import numba_cache
 from . import _philox_numba as _PN
 from .philox import seed_to_key
 from .reference import STREAM_NORMAL, STREAM_X1, STREAM_Y
@@ -77,7 +78,7 @@ MAX_CALL = 1 << 22
 
 _DEV = {"inline": "always", "nogil": True, "error_model": "numpy"}
 _CALL = {"nogil": True, "error_model": "numpy"}
-_KER = {"parallel": True, "cache": True, "nogil": True, "error_model": "numpy"}
+_KER = {"parallel": True, "cache": numba_cache(), "nogil": True, "error_model": "numpy"}
 
 # The Philox device functions of robtheory.mc._philox_numba, inlined at numba-IR level so
 # that the per-tile sample loops vectorise (a call to the cached version is an opaque

@@ -20,8 +20,10 @@ could detect at its n.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -57,11 +59,33 @@ def _disabled(var: str) -> bool:
 
 @functools.cache
 def _numba_imports() -> tuple[bool, str]:
+    """Whether numba is installed and imports: ``(usable, reason)``.
+
+    find_spec sees a missing package (and a ``None`` entry in ``sys.modules``, how a package is
+    blocked) without importing anything; the import, whose result is used below so that no
+    linter removes it as unused, catches a broken install (llvmlite, a NumPy it does not support).
+    """
     try:
-        pass
-    except Exception as exc:  # ImportError or a broken llvmlite
+        spec = importlib.util.find_spec("numba")
+    except (ImportError, ValueError) as exc:  # a broken parent or a module without a spec
         return False, f"numba is not importable ({type(exc).__name__}: {exc})"
-    return True, "ok"
+    if spec is None:
+        return False, "numba is not installed"
+    try:
+        import numba
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a broken llvmlite (OSError, ...)
+        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
+    return True, f"ok (numba {numba.__version__})"
+
+
+_NOTICES: set[str] = set()
+
+
+def _notice(message: str) -> None:
+    """One line on stderr, once per process and message."""
+    if message not in _NOTICES:
+        _NOTICES.add(message)
+        print(f"robtheory: {message}", file=sys.stderr)
 
 
 def backend_status() -> dict:
@@ -84,6 +108,7 @@ def resolve_backend(backend: str = "auto") -> str:
         for name in ("cupy", "numba"):
             if status[name][0]:
                 return name
+        _notice(f"backend auto: numba is not usable ({status['numba'][1]}); using the NumPy reference (slower)")
         return "numpy"
     ok, why = status[backend]
     if not ok:
