@@ -100,6 +100,10 @@ _OPTIONS = (
                                    "not reject is INCONCLUSIVE, not PASS (default 0.005)"),
     Option("--mean-resolution", "number", "verify: the same for the tests of means, in the statistic's own "
                                           "units (default 0.02)"),
+    Option("--max-seconds", "number", "mc, verify, report, phase, svm, torch (frontier: its own estimate): refuse, "
+                                      "before starting, a run estimated to take longer than this many seconds "
+                                      "(default 600)"),
+    Option("--clear", "flag", "cache: delete the cached compiled numba kernels"),
     Option("--backend", "choice", "Monte Carlo backend: auto, numpy, numba or cupy (bench: repeatable)"),
     Option("--dtype", "choice", "mc: float64 or float32 arithmetic"),
     Option("--json", "flag|path", "accuracy, mc, svm, frontier, bench: a flag, print JSON instead of a table; "
