@@ -591,11 +591,19 @@ def _cmd_accuracy(args) -> int:
         "perturb_x1": threat.perturb_x1, "classifier": args.classifier,
         **acc.to_dict(),
     }
+    if args.classifier == "robust-optimal":
+        # the chosen rule sign(a x1 + c sum x_i + b), so that it can be reused
+        from .closed_form import structured_weights
+
+        result.update(structured_weights(clf))
     if args.json:
         print(dumps(result, indent=2))
         return 0
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), {threat.norm} ball eps={threat.eps:g}"
           f"{' (weak-only)' if not threat.perturb_x1 else ''}, classifier: {args.classifier}")
+    if args.classifier == "robust-optimal":
+        print(f"chosen: sign(x1_weight*x1 + weak_weight*sum(x_i) + bias) with x1_weight = "
+              f"{result['x1_weight']!r}, weak_weight = {result['weak_weight']!r}, bias = {result['bias']!r}")
     print(f"{'':10s}{'accuracy':>24s}{'error rate':>14s}{'log error rate':>18s}")
     for kind in ("standard", "robust"):
         rate, log_rate = result[f"{kind}_error_rate"], result[f"log_{kind}_error_rate"]
