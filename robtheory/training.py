@@ -250,7 +250,8 @@ def _half_line(v: float, q: float, need_grad: bool):
         def F(g):
             env = np.exp(-(g - ge) * (q + 0.5 * (g + ge)))
             return _ratios(np.maximum(v + q * g, 0.0), need_grad) * env
-    if not math.isfinite(M) or not b > a:
+    # J <= the interval's length (80 q in s, 80 in g): below this I_f is not a double (0)
+    if not M + math.log(80.0 * max(q, 1.0)) > -746.0 or not b > a:
         return -math.inf, np.zeros(rows)
     edges = np.unique(np.clip([a, b, *cuts], a, b))
     return M, _adaptive_gl(F, edges)
@@ -460,6 +461,26 @@ class Objective:
         gu = gS + (gQ * u / Q if Q > 0 else 0.0) + gU * np.sign(u) + self.lam * u
         return np.concatenate([[ga + self.lam * w[0]], gu])
 
+    def gradient_floor(self, w1: float, v: float) -> float:
+        r"""A bound on the error of the computed gradient (and directional derivatives) at ``(w1, v)``.
+
+        0 for the hinge (closed forms, rounding only). For the logistic loss every partial of
+        :func:`logistic_case` is accurate to :data:`LOGISTIC_RTOL` (relative), so the gradient's
+        error is at most ``LOGISTIC_RTOL * sum_s pi_s (|L_u| |grad u_s| + |L_q|)`` with
+        :math:`|\nabla u_s| \le 1 + \varepsilon + \mu + \varepsilon\kappa` (``kappa = sqrt d`` for
+        l_inf, 1 for l_2): a residual below it cannot be told from 0.
+        """
+        if self.loss == "hinge":
+            return 0.0
+        kappa = math.sqrt(self.d) if self.kind.startswith("linf") else 1.0
+        du = 1.0 + self.eps + self.mu + self.eps * kappa
+        out = 0.0
+        for prob, us in zip((self.model.p, 1.0 - self.model.p), self.margin_means(w1, v)):
+            if prob > 0:
+                _, Lu, Lq = logistic_case(float(us), abs(v))
+                out += prob * (abs(Lu) * du + abs(Lq))
+        return LOGISTIC_RTOL * out
+
     # -- nonsmooth calculus ------------------------------------------------------------ #
     def margin_means(self, w1, v):
         """Means :math:`u_{+}, u_{-}` of the robust margin given ``y x1 = +1`` and ``-1``.
@@ -582,6 +603,10 @@ class Optimum:
         ``"quadrant"`` (smooth problem in an open quadrant) or ``"sphere"``.
     dphi : tuple
         :math:`(\\varphi'(0;+1), \\varphi'(0;-1))` at the line optimum.
+    kkt_floor : float
+        The accuracy of the gradients ``kkt_residual`` is computed from
+        (:meth:`Objective.gradient_floor`; 0 for the hinge): the residual is only known to within
+        it, so ``distance_bound`` is ``(kkt_residual + kkt_floor) / lam``.
     """
 
     objective: Objective
@@ -592,10 +617,11 @@ class Optimum:
     kkt_residual: float
     method: str
     dphi: tuple = (math.nan, math.nan)
+    kkt_floor: float = 0.0
 
     @property
     def distance_bound(self) -> float:
-        return self.kkt_residual / self.lam if self.lam > 0 else math.inf
+        return (self.kkt_residual + self.kkt_floor) / self.lam if self.lam > 0 else math.inf
 
     @property
     def norm(self) -> float:
@@ -622,7 +648,7 @@ class Optimum:
 
     def to_dict(self) -> dict:
         return {"w1": self.w1, "v": self.v, "c": self.c, "lam": self.lam, "value": self.value,
-                "norm": self.norm, "kkt_residual": self.kkt_residual,
+                "norm": self.norm, "kkt_residual": self.kkt_residual, "kkt_floor": self.kkt_floor,
                 "distance_bound": self.distance_bound, "method": self.method}
 
 
@@ -736,7 +762,8 @@ def solve(obj: Objective) -> Optimum:
     tol = 1e-10
     if dplus >= -tol and dminus >= -tol:
         res = max(0.0, -min(dplus, dminus))
-        return Optimum(obj, w1, 0.0, obj.value(w1, 0.0), obj.lam, res, "line", (dplus, dminus))
+        return Optimum(obj, w1, 0.0, obj.value(w1, 0.0), obj.lam, res, "line", (dplus, dminus),
+                       obj.gradient_floor(w1, 0.0))
     sv = 1.0 if dplus < dminus else -1.0
     sides = (1.0, -1.0) if obj.kind == "linf_full" else (0.0,)
     best = None
@@ -755,7 +782,8 @@ def solve(obj: Objective) -> Optimum:
             if cand[2] < val:
                 w1s, vs, val = cand
         sigma = obj.steepest_descent_rate(w1s, vs)
-    return Optimum(obj, w1s, vs, val, obj.lam, sigma, "quadrant", (dplus, dminus))
+    return Optimum(obj, w1s, vs, val, obj.lam, sigma, "quadrant", (dplus, dminus),
+                   obj.gradient_floor(w1s, vs))
 
 
 def _nested(obj: Objective, sw: float, sv: float) -> tuple[float, float]:
@@ -823,7 +851,8 @@ def unit_norm_optimum(model: ToyModel, threat: ThreatModel | None = None, loss: 
             obj = Objective(model, lam, None, loss)
             sigma = obj.steepest_descent_rate(w1, v)
             if sigma < 1e-6:
-                return Optimum(obj, w1, v, obj.value(w1, v), lam, sigma, "sphere")
+                return Optimum(obj, w1, v, obj.value(w1, v), lam, sigma, "sphere",
+                               kkt_floor=obj.gradient_floor(w1, v))
 
     def gap(loglam):
         return solve(Objective(model, math.exp(loglam), threat, loss)).norm - 1.0
