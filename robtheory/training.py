@@ -75,6 +75,7 @@ __all__ = [
     "unit_norm_optimum",
     "adversarial_hinge_closed_form",
     "weak_feature_threshold",
+    "weak_feature_dropped_intervals",
     "weak_feature_threshold_closed_form",
     "l2_zero_threshold",
     "logistic_case",
@@ -952,14 +953,73 @@ def weak_feature_threshold_closed_form(model: ToyModel, lam: float) -> float:
     return float(optimize.brentq(F, grid[k], grid[k + 1], xtol=1e-15, rtol=1e-14))
 
 
+def _drops_weak(model: ToyModel, lam: float, loss: str, eps: float) -> float:
+    """``min(phi'(0;+1), phi'(0;-1))`` at the exact line optimum (l_inf, radius ``eps``): ``v* = 0``
+    iff it is ``>= 0`` (the solver's own test, :func:`solve`)."""
+    obj = Objective(model, lam, ThreatModel("linf", eps), loss)
+    w1 = _line_hinge(obj) if loss == "hinge" else _line_smooth(obj)
+    return min(obj.marginal_derivative(w1, 1.0), obj.marginal_derivative(w1, -1.0))
+
+
+def weak_feature_dropped_intervals(model: ToyModel, lam: float, loss: str = "hinge", norm: str = "linf",
+                                   n_scan: int = 161, tol: float = 1e-12) -> list:
+    """The set of training radii ``eps_train`` whose adversarial optimum has no weight on the weak features.
+
+    Returned as a sorted list of disjoint closed intervals ``(lo, hi)`` of ``[0, inf)``, the last
+    one ``(t, inf)``. The set need not be an interval: for the hinge under l_inf the restricted
+    optimum can sit at the kink ``w1 = 1/(1 - eps)``, where the weak features are dropped too, so
+    at ``p = 0.8, eta = 0.5, d = 1, lam = 0.1`` it is ``[0, 0.4066] u [0.5, inf)``.
+
+    l_inf: ``v* = 0`` for every ``eps >= eta`` (Lemma D.5); on ``[0, eta]`` the solver's marginal
+    derivatives (:func:`_drops_weak`) are evaluated at ``n_scan`` equally spaced radii and every
+    change of sign is located by Brent's method (to 1e-14); a component narrower than the scan's
+    spacing ``eta / (n_scan - 1)`` can be missed. l_2 (x1 perturbable): the weak features are
+    dropped only together with x1, from :func:`l2_zero_threshold` on.
+    """
+    if norm == "l2":
+        return [(l2_zero_threshold(model), math.inf)]
+    eta = model.eta
+    if eta == 0:
+        return [(0.0, math.inf)]
+    grid = np.linspace(0.0, eta, n_scan)
+    vals = np.array([_drops_weak(model, lam, loss, e) for e in grid])
+    drop = vals >= -tol
+    drop[-1] = True  # eps = eta: Lemma D.5
+
+    def F(e):
+        return _drops_weak(model, lam, loss, e)
+
+    out, start = [], (0.0 if drop[0] else None)
+    for k in range(n_scan - 1):
+        if drop[k] == drop[k + 1]:
+            continue
+        if vals[k] * vals[k + 1] < 0:  # a zero (or a jump across 0) of the marginal derivative
+            edge = float(optimize.brentq(F, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13))
+        else:  # one end within tol of 0: the change of sign is at the tolerance itself
+            edge = float(optimize.brentq(lambda e: F(e) + tol, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13))
+        if drop[k]:
+            out.append((start, edge))
+            start = None
+        else:
+            start = edge
+    out.append((start, math.inf))
+    return out
+
+
 def weak_feature_threshold(model: ToyModel, lam: float, loss: str = "hinge", norm: str = "linf",
                            tol: float = 1e-12) -> float:
-    """The adversarial-training radius above which the optimum puts no weight on weak features.
+    """The radius from which on adversarial training puts no weight on the weak features.
 
-    Computed directly from the solver's marginal derivative :math:`\\varphi'(0;+1)` at the
-    exact line optimum (no closed form used): the largest zero in ``[0, eta]`` (l_inf). For
-    the logistic loss the answer is exactly ``eta`` (its loss is smooth in ``v`` at 0, so
-    :math:`\\varphi'(0;+1) = \\sqrt d(\\varepsilon-\\eta)\\,E\\sigma(\\cdot) `); for l_2 the weak
+    Precisely: the smallest ``t`` such that ``v* = 0`` for every ``eps_train >= t`` (the start of
+    the last interval of :func:`weak_feature_dropped_intervals`). Below ``t`` the weak features
+    are *not* necessarily used: the set where they are dropped can have a component below ``t``
+    (p = 0.8, eta = 0.5, d = 1, lam = 0.1: dropped on [0, 0.4066] and from 0.5 on, so this
+    returns 0.5); use :func:`weak_feature_dropped_intervals` for the whole set.
+
+    Computed from the solver's marginal derivative :math:`\\varphi'(0;+1)` at the exact line
+    optimum (no closed form used): its largest zero in ``[0, eta]`` (l_inf). For the logistic
+    loss the answer is exactly ``eta`` (its loss is smooth in ``v`` at 0, so
+    :math:`\\varphi'(0;+1) = \\sqrt d(\\varepsilon-\\eta)\\,E\\sigma(\\cdot)`); for l_2 the weak
     features are dropped only together with x1, at :func:`l2_zero_threshold`.
     """
     if norm == "l2":
