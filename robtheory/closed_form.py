@@ -420,6 +420,8 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
         thetas = [0.0]
         if math.isfinite(L):
             thetas += _l2_full_stationary_thetas(L, model.mu, eps, grid)
+        elif eps > 1:  # p = 1: E = Phi(eps sec(theta) - tan(theta) - mu), least at sin(theta) = 1/eps
+            thetas.append(math.asin(1.0 / eps))
         for th in thetas:
             cands.append(StructuredLinear(math.sin(th), math.cos(th) / math.sqrt(d), d))
         if eps == 1:  # cos(theta) = 1e-10: within ~1e-10 * mu (relative) of the supremum

@@ -148,6 +148,7 @@ def test_random_far_tail_points_reach_the_mpmath_optimum(p, eta, d, eps, kind):
     (0.8, 0.3, 9, 0.2, "linf_full"), (0.7, 0.2, 25, 2.5, "l2_full"), (0.9, 0.5, 4, 0.3, "l2_full"),
     (0.6, 0.1, 100, 0.05, "linf_weak"), (0.75, 0.4, 16, 1.2, "l2_weak"), (0.9, 0.1, 100, 1.0, "l2_full"),
     (0.95, 0.2, 100, 1.7, "l2_full"), (0.5, 0.2, 100, 0.5, "l2_full"), (1.0, 0.3, 100, 0.5, "l2_full"),
+    (1.0, 0.3, 100, 1.5, "l2_full"),
 ])
 def test_ordinary_points_reach_the_mpmath_optimum(p, eta, d, eps, kind):
     _check(p, eta, d, eps, kind)
