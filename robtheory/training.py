@@ -993,7 +993,9 @@ def weak_feature_dropped_intervals(model: ToyModel, lam: float, loss: str = "hin
     for k in range(n_scan - 1):
         if drop[k] == drop[k + 1]:
             continue
-        if vals[k] * vals[k + 1] < 0:  # a zero (or a jump across 0) of the marginal derivative
+        if k + 2 == n_scan and not drop[k] and abs(vals[-1]) <= tol:  # F(eta) = 0 (Lemma D.5's end)
+            edge = float(eta)
+        elif vals[k] * vals[k + 1] < 0:  # a zero (or a jump across 0) of the marginal derivative
             edge = float(optimize.brentq(F, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13))
         else:  # one end within tol of 0: the change of sign is at the tolerance itself
             edge = float(optimize.brentq(lambda e: F(e) + tol, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13))
