@@ -9,6 +9,7 @@ accuracy that rounds to 1.0 still reports its true error rate (e.g. ``1e-300``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 
@@ -347,7 +348,7 @@ def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> li
         knots.append(brentq(k, th[i], th[i + 1], xtol=_THETA_XTOL))
     knots.append(float(th[-1]))
     out = []
-    for lo, hi in zip(knots[:-1], knots[1:]):
+    for lo, hi in itertools.pairwise(knots):
         hl, hh = h(lo), h(hi)
         if hl > 0 > hh:
             out.append(brentq(h, lo, hi, xtol=_THETA_XTOL))

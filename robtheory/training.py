@@ -52,11 +52,10 @@ and friends; spec §2.4 -- not a result of Tsipras et al.).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import integrate, optimize
+from scipy import optimize
 from scipy.special import expit, ndtri
 
 from . import _generated as G

@@ -9,6 +9,7 @@ dL/dq = q E sigma'(u + qG), a split at t = 0 and its own quadrature: nothing is 
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import mpmath as mp
@@ -33,7 +34,7 @@ def _pts(u, q):
 
 def _quad(f, pts):
     grid = list(pts)
-    for a, b in zip(pts[:-1], pts[1:]):
+    for a, b in itertools.pairwise(pts):
         grid += [a + (b - a) * k / 8 for k in range(1, 8)]
     scale = max(abs(f(x)) for x in grid)
     if scale == 0:
@@ -142,14 +143,14 @@ def test_svm_logistic_residual_is_honest(capsys):
     mu, n = mp.mpf(eta) * mp.sqrt(d), mp.sqrt(w1 ** 2 + v ** 2)
     gw, gv = lam * w1, lam * v
     for s, prob in ((1, p), (-1, 1 - p)):
-        L, Lu, Lq = mp_logistic_case(s * w1 + mu * v - eps * n, v)
+        _, Lu, Lq = mp_logistic_case(s * w1 + mu * v - eps * n, v)
         gw += prob * Lu * (s - eps * w1 / n)
         gv += prob * (Lu * (mu - eps * v / n) + Lq)
     true_residual = float(mp.sqrt(gw ** 2 + gv ** 2))
     assert true_residual <= out["kkt_residual"] + out["kkt_floor"]
     assert out["distance_bound"] == pytest.approx((out["kkt_residual"] + out["kkt_floor"]) / lam)
     assert main(argv) == 0
-    line = [ln for ln in capsys.readouterr().out.splitlines() if "KKT residual" in ln][0]
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "KKT residual" in ln)
     if out["kkt_residual"] < out["kkt_floor"]:
         assert f"below {out['kkt_floor']:.1e}" in line
     else:
