@@ -691,11 +691,19 @@ def _cmd_accuracy(args) -> int:
         "weak_only": not threat.perturb_x1, "classifier": args.classifier,
         **acc.to_dict(),
     }
+    if args.classifier == "robust-optimal":
+        # the chosen rule sign(a x1 + c sum x_i + b), so that it can be reused
+        from .closed_form import structured_weights
+
+        result.update(structured_weights(clf))
     if args.json:
         print(dumps(add_deprecated_aliases(result, ("perturb_x1",)), indent=2))
         return 0
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), {threat.norm} ball eps={threat.eps:g}"
           f"{' (weak-only)' if not threat.perturb_x1 else ''}, classifier: {args.classifier}")
+    if args.classifier == "robust-optimal":
+        print(f"chosen: sign(x1_weight*x1 + weak_weight*sum(x_i) + bias) with x1_weight = "
+              f"{result['x1_weight']!r}, weak_weight = {result['weak_weight']!r}, bias = {result['bias']!r}")
     print(f"{'':10s}{'accuracy':>24s}{'error rate':>14s}{'log error rate':>18s}")
     for kind in ("standard", "robust"):
         rate, log_rate = result[f"{kind}_error_rate"], result[f"log_{kind}_error_rate"]
@@ -761,7 +769,8 @@ def _cmd_svm(args) -> int:
         "p": model.p, "eta": model.eta, "d": model.d, "mu": model.mu,
         "loss": args.loss, "norm": args.norm, "eps_train": args.eps_train, "unit_norm": args.unit_norm,
         "w1": opt.w1, "v": opt.v, "c": opt.c, "lam": opt.lam, "weight_norm": opt.norm,
-        "objective": opt.value, "kkt_residual": opt.kkt_residual, "distance_bound": opt.distance_bound,
+        "objective": opt.value, "kkt_residual": opt.kkt_residual, "kkt_floor": opt.kkt_floor,
+        "distance_bound": opt.distance_bound,
         "method": opt.method, "zero_weights": opt.norm == 0, "eps": eps_eval, "weak_only": False,
         **acc.to_dict(),
     }
@@ -772,7 +781,15 @@ def _cmd_svm(args) -> int:
     print(f"D(p={model.p:g}, eta={model.eta:g}, d={model.d}), mu={model.mu:g}: {kind} {args.loss} training, "
           f"lam={opt.lam:.10g}{' (tuned for unit norm)' if args.unit_norm else ''}")
     print(f"optimum   w1 = {opt.w1:.12g}   v = {opt.v:.12g}   (each weak weight {opt.c:.6g}, |w| = {opt.norm:.10g})")
-    print(f"objective {opt.value:.12g}   KKT residual {opt.kkt_residual:.2e} (|w - w*| <= {opt.distance_bound:.2e})")
+    # the residual is computed from gradients accurate to kkt_floor (logistic quadrature): below
+    # that floor only the floor is known
+    if opt.kkt_residual < opt.kkt_floor:
+        res = f"KKT residual below {opt.kkt_floor:.1e} (the accuracy of the gradients)"
+    elif opt.kkt_floor > 0:
+        res = f"KKT residual {opt.kkt_residual:.2e} (gradients accurate to {opt.kkt_floor:.1e})"
+    else:
+        res = f"KKT residual {opt.kkt_residual:.2e}"
+    print(f"objective {opt.value:.12g}   {res} (|w - w*| <= {opt.distance_bound:.2e})")
     print(f"accuracy  standard {acc.standard_accuracy:.10g}   robust ({args.norm}, eps={eps_eval:g}) "
           f"{acc.robust_accuracy:.10g}")
     if opt.norm == 0:

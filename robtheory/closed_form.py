@@ -9,6 +9,7 @@ accuracy that rounds to 1.0 still reports its true error rate (e.g. ``1e-300``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 
@@ -38,6 +39,7 @@ __all__ = [
     "theorem_2_1_bound",
     "optimal_robust_accuracy",
     "robust_optimal_linear",
+    "structured_weights",
     "hinge_loss",
     "hinge_gradient",
 ]
@@ -214,11 +216,32 @@ def theorem_2_1_bound(p, standard_accuracy=None, *, error_rate=None):
 
 @dataclass(frozen=True)
 class Optimum:
-    """An optimal classifier and the accuracy it attains."""
+    """An optimal classifier and the (robust) accuracy it attains.
+
+    ``value`` is the accuracy, which rounds to 1.0 once the error rate is below ~1e-16;
+    ``error_rate`` and ``log_error_rate`` are its exact complement and the complement's natural
+    log (finite where the error rate underflows), and are what optima are chosen by.
+    """
 
     classifier: object
     value: float
     description: str
+    error_rate: float = math.nan
+    log_error_rate: float = math.nan
+
+
+def structured_weights(clf) -> dict:
+    """``{"x1_weight": a, "weak_weight": c, "bias": b}`` of ``sign(a x1 + c sum_{i>=2} x_i + b)``.
+
+    Defined for :class:`~robtheory.classifiers.StructuredLinear` (every named classifier) and
+    :class:`~robtheory.classifiers.ConstantClassifier` (``a = c = 0``); the three numbers
+    rebuild the classifier as ``StructuredLinear(a, c, d, b)``.
+    """
+    if isinstance(clf, ConstantClassifier):
+        return {"x1_weight": 0.0, "weak_weight": 0.0, "bias": float(clf.b)}
+    if isinstance(clf, StructuredLinear):
+        return {"x1_weight": float(clf.a), "weak_weight": float(clf.c), "bias": float(clf.b)}
+    raise TypeError(f"{type(clf).__name__} has no structured (x1, weak, bias) form")
 
 
 def _shifted(model: ToyModel, shift_per_coordinate: float) -> ToyModel:
@@ -228,13 +251,15 @@ def _shifted(model: ToyModel, shift_per_coordinate: float) -> ToyModel:
 def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> Optimum:
     """:math:`A^*_{rob}(\\varepsilon)` over all measurable classifiers, and a classifier attaining it.
 
-    l_inf (spec §3.8): for :math:`\\varepsilon < \\min(\\eta, 1)` the Bayes accuracy of the
+    l_inf: for :math:`\\varepsilon < \\min(\\eta, 1)` the Bayes accuracy of the
     shifted model D(p, eta - eps, d), attained by the rounded rule with
     :math:`\\tau = L/(2\\mu_\\varepsilon)`; ``p`` for :math:`\\eta \\le \\varepsilon < 1`
     (``sign(x1)``); :math:`\\Phi(\\max(\\eta-\\varepsilon, 0)\\sqrt d)` for ``eps >= 1``.
     Weak-only l_inf: x1 is never moved, so the first two cases hold for every ``eps``.
     l_2 with ``eps < 1``: the same with the shift ``eps/sqrt(d)`` per coordinate. l_2 with
     ``eps >= 1`` is not derived (the adversary can split its budget) and raises.
+    The case is chosen from the parameters alone (no accuracies are compared), and the
+    returned error rates are exact in the tail (the shifted model's standard error rate).
     """
     eps, d = threat.eps, model.d
     per_coord = eps if threat.norm == "linf" else eps / math.sqrt(d)
@@ -248,16 +273,21 @@ def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> Optimum:
         if x1_breaks:
             # x1 can be moved to 0: only the shifted weak features remain.
             clf = averaging(d)
-            value = linear_accuracy(shifted, clf).standard_accuracy
-            return Optimum(clf, value, "averaging classifier (x1 neutralised, weak features shifted)")
+            acc = linear_accuracy(shifted, clf)
+            return Optimum(clf, acc.standard_accuracy, "averaging classifier (x1 neutralised, weak features shifted)",
+                           acc.standard_error_rate, acc.log_standard_error_rate)
         rule = bayes(shifted)
         tau = rule.a if rule.c > 0 else math.inf  # rule = sign(tau x1 + s(x))
-        value = bayes_accuracy(shifted).standard_accuracy
-        return Optimum(RoundedClassifier(tau, d), value,
-                       "rounded Bayes rule of the shifted model sign(tau*sign(x1) + s(x))")
+        acc = bayes_accuracy(shifted)
+        return Optimum(RoundedClassifier(tau, d), acc.standard_accuracy,
+                       "rounded Bayes rule of the shifted model sign(tau*sign(x1) + s(x))",
+                       acc.standard_error_rate, acc.log_standard_error_rate)
     if x1_breaks:
-        return Optimum(ConstantClassifier(d), 0.5, "constant classifier (both classes identical)")
-    return Optimum(robust_x1(d), model.p, "sign(x1)")
+        return Optimum(ConstantClassifier(d), 0.5, "constant classifier (both classes identical)",
+                       0.5, -math.log(2.0))
+    with np.errstate(divide="ignore"):
+        log_q = float(np.log1p(-model.p))
+    return Optimum(robust_x1(d), model.p, "sign(x1)", 1.0 - model.p, log_q)
 
 
 def _candidates_equal_weights(model: ToyModel, taus) -> list:
@@ -265,33 +295,110 @@ def _candidates_equal_weights(model: ToyModel, taus) -> list:
     for tau in taus:
         if tau is None or not np.isfinite(tau) or tau < 0:
             continue
-        if tau == 0:
-            out.append(StructuredLinear(0.0, 1 / math.sqrt(model.d), model.d))
-        else:
-            out.append(StructuredLinear(float(tau), 1 / math.sqrt(model.d), model.d))
+        out.append(StructuredLinear(float(tau), 1 / math.sqrt(model.d), model.d))
+    return out
+
+
+#: Candidates whose log robust error rates differ by less than this fraction of their size are
+#: a tie (the logs are computed to ~1e-15 relative; the first candidate listed is kept).
+_LOG_TIE_RTOL = 1e-12
+#: Tolerance of the l_2 stationary angles (radians; brentq's xtol, about 4 ulp at pi/2).
+_THETA_XTOL = 4 * np.finfo(float).eps
+
+
+def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> list:
+    r"""Local minimisers in :math:`\theta` of the l_2 robust error of ``sign(sin(theta) x1 + cos(theta) s(x))``.
+
+    With :math:`\tau = \tan\theta` the robust error is
+    :math:`E = p\Phi(\varepsilon\sec\theta - \tau - \mu) + (1-p)\Phi(\varepsilon\sec\theta + \tau - \mu)`,
+    and :math:`dE/d\theta < 0` exactly where (take logs in the first-order condition)
+
+    .. math::
+
+        h(\theta) = L + 2\tan\theta\,(\varepsilon\sec\theta - \mu)
+                    + \ln\frac{1 - \varepsilon\sin\theta}{1 + \varepsilon\sin\theta} > 0 ,
+
+    so the interior local minima are the zeros where ``h`` goes from + to -. ``h`` is monotone
+    between the zeros of :math:`h'`, whose sign is that of
+    :math:`k = \varepsilon x^2(3 - \varepsilon^2 - (1+\varepsilon^2)x^2)/(1 - \varepsilon^2x^2) - \mu\sqrt{1-x^2}`,
+    :math:`x = \sin\theta` (one sign change for eps <= 1, at most two above). The zeros of ``k``
+    are bracketed on a grid of ``grid`` angles and solved by brentq; ``h`` is then solved by
+    brentq on each monotone piece where it changes sign, to ``_THETA_XTOL``. For
+    ``eps > 1`` only :math:`\sin\theta < 1/\varepsilon` is searched (beyond, both terms of ``E``
+    increase).
+    """
+    from scipy.optimize import brentq
+
+    top = math.pi / 2 if eps <= 1 else math.asin(1.0 / eps)
+
+    def h(th):
+        s = math.sin(th)
+        with np.errstate(divide="ignore"):
+            lg = float(np.log1p(-eps * s)) - math.log1p(eps * s)
+        return L + 2 * math.tan(th) * (eps / math.cos(th) - mu) + lg
+
+    def k(th):
+        x = math.sin(th)
+        return eps * x * x * (3 - eps * eps - (1 + eps * eps) * x * x) / (1 - (eps * x) ** 2) - mu * math.cos(th)
+
+    th = np.linspace(0.0, top, grid)[:-1]  # h is not finite at the top (tan or the log diverges)
+    ks = np.array([k(t) for t in th])
+    knots = [0.0]
+    for i in np.flatnonzero(np.sign(ks[:-1]) * np.sign(ks[1:]) < 0):
+        knots.append(brentq(k, th[i], th[i + 1], xtol=_THETA_XTOL))
+    knots.append(float(th[-1]))
+    out = []
+    for lo, hi in itertools.pairwise(knots):
+        hl, hh = h(lo), h(hi)
+        if hl > 0 > hh:
+            out.append(brentq(h, lo, hi, xtol=_THETA_XTOL))
+        elif hl > 0 and hh == 0:
+            out.append(hi)
+    # Past the last grid angle h tends to -inf at the top when eps > 1 (the log) or eps = 0
+    # (-2 mu tan), to +inf when 0 < eps <= 1: a + to - zero there is bracketed by halving the
+    # distance to the top.
+    lo = float(th[-1])
+    if h(lo) > 0:
+        hi = lo
+        for _ in range(60):
+            hi = 0.5 * (hi + top)
+            hv = h(hi)
+            if hv < 0:
+                out.append(brentq(h, lo, hi, xtol=_THETA_XTOL))
+                break
+            if not hv > 0 or hi >= top:
+                break
+            lo = hi
     return out
 
 
 def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> Optimum:
-    """The linear classifier with the highest robust accuracy under ``threat``.
+    """The linear classifier with the highest robust accuracy (lowest robust error) under ``threat``.
 
     Reduction: for a fixed weight ``a`` on x1 and fixed :math:`Q = \\lVert u\\rVert_2`, the
     robust margin depends on ``u`` through :math:`\\eta S - \\varepsilon U_1` (l_inf) or
     :math:`\\eta S` (l_2), maximised by equal weights (Cauchy-Schwarz) when the weak
     features still help; so the search is over ``f_tau = sign(tau x1 + s(x))``,
-    ``tau in [0, inf]``, plus the constant classifier.
+    ``tau in [0, inf]``, plus the constant classifier. The candidates are every stationary
+    point of the robust error in ``tau`` that is a local minimum, ``tau = 0`` (averaging),
+    ``tau = inf`` (``sign(x1)``) and the constant rule:
 
-    l_inf, x1 perturbable: the interior optimum solves the quadratic of
-    :func:`robtheory.symbolic.named.robust_optimal_linf` (generated roots);
-    candidates are its real non-negative roots, ``tau = 0`` (averaging),
-    ``tau = inf`` (``sign(x1)``) and the constant rule, compared exactly.
-    Other threat models: ``tau = L/(2 m)`` for the weak-only balls (the Bayes ratio of the
-    shifted model), and a dense grid in ``theta = arctan(tau)`` refined by bounded Brent
-    for l_2 with x1 perturbable.
+    * l_inf, x1 perturbable: the first-order condition is the quadratic of
+      :func:`robtheory.symbolic.named.robust_optimal_linf` (generated roots, exact);
+    * weak-only balls (l_inf and l_2): ``tau = L/(2 m)``, the Bayes ratio of the shifted model
+      (margin ``m = mu - eps sqrt(d)`` or ``mu - eps``), exact;
+    * l_2, x1 perturbable: no closed form; the zeros of the first-order condition are solved
+      by brentq to 4 ulp in ``theta = arctan(tau)`` (:func:`_l2_full_stationary_thetas`;
+      ``grid`` only brackets them). At ``eps = 1`` exactly the supremum as ``tau -> inf``
+      is not attained (tiny weak weights break the x1 tie), and ``cos(theta) = 1e-10``
+      stands for it (its error exceeds the infimum by a factor ~ ``1 + 1e-10 mu``).
+
+    The candidates are compared by their log robust error rates (exact far below 1e-300, where
+    the accuracies all round to 1.0); two within ``1e-12`` of each other (relative) tie, and the
+    first of sign(x1), constant, the others wins. The returned :class:`Optimum` carries the
+    error rate and its log; :func:`structured_weights` gives the classifier's three weights.
     """
-    from scipy.optimize import minimize_scalar
-
-    d, eps, p = model.d, threat.eps, model.p
+    d, eps = model.d, threat.eps
     L = model.log_odds
     cands = [robust_x1(d), ConstantClassifier(d)]
     if threat.norm == "linf" and threat.perturb_x1:
@@ -310,33 +417,30 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
         if m > 0:
             taus.append(L / (2 * m) if math.isfinite(L) else None)
         cands += _candidates_equal_weights(model, taus)
-    else:  # l2, x1 perturbable: no closed form for the optimum, maximise in theta
-        # theta = pi/2 is sign(x1), a separate candidate; at eps = 1 exactly the supremum is
-        # approached as theta -> pi/2 but not attained (tiny weak weights break the x1 tie), so
-        # the grid stops just short of it.
-        theta = np.append(np.linspace(0.0, math.pi / 2, grid, endpoint=False), math.pi / 2 - 1e-7)
-
-        def rob(th):
-            a_, c_ = np.sin(th), np.cos(th) / math.sqrt(d)
-            return accuracy_stats(p, model.eta, eps, a_, 0.0, c_ * d, np.abs(c_) * math.sqrt(d),
-                                  np.abs(c_) * d, "l2_full")[0]
-
-        vals = rob(theta)
-        k = int(np.argmax(vals))
-        lo, hi = theta[max(k - 1, 0)], theta[min(k + 1, theta.size - 1)]
-        res = minimize_scalar(lambda th: -float(rob(th)), bounds=(lo, hi), method="bounded",
-                              options={"xatol": 1e-12})
-        th = float(res.x) if -res.fun >= vals[k] else float(theta[k])
-        cands.append(StructuredLinear(math.sin(th), math.cos(th) / math.sqrt(d), d))
-    best, best_val = None, -1.0
+    else:  # l2, x1 perturbable
+        thetas = [0.0]
+        if math.isfinite(L):
+            thetas += _l2_full_stationary_thetas(L, model.mu, eps, grid)
+        elif eps > 1:  # p = 1: E = Phi(eps sec(theta) - tan(theta) - mu), least at sin(theta) = 1/eps
+            thetas.append(math.asin(1.0 / eps))
+        for th in thetas:
+            cands.append(StructuredLinear(math.sin(th), math.cos(th) / math.sqrt(d), d))
+        if eps == 1:  # cos(theta) = 1e-10: within ~1e-10 * mu (relative) of the supremum
+            cands.append(StructuredLinear(1.0, 1e-10 / math.sqrt(d), d))
+    best, best_acc = None, None
     for clf in cands:
-        val = linear_accuracy(model, clf, threat).robust_accuracy
-        if val > best_val + 1e-15:
-            best, best_val = clf, val
+        acc = linear_accuracy(model, clf, threat)
+        if best is None:
+            best, best_acc = clf, acc
+            continue
+        lb, lc = best_acc.log_robust_error_rate, acc.log_robust_error_rate
+        if lb != -math.inf and lc < lb - _LOG_TIE_RTOL * max(1.0, abs(lb)):
+            best, best_acc = clf, acc
     desc = ("constant classifier" if isinstance(best, ConstantClassifier)
             else "sign(x1)" if best.c == 0
             else f"sign(tau*x1 + s(x)) with tau = {best.a / (best.c * math.sqrt(d)):.6g}")
-    return Optimum(best, best_val, desc)
+    return Optimum(best, best_acc.robust_accuracy, desc, best_acc.robust_error_rate,
+                   best_acc.log_robust_error_rate)
 
 
 def hinge_loss(model: ToyModel, clf, threat: ThreatModel | None = None) -> float:

@@ -52,11 +52,10 @@ and friends; spec §2.4 -- not a result of Tsipras et al.).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import integrate, optimize
+from scipy import optimize
 from scipy.special import expit, ndtri
 
 from . import _generated as G
@@ -75,6 +74,7 @@ __all__ = [
     "unit_norm_optimum",
     "adversarial_hinge_closed_form",
     "weak_feature_threshold",
+    "weak_feature_dropped_intervals",
     "weak_feature_threshold_closed_form",
     "l2_zero_threshold",
     "logistic_case",
@@ -133,51 +133,173 @@ def _abs_dir(t, dt):
 
 
 # ----------------------------------------------------------------------------------------
-# Logistic loss: one Gaussian case by quadrature
+# Logistic loss: one Gaussian case, exact to ~1e-13 relative
 
 
 def _softplus(x):
     return np.logaddexp(0.0, x)
 
 
+#: Relative accuracy that :func:`logistic_case` guarantees for its value and both partials (the
+#: quadrature is asked for 1e-14; the integrand's rounding adds a few 1e-15, see the docstring).
+LOGISTIC_RTOL = 1e-12
+_LOG_SQRT_2PI = 0.9189385332046728
+
+
+def _ratios(s, need_grad: bool):
+    """``f(s) e^s`` for ``f = softplus(-s), sigma(-s), sigma'(s)`` at ``s >= 0`` (rows; each in [1/4, 1]).
+
+    With ``x = e^{-s}``: ``log1p(x)/x`` (in [log 2, 1]), ``sigma(s) = 1/(1 + x)`` and ``sigma(s)^2``.
+    """
+    x = np.exp(-s)
+    safe = np.where(x > 0, x, 1.0)
+    r_sp = np.where(x > 0, np.log1p(safe) / safe, 1.0)
+    if not need_grad:
+        return r_sp[None]
+    r_sig = 1.0 / (1.0 + x)
+    return np.stack([r_sp, r_sig, r_sig * r_sig])
+
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
+#: Relative accuracy asked of each half-line integral (:func:`_adaptive_gl`).
+_QUAD_RTOL = 1e-14
+
+
+def _adaptive_gl(F, edges, rtol: float = _QUAD_RTOL, max_rounds: int = 40):
+    """Integrals of the positive rows of ``F`` over ``[edges[0], edges[-1]]``, to ``rtol`` relative.
+
+    Adaptive Gauss-Legendre, vectorised over panels: each panel is integrated by the 16-point
+    rule on the whole panel and on its two halves; where the two differ by more than ``rtol``
+    times the current total (row by row) the halves are split again, otherwise the halves' sum
+    is kept. For the analytic integrands used here the kept value is far more accurate than
+    the difference that accepted it, so the sum of the accepted differences (at most ``rtol``
+    of each total) bounds the error. Rows must be non-negative (no cancellation).
+    """
+    edges = np.asarray(edges, dtype=float)
+    lo, hi = edges[:-1], edges[1:]
+    total = None
+    done = 0.0
+    for _ in range(max_rounds):
+        mid = 0.5 * (lo + hi)
+        half = 0.5 * (hi - lo)
+        quarter = 0.5 * half
+        xs = np.concatenate([mid[:, None] + half[:, None] * _GL_X,
+                             (lo + quarter)[:, None] + quarter[:, None] * _GL_X,
+                             (mid + quarter)[:, None] + quarter[:, None] * _GL_X], axis=1)
+        vals = F(xs.ravel()).reshape(-1, lo.size, 3, _GL_X.size)  # (rows, panels, rule, node)
+        sums = vals @ _GL_W
+        whole = sums[:, :, 0] * half
+        halves = (sums[:, :, 1] + sums[:, :, 2]) * quarter
+        if total is None:
+            total = halves.sum(axis=1)
+        bad = np.any(np.abs(whole - halves) > rtol * np.maximum(total, 1e-300)[:, None], axis=0)
+        done = done + halves[:, ~bad].sum(axis=1)
+        if not np.any(bad):
+            return done
+        lo, hi = lo[bad], hi[bad]
+        mid = 0.5 * (lo + hi)
+        lo, hi = np.concatenate([lo, mid]), np.concatenate([mid, hi])
+        total = done + halves[:, bad].sum(axis=1)
+    raise RuntimeError(f"logistic quadrature did not reach rtol={rtol:g} in {max_rounds} rounds")
+
+
+#: Panel edges around the envelope's peak, in units of its width (geometric, so that no panel
+#: is wide compared with its distance from the peak: a 16-point rule sees every decay).
+_CUTS = tuple(s * k for s in (-1, 1) for k in (1 / 16, 1 / 4, 1, 2, 4, 8, 16))
+
+
+def _half_line(v: float, q: float, need_grad: bool):
+    r""":math:`I_f(v) = \int_0^\infty f(s)\,\varphi_q(s - v)\,ds` for ``f = softplus(-s), sigma(-s), sigma'(s)``.
+
+    :math:`\varphi_q` is the N(0, q^2) density. Each ``f`` is ``e^{-s}`` times a ratio in
+    [1/4, 1] (:func:`_ratios`), so the integrand is within a factor 4 of the envelope
+    :math:`e^{-s}\varphi_q(s - v)`, a Gaussian bump of width ``q`` whose log is concave with
+    curvature :math:`-1/q^2`, maximal on ``s >= 0`` at :math:`s_e = \max(0, v - q^2)`. So
+    :math:`\text{envelope}(s) \le \text{envelope}(s_e)\,e^{-(s - s_e)^2/(2q^2)}`, and the integral
+    is taken over :math:`|s - s_e| \le 40q` only (the rest is below ``e^{-800}`` of it). The
+    envelope's peak is factored out (returned as its log ``M``): ``I_f = exp(M) J_f`` with ``J_f``
+    of order ``min(q, 1)`` or more, so nothing underflows before the end. The variable is ``s``
+    itself when ``q >= 1`` and :math:`g = (s - v)/q` when ``q < 1`` (where nodes in ``s`` could not
+    be represented finely enough); the envelope ratio is written as a product
+    (:math:`-(s - s_e)(1 + (s + s_e - 2v)/(2q^2))`) so that ``v`` never cancels. The integrals
+    are :func:`_adaptive_gl` (relative error <= 1e-14 each) on panels cut geometrically around
+    the peak at the scale of the Gaussian (``q``) and, in ``s``, at the scale of ``f`` (powers of
+    2 from 1/4 to 64: beyond, ``e^{-s}`` is below 1e-27 of the integral).
+
+    Returns ``(M, J)`` with ``J`` one value per ``f`` (only softplus unless ``need_grad``).
+    """
+    rows = 3 if need_grad else 1
+    if q >= 1.0:
+        se = max(0.0, v - q * q)
+        M = -se - 0.5 * ((se - v) / q) ** 2 - math.log(q) - _LOG_SQRT_2PI
+        a, b = max(0.0, se - 40.0 * q), se + 40.0 * q
+        cuts = [se + k * q for k in _CUTS] + [0.25, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]
+
+        def F(s):
+            env = np.exp(-(s - se) * (1.0 + (s + se - 2.0 * v) / (2.0 * q * q)))
+            return _ratios(s, need_grad) * env
+    else:
+        lo = -v / q  # s = 0
+        ge = max(-q, lo)
+        if not math.isfinite(ge):
+            return -math.inf, np.zeros(rows)
+        M = -(v + q * ge) - 0.5 * ge * ge - _LOG_SQRT_2PI
+        a, b = max(lo, ge - 40.0), ge + 40.0
+        cuts = [ge + k for k in _CUTS]
+
+        def F(g):
+            env = np.exp(-(g - ge) * (q + 0.5 * (g + ge)))
+            return _ratios(np.maximum(v + q * g, 0.0), need_grad) * env
+    # J <= the interval's length (80 q in s, 80 in g): below this I_f is not a double (0)
+    if not M + math.log(80.0 * max(q, 1.0)) > -746.0 or not b > a:
+        return -math.inf, np.zeros(rows)
+    edges = np.unique(np.clip([a, b, *cuts], a, b))
+    return M, _adaptive_gl(F, edges)
+
+
 def logistic_case(u: float, q: float, need_grad: bool = True):
     r""":math:`L(u, q) = E\log(1 + e^{-(u + qG)})`, :math:`G\sim\mathcal N(0,1)`, and its partials.
 
-    Returns ``(L, dL/du, dL/dq)`` with :math:`\partial_u L = -E\sigma(-(u+qG))` and
-    :math:`\partial_q L = -E[G\,\sigma(-(u+qG))]` (``sigma`` the logistic function). ``q = 0``
-    is exact (``softplus(-u)``, and ``dL/dq = 0`` because ``L`` is even in ``q``); for
-    ``q > 0`` the integrals are computed by adaptive Gauss-Kronrod quadrature
-    (:func:`scipy.integrate.quad`) on ``|G| <= 40`` (the Gaussian mass outside is below
-    ``1e-348``), split at the point ``G = -u/q`` where the integrand bends.
+    Returns ``(L, dL/du, dL/dq)``, each to :data:`LOGISTIC_RTOL` (1e-12) relative accuracy at
+    every input whose result is a normal double (checked against mpmath over ``|u|, q`` from
+    1e-8 to 1e4). With ``t = u + qG`` and ``sigma`` the logistic function,
+    :math:`\partial_u L = -E\sigma(-t)` and, by Stein's identity
+    :math:`E[G\,h(G)] = E[h'(G)]`, :math:`\partial_q L = -E[G\sigma(-t)] = q\,E\sigma'(t)`
+    (a positive integrand: no cancellation, unlike the first form at small ``q``).
+
+    Each expectation is split at ``t = 0`` into a closed-form part and integrals of positive
+    functions that decay like :math:`e^{-|t|}` (so nothing cancels):
+
+    .. math::
+
+        L = R(-u, q) + I_{sp}(u) + I_{sp}(-u), \qquad
+        E\sigma(-t) = \Phi(-u/q) + I_\sigma(u) - I_\sigma(-u), \qquad
+        E\sigma'(t) = I_{\sigma'}(u) + I_{\sigma'}(-u),
+
+    with :math:`R(m, q) = E\max(0, m + qG)` (:func:`robtheory._special.ramp`, tail-stable),
+    ``softplus(-t) = max(0, -t) + softplus(-|t|)`` and
+    :math:`I_f(v) = \int_0^\infty f(s)\varphi_q(s - v)\,ds` for ``f = softplus(-s), sigma(-s),
+    sigma'(s)`` (:func:`_half_line`: adaptive quadrature around the peak of each integrand, with
+    its scale factored out, so tails such as ``L(40, 2) = 3.1e-17`` keep every digit). The
+    subtraction in :math:`E\sigma(-t)` loses at most a factor 2 (for ``u >= 0`` the difference
+    is non-negative; for ``u < 0`` the result is at least 1/2). ``q = 0`` is exact
+    (``softplus(-u)``, ``-sigma(-u)``, 0).
     """
     u = float(u)
     q = abs(float(q))
     if q == 0.0:
         return float(_softplus(-u)), float(-expit(-u)), 0.0
-    lim = 40.0
-    pts = [-u / q] if -lim < -u / q < lim else None
-    kw = dict(points=pts, epsabs=1e-14, epsrel=1e-12, limit=200)
+    Mp, Jp = _half_line(u, q, need_grad)
+    Mm, Jm = _half_line(-u, q, need_grad)
+    ep, em = math.exp(Mp), math.exp(Mm)
+    val = float(_sp.ramp(-u, q)) + float(ep * Jp[0]) + float(em * Jm[0])
+    if not need_grad:
+        return val, math.nan, math.nan
+    from scipy.special import ndtr
 
-    def dens(g):
-        return _INV_SQRT_2PI * math.exp(-0.5 * g * g)
-
-    def sig(g):
-        t = u + q * g  # sigma(-t), without overflow
-        return math.exp(-t) / (1.0 + math.exp(-t)) if t > 0 else 1.0 / (1.0 + math.exp(t))
-
-    def sp(g):
-        t = -(u + q * g)
-        return t + math.log1p(math.exp(-t)) if t > 0 else math.log1p(math.exp(t))
-
-    with warnings.catch_warnings():
-        # the requested accuracy is near double precision; quad may report round-off
-        warnings.simplefilter("ignore", integrate.IntegrationWarning)
-        val = integrate.quad(lambda g: sp(g) * dens(g), -lim, lim, **kw)[0]
-        if not need_grad:
-            return val, math.nan, math.nan
-        du = -integrate.quad(lambda g: sig(g) * dens(g), -lim, lim, **kw)[0]
-        dq = -integrate.quad(lambda g: g * sig(g) * dens(g), -lim, lim, **kw)[0]
-    return val, du, dq
+    e_sig = float(ndtr(-u / q)) + float(ep * Jp[1] - em * Jm[1])
+    e_dsig = float(ep * Jp[2] + em * Jm[2])
+    return val, -e_sig, q * e_dsig
 
 
 def _dual_norm_stats(kind: str, a, Q, U1):
@@ -339,6 +461,26 @@ class Objective:
         gu = gS + (gQ * u / Q if Q > 0 else 0.0) + gU * np.sign(u) + self.lam * u
         return np.concatenate([[ga + self.lam * w[0]], gu])
 
+    def gradient_floor(self, w1: float, v: float) -> float:
+        r"""A bound on the error of the computed gradient (and directional derivatives) at ``(w1, v)``.
+
+        0 for the hinge (closed forms, rounding only). For the logistic loss every partial of
+        :func:`logistic_case` is accurate to :data:`LOGISTIC_RTOL` (relative), so the gradient's
+        error is at most ``LOGISTIC_RTOL * sum_s pi_s (|L_u| |grad u_s| + |L_q|)`` with
+        :math:`|\nabla u_s| \le 1 + \varepsilon + \mu + \varepsilon\kappa` (``kappa = sqrt d`` for
+        l_inf, 1 for l_2): a residual below it cannot be told from 0.
+        """
+        if self.loss == "hinge":
+            return 0.0
+        kappa = math.sqrt(self.d) if self.kind.startswith("linf") else 1.0
+        du = 1.0 + self.eps + self.mu + self.eps * kappa
+        out = 0.0
+        for prob, us in zip((self.model.p, 1.0 - self.model.p), self.margin_means(w1, v)):
+            if prob > 0:
+                _, Lu, Lq = logistic_case(float(us), abs(v))
+                out += prob * (abs(Lu) * du + abs(Lq))
+        return LOGISTIC_RTOL * out
+
     # -- nonsmooth calculus ------------------------------------------------------------ #
     def margin_means(self, w1, v):
         """Means :math:`u_{+}, u_{-}` of the robust margin given ``y x1 = +1`` and ``-1``.
@@ -461,6 +603,10 @@ class Optimum:
         ``"quadrant"`` (smooth problem in an open quadrant) or ``"sphere"``.
     dphi : tuple
         :math:`(\\varphi'(0;+1), \\varphi'(0;-1))` at the line optimum.
+    kkt_floor : float
+        The accuracy of the gradients ``kkt_residual`` is computed from
+        (:meth:`Objective.gradient_floor`; 0 for the hinge): the residual is only known to within
+        it, so ``distance_bound`` is ``(kkt_residual + kkt_floor) / lam``.
     """
 
     objective: Objective
@@ -471,10 +617,11 @@ class Optimum:
     kkt_residual: float
     method: str
     dphi: tuple = (math.nan, math.nan)
+    kkt_floor: float = 0.0
 
     @property
     def distance_bound(self) -> float:
-        return self.kkt_residual / self.lam if self.lam > 0 else math.inf
+        return (self.kkt_residual + self.kkt_floor) / self.lam if self.lam > 0 else math.inf
 
     @property
     def norm(self) -> float:
@@ -501,7 +648,7 @@ class Optimum:
 
     def to_dict(self) -> dict:
         return {"w1": self.w1, "v": self.v, "c": self.c, "lam": self.lam, "value": self.value,
-                "norm": self.norm, "kkt_residual": self.kkt_residual,
+                "norm": self.norm, "kkt_residual": self.kkt_residual, "kkt_floor": self.kkt_floor,
                 "distance_bound": self.distance_bound, "method": self.method}
 
 
@@ -615,7 +762,8 @@ def solve(obj: Objective) -> Optimum:
     tol = 1e-10
     if dplus >= -tol and dminus >= -tol:
         res = max(0.0, -min(dplus, dminus))
-        return Optimum(obj, w1, 0.0, obj.value(w1, 0.0), obj.lam, res, "line", (dplus, dminus))
+        return Optimum(obj, w1, 0.0, obj.value(w1, 0.0), obj.lam, res, "line", (dplus, dminus),
+                       obj.gradient_floor(w1, 0.0))
     sv = 1.0 if dplus < dminus else -1.0
     sides = (1.0, -1.0) if obj.kind == "linf_full" else (0.0,)
     best = None
@@ -634,7 +782,8 @@ def solve(obj: Objective) -> Optimum:
             if cand[2] < val:
                 w1s, vs, val = cand
         sigma = obj.steepest_descent_rate(w1s, vs)
-    return Optimum(obj, w1s, vs, val, obj.lam, sigma, "quadrant", (dplus, dminus))
+    return Optimum(obj, w1s, vs, val, obj.lam, sigma, "quadrant", (dplus, dminus),
+                   obj.gradient_floor(w1s, vs))
 
 
 def _nested(obj: Objective, sw: float, sv: float) -> tuple[float, float]:
@@ -702,7 +851,8 @@ def unit_norm_optimum(model: ToyModel, threat: ThreatModel | None = None, loss: 
             obj = Objective(model, lam, None, loss)
             sigma = obj.steepest_descent_rate(w1, v)
             if sigma < 1e-6:
-                return Optimum(obj, w1, v, obj.value(w1, v), lam, sigma, "sphere")
+                return Optimum(obj, w1, v, obj.value(w1, v), lam, sigma, "sphere",
+                               kkt_floor=obj.gradient_floor(w1, v))
 
     def gap(loglam):
         return solve(Objective(model, math.exp(loglam), threat, loss)).norm - 1.0
@@ -802,14 +952,75 @@ def weak_feature_threshold_closed_form(model: ToyModel, lam: float) -> float:
     return float(optimize.brentq(F, grid[k], grid[k + 1], xtol=1e-15, rtol=1e-14))
 
 
+def _drops_weak(model: ToyModel, lam: float, loss: str, eps: float) -> float:
+    """``min(phi'(0;+1), phi'(0;-1))`` at the exact line optimum (l_inf, radius ``eps``): ``v* = 0``
+    iff it is ``>= 0`` (the solver's own test, :func:`solve`)."""
+    obj = Objective(model, lam, ThreatModel("linf", eps), loss)
+    w1 = _line_hinge(obj) if loss == "hinge" else _line_smooth(obj)
+    return min(obj.marginal_derivative(w1, 1.0), obj.marginal_derivative(w1, -1.0))
+
+
+def weak_feature_dropped_intervals(model: ToyModel, lam: float, loss: str = "hinge", norm: str = "linf",
+                                   n_scan: int = 161, tol: float = 1e-12) -> list:
+    """The set of training radii ``eps_train`` whose adversarial optimum has no weight on the weak features.
+
+    Returned as a sorted list of disjoint closed intervals ``(lo, hi)`` of ``[0, inf)``, the last
+    one ``(t, inf)``. The set need not be an interval: for the hinge under l_inf the restricted
+    optimum can sit at the kink ``w1 = 1/(1 - eps)``, where the weak features are dropped too, so
+    at ``p = 0.8, eta = 0.5, d = 1, lam = 0.1`` it is ``[0, 0.4066] u [0.5, inf)``.
+
+    l_inf: ``v* = 0`` for every ``eps >= eta`` (Lemma D.5); on ``[0, eta]`` the solver's marginal
+    derivatives (:func:`_drops_weak`) are evaluated at ``n_scan`` equally spaced radii and every
+    change of sign is located by Brent's method (to 1e-14); a component narrower than the scan's
+    spacing ``eta / (n_scan - 1)`` can be missed. l_2 (x1 perturbable): the weak features are
+    dropped only together with x1, from :func:`l2_zero_threshold` on.
+    """
+    if norm == "l2":
+        return [(l2_zero_threshold(model), math.inf)]
+    eta = model.eta
+    if eta == 0:
+        return [(0.0, math.inf)]
+    grid = np.linspace(0.0, eta, n_scan)
+    vals = np.array([_drops_weak(model, lam, loss, e) for e in grid])
+    drop = vals >= -tol
+    drop[-1] = True  # eps = eta: Lemma D.5
+
+    def F(e):
+        return _drops_weak(model, lam, loss, e)
+
+    out, start = [], (0.0 if drop[0] else None)
+    for k in range(n_scan - 1):
+        if drop[k] == drop[k + 1]:
+            continue
+        if k + 2 == n_scan and not drop[k] and abs(vals[-1]) <= tol:  # F(eta) = 0 (Lemma D.5's end)
+            edge = float(eta)
+        elif vals[k] * vals[k + 1] < 0:  # a zero (or a jump across 0) of the marginal derivative
+            edge = float(optimize.brentq(F, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13))
+        else:  # one end within tol of 0: the change of sign is at the tolerance itself
+            edge = float(optimize.brentq(lambda e: F(e) + tol, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13))
+        if drop[k]:
+            out.append((start, edge))
+            start = None
+        else:
+            start = edge
+    out.append((start, math.inf))
+    return out
+
+
 def weak_feature_threshold(model: ToyModel, lam: float, loss: str = "hinge", norm: str = "linf",
                            tol: float = 1e-12) -> float:
-    """The adversarial-training radius above which the optimum puts no weight on weak features.
+    """The radius from which on adversarial training puts no weight on the weak features.
 
-    Computed directly from the solver's marginal derivative :math:`\\varphi'(0;+1)` at the
-    exact line optimum (no closed form used): the largest zero in ``[0, eta]`` (l_inf). For
-    the logistic loss the answer is exactly ``eta`` (its loss is smooth in ``v`` at 0, so
-    :math:`\\varphi'(0;+1) = \\sqrt d(\\varepsilon-\\eta)\\,E\\sigma(\\cdot) `); for l_2 the weak
+    Precisely: the smallest ``t`` such that ``v* = 0`` for every ``eps_train >= t`` (the start of
+    the last interval of :func:`weak_feature_dropped_intervals`). Below ``t`` the weak features
+    are *not* necessarily used: the set where they are dropped can have a component below ``t``
+    (p = 0.8, eta = 0.5, d = 1, lam = 0.1: dropped on [0, 0.4066] and from 0.5 on, so this
+    returns 0.5); use :func:`weak_feature_dropped_intervals` for the whole set.
+
+    Computed from the solver's marginal derivative :math:`\\varphi'(0;+1)` at the exact line
+    optimum (no closed form used): its largest zero in ``[0, eta]`` (l_inf). For the logistic
+    loss the answer is exactly ``eta`` (its loss is smooth in ``v`` at 0, so
+    :math:`\\varphi'(0;+1) = \\sqrt d(\\varepsilon-\\eta)\\,E\\sigma(\\cdot)`); for l_2 the weak
     features are dropped only together with x1, at :func:`l2_zero_threshold`.
     """
     if norm == "l2":

@@ -154,7 +154,11 @@ _KEYS = (
     Key("tau", "number|null", "frontier: the point's x1 weight (null: infinite, the rule sign(x1))"),
     Key("theorem_2_1_bound", "number|null", "p/(1-p) (1 - standard_accuracy) (null where it does not apply)"),
     Key("weak_weight_ratio", "number|null", "|u|_1/|u|_2 of the point's weak weights"),
-    Key("bias", "number", "the point's bias b/|u|_2"),
+    Key("bias", "number", "frontier: the point's bias b/|u|_2; accuracy --classifier robust-optimal: the chosen "
+                          "rule's bias b"),
+    Key("x1_weight", "number", "accuracy --classifier robust-optimal: the chosen rule's weight a on x1"),
+    Key("weak_weight", "number", "accuracy --classifier robust-optimal: the chosen rule's weight c on each "
+                                 "weak feature (rule sign(a x1 + c sum x_i + b))"),
     Key("family", "string", "frontier: all, linear or linear-unbiased"),
     Key("exact", "boolean", "frontier: the curve is the exact frontier of its family"),
     Key("note", "string", "a sentence about the result"),
@@ -173,6 +177,8 @@ _KEYS = (
     Key("weight_norm", "number", "|w| of the optimum"),
     Key("objective", "number", "objective value at the optimum"),
     Key("kkt_residual", "number", "norm of the optimality-condition residual"),
+    Key("kkt_floor", "number", "svm: the accuracy of the gradients the residual is computed from (a residual "
+                               "below it is not resolved)"),
     Key("distance_bound", "number", "certified bound on |w - w*|"),
     Key("zero_weights", "boolean", "the optimum is w = 0"),
     # Monte Carlo estimates and tests

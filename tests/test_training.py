@@ -406,3 +406,66 @@ def test_population_gradient_monte_carlo_rejects_wrong_gradients():
     }
     for name, g in wrong.items():
         assert np.any(np.abs(est - g) >= 5 * se), name
+
+
+# --------------------------------------------------------------------------- the set where the weak features are dropped
+def _brute_force_uses_weak(p, eta, d, lam, eps):
+    """Whether the l_inf adversarial hinge optimum has v > 0, from the definition alone.
+
+    J(w1, v) = sum_s pi_s R(1 - u_s, |v|) + lam/2 (w1^2 + v^2), u_s = s w1 + mu v - eps(|w1| + sqrt(d)|v|),
+    R(m, q) = E max(0, m + qG) = m Phi(m/q) + q phi(m/q); minimised over w1 (bounded Brent) on a grid
+    of v: the weak features are used iff some v > 0 beats v = 0 (v < 0 never helps: mu > 0).
+    """
+    from scipy.optimize import minimize_scalar
+    from scipy.special import ndtr
+
+    mu, sd = eta * math.sqrt(d), math.sqrt(d)
+
+    def J(w1, v):
+        out = 0.5 * lam * (w1 * w1 + v * v)
+        for s, pi in ((1.0, p), (-1.0, 1 - p)):
+            m = 1.0 - (s * w1 + mu * v - eps * (abs(w1) + sd * abs(v)))
+            out += pi * (max(m, 0.0) if v == 0 else m * ndtr(m / v) + v * math.exp(-0.5 * (m / v) ** 2) / math.sqrt(2 * math.pi))
+        return out
+
+    def phi(v):
+        return min(minimize_scalar(lambda w: J(w, v), bounds=(-20.0, 20.0), method="bounded",
+                                   options={"xatol": 1e-12}).fun,
+                   J(1 / (1 - eps), v))  # the kink of the restricted problem, which Brent may straddle
+    base = phi(0.0)
+    return min(phi(v) for v in np.linspace(1e-3, 1.0, 60)) < base - 1e-10
+
+
+def test_weak_features_dropped_set_is_not_an_interval():
+    # the issue's example: dropped on [0, ~0.406], used below 0.5, dropped again from 0.5 on
+    m = ToyModel(0.8, 0.5, 1)
+    iv = T.weak_feature_dropped_intervals(m, 0.1)
+    assert len(iv) == 2 and iv[0][0] == 0.0 and iv[1][1] == math.inf
+    assert 0.40 < iv[0][1] < 0.41 and iv[1][0] == pytest.approx(0.5, abs=1e-9)
+    # the old function returns the start of the last interval (documented), not a threshold below
+    # which the weak features are used
+    assert T.weak_feature_threshold(m, 0.1) == pytest.approx(iv[1][0], abs=1e-9)
+
+    def dropped(e):
+        return any(lo <= e <= hi for lo, hi in iv)
+
+    checked = 0
+    for eps in np.arange(0.0, 0.7, 0.025):
+        if min(abs(eps - x) for pair in iv for x in pair if math.isfinite(x)) < 0.01:
+            continue
+        assert dropped(eps) == (not _brute_force_uses_weak(0.8, 0.5, 1, 0.1, eps)), eps
+        checked += 1
+    assert checked >= 20
+
+
+def test_brute_force_sees_the_weak_features_where_they_are_used():
+    """Negative control for the brute force: at eps = 0.45 the weak features are used, at 0.2 not."""
+    assert _brute_force_uses_weak(0.8, 0.5, 1, 0.1, 0.45)
+    assert not _brute_force_uses_weak(0.8, 0.5, 1, 0.1, 0.2)
+
+
+def test_weak_features_dropped_set_is_one_interval_where_the_threshold_is_exact():
+    m = ToyModel(0.95, 0.4, 100)
+    iv = T.weak_feature_dropped_intervals(m, 0.05)
+    assert len(iv) == 1 and iv[0][0] == pytest.approx(T.weak_feature_threshold_closed_form(m, 0.05), abs=1e-9)
+    assert T.weak_feature_dropped_intervals(m, 0.05, norm="l2") == [(T.l2_zero_threshold(m), math.inf)]
