@@ -240,7 +240,7 @@ def _trace(evaluate, tau_lo, n, extra=(), monotone=False):
             break
         tau = np.union1d(tau, mid)
     k = keep[_select_along(std[keep], rob[keep], n)]
-    return tau[k], std[k], rob[k], err[k]
+    return tau[k], std[k], rob[k], (None if err is None else err[k])
 
 
 def _bound(model: ToyModel, threat: ThreatModel, err: np.ndarray) -> np.ndarray:
@@ -357,6 +357,8 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     r_free = threat.norm == "linf" and eps > eta and d > 1
     sd = math.sqrt(d)
     fam = _LinearFamily(model, threat)
+    # sign(x1) closes every linear frontier: (p, p) for eps < 1 (x1 perturbable), p otherwise
+    x1_std, x1_rob = p, (p if (eps < 1 or not threat.perturb_x1) else 0.0)
     # -- starting points: the traced equal-weights unbiased curve and a global grid
     eq = frontier(model, ThreatModel(threat.norm, eps, perturb_x1=threat.perturb_x1), "linear-unbiased",
                   max(n, 101)) if not r_free else None
@@ -379,10 +381,22 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     if eq is not None:
         fin = np.isfinite(eq.tau)
         cand.append(np.stack([eq.tau[fin], np.zeros(fin.sum()), np.full(fin.sum(), sd)], axis=1))
+    # the unbiased rules traced in tau at fixed r (r = sqrt d: the equal-weights curve; with r
+    # free, also r = 1 and a few between): where the frontier runs along one of them out to large
+    # tau, an optimiser stalls on the flat tails and the traced curve covers it
+    traced = []
+    for r_ in ([sd] if not r_free else np.unique(np.concatenate([[1.0, sd], np.geomspace(1.0, sd, 6)]))):
+        def ev(tau, r_=r_):
+            fin = np.isfinite(tau)
+            a_ = np.where(fin, tau, 0.0)
+            (s_, _), (q_, _) = fam.evaluate(a_, 0.0, r_)
+            return np.where(fin, s_, x1_std), np.where(fin, q_, x1_rob), None
+        t_ = _trace(ev, 0.0, n)[0]
+        t_ = t_[np.isfinite(t_)]
+        traced.append(np.stack([t_, np.zeros(t_.size), np.full(t_.size, r_)], axis=1))
+    cand += traced
     X = np.concatenate(cand)
     (c_std, _), (c_rob, _) = fam.evaluate(X[:, 0], X[:, 1], X[:, 2])
-    # sign(x1) closes every linear frontier: (p, p) for eps < 1 (x1 perturbable), p otherwise
-    x1_std, x1_rob = p, (p if (eps < 1 or not threat.perturb_x1) else 0.0)
 
     free = [0] + ([1] if biased else []) + ([2] if r_free else [])
     big = 4 * (scale + 40)
@@ -426,14 +440,23 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         stats["runs"] += 1
         return full(res.x)
 
-    def polish(ts, tr, slope_steep):
+    def polish(ts, tr, slope_steep, own=None):
         out, prev = [], None
         for j, (s_t, r_t, steep) in enumerate(zip(ts, tr, slope_steep)):
-            # from the starting point nearest the target in the plane, and from the previous
+            # from the starting points nearest the target in the plane, and from the previous
             # target's solution (the targets follow the curve)
-            starts = [X[int(np.argmin(np.hypot(c_std - s_t, c_rob - r_t)))].copy()]
+            dist = np.hypot(c_std - s_t, c_rob - r_t)
+            if own is not None:
+                prev = own[j].copy()
+            starts = [X[i].copy() for i in np.argsort(dist)[:2]]
+            # and the best starting point that meets the target's constraint
+            feas = (c_std >= s_t) if not steep else (c_rob >= r_t)
+            if feas.any():
+                starts.append(X[np.flatnonzero(feas)[np.argmax((c_rob if not steep else c_std)[feas])]].copy())
             if prev is not None:
                 starts.append(prev.copy())
+            if biased:  # b = 0 is a stationary point in b (c1 = c2): start the unbiased ones off it
+                starts += [x + np.array([0.0, 0.5, 0.0]) for x in starts if x[1] == 0]
             best = None
             for x0 in starts:
                 x = solve(x0, r_t if steep else s_t, by_std=not steep)
@@ -471,7 +494,11 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         (n_std, _), (n_rob, _) = fam.evaluate(new[:, 0], new[:, 1], new[:, 2])
         pts = np.concatenate([pts, new])
         P_std, P_rob = np.concatenate([P_std, n_std]), np.concatenate([P_rob, n_rob])
-    # exact values of every candidate from the generated closed forms, sign(x1) appended
+    # exact values of the optimised points (the grid's were only starting points) and the Bayes
+    # rule (the most accurate: the unbiased curve's first point) from the generated closed forms,
+    # sign(x1) appended
+    pts = pts[X.shape[0]:]
+    pts = np.concatenate([pts] + traced)  # traced rules keep covering where the optimiser stalls
     A, B, R = pts[:, 0], pts[:, 1], pts[:, 2]
     taus = np.append(A, np.inf)
     bias = np.append(B, 0.0)
@@ -482,6 +509,19 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     rob = accuracy_stats(p, eta, eps, Aa, bias, rr, Q, rr, kind)[0]
     keep = _pareto(std, rob)
     keep = keep[_select_along(std[keep], rob[keep], n)]
+    # a last pass polishes every chosen point at its own standard accuracy (robust accuracy where
+    # the curve is steep), so that none is a mere starting point
+    fk = keep[np.isfinite(taus[keep])]
+    if fk.size:
+        sl = np.abs(np.gradient(rob[keep])) > np.abs(np.gradient(std[keep])) if keep.size > 1 else np.zeros(1, bool)
+        sl = sl[np.isfinite(taus[keep])]
+        new = polish(std[fk] - 1e-15, rob[fk] - 1e-15, sl, own=np.stack([A[fk], B[fk], R[fk]], axis=1))
+        Q2 = np.ones(new.shape[0])
+        s2, e2 = accuracy_stats(p, eta, 0.0, new[:, 0], new[:, 1], new[:, 2], Q2, new[:, 2], "standard")[:2]
+        r2 = accuracy_stats(p, eta, eps, new[:, 0], new[:, 1], new[:, 2], Q2, new[:, 2], kind)[0]
+        better = (s2 >= std[fk]) & (r2 >= rob[fk])
+        taus[fk[better]], bias[fk[better]], rr[fk[better]] = new[better, 0], new[better, 1], new[better, 2]
+        std[fk[better]], rob[fk[better]], err[fk[better]] = s2[better], r2[better], e2[better]
     rr = np.where(fin, rr, np.nan)
     what = "with bias sign(a x1 + u.z + b)" if biased else "without bias sign(a x1 + u.z)"
     note = (f"linear classifiers {what}, |u|_2 = 1" + (", r = |u|_1/|u|_2 free" if r_free else "") +
