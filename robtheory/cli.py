@@ -226,8 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--n", type=_positive_int, default=201,
                    help="number of points, spread at equal arc length along the curve (default 201: "
                         "consecutive points under 0.7%% of the curve's length apart). Cost grows as n: "
-                        "a traced curve about 2 ms per point, an optimised family (linear, or "
-                        "linear-unbiased for linf with eps > eta) about 30-50 ms per point")
+                        "a traced curve milliseconds, an optimised family (linear, or linear-unbiased for "
+                        "linf with eps > eta) about 0.1 s per point")
     f.add_argument("--max-seconds", type=_finite_float, default=600.0, metavar="S",
                    help="refuse work estimated to take longer than S seconds (default 600)")
     f.add_argument("--json", action="store_true", help="print the frontier as JSON")

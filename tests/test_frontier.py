@@ -318,3 +318,19 @@ def test_frontier_cli_json_and_files(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 0
     assert main(["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--eps", "2"]) == 2
     assert "eps < 1" in capsys.readouterr().err
+
+
+def test_frontier_cli_refuses_work_over_max_seconds(capsys):
+    """The cost is estimated before any work: an optimised family at n = 2000 is estimated at
+    0.5 + 0.1 * 2000 = 200.5 s, over --max-seconds 10, and refused in one line naming it."""
+    from robtheory.frontier import frontier_cost
+
+    m, t = ToyModel(0.95, 0.3, 100), ThreatModel("linf", 0.6)
+    assert frontier_cost(m, t, "linear", 2000) == pytest.approx(200.5)
+    assert frontier_cost(m, t, "all", 2000) < frontier_cost(m, t, "linear", 2000)
+    args = ["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--eps", "0.6", "--family", "linear"]
+    assert main(args + ["--n", "2000", "--max-seconds", "10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--max-seconds" in err[0] and "200" in err[0]
+    assert main(args + ["--n", "2000", "--max-seconds", "0"]) == 2
+    assert "--max-seconds must be > 0" in capsys.readouterr().err
