@@ -39,11 +39,11 @@ def _setting(p, log_mu, d_min, which, norm):
     return ToyModel(p, eta, d), eps
 
 
-settings_cover = dict(deadline=None)
+settings_cover = {"deadline": None}
 # p = 1/2 exactly (x1 carries no information) is left out: there the optimised l_inf unbiased
 # family runs along a nearly horizontal part that its Pareto set of doubles does not resolve
-params = dict(p=st.floats(0.51, 0.99), log_mu=st.floats(-2, 3), d_min=st.sampled_from([1, 100, 10**6]),
-              which=st.integers(0, 2), norm=st.sampled_from(["linf", "l2"]))
+params = {"p": st.floats(0.51, 0.99), "log_mu": st.floats(-2, 3), "d_min": st.sampled_from([1, 100, 10**6]),
+          "which": st.integers(0, 2), "norm": st.sampled_from(["linf", "l2"])}
 
 
 @settings(max_examples=40, **settings_cover)
