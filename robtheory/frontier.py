@@ -164,7 +164,12 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
             raise ValueError(f"the frontier over all classifiers is derived for eps < 1, got eps={eps!r}")
         kind = f"{threat.norm}_weak"  # rounded rules ignore x1-perturbations below 1
         exact = theorem_f_applies(model, threat)
-        tau_lo = tau_bayes if exact else 0.0
+        # Std falls and Rob rises exactly on [L/(2 mu), L/(2 m_eps)] (m_eps = mu - the budget's
+        # share, robtheory.phase.rounded_rule_frontier); every other tau is dominated, so that
+        # interval is traced as it is, without a Pareto filter of rounded values
+        tau_lo = tau_bayes
+        m_eps = (eta - (eps if threat.norm == "linf" else eps / sd)) * sd
+        tau_hi = L / (2 * m_eps) if (m_eps > 0 and math.isfinite(L)) else math.inf
         note = ("Theorem F: exact frontier over all measurable classifiers" if exact else
                 "rounded rules sign(tau sign(x1) + s(x)): achievable, not proved optimal at this eps")
     else:
@@ -190,7 +195,10 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
         return std, rob, err
 
     extra = [] if not math.isfinite(tau_bayes) else [tau_bayes]  # the Bayes rule: the most accurate
-    taus, std, rob, err = _trace(evaluate, tau_lo, n, extra, monotone=family == "all" and exact)
+    if family == "all":
+        taus, std, rob, err = _trace(evaluate, tau_lo, n, extra, monotone=True, tau_hi=tau_hi)
+    else:
+        taus, std, rob, err = _trace(evaluate, tau_lo, n, extra)
     return Frontier(model, threat, family, bool(exact), taus, std, rob, _bound(model, threat, err), note)
 
 
@@ -212,7 +220,7 @@ def _select_along(std, rob, n):
     return np.unique(k)
 
 
-def _trace(evaluate, tau_lo, n, extra=(), monotone=False):
+def _trace(evaluate, tau_lo, n, extra=(), monotone=False, tau_hi=math.inf):
     """Points of the one-parameter curve ``tau -> (std, rob)``, ``tau`` in [tau_lo, inf],
     refined until every step of its Pareto part is below ``L/(6(n-1))`` (``L``: that part's
     length), then ``n`` of them at equal arc length (:func:`_select_along`).
@@ -224,10 +232,11 @@ def _trace(evaluate, tau_lo, n, extra=(), monotone=False):
     endpoint ``sign(x1)`` next to a large ``tau`` whose robust accuracy rounds to p).
     Returns ``(tau, std, rob, err)`` of the chosen points, most accurate first.
     """
-    theta = np.linspace(math.atan(tau_lo), math.pi / 2, 4 * n + 1)
+    theta = np.linspace(math.atan(tau_lo), math.atan(tau_hi), 4 * n + 1)
     tau = np.tan(theta)
-    tau[0], tau[-1] = tau_lo, np.inf
+    tau[0], tau[-1] = tau_lo, tau_hi
     tau = np.unique(np.concatenate([tau, np.asarray(extra, dtype=float)]))
+    tau = tau[(tau >= tau_lo) & (tau <= tau_hi)]
     for _ in range(80):
         std, rob, err = evaluate(tau)
         keep = np.arange(tau.size) if monotone else _pareto(std, rob)  # decreasing std
