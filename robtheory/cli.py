@@ -297,12 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
     f.add_argument("--family", choices=("all", "linear", "linear-unbiased"), default="all",
                    help="all measurable classifiers (default; exact at eps = 2*eta, Theorem F), linear "
-                        "classifiers sign(a x1 + u.z + b) with a bias (a grid over the class offsets a+b, a-b "
-                        "and, for linf with eps > eta, |u|_1/|u|_2), or linear classifiers without bias "
+                        "classifiers sign(a x1 + u.z + b) with a bias (optimised over the class offsets a+b, "
+                        "a-b and, for linf with eps > eta, |u|_1/|u|_2), or linear classifiers without bias "
                         "(the paper's f_tau family)")
     f.add_argument("--points", type=_positive_int, default=201, dest="n",
-                   help="points before pruning (default 201); for --family linear, values per grid axis "
-                        "(cost grows as n^2, or n^3 for linf with eps > eta: about 4 s at 201)")
+                   help="number of points, spread at equal arc length along the curve (default 201: "
+                        "consecutive points under 0.7%% of the curve's length apart). Cost grows as n: "
+                        "a traced curve milliseconds, an optimised family (linear, or linear-unbiased for "
+                        "linf with eps > eta) about 0.1 s per point")
     f.add_argument("--n", type=_positive_int, dest="n", action=_DeprecatedAlias, new_name="--points",
                    command="frontier", metavar="N", default=argparse.SUPPRESS,
                    help="deprecated alias of --points (warns once)")
@@ -964,7 +966,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_frontier(args) -> int:
-    from .frontier import frontier
+    from .frontier import frontier, frontier_cost
     from .model import ThreatModel, ToyModel
 
     out = _output_dir(args.out, "--out")
@@ -982,7 +984,24 @@ def _cmd_frontier(args) -> int:
     eps = 2 * model.eta if args.eps is None else args.eps
     try:
         threat = ThreatModel(args.norm, eps, perturb_x1=not args.weak_only)
-        front = frontier(model, threat, args.family, n=args.n)
+        cost = frontier_cost(model, threat, args.family, args.n)
+        if cost > args.max_seconds:
+            raise UsageError(f"--points {args.n}: the {args.family} frontier is estimated to take about {cost:.3g} s, "
+                             f"over --max-seconds {_fmt(args.max_seconds)}; lower --points or raise --max-seconds")
+        bar = _progress_bar(args.n)
+        if bar is not None:
+            bar.unit, bar.unit_scale = "point", False
+
+        def progress(done, total):
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            front = frontier(model, threat, args.family, n=args.n, progress=None if bar is None else progress)
+        finally:
+            if bar is not None:
+                bar.close()
     except ValueError as exc:
         hint = ("" if args.eps is not None or "eps" not in str(exc)
                 else f" (eps is the default 2*eta = {_fmt(eps)}; pass --eps to choose it)")
@@ -1208,7 +1227,7 @@ def _add_max_seconds(sub) -> None:
     """--max-seconds on every command that estimates its running time before it starts."""
     from ._cost import DEFAULT_MAX_SECONDS
 
-    for name in ("mc", "verify", "report", "phase", "svm", "torch"):
+    for name in ("mc", "verify", "report", "phase", "svm", "torch", "frontier"):
         sub.choices[name].add_argument(
             "--max-seconds", type=_finite_float, default=DEFAULT_MAX_SECONDS, metavar="S",
             help=f"refuse, before starting, a run estimated to take longer than S seconds (default "

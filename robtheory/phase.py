@@ -13,12 +13,17 @@ Variables (l_inf unless ``norm="l2"``; the adversary may move x1):
 * ``{averaging,bayes,robust_x1}_{standard,robust}``: the named classifiers;
 * ``optimal_robust``: :math:`A^*_{rob}(\\varepsilon)` over all classifiers (spec §3.8);
 * ``frontier_standard``: the best standard accuracy of a rounded rule
-  ``sign(tau sign(x1) + s(x))`` whose robust accuracy is at least ``required_robust`` (exactly
-  the best over all classifiers at eps = 2 eta, Theorem F; an achievable value elsewhere);
+  ``sign(tau sign(x1) + s(x))`` whose robust accuracy is at least ``required_robust``, solved
+  for ``tau`` to the last bit by a bracketing bisection (:func:`rounded_rule_frontier`); at
+  eps = 2 eta (l_inf) it is the best over all classifiers (Theorem F), elsewhere an achievable
+  value;
 * ``price``: Bayes standard accuracy minus ``frontier_standard`` -- the accuracy price of
   robustness;
-* ``regime``: 0 eps < eta (weak features still usable robustly), 1 eta <= eps < 2 eta,
-  2 eps >= 2 eta (Theorem 2.1 applies), 3 eps >= 1 (even x1 breaks).
+* ``regime``: compares the per-coordinate budget ``eps_c`` with eta, where ``eps_c = eps``
+  for l_inf and ``eps_c = eps/sqrt(d)`` for l_2 (the move of each weak coordinate under the
+  worst case of the averaging direction): 0 eps_c < eta (weak features still usable robustly),
+  1 eta <= eps_c < 2 eta, 2 eps_c >= 2 eta (the shift by -2 eta y is inside the ball:
+  Theorem 2.1 applies), 3 eps >= 1 (even x1 breaks).
 
 Undefined values: ``frontier_standard`` and ``price`` are NaN where eps >= 1 (the adversary
 can flip x1, and the rounded-rule frontier is not derived there) and where no rule reaches
@@ -44,10 +49,21 @@ from ._grid import unbiased_accuracy
 from .model import ToyModel
 from .model import fmt_number as _num
 
-__all__ = ["parse_spec", "spec_length", "phase_grid", "REGIMES", "save", "provenance",
-           "check_grid_size", "memory_limit", "BYTES_PER_POINT"]
+__all__ = ["parse_spec", "spec_length", "phase_grid", "REGIMES", "regime_meanings", "rounded_rule_frontier",
+           "save", "provenance", "check_grid_size", "memory_limit", "BYTES_PER_POINT"]
 
 REGIMES = {0: "eps < eta", 1: "eta <= eps < 2 eta", 2: "eps >= 2 eta (Theorem 2.1)", 3: "eps >= 1 (x1 breaks)"}
+
+
+def regime_meanings(norm: str) -> dict:
+    """The ``regime`` codes and what each one compares, for ``norm`` (:data:`REGIMES` for l_inf).
+
+    Under l_2 the grid compares the per-coordinate budget eps/sqrt(d) with eta, so the text says so.
+    """
+    if norm == "linf":
+        return dict(REGIMES)
+    return {0: "eps/sqrt(d) < eta", 1: "eta <= eps/sqrt(d) < 2 eta",
+            2: "eps/sqrt(d) >= 2 eta (Theorem 2.1)", 3: "eps >= 1 (x1 breaks)"}
 
 
 #: Peak memory per grid point (measured at 10^5-10^6 points: about 460 bytes for
@@ -166,7 +182,7 @@ def _validate_derived(eta, eps):
 
 
 def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: str = "linf",
-               required_robust: float = 0.5, n_tau: int = 256, lam: float | None = None,
+               required_robust: float = 0.5, n_tau: int | None = None, lam: float | None = None,
                names: dict | None = None):
     """Evaluate the closed forms on a grid and return an ``xarray.Dataset``.
 
@@ -179,10 +195,17 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
     ``d`` values within 1e-9 (relative) of an integer, as a geometric range gives them
     (8.000000000000002), are rounded to it; other non-integers are refused. ``names`` maps the
     keywords to the names used in error messages (the CLI passes its option names, ``--mu``).
+    ``n_tau`` is accepted and ignored (deprecated): ``frontier_standard`` is no longer read off
+    a grid of ``tau`` but solved (:func:`rounded_rule_frontier`).
     A grid larger than :func:`check_grid_size` allows is refused before it is allocated.
     """
     import xarray as xr
 
+    if n_tau is not None:
+        import warnings
+
+        warnings.warn("phase_grid(n_tau=...) is ignored: frontier_standard is solved exactly now",
+                      DeprecationWarning, stacklevel=2)
     if (eta is None) == (mu is None):
         raise ValueError("give exactly one of eta and mu")
     if (eps is None) == (eps_over_eta is None):
@@ -252,23 +275,10 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
         a_star = np.where(x1_breaks, np.nan, a_star)  # not derived for l2 with eps >= 1
     out["optimal_robust"] = a_star
 
-    # Accuracy price of robustness along the rounded-rule frontier.
-    theta = np.linspace(0.0, math.pi / 2, n_tau)
-    tau = np.tan(theta[:-1])
-    best = np.full(P.shape, -np.inf)
-    weak_kind = f"{norm}_weak"
-    for t in tau:
-        st_ = unbiased_accuracy(P, ETA, 0.0, t, sd, 1.0, sd, "standard")
-        rb_ = unbiased_accuracy(P, ETA, EPS, t, sd, 1.0, sd, weak_kind)
-        best = np.where(rb_ >= required_robust, np.maximum(best, st_), best)
-    # The Bayes ratio itself (the most accurate rule), which the tau grid only approaches.
-    st_ = acc(*bay)
-    rb_ = unbiased_accuracy(P, ETA, EPS, *bay, weak_kind)
-    best = np.where(rb_ >= required_robust, np.maximum(best, st_), best)
-    rob_x1 = np.where(EPS < 1, P, 0.0)  # tau = inf: sign(x1)
-    best = np.where(rob_x1 >= required_robust, np.maximum(best, P), best)
-    best = np.where(x1_breaks, np.nan, best)
-    out["frontier_standard"] = np.where(np.isfinite(best), best, np.nan)
+    # Accuracy price of robustness along the rounded-rule frontier (solved, not sampled).
+    best = rounded_rule_frontier(P, ETA, EPS, sd, L, per_coord, required_robust, norm,
+                                 bayes=bay, bayes_standard=out["bayes_standard"])
+    out["frontier_standard"] = np.where(x1_breaks, np.nan, best)
     out["price"] = out["bayes_standard"] - out["frontier_standard"]
 
     regime = np.where(EPS >= 1, 3, np.where(per_coord >= 2 * ETA, 2, np.where(per_coord >= ETA, 1, 0)))
@@ -290,16 +300,142 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
     ds = xr.Dataset(data, coords=coords)
     if lam is not None:
         ds.attrs["lam"] = float(lam)
-    ds["regime"].attrs["flag_values"] = list(REGIMES)
-    ds["regime"].attrs["flag_meanings"] = "; ".join(REGIMES.values())
+    meanings = regime_meanings(norm)
+    ds["regime"].attrs["flag_values"] = list(meanings)
+    ds["regime"].attrs["flag_meanings"] = "; ".join(meanings.values())
+    ds["regime"].attrs["long_name"] = ("regime of the per-coordinate budget "
+                                       + ("eps" if norm == "linf" else "eps/sqrt(d)") + " against eta")
+    rule = "sign(tau sign(x1) + sum_i x_i / sqrt(d))"
+    ds["frontier_standard"].attrs.update({
+        "long_name": "best standard accuracy at the required robust accuracy",
+        "definition": (f"max over tau in [0, inf] of the standard accuracy of {rule} subject to its robust "
+                       f"accuracy >= required_robust (tau = inf: sign(x1)); tau solved by bisection to the "
+                       f"last bit; NaN where eps >= 1 or no tau reaches required_robust. At eps = 2 eta "
+                       f"(l_inf) this is the best over all classifiers (Theorem F); elsewhere achievable"),
+        "units": "1",
+    })
+    ds["price"].attrs.update({
+        "long_name": "accuracy price of robustness",
+        "definition": "bayes_standard - frontier_standard (standard accuracy given up to reach required_robust)",
+        "units": "1",
+    })
     ds.attrs.update(provenance())
     ds.attrs.update({
         "norm": norm, "x1_perturbable": 1, "required_robust": float(required_robust),
         "seed": "none (closed forms)", "source": "robtheory.phase.phase_grid",
-        "frontier_note": "frontier_standard/price are exact over all classifiers at eps = 2 eta "
-                         "(Theorem F) and achievable values elsewhere",
+        "frontier_note": "frontier_standard/price: the rounded-rule family solved exactly (tau to the last "
+                         "bit); the best over all classifiers at eps = 2 eta (Theorem F), achievable "
+                         "values elsewhere",
     })
     return ds
+
+
+_INF_BITS = np.float64(np.inf).view(np.int64)
+
+
+def _bisect_doubles(lo, hi, ok):
+    """The smallest double ``t`` in ``(lo, hi]`` with ``ok(t, idx)``, for each element.
+
+    ``lo`` and ``hi`` are arrays of non-negative doubles (``hi`` may be ``inf``) with ``ok``
+    false at ``lo`` and true at ``hi``, and ``ok`` monotone in between. Non-negative doubles are
+    ordered as their bit patterns (as int64), so bisecting the integers ends, after at most 63
+    halvings, with ``lo`` and ``hi`` adjacent doubles: ``hi`` is the answer to the last bit.
+    ``ok(t, idx)`` receives the trial values and the indices (into ``lo``) they belong to.
+    """
+    lo_i = np.asarray(lo, dtype=np.float64).view(np.int64).copy()
+    hi_i = np.asarray(hi, dtype=np.float64).view(np.int64).copy()
+    active = np.flatnonzero(hi_i - lo_i > 1)
+    while active.size:
+        mid = lo_i[active] + (hi_i[active] - lo_i[active]) // 2
+        good = np.asarray(ok(mid.view(np.float64), active), dtype=bool)
+        hi_i[active[good]] = mid[good]
+        lo_i[active[~good]] = mid[~good]
+        active = active[hi_i[active] - lo_i[active] > 1]
+    return hi_i.view(np.float64)
+
+
+def _robust_enough(p, m_eps, tau, r):
+    r"""``Rob(tau) >= r`` for the rounded rules, decided without cancellation.
+
+    With :math:`u = m_\varepsilon + \tau` and :math:`v = m_\varepsilon - \tau`,
+    :math:`\mathrm{Rob} = p\Phi(u) + (1-p)\Phi(v)`. Every comparison below involves only tails
+    :math:`\Phi(x)`, :math:`x \le 0`, which SciPy's ``ndtr`` gives to full relative accuracy:
+
+    * :math:`u \ge 0 \ge v` (:math:`\tau \ge |m_\varepsilon|`): :math:`\mathrm{Rob} \ge r \iff
+      p\Phi(-u) - (1-p)\Phi(v) \le p - r` (``p - r`` is exact for ``r`` in [p/2, 2p]), which
+      decides even ``r = p`` next to ``tau = inf``, where Rob approaches p (for ``r = p`` the
+      two tails are compared in logs, :func:`scipy.special.log_ndtr`, which do not underflow);
+    * :math:`v > 0` (so u > 0): compare the robust error :math:`p\Phi(-u) + (1-p)\Phi(-v)` with
+      ``1 - r`` (exact for r >= 1/2), so ``r`` next to 1 is decided correctly;
+    * :math:`u < 0`: compare :math:`p\Phi(u) + (1-p)\Phi(v)` with ``r`` directly.
+    """
+    from scipy.special import log_ndtr, ndtr
+
+    with np.errstate(invalid="ignore"):
+        u, v = m_eps + tau, m_eps - tau
+    out = np.empty(np.shape(u), dtype=bool)
+    mid = (u >= 0) & (v <= 0)
+    hi = v > 0
+    lo = ~(mid | hi)
+    q = 1.0 - p
+    pm, qm, um, vm = p[mid], q[mid], u[mid], v[mid]
+    slack = pm - r
+    with np.errstate(divide="ignore"):
+        # slack 0 (r = p): the two tails are compared in logs, which do not underflow
+        out[mid] = np.where(slack == 0, np.log(pm) + log_ndtr(-um) <= np.log(qm) + log_ndtr(vm),
+                            pm * ndtr(-um) - qm * ndtr(vm) <= slack)
+    # r = 1: no rule of the family has a zero robust error (its tails underflow only in floating point)
+    out[hi] = (p[hi] * ndtr(-u[hi]) + q[hi] * ndtr(-v[hi]) <= 1.0 - r) & (r < 1)
+    out[lo] = p[lo] * ndtr(u[lo]) + q[lo] * ndtr(v[lo]) >= r
+    return out
+
+
+def rounded_rule_frontier(P, ETA, EPS, sd, L, per_coord, required_robust, norm, *, bayes, bayes_standard):
+    r"""The best standard accuracy of a rounded rule with robust accuracy at least ``required_robust``.
+
+    The rules ``f_tau = sign(tau sign(x1) + s(x))`` (``s = sum x_i / sqrt d``, ``tau = inf``:
+    ``sign(x1)``) have, against a ball of radius < 1 (which cannot flip ``sign(x1)``),
+
+    .. math::
+
+        \mathrm{Std}(\tau) = p\Phi(\mu+\tau) + (1-p)\Phi(\mu-\tau),\qquad
+        \mathrm{Rob}(\tau) = p\Phi(m_\varepsilon+\tau) + (1-p)\Phi(m_\varepsilon-\tau),
+
+    with :math:`m_\varepsilon = \sqrt d\,(\eta - \varepsilon_c)` and :math:`\varepsilon_c` the
+    per-coordinate budget (``eps`` for l_inf, ``eps/sqrt(d)`` for l_2). Since
+    :math:`\mathrm{Rob}'(\tau) = p\varphi(m_\varepsilon+\tau) - (1-p)\varphi(m_\varepsilon-\tau)`
+    is positive exactly for :math:`2 m_\varepsilon\tau < L` (``L = log(p/(1-p))``), and likewise
+    Std' for :math:`2\mu\tau < L`, on :math:`[\tau_B, \tau_\varepsilon] = [L/(2\mu),
+    L/(2 m_\varepsilon)]` (``tau_eps = inf`` when :math:`m_\varepsilon \le 0`) Std falls and Rob
+    rises, and every other ``tau`` is dominated. So the answer is the Bayes ratio's Std if it is
+    robust enough; NaN if even :math:`\tau_\varepsilon` (or ``sign(x1)``, robust accuracy p) is
+    not; otherwise Std at the smallest ``tau`` with :math:`\mathrm{Rob}(\tau) \ge r`, found by
+    :func:`_bisect_doubles` (certified: a bracketing bisection on a monotone predicate, to the
+    last bit of ``tau``), with the predicate decided in a form that does not round next to 0
+    or 1 (:func:`_robust_enough`). About 63 passes over the points that need it.
+    """
+    r = float(required_robust)
+    shape = P.shape
+    Pf, SD = (np.broadcast_to(x, shape).ravel() for x in (P, sd))
+    bay = [np.broadcast_to(x, shape).ravel() for x in bayes]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        m_eps = (np.broadcast_to(ETA - per_coord, shape) * np.broadcast_to(sd, shape)).ravel()
+        Lf = np.broadcast_to(L, shape).ravel()
+        tau_e = np.where((m_eps > 0) & np.isfinite(Lf), Lf / (2 * m_eps), np.inf)
+    tau_b = np.where(bay[2] > 0, bay[0], np.inf)  # Q = 0: the Bayes rule is sign(x1)
+    ok_bayes = _robust_enough(Pf, m_eps, tau_b, r)
+    ok_end = _robust_enough(Pf, m_eps, tau_e, r)
+    need = np.flatnonzero(~ok_bayes & ok_end & np.isfinite(tau_b))
+    result = np.where(ok_bayes, np.broadcast_to(bayes_standard, shape).ravel(), np.nan)
+    if need.size:
+        tau = _bisect_doubles(tau_b[need], tau_e[need],
+                              lambda t, k: _robust_enough(Pf[need[k]], m_eps[need[k]], t, r))
+        tf = np.isfinite(tau)
+        s_ = SD[need]
+        eta_n = np.broadcast_to(ETA, shape).ravel()[need]
+        result[need] = unbiased_accuracy(Pf[need], eta_n, 0.0, np.where(tf, tau, 1.0), np.where(tf, s_, 0.0),
+                                         np.where(tf, 1.0, 0.0), np.where(tf, s_, 0.0))
+    return result.reshape(shape)
 
 
 def _adv_training_threshold(P, ETA, D, lam):

@@ -109,15 +109,12 @@ def test_the_brute_force_check_can_fail():
 def test_unbiased_linear_frontier_is_not_beaten_by_random_unbiased_linear_classifiers(norm):
     m = ToyModel(0.95, 0.3, 100)
     eps = 0.6 if norm == "linf" else 1.5
-    f = frontier(m, ThreatModel(norm, eps), "linear-unbiased", n=20001 if norm == "l2" else 401)
+    f = frontier(m, ThreatModel(norm, eps), "linear-unbiased", n=2001 if norm == "l2" else 201)
     rng = np.random.default_rng(1)
     a, _, S, Q, U1 = random_linear_stats(rng, m.d, 20000)
     std = accuracy_stats(m.p, m.eta, 0.0, a, 0.0, S, Q, U1, "standard")[0]
     rob = accuracy_stats(m.p, m.eta, eps, a, 0.0, S, Q, U1, f"{norm}_full")[0]
-    # The l_inf frontier is the Pareto set of a 401 x 401 (tau, r) grid: a classifier between grid
-    # cells can sit above the sampled curve by up to the curve's change over one cell, which the
-    # test below bounds at 2e-3 here; the exact reduction is checked without tolerance further down.
-    assert not _beats(f, std, rob, tol=1e-9 if norm == "l2" else 2e-3).any()
+    assert not _beats(f, std, rob, tol=1e-9).any()
 
 
 def test_linf_linear_reduction_is_exact():
@@ -188,29 +185,78 @@ def test_biased_family_reduction_is_exact():
     assert np.all(fam >= std - 1e-12)
 
 
-@pytest.mark.parametrize("norm,eps,n", [("l2", 4.0, 801), ("linf", 0.6, 151)])
-def test_biased_linear_frontier_is_not_beaten_by_random_linear_classifiers(norm, eps, n):
-    """Random classifiers with bias stay below the sampled frontier up to its grid resolution.
-
-    The resolution (max shortfall in robust accuracy at equal standard accuracy) is measured here
-    against a finer grid; 2x of it allows for the finer grid's own shortfall, which the
-    convergence check below shows is smaller."""
+@pytest.mark.parametrize("norm,eps", [("l2", 4.0), ("linf", 0.6)])
+def test_biased_linear_frontier_is_not_beaten_by_random_linear_classifiers(norm, eps):
     m = ToyModel(0.95, 0.3, 100)
     t = ThreatModel(norm, eps)
-    f, fine = frontier(m, t, "linear", n=n), frontier(m, t, "linear", n=2 * n - 1)
-    s = np.linspace(0.5, f.standard_accuracy.max(), 400)
-    shortfall = float(np.max(_best_robust(fine, s) - _best_robust(f, s)))
-    coarse = frontier(m, t, "linear", n=(n + 1) // 4)
-    assert 0 <= shortfall < float(np.max(_best_robust(fine, s) - _best_robust(coarse, s)))
+    f = frontier(m, t, "linear", n=201)
     rng = np.random.default_rng(5)
     a, b, S, Q, U1 = random_linear_stats(rng, m.d, 20000)
     std = accuracy_stats(m.p, m.eta, 0.0, a, b, S, Q, U1, "standard")[0]
     rob = accuracy_stats(m.p, m.eta, eps, a, b, S, Q, U1, f"{norm}_full")[0]
-    excess = rob - _best_robust(f, std)
-    assert np.max(excess) <= 2 * shortfall + 1e-12
+    # the points are local optima found by SLSQP, not certified: 1e-4 is the shortfall measured by
+    # the brute-force test below (7.8e-5 at worst, l_2)
+    assert not _beats(f, std, rob, tol=1e-4).any()
     # Negative control: the unbiased family is beaten by biased classifiers, by a wide margin here.
-    unb = frontier(m, t, "linear-unbiased", n=n)
+    unb = frontier(m, t, "linear-unbiased", n=201)
     assert np.max(rob - _best_robust(unb, std)) > 0.1
+
+
+def _direct_accuracies(p, eta, d, eps, norm, full, a, b, r):
+    """(std, rob) of sign(a x1 + u.z + b), |u|_2 = 1, one-signed u with |u|_1 = sum u = r, from the
+    definition of D: y * score = a s + y b + N(eta r, 1), s = +-1 with probability p, 1 - p; the
+    worst case lowers it by eps times the dual norm of (a, u)."""
+    if norm == "linf":
+        pen = eps * ((np.abs(a) if full else 0.0) + r)
+    else:
+        pen = eps * (np.sqrt(a * a + 1.0) if full else 1.0)
+    out = []
+    for e in (0.0, pen):
+        acc = 0.0
+        for y in (1.0, -1.0):
+            for s_, ps in ((1.0, p), (-1.0, 1 - p)):
+                acc = acc + 0.5 * ps * ndtr(a * s_ + y * b + eta * r - e)
+        out.append(acc)
+    return out
+
+
+@pytest.mark.parametrize("norm,eps,full,biased", [("linf", 0.6, True, True), ("l2", 4.0, True, True),
+                                                  ("linf", 0.6, False, True), ("linf", 0.6, True, False)])
+def test_linear_frontier_points_are_locally_optimal_by_brute_force(norm, eps, full, biased):
+    """Around each of 12 points, a brute-force search of shrinking boxes over (a, b, r) (accuracies
+    computed here from the definition) finds no classifier at least as accurate that is more
+    robust by over 1e-4. The former grid frontier fails this by 4.7e-4 to 2.6e-3 (three of the four
+    cases; the weak-only one it passed). Measured shortfalls now: 0 (weak-only, unbiased), 2.6e-9
+    (l_inf), 7.8e-5 (l_2): the optimisation is local and not certified, so the tolerance is 1e-4,
+    not the 1e-9 the issue asks for.
+
+    Only points with standard accuracy above p + 1e-4 are checked: next to the robust end, where
+    the standard accuracy is within ~1e-5 of p, the local optimiser stalls on the flat tails and
+    the points there are those of unbiased rules traced in tau (attained, but up to ~1e-3 below
+    the best biased rule; a known limitation, see the family's note)."""
+    m = ToyModel(0.95, 0.3, 100)
+    t = ThreatModel(norm, eps, perturb_x1=full)
+    f = frontier(m, t, "linear" if biased else "linear-unbiased", n=201)
+    sd = math.sqrt(m.d)
+    idx = np.flatnonzero(f.standard_accuracy > m.p + 1e-4)
+    idx = np.unique(idx[np.linspace(1, idx.size - 1, 12).astype(int)])
+    worst = 0.0
+    for k in idx:
+        a0 = float(f.tau[k])
+        b0 = 0.0 if f.bias is None else float(f.bias[k])
+        r0 = sd if f.r is None else float(f.r[k])
+        s0, r_0 = _direct_accuracies(m.p, m.eta, m.d, eps, norm, full, a0, b0, r0)
+        assert s0 == pytest.approx(f.standard_accuracy[k], abs=1e-12)  # the point is attained
+        assert r_0 == pytest.approx(f.robust_accuracy[k], abs=1e-12)
+        for h in (0.3, 0.03, 3e-3, 3e-4):
+            g = np.linspace(-h, h, 21)
+            A, B, R = np.meshgrid(a0 + g, (b0 + g) if biased else [0.0],
+                                  np.clip(r0 + g * r0, 1, sd) if f.r is not None else [r0], indexing="ij")
+            std, rob = _direct_accuracies(m.p, m.eta, m.d, eps, norm, full, A, B, R)
+            ok = std >= f.standard_accuracy[k]
+            if ok.any():
+                worst = max(worst, float(rob[ok].max() - f.robust_accuracy[k]))
+    assert worst <= 1e-4, worst
 
 
 def test_bias_lifts_the_linear_frontier():
@@ -272,3 +318,19 @@ def test_frontier_cli_json_and_files(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 0
     assert main(["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--eps", "2"]) == 2
     assert "eps < 1" in capsys.readouterr().err
+
+
+def test_frontier_cli_refuses_work_over_max_seconds(capsys):
+    """The cost is estimated before any work: an optimised family at n = 2000 is estimated at
+    0.5 + 0.1 * 2000 = 200.5 s, over --max-seconds 10, and refused in one line naming it."""
+    from robtheory.frontier import frontier_cost
+
+    m, t = ToyModel(0.95, 0.3, 100), ThreatModel("linf", 0.6)
+    assert frontier_cost(m, t, "linear", 2000) == pytest.approx(200.5)
+    assert frontier_cost(m, t, "all", 2000) < frontier_cost(m, t, "linear", 2000)
+    args = ["frontier", "--p", "0.95", "--eta", "0.3", "--d", "100", "--eps", "0.6", "--family", "linear"]
+    assert main(args + ["--points", "2000", "--max-seconds", "10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--max-seconds" in err[0] and "200" in err[0]
+    assert main(args + ["--points", "2000", "--max-seconds", "0"]) == 2
+    assert "--max-seconds must be > 0" in capsys.readouterr().err

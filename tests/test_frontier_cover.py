@@ -1,0 +1,91 @@
+"""Frontier points cover the curve: no two consecutive points more than 2% of its length apart.
+
+The length is the polyline's own (a lower bound of the curve's, so the check is the stricter
+one). Parameters span mu = eta sqrt(d) from 0.01 to 1000, every family and both norms.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from robtheory import ThreatModel, ToyModel
+from robtheory.frontier import frontier
+
+
+def _max_step(front):
+    """The longest step over the polyline's length. Steps along which the standard accuracy moves by
+    less than 1e-12 are left out: there the curve runs vertically at a standard accuracy that
+    doubles cannot tell apart (e.g. p = 1/2, where the rules approach (p, p) with standard accuracy
+    p + 1e-16 and below), and a Pareto set of doubles keeps only the top of it."""
+    ds = np.abs(np.diff(front.standard_accuracy))
+    seg = np.hypot(ds, np.diff(front.robust_accuracy))
+    total = seg.sum()
+    if total < 1e-12:  # the frontier is a single point
+        return 0.0
+    return float(np.max(np.where(ds >= 1e-12, seg, 0.0)) / total)
+
+
+def _setting(p, log_mu, d_min, which, norm):
+    mu = 10.0**log_mu
+    d = max(d_min, math.ceil((mu / 0.45) ** 2))  # keeps eta = mu/sqrt(d) <= 0.45, so 2 eta < 1
+    eta = mu / math.sqrt(d)
+    if norm == "linf":
+        eps = [2 * eta, 0.5 * eta, min(1.5 * eta, 0.99)][which]
+    else:
+        eps = [0.5, 2.0 * mu, 0.5 * mu][which]
+    return ToyModel(p, eta, d), eps
+
+
+settings_cover = {"deadline": None}
+# p = 1/2 exactly (x1 carries no information) is left out: there the optimised l_inf unbiased
+# family runs along a nearly horizontal part that its Pareto set of doubles does not resolve
+params = {"p": st.floats(0.51, 0.99), "log_mu": st.floats(-2, 3), "d_min": st.sampled_from([1, 100, 10**6]),
+          "which": st.integers(0, 2), "norm": st.sampled_from(["linf", "l2"])}
+
+
+@settings(max_examples=40, **settings_cover)
+@given(**params)
+def test_rounded_rules_and_unbiased_curves_cover(p, log_mu, d_min, which, norm):
+    m, eps = _setting(p, log_mu, d_min, which, norm)
+    for family in ("all", "linear-unbiased"):
+        if family == "all" and eps >= 1:
+            continue
+        t = ThreatModel(norm, eps)
+        if family == "linear-unbiased" and norm == "linf" and eps > m.eta and m.d > 1:
+            continue  # optimised: the test below
+        f = frontier(m, t, family, n=201)
+        assert _max_step(f) <= 0.02, (family, _max_step(f))
+
+
+@pytest.mark.parametrize("family,norm,eps", [("linear", "linf", 0.6), ("linear", "l2", 4.0),
+                                             ("linear-unbiased", "linf", 0.6)])
+def test_optimised_linear_families_cover(family, norm, eps):
+    """The optimised families at fixed points (p = .95, eta = .3, d = 100). Not yet for every
+    parameter: along nearly flat parts (e.g. p = .75 or .625, eta = .447, d = 5, eps = 2 eta) the
+    optimiser can still leave a gap of 5-8% of the length -- a known limitation."""
+    f = frontier(ToyModel(0.95, 0.3, 100), ThreatModel(norm, eps), family, n=201)
+    assert f.tau.size >= 190
+    assert _max_step(f) <= 0.02, _max_step(f)
+
+
+@pytest.mark.parametrize("family", ["all", "linear"])
+def test_issue_example_is_covered(family):
+    """p = .6, eta = .3, d = 10^6, eps = .6: the former tau grid put 200 of 201 points at (1, 0)."""
+    f = frontier(ToyModel(0.6, 0.3, 10**6), ThreatModel("linf", 0.6), family, n=201)
+    assert f.tau.size >= 190
+    assert _max_step(f) <= 0.02
+    if family == "all":  # the segment of Theorem 2.1's bound from (1, 0) to (0.6, 0.6), to within its gap
+        assert np.allclose(f.robust_accuracy, 0.6 / 0.4 * (1 - f.standard_accuracy), atol=1e-9)
+
+
+def test_the_cover_check_can_fail():
+    """Negative control: dropping every other point in the middle of a covered curve trips the check."""
+    import dataclasses
+
+    f = frontier(ToyModel(0.9, 0.2, 100), ThreatModel("linf", 0.4), "all", n=201)
+    keep = np.r_[0:60, 60:140:10, 140:201]
+    thin = dataclasses.replace(f, standard_accuracy=f.standard_accuracy[keep], robust_accuracy=f.robust_accuracy[keep])
+    assert _max_step(f) <= 0.02 < _max_step(thin)
