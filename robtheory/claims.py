@@ -155,12 +155,10 @@ def random_linear_stats(rng: np.random.Generator, d: int, n: int, k_max: int = 4
     return a, b, S, Q, U1
 
 
-def _random_family_acc(pt: Point, eps: float, kind: str, n: int = 200, seed: int = 0):
+def _random_family_stats(pt: Point, n: int = 200, seed: int = 0):
+    """Statistics (a, b, S, Q, U1) of ``n`` random linear classifiers, seeded by the point."""
     rng = np.random.default_rng([seed, pt.d, int(pt.p * 1000), int(pt.mu * 1000)])
-    a, b, S, Q, U1 = random_linear_stats(rng, pt.d, n)
-    std = accuracy_stats(pt.p, pt.eta, 0.0, a, b, S, Q, U1, "standard")[0]
-    rob = accuracy_stats(pt.p, pt.eta, eps, a, b, S, Q, U1, kind)[0]
-    return std, rob
+    return random_linear_stats(rng, pt.d, n)
 
 
 # ----------------------------------------------------------------------------------------
@@ -594,6 +592,22 @@ def _check_gaussian_mle(claim: Claim) -> CheckResult:
                             f"E|delta|^2 = eps^2 fixes lam; cos(Sigma_r^-1 mu, mu) grows with eps")
 
 
+def _log_gap(other_log_err, best_log_err) -> float:
+    """``min(other) - best`` of log error rates (``inf`` when nothing beats a zero-error optimum).
+
+    Optima are compared in log error rate, never in accuracy: in the tail every accuracy rounds
+    to 1.0 and an accuracy comparison could not see a classifier that beats the optimum.
+    """
+    other = float(np.min(other_log_err))
+    if best_log_err == -math.inf:
+        return math.inf if other > -math.inf else 0.0
+    return other - best_log_err
+
+
+#: Relative tolerance of a comparison of log error rates (each accurate to ~1e-13 relative).
+LOG_RTOL = 1e-9
+
+
 def _check_bayes(claim: Claim) -> CheckResult:
     n = 0
     worst = math.inf
@@ -601,15 +615,18 @@ def _check_bayes(claim: Claim) -> CheckResult:
         if pt.eps != 0:
             continue
         model = pt.model
-        best = bayes_accuracy(model).standard_accuracy
+        best = bayes_accuracy(model).log_standard_error_rate
         taus = np.concatenate([np.linspace(0, 5, 201), [50.0]])
         sd = math.sqrt(pt.d)
-        std_tau = accuracy_stats(pt.p, pt.eta, 0.0, taus, 0.0, sd, 1.0, sd, "standard")[0]
-        std_rand, _ = _random_family_acc(pt, 0.0, "standard")
-        gap = best - max(float(np.max(std_tau)), float(np.max(std_rand)))
-        worst = min(worst, gap)
-        n += taus.size + std_rand.size
-    return _result(worst >= -1e-12, n, f"Bayes accuracy - best other linear >= {worst:.3e}")
+        log_tau = accuracy_stats(pt.p, pt.eta, 0.0, taus, 0.0, sd, 1.0, sd, "standard")[2]
+        a, b, S, Q, U1 = _random_family_stats(pt)
+        log_rand = accuracy_stats(pt.p, pt.eta, 0.0, a, b, S, Q, U1, "standard")[2]
+        gap = _log_gap(np.concatenate([log_tau, log_rand]), best)
+        worst = min(worst, gap / max(1.0, abs(best)) if math.isfinite(gap) else gap)
+        n += taus.size + log_rand.size
+    return _result(worst >= -LOG_RTOL, n,
+                   f"(log error of the best other linear rule - log Bayes error)/max(1, |log Bayes error|) "
+                   f">= {worst:.3e}")
 
 
 def _check_robust_x1(claim: Claim) -> CheckResult:
@@ -637,7 +654,7 @@ def _check_tightness(claim: Claim) -> CheckResult:
 
 
 def _check_optimal_robust(claim: Claim) -> CheckResult:
-    """A*_rob dominates the robust-optimal linear classifier and every f_tau."""
+    """A*_rob dominates the robust-optimal linear classifier and every f_tau (in log error rate)."""
     n, worst = 0, math.inf
     for pt in claim.points():
         if pt.d not in (1, 100) or pt.p not in (0.5, 0.75, 0.95):
@@ -646,11 +663,14 @@ def _check_optimal_robust(claim: Claim) -> CheckResult:
         for threat in (ThreatModel("linf", pt.eps), ThreatModel.weak_only("linf", pt.eps)):
             opt = optimal_robust_accuracy(model, threat)
             lin = robust_optimal_linear(model, threat)
-            fam = max(linear_accuracy(model, c, threat).robust_accuracy for c in _tau_family(pt.d))
-            gap = opt.value - max(lin.value, fam)
-            worst = min(worst, gap)
+            fam = [linear_accuracy(model, c, threat).log_robust_error_rate for c in _tau_family(pt.d)]
+            gap = _log_gap(np.array([lin.log_error_rate, *fam]), opt.log_error_rate)
+            best = abs(opt.log_error_rate)
+            worst = min(worst, gap / max(1.0, best) if math.isfinite(gap) else gap)
             n += 1
-    return _result(worst >= -1e-12, n, f"A*_rob - best linear >= {worst:.3e}")
+    return _result(worst >= -LOG_RTOL, n,
+                   f"(log robust error of the best linear rule - log(1 - A*_rob))/max(1, |log(1 - A*_rob)|) "
+                   f">= {worst:.3e}")
 
 
 # ----------------------------------------------------------------------------------------

@@ -257,3 +257,47 @@ def test_supporting_lambda_inverts_the_neyman_pearson_threshold():
     np.testing.assert_allclose(claims.supporting_lambda(p, mu, tau), lam, rtol=1e-12)
     assert float(claims.supporting_lambda(p, mu, np.log(p / (1 - p)) / (2 * mu))) == pytest.approx(1.0)
     assert float(claims.supporting_lambda(p, mu, np.inf)) == p
+
+
+# ------------------------------------------------------------------------------- tail comparisons
+def _doubled_in_the_tail(acc):
+    """The same accuracies with every error rate below 1e-17 doubled: invisible in the accuracies
+    (they round to 1.0), a factor 2 in the error rate."""
+    import dataclasses
+
+    if acc.standard_error_rate >= 1e-17:
+        return acc
+    return dataclasses.replace(acc, standard_error_rate=2 * acc.standard_error_rate,
+                               log_standard_error_rate=acc.log_standard_error_rate + math.log(2))
+
+
+def test_bayes_check_compares_log_error_rates_in_the_tail(monkeypatch):
+    """A Bayes error twice too large where the accuracy rounds to 1.0 must fail the check (an
+    accuracy comparison cannot see it)."""
+    from robtheory import claims as C
+
+    assert C.get("bayes_optimality").check().passed
+    real = C.bayes_accuracy
+    monkeypatch.setattr(C, "bayes_accuracy", lambda model: _doubled_in_the_tail(real(model)))
+    res = C.get("bayes_optimality").check()
+    assert not res.passed, res.detail
+
+
+def test_optimal_robust_check_compares_log_error_rates_in_the_tail(monkeypatch):
+    """A*_rob's error twice too large where 1 - A*_rob < 1e-17: the linear rules beat it; FAIL."""
+    import dataclasses
+
+    from robtheory import claims as C
+
+    assert C.get("optimal_robust").check().passed
+    real = C.optimal_robust_accuracy
+
+    def worse(model, threat):
+        opt = real(model, threat)
+        if not opt.error_rate < 1e-17:
+            return opt
+        return dataclasses.replace(opt, error_rate=2 * opt.error_rate, log_error_rate=opt.log_error_rate + math.log(2))
+
+    monkeypatch.setattr(C, "optimal_robust_accuracy", worse)
+    res = C.get("optimal_robust").check()
+    assert not res.passed, res.detail
