@@ -33,7 +33,7 @@ from .closed_form import (
 )
 from .model import ThreatModel, ToyModel
 
-__all__ = ["Point", "CheckResult", "Claim", "REGISTRY", "GRID", "get", "register_column", "column_registered", "COLUMNS",
+__all__ = ["Point", "CheckResult", "Claim", "cell_verdict", "REGISTRY", "GRID", "get", "register_column", "column_registered", "COLUMNS",
            "svm_unit_norm_optimum", "adversarial_svm_optimum"]
 
 
@@ -121,6 +121,12 @@ def column_registered(name: str, fn: Callable[[Claim], CheckResult | None]):
             COLUMNS.pop(name, None)
         else:
             COLUMNS[name] = previous
+
+
+def cell_verdict(cell: dict) -> str:
+    """The word a verify cell shows: its three-way ``verdict`` (Monte Carlo: PASS / FAIL /
+    INCONCLUSIVE), else its ``mark`` (proofs: PARTIAL), else PASS or FAIL from ``passed``."""
+    return cell.get("verdict") or cell.get("mark") or ("PASS" if cell.get("passed") else "FAIL")
 
 
 def _result(ok: bool, n: int, detail: str) -> CheckResult:

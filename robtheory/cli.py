@@ -957,7 +957,9 @@ def _cmd_verify(args) -> int:
 
 def _cell_verdict(cell: dict) -> str:
     """PASS / FAIL / INCONCLUSIVE of a verify cell (columns without a verdict: from ``passed``)."""
-    return cell.get("verdict") or cell.get("mark") or ("PASS" if cell["passed"] else "FAIL")
+    from .claims import cell_verdict
+
+    return cell_verdict(cell)
 
 
 def _cmd_report(args) -> int:

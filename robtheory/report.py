@@ -208,8 +208,10 @@ _MC_WORDS = {"PASS": "all pass", "FAIL": "FAILED", "INCONCLUSIVE": "none fails, 
 def _verdict(cell) -> str:
     if cell is None:
         return '<td class="na">-</td>'
-    # a cell with a three-way verdict (the Monte Carlo column) may be INCONCLUSIVE
-    word = cell.get("verdict") or ("PASS" if cell.get("passed") else "FAIL")
+    from .claims import cell_verdict
+
+    # Monte Carlo cells may be INCONCLUSIVE, proof cells PARTIAL: neither is shown as a pass
+    word = cell_verdict(cell)
     cls = {"PASS": "pass", "FAIL": "fail"}.get(word, "inconclusive")
     detail = html.escape(str(cell.get("detail", "")))
     return f'<td class="{cls}" title="{detail}">{word}<div class="detail">{detail}</div></td>'

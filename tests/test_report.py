@@ -121,3 +121,16 @@ def test_extra_sections_hook(tmp_path):
         ReportSection("t", figures=[("../x.png", "outside")])
     with pytest.raises(ValueError, match="ReportSection"):
         write_report(tmp_path, _stub_rows(), [], extra_sections=["not a section"])
+
+
+def test_report_cells_show_partial_and_inconclusive_not_pass():
+    """A proof cell certified in part says PARTIAL (and is not coloured as a pass); a Monte Carlo
+    cell that could not resolve its deviation says INCONCLUSIVE."""
+    from robtheory.report import _verdict
+
+    partial = _verdict({"passed": True, "mark": "PARTIAL", "detail": "partial (certified: ...)"})
+    assert ">PARTIAL<" in partial and 'class="pass"' not in partial
+    inconclusive = _verdict({"passed": True, "verdict": "INCONCLUSIVE", "detail": ""})
+    assert ">INCONCLUSIVE<" in inconclusive and 'class="pass"' not in inconclusive
+    assert 'class="pass"' in _verdict({"passed": True, "detail": ""})
+    assert 'class="fail"' in _verdict({"passed": False, "detail": ""})
