@@ -1,7 +1,7 @@
 r"""Certificate for the symbolic derivations of ``robtheory.symbolic`` (issue: core, item 3).
 
 Each derivation is re-run and its result compared by sympy with the closed form stated in
-the spec (``paper_math.md`` §2.0, §3.1-§3.5, §3.8): the law of the margin, the worst-case
+docs/theory.md (§2.0, §3.1-§3.5, §3.8): the law of the margin, the worst-case
 perturbations, the accuracy of any linear classifier and its complement, the ramp
 expectation behind the hinge loss, the Bayes rule, the averaging and robust classifiers,
 the standard-optimal and robust-optimal linear classifiers and :math:`A^*_{rob}`.
@@ -29,7 +29,7 @@ def build() -> Certificate:
     from robtheory.symbolic.core import Phi, phi
 
     cert = Certificate(NAME, "Symbolic derivations of the closed forms",
-                       "spec paper_math.md §2.0, §3.1-§3.5, §3.8")
+                       "docs/theory.md §2.0, §3.1-§3.5, §3.8")
     cert.set_scope("the closed forms each re-derived and compared: margin law, worst-case shifts, linear accuracies, "
                    "ramp, Bayes rule, averaging classifier (with claims (a) and (b): > 0.99 and < 0.01 for mu >= 3), "
                    "sign(x1), standard- and robust-optimal linear rules; A*_rob = Bayes accuracy of D(p, eta - eps, d) "
@@ -136,7 +136,7 @@ def build() -> Certificate:
     cert.fact("a_star.x1_sign_kept", "sympy: 1 - eps > 0 for every 0 <= eps < 1",
               bool(RR.results["x1_sign_kept"]))
     cert.identity("a_star.bound_spec",
-                  "the upper bound, Bayes accuracy of D(p, eta - eps, d) (derived), is the spec's "
+                  "the upper bound, Bayes accuracy of D(p, eta - eps, d) (derived), is theory's "
                   "A_B(p, mu_eps) = p Phi(mu_eps + L/2mu_eps) + (1-p) Phi(mu_eps - L/2mu_eps)",
                   OR.results["value"],
                   _p * Phi(_m + ns["L"] / (2 * _m)) + (1 - _p) * Phi(_m - ns["L"] / (2 * _m)))

@@ -1,6 +1,6 @@
 r"""Certificate for Lemma D.1: every global minimiser of the SVM objective has equal weak weights.
 
-Statement (Tsipras et al. 2019, App. D, Lemma D.1; spec ``paper_math.md`` §2.2). For
+Statement (Tsipras et al. 2019, App. D, Lemma D.1; ``docs/theory.md`` §2.2). For
 :math:`p \in [0, 1]`, :math:`\eta \ge 0`, :math:`\lambda > 0`, every global minimiser of
 :math:`J_\lambda(w) = E\,\ell(y w^Tx - \varepsilon\lVert w\rVert_*) + \frac\lambda2\lVert w\rVert^2`
 has :math:`w_i = w_j` for all :math:`i, j \ge 2`. Proved here for the hinge loss of (5) and,
@@ -34,7 +34,7 @@ def build() -> Certificate:
     from robtheory.symbolic import linear as L
 
     cert = Certificate(NAME, "Lemma D.1: global minimisers of the (adversarial) SVM objective have equal weak weights",
-                       "Tsipras et al. 2019, App. D, Lemma D.1; spec paper_math.md §2.2")
+                       "Tsipras et al. 2019, App. D, Lemma D.1; docs/theory.md §2.2")
     lam = sp.Symbol("lambda", positive=True)
     eps_r = sp.Symbol("epsilon", nonnegative=True)
     cert.set_region({lam: sp.Interval.open(0, sp.oo), eps_r: sp.Interval(0, sp.oo)},

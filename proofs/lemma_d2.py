@@ -1,6 +1,6 @@
 r"""Certificate for Lemma D.2: the unit-norm SVM optimum puts weight :math:`v^* \ge 1/\sqrt2` on z.
 
-Statement (Tsipras et al. 2019, App. D, Lemma D.2; spec ``paper_math.md`` §2.2). Let
+Statement (Tsipras et al. 2019, App. D, Lemma D.2; ``docs/theory.md`` §2.2). Let
 :math:`\tfrac12 \le p \le 0.975`, :math:`\mu = \eta\sqrt d \ge 4`, and let :math:`w^*` minimise
 the soft-margin objective (5) with :math:`\lVert w^*\rVert_2 = 1`. In the reduced coordinates
 of Lemma D.1, :math:`w^* = (w_1, v)` with :math:`w_1^2 + v^2 = 1`, and :math:`v \ge 1/\sqrt2`.
@@ -275,7 +275,7 @@ def build() -> Certificate:
     from robtheory.symbolic.core import Phi, Ramp, phi
 
     cert = Certificate(NAME, "Lemma D.2: the unit-norm SVM optimum has v* >= 1/sqrt(2) for p <= 0.975, mu >= 4",
-                       "Tsipras et al. 2019, App. D, Lemma D.2; spec paper_math.md §2.2")
+                       "Tsipras et al. 2019, App. D, Lemma D.2; docs/theory.md §2.2")
     p = sp.Symbol("p", positive=True)
     mu = sp.Symbol("mu", positive=True)
     v = sp.Symbol("v", positive=True)
@@ -444,7 +444,7 @@ def build() -> Certificate:
         values[mu_k] = ps
     table = ", ".join(f"{float((1 - val).mid()):.3g} at mu = {k}" for k, val in ((4, pstar), *values.items()))
     cert.fact("threshold.moves", "p*(mu) = 1 - sup_v rho(v, mu) is non-decreasing in mu (rho.monotone); "
-              f"certified 1 - p*(mu): {table} (the spec's 0.0225 at mu = 4 and 0.0018 at mu = 6)",
+              f"certified 1 - p*(mu): {table} (theory's 0.0225 at mu = 4 and 0.0018 at mu = 6)",
               bool(okall and pstar < values[5] < values[6] < values[8]
                    and abs((1 - pstar) - I.point(0.0225)) < I.point(5e-5)
                    and abs((1 - values[6]) - I.point(0.0018)) < I.point(5e-5)),

@@ -1,6 +1,6 @@
 r"""Certificate for Lemma D.3: a classifier with :math:`v \ge |w_1|` has standard accuracy :math:`\ge 0.99`.
 
-Statement (Tsipras et al. 2019, App. D, Lemma D.3; spec ``paper_math.md`` §2.2). For
+Statement (Tsipras et al. 2019, App. D, Lemma D.3; ``docs/theory.md`` §2.2). For
 :math:`\mu = \eta\sqrt d \ge 4`, the classifier :math:`\operatorname{sign}(w_1x_1 + v z)` with
 :math:`v > 0` and :math:`|w_1| \le v` — in particular the unit-norm SVM optimum, which has
 :math:`v \ge 1/\sqrt2` by Lemma D.2 and therefore :math:`|w_1| = \sqrt{1-v^2} \le v` — has
@@ -47,7 +47,7 @@ def build() -> Certificate:
     from robtheory.symbolic.core import Phi, phi
 
     cert = Certificate(NAME, "Lemma D.3: standard accuracy >= Phi(mu - 1) >= 0.99 when v >= |w1|, mu >= 4",
-                       "Tsipras et al. 2019, App. D, Lemma D.3; spec paper_math.md §2.2")
+                       "Tsipras et al. 2019, App. D, Lemma D.3; docs/theory.md §2.2")
     p = sp.Symbol("p", nonnegative=True)
     mu = sp.Symbol("mu", positive=True)
     v = sp.Symbol("v", positive=True)

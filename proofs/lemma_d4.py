@@ -1,6 +1,6 @@
 r"""Certificate for Lemma D.4: a classifier with :math:`v \ge |w_1|` has robust accuracy :math:`\le 0.01`.
 
-Statement (Tsipras et al. 2019, App. D, Lemma D.4; spec ``paper_math.md`` §2.2). For
+Statement (Tsipras et al. 2019, App. D, Lemma D.4; ``docs/theory.md`` §2.2). For
 :math:`\mu = \eta\sqrt d \ge 4` and :math:`\varepsilon \ge 2\eta`, the classifier
 :math:`\operatorname{sign}(w_1x_1 + vz)` with :math:`v > 0`, :math:`|w_1| \le v` has l_inf robust
 accuracy :math:`\le \Phi(1 - \mu) \le \Phi(-3) = 0.00135 \le 0.01`, for every ``p`` (with or
@@ -40,7 +40,7 @@ def build() -> Certificate:
     from robtheory.symbolic.core import Phi, phi
 
     cert = Certificate(NAME, "Lemma D.4: l_inf robust accuracy <= Phi(1 - mu) <= 0.01 when v >= |w1|, mu >= 4, "
-                       "eps >= 2 eta", "Tsipras et al. 2019, App. D, Lemma D.4; spec paper_math.md §2.2")
+                       "eps >= 2 eta", "Tsipras et al. 2019, App. D, Lemma D.4; docs/theory.md §2.2")
     p = sp.Symbol("p", nonnegative=True)
     mu = sp.Symbol("mu", positive=True)
     v = sp.Symbol("v", positive=True)

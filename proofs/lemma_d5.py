@@ -1,6 +1,6 @@
 r"""Certificate for Lemma D.5 (adversarial SVM drops the weak features) and Theorem 2.2 part 2.
 
-Statement (Tsipras et al. 2019, App. D, Lemma D.5; spec ``paper_math.md`` §2.2). For
+Statement (Tsipras et al. 2019, App. D, Lemma D.5; ``docs/theory.md`` §2.2). For
 :math:`0 \le p \le 1`, :math:`\eta \ge 0`, :math:`\lambda > 0` and :math:`\varepsilon \ge 2\eta`,
 every global minimiser of the l_inf adversarial objective
 
@@ -65,7 +65,7 @@ def build() -> Certificate:
 
     cert = Certificate(NAME, "Lemma D.5: the l_inf adversarial SVM optimum has zero weak weights for eps >= eta "
                        "(Theorem 2.2 part 2 with its closed form)",
-                       "Tsipras et al. 2019, App. D, Lemma D.5 and Thm 2.2 (2); spec paper_math.md §2.2")
+                       "Tsipras et al. 2019, App. D, Lemma D.5 and Thm 2.2 (2); docs/theory.md §2.2")
     p = sp.Symbol("p", nonnegative=True)
     eta = sp.Symbol("eta", nonnegative=True)
     eps = sp.Symbol("epsilon", nonnegative=True)

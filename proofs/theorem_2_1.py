@@ -21,8 +21,8 @@ every :math:`\varepsilon \ge 2\eta`,
 The proof follows App. C (steps C.1--C.5); each step below is checked by sympy
 and recorded in ``certificates/theorem_2_1.json``.  Beyond the paper it
 certifies the exact gap identity, the tightness remark, the :math:`p=\tfrac12`
-edge case and the corollary :math:`\mathrm{acc}_\varepsilon \le p` (spec
-``paper_math.md`` §2.1 and §3.9).
+edge case and the corollary :math:`\mathrm{acc}_\varepsilon \le p` (``docs/theory.md``
+§2.1 and §3.9).
 
 Run ``python -m robtheory.proofs.theorem_2_1 [--out DIR]`` to regenerate.
 """
@@ -132,7 +132,7 @@ def build() -> Certificate:
         reference=(
             "Tsipras, Santurkar, Engstrom, Turner, Madry, 'Robustness May Be at Odds with "
             "Accuracy', ICLR 2019 (arXiv:1805.12152v5), Theorem 2.1 and Appendix C; "
-            "spec paper_math.md sections 2.1 and 3.9"
+            "docs/theory.md sections 2.1 and 3.9"
         ),
     )
     cert.set_region({p: P_RANGE, eta: sp.Interval(0, sp.oo), eps: sp.Interval(2 * eta, sp.oo)},

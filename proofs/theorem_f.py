@@ -1,4 +1,4 @@
-r"""Machine-checked Neyman--Pearson step of Theorem F (spec ``paper_math.md`` §3.7).
+r"""Machine-checked Neyman--Pearson step of Theorem F (``docs/theory.md`` §3.7).
 
 Statement. Fix the l_inf ball of radius :math:`\varepsilon = 2\eta < 1` (x1 perturbable or not)
 and :math:`\tfrac12 < p < 1`. Over all measurable classifiers the Pareto frontier of
@@ -13,7 +13,7 @@ and :math:`\tfrac12 < p < 1`. Over all measurable classifiers the Pareto frontie
 traced by :math:`\tilde f_\tau = \operatorname{sign}(\tau\operatorname{sign}(x_1) + s(x))`, from the
 Bayes point to (p, p).
 
-The certificate checks, with sympy, the argument of the spec:
+The certificate checks, with sympy, the argument of docs/theory.md §3.7:
 
 * F.1-F.2: the shift of Theorem 2.1 maps the law of ``s`` given ``y`` to that of ``-y``, and the
   likelihood ratio of ``s`` (and of the full weak vector, coordinate by coordinate) is
@@ -22,11 +22,11 @@ The certificate checks, with sympy, the argument of the spec:
   :math:`\lambda\mathrm{Std} + (1-\lambda)\mathrm{acc_{shift}}` is
   :math:`\frac{g_-}{2}(\alpha_{x_1}e^{2\mu s} + \beta_{x_1})` with :math:`\alpha > 0 > \beta`, so the
   pointwise maximiser accepts the half-line :math:`s > \mp\tau(\lambda)` (Neyman--Pearson): it is
-  :math:`f_\tau`, and :math:`\tau(\lambda)` is the spec's formula;
+  :math:`f_\tau`, and :math:`\tau(\lambda)` is theory's formula;
 * F.7-F.8: :math:`\tau(\lambda)` decreases from :math:`\infty` (:math:`\lambda \to p`) to the Bayes
   ratio :math:`L/(2\mu)` (:math:`\lambda \to 1`); for :math:`\lambda\in[1-p, p]` the maximiser is
   :math:`\operatorname{sign}(x_1)`;
-* F.9-F.10: :math:`f_\tau`'s accuracies are the spec's Std and Rob, and the rounded rule attains
+* F.9-F.10: :math:`f_\tau`'s accuracies are theory's Std and Rob, and the rounded rule attains
   :math:`\mathrm{acc}_\varepsilon = \mathrm{acc_{shift}}` (x1 cannot change sign; the weak-only
   worst case at :math:`2\eta` is the shift);
 * F.11: p = 1/2, where every rule ties;
@@ -82,7 +82,7 @@ def build() -> Certificate:
         "ln[(lambda+p-1)/(lambda-p)]/(2 mu); the rounded f_tau attains acc_eps = acc_shift, so every point "
         "(Std(tau), Rob(tau)), tau in [L/(2 mu), oo], is Pareto-optimal, and every rule is weakly dominated "
         "by one of them (the converse)",
-        "spec paper_math.md §3.7 (Theorem F, derived there, not in the paper); Tsipras et al. 2019, "
+        "docs/theory.md §3.7 (Theorem F, derived there, not in the paper); Tsipras et al. 2019, "
         "Sec. 2.1 and App. C for the shift adversary",
     )
     f = frontier_symbols()
@@ -151,8 +151,8 @@ def build() -> Certificate:
         sp.exp(2 * mu * R["threshold"][-1]), sp.exp(-2 * mu * R["threshold"][1])))
     spec_at_lam = R["tau_spec"].subs(Lam, lam / (1 - lam))
     step3.append(cert.identity(
-        "F.6b", "tau(lambda) = ln[(lambda+p-1)/(lambda-p)]/(2 mu) is the spec's "
-        "ln[(Lambda p - (1-p))/(Lambda (1-p) - p)]/(2 mu) at Lambda = lambda/(1-lambda) (the spec weighs "
+        "F.6b", "tau(lambda) = ln[(lambda+p-1)/(lambda-p)]/(2 mu) is theory's "
+        "ln[(Lambda p - (1-p))/(Lambda (1-p) - p)]/(2 mu) at Lambda = lambda/(1-lambda) (theory §3.7 weighs "
         "acc_shift + Lambda Std); compared through exp(2 mu .), injective",
         sp.exp(2 * mu * R["tau"]), sp.exp(2 * mu * spec_at_lam)))
 

@@ -6,7 +6,7 @@ four-case sums for any bias ``b`` and also the log error rate (a log-sum-exp of 
 ``log_ndtr`` terms): about forty ndtr-sized passes over the grid per classifier. For
 ``b = 0`` -- every classifier of a phase diagram: the averaging rule, the Bayes rule
 ``sign(tau x1 + s(x))``, ``sign(x1)`` and the frontier family -- the two label cases
-coincide and the sum collapses to two Gaussian tails (spec §3.2):
+coincide and the sum collapses to two Gaussian tails (theory §3.2):
 
 .. math::
 
@@ -144,7 +144,7 @@ def unbiased_accuracy(p, eta, eps, a, S, Q, U1, kind: str = "standard", *, error
         \mathrm{acc} = p\,\Phi\!\Big(\frac{\eta S + a - \varepsilon\lVert w\rVert_*}{Q}\Big)
                      + (1-p)\,\Phi\!\Big(\frac{\eta S - a - \varepsilon\lVert w\rVert_*}{Q}\Big)
 
-    (spec §3.2 with ``b = 0``; indicators of the margins for ``Q = 0``). Equal to
+    (theory §3.2 with ``b = 0``; indicators of the margins for ``Q = 0``). Equal to
     ``robtheory.closed_form.accuracy_stats(p, eta, eps, a, 0, S, Q, U1, kind)[:2]`` to
     rounding, at a fraction of its cost.
 

@@ -183,7 +183,7 @@ def _grid_fast(p, mu, d: int, *, robust: bool = False, error_rate: bool = False,
     ``robust`` also its l_inf robust accuracy at eps = 2 eta (x1 perturbable).
 
     The rule is taken in its natural form :math:`\mathrm{sign}(L x_1 + 2\eta\sum_i x_i)`
-    (spec §3.3): ``a = L`` lives on the p axis and ``S = 2 eta d``, ``Q = 2 mu``,
+    (theory §3.3): ``a = L`` lives on the p axis and ``S = 2 eta d``, ``Q = 2 mu``,
     ``U1 = 2 eta d`` on the mu axis, so the kernel broadcasts the two axes and the only
     full-size arrays are its outputs.
     """

@@ -330,7 +330,7 @@ def svm_unit_norm_optimum(p: float, eta: float, d: int):
 
 
 def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
-    """Closed-form minimiser of J^adv once the weak weights are zero (spec §2.2).
+    """Closed-form minimiser of J^adv once the weak weights are zero (theory §2.2).
 
     :math:`w_1^* = \\min\\{(2p-1-\\varepsilon)/\\lambda, 1/(1-\\varepsilon)\\}` if
     :math:`\\varepsilon < 2p - 1`, else ``0``.
@@ -376,7 +376,7 @@ def _check_theorem_2_2_part1(claim: Claim, v_threshold: float = 1 / math.sqrt(2)
         worst_rob = max(worst_rob, acc.robust_accuracy)
         min_v, worst_kkt = min(min_v, opt.v), max(worst_kkt, opt.distance_bound)
     ok = worst_std > 0.99 and worst_rob < 0.01 and worst_kkt < 1e-6 and min_v >= v_threshold
-    # "can be adapted ... e.g. logistic regression" [S1]: the same statement for the logistic loss
+    # "can be adapted ... e.g. logistic regression" (paper, Sec. 2.2): the same statement for the logistic loss
     log_std, log_rob = 1.0, 0.0
     for p, d in ((0.9, 100), (0.975, 10**4)):
         opt = unit_norm_optimum(ToyModel(p, 4 / math.sqrt(d), d), loss="logistic")
@@ -680,7 +680,7 @@ def _check_optimal_robust(claim: Claim) -> CheckResult:
 
 
 # ----------------------------------------------------------------------------------------
-# Theorem F (spec §3.7): the exact frontier at eps = 2 eta < 1
+# Theorem F (theory §3.7): the exact frontier at eps = 2 eta < 1
 
 
 def theorem_f_hypotheses(pt: Point) -> bool:
@@ -700,7 +700,7 @@ def supporting_lambda(p: float, mu: float, tau) -> np.ndarray:
 
 #: Absolute tolerance of the Theorem F support inequalities (values in [0, 1]; rounding ~1e-15).
 THEOREM_F_TOL = 1e-12
-#: Relative tolerance of the frontier's values against the spec's closed forms (same Phi terms,
+#: Relative tolerance of the frontier's values against theory's closed forms (same Phi terms,
 #: arguments rounded differently: observed <= 1e-13), with an absolute floor for subnormal tails.
 THEOREM_F_REL = 1e-9
 
@@ -750,7 +750,7 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict:
     * ``exact``: the frontier says it is Theorem F's;
     * ``endpoints``: it starts at the Bayes point (tau = L/(2 mu), standard accuracy = Bayes
       accuracy) and ends at (p, p) (tau = inf);
-    * ``attained`` / ``max_rel_dev``: every point equals the spec's (Std(tau), Rob(tau)) and the exact
+    * ``attained`` / ``max_rel_dev``: every point equals theory's (Std(tau), Rob(tau)) and the exact
       robust accuracy of the rounded rule that attains it (:func:`robtheory.closed_form.rounded_accuracy`)
       to :data:`THEOREM_F_REL` -- a raised frontier fails here;
     * ``not_beaten`` / ``max_excess``: for each point k and its Neyman--Pearson weight
@@ -810,7 +810,7 @@ def _check_theorem_f(claim: Claim, frontier_fn=None) -> CheckResult:
     ``frontier_fn(model, threat)`` gives the frontier to check (default
     ``robtheory.frontier.frontier(model, threat, "all")``; replaceable only for negative controls).
     The Neyman--Pearson step itself is derived by :func:`robtheory.symbolic.frontier.neyman_pearson`
-    and certified by proofs/theorem_f.py; its derived threshold must match the spec's tau(lambda).
+    and certified by proofs/theorem_f.py; its derived threshold must match theory's tau(lambda).
     """
     from .frontier import frontier
     from .symbolic.frontier import neyman_pearson
@@ -821,7 +821,7 @@ def _check_theorem_f(claim: Claim, frontier_fn=None) -> CheckResult:
 
     NP = neyman_pearson().results
     if not (NP["matches_spec"] and NP["thresholds_symmetric"] and NP["shifted_law"]):
-        return _result(False, 0, "the Neyman-Pearson derivation does not give the spec's tau(lambda)")
+        return _result(False, 0, "the Neyman-Pearson derivation does not give theory's tau(lambda)")
     n, n_cand, worst_dev, worst_exc = 0, 0, 0.0, -math.inf
     for pt in claim.points():
         for threat in (ThreatModel("linf", pt.eps), ThreatModel.weak_only("linf", pt.eps)):
@@ -885,7 +885,7 @@ REGISTRY: tuple[Claim, ...] = (
           "For eps_train >= 2 eta every minimiser of J^adv has w_i = 0 for i >= 2.",
           lambda pt: pt.eps >= pt.eta - 1e-15 and pt.eta > 0, _check_lemma_d5,
           notes="The argument needs only eps_train >= eta; the check runs on that larger region."),
-    Claim("bayes_optimality", "Bayes classifier is the standard-optimal linear one", "Sec. 2.1; spec §3.3",
+    Claim("bayes_optimality", "Bayes classifier is the standard-optimal linear one", "Sec. 2.1; theory §3.3",
           "sign(L x1 + 2 eta sum x_i) maximises standard accuracy; among f_tau the optimum is tau = L/(2 mu).",
           lambda pt: pt.p < 1, _check_bayes),
     Claim("robust_x1", "sign(x1) is robust for eps < 1", "Sec. 2.1",
@@ -894,7 +894,7 @@ REGISTRY: tuple[Claim, ...] = (
     Claim("tightness", "Theorem 2.1 is tight", "Sec. 2.1, remark after Thm 2.1",
           "At delta = 1 - p, sign(x1) attains robust accuracy p = p/(1-p) delta for eps < 1.",
           lambda pt: pt.p < 1 and 2 * pt.eta <= pt.eps < 1, _check_tightness),
-    Claim("optimal_robust", "Optimal robust accuracy A*_rob(eps)", "spec §3.8 (derived, not in the paper)",
+    Claim("optimal_robust", "Optimal robust accuracy A*_rob(eps)", "theory §3.8 (derived, not in the paper)",
           "No linear classifier exceeds A*_rob(eps) (l_inf, full and weak-only balls).",
           lambda pt: True, _check_optimal_robust),
 )
@@ -903,16 +903,16 @@ REGISTRY: tuple[Claim, ...] = (
 #: Ilyas et al. (2019), not Tsipras et al.: registered, and flagged as such in its reference and notes.
 GAUSSIAN_ROBUST_MLE = Claim(
     "gaussian_robust_mle", "Robust Gaussian MLE covariance (NOT from this paper)",
-    "Ilyas et al. 2019, Sec. 4, Thm 2; spec §2.4",
+    "Ilyas et al. 2019, Sec. 4, Thm 2; theory §2.4",
     "Under an l2 adversary with Lagrange multiplier lam (equivalently a mean-square budget E|delta|^2 = eps^2) "
     "the robust Gaussian MLE is mu_r = mu*, Sigma_r = Sigma*/2 + I/lam + (Sigma*/lam + Sigma*^2/4)^(1/2).",
     lambda pt: pt.p == 0.5 and pt.eps > 0 and pt.d == 1, _check_gaussian_mle,
-    notes="Not a result of Tsipras et al. 2019 (spec §0: the paper has no Theorem 2.3). Exact for the "
+    notes="Not a result of Tsipras et al. 2019 (the paper has no Theorem 2.3; theory §2.4). Exact for the "
           "Lagrangian / mean-square-budget adversary; the per-sample ball |delta| <= eps gives a different "
           "optimum (validation/gaussian_mle.py --per-sample). The grid points are irrelevant to this claim.")
 
 THEOREM_F = Claim(
-    "theorem_f", "Exact robustness-accuracy frontier (Theorem F)", "spec §3.7 (derived, not in the paper)",
+    "theorem_f", "Exact robustness-accuracy frontier (Theorem F)", "theory §3.7 (derived, not in the paper)",
     "For l_inf eps = 2 eta < 1 (x1 perturbable or not) the Pareto frontier of (acc, acc_eps) over all classifiers is "
     "(p Phi(mu+tau) + (1-p) Phi(mu-tau), p Phi(tau-mu) + (1-p) Phi(-tau-mu)), tau in [L/(2 mu), oo], attained by "
     "sign(tau sign(x1) + s(x)): from the Bayes point to (p, p).",

@@ -170,7 +170,7 @@ class RoundedClassifier:
 
     Not linear: rounding x1 makes perturbations of x1 smaller than 1 irrelevant. With
     :math:`\\tau = L/(2\\mu_\\varepsilon)` it attains the optimal robust accuracy
-    :math:`A^*_{rob}(\\varepsilon)` (spec §3.8). ``tau = inf`` is ``sign(x1)``.
+    :math:`A^*_{rob}(\\varepsilon)` (theory §3.8). ``tau = inf`` is ``sign(x1)``.
     """
 
     tau: float

@@ -824,6 +824,13 @@ def _cmd_verify(args) -> int:
     from ._cost import verify_seconds
     from .torch_bridge import torch_available
 
+    if not args.no_mc:  # a bad --n is named as such, before its cost is estimated
+        from .mc.claims_mc import check_n
+
+        try:
+            check_n(args.n)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     _check_cost(verify_seconds(len(selected), args.n, not args.no_mc, not args.no_proofs,
                                not args.no_torch and torch_available(), args.report is not None),
                 args, f"{args.command} ({len(selected)} claims{'' if args.no_mc else f', --n {args.n}'})")

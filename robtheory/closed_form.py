@@ -193,7 +193,7 @@ def rounded_accuracy(model: ToyModel, clf: RoundedClassifier, threat: ThreatMode
 
 
 def bayes_accuracy(model: ToyModel) -> Accuracy:
-    """:math:`A_B(p,\\mu) = p\\Phi(\\mu + L/(2\\mu)) + (1-p)\\Phi(\\mu - L/(2\\mu))` (spec §3.3)."""
+    """:math:`A_B(p,\\mu) = p\\Phi(\\mu + L/(2\\mu)) + (1-p)\\Phi(\\mu - L/(2\\mu))` (theory §3.3)."""
     return linear_accuracy(model, bayes(model))
 
 

@@ -1,6 +1,6 @@
-"""Trade-off frontiers of (standard accuracy, robust accuracy) (spec §3.7, §3.8).
+"""Trade-off frontiers of (standard accuracy, robust accuracy) (theory §3.7, §3.8).
 
-Theorem F (spec §3.7): at eps = 2 eta < 1 (l_inf, x1 perturbable or not) the Pareto frontier
+Theorem F (theory §3.7): at eps = 2 eta < 1 (l_inf, x1 perturbable or not) the Pareto frontier
 over **all** measurable classifiers is traced by ``f_tau = sign(tau x1 + s(x))`` (rounded in
 x1) for :math:`\\tau \\in [L/(2\\mu), \\infty]`:
 
@@ -262,7 +262,7 @@ def _trace(evaluate, tau_lo, n, extra=(), monotone=False, tau_hi=math.inf):
 
 def _bound(model: ToyModel, threat: ThreatModel, err: np.ndarray) -> np.ndarray:
     """Theorem 2.1's bound from the exact standard error rates; NaN where it does not apply
-    (it needs the shift -2 eta y (0, 1, ..., 1) inside the ball, spec §2.1)."""
+    (it needs the shift -2 eta y (0, 1, ..., 1) inside the ball, theory §2.1)."""
     eta, mu, eps = model.eta, model.mu, threat.eps
     applies = model.p < 1 and (eps >= 2 * eta if threat.norm == "linf" else eps >= 2 * mu)
     if not applies:
@@ -552,7 +552,7 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
 
 
 def exact_gap(p: float, mu: float, tau) -> np.ndarray:
-    """The exact gap of Theorem 2.1 along ``f_tau`` at eps = 2 eta (spec §2.1):
+    """The exact gap of Theorem 2.1 along ``f_tau`` at eps = 2 eta (theory §2.1):
     :math:`\\frac{2p-1}{2(1-p)}(1 - \\Phi(\\tau+\\mu) + \\Phi(-\\tau-\\mu)) =
     \\frac{2p-1}{1-p}\\Phi(-\\tau-\\mu)` (the second form keeps every digit when the gap is tiny)."""
     tau = np.asarray(tau, dtype=float)

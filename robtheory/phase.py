@@ -1,9 +1,9 @@
-"""Phase diagrams over (p, eta, eps, d) as labelled xarray Datasets (spec §3.7-§3.9).
+"""Phase diagrams over (p, eta, eps, d) as labelled xarray Datasets (theory §3.7-§3.9).
 
 A grid is given by one SPEC per axis (:func:`parse_spec`). The weak-feature axis may be given
 as ``eta`` or in the reduced coordinate ``mu = eta sqrt(d)``, and the radius as ``eps`` or as
 ``eps/eta``; the Dataset keeps the axes the user chose and carries the others as derived
-variables. Every accuracy is the closed form of spec §3.2 without bias, evaluated over the
+variables. Every accuracy is the closed form of theory §3.2 without bias, evaluated over the
 whole grid by the fast path :func:`robtheory._grid.unbiased_accuracy` (one fused pass per
 classifier; equal to the generated :func:`robtheory.closed_form.accuracy_stats` to rounding,
 which the tests check point by point).
@@ -11,7 +11,7 @@ which the tests check point by point).
 Variables (l_inf unless ``norm="l2"``; the adversary may move x1):
 
 * ``{averaging,bayes,robust_x1}_{standard,robust}``: the named classifiers;
-* ``optimal_robust``: :math:`A^*_{rob}(\\varepsilon)` over all classifiers (spec §3.8);
+* ``optimal_robust``: :math:`A^*_{rob}(\\varepsilon)` over all classifiers (theory §3.8);
 * ``frontier_standard``: the best standard accuracy of a rounded rule
   ``sign(tau sign(x1) + s(x))`` whose robust accuracy is at least ``required_robust``, solved
   for ``tau`` to the last bit by a bracketing bisection (:func:`rounded_rule_frontier`); at
@@ -259,7 +259,7 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
         out[f"{name}_standard"] = acc(*st)
         out[f"{name}_robust"] = acc(*st, k=kind, e=EPS)
 
-    # A*_rob (spec §3.8): Bayes accuracy of the model shifted by the per-coordinate budget.
+    # A*_rob (theory §3.8): Bayes accuracy of the model shifted by the per-coordinate budget.
     eta_s = np.maximum(ETA - per_coord, 0.0)
     mu_s = eta_s * sd
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

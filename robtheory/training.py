@@ -26,7 +26,7 @@ the point :math:`(w_1, v)` and :math:`\lVert w\rVert_2^2 = w_1^2 + v^2`. Given
 
 with :math:`N = |w_1| + \sqrt d|v|` (l_inf), :math:`\sqrt{w_1^2+v^2}` (l_2), or without the
 :math:`w_1` part when x1 cannot be perturbed. The hinge loss is the generated closed form
-(:func:`robtheory._generated.hinge_standard` and friends, spec §3.6; never retyped here); the
+(:func:`robtheory._generated.hinge_standard` and friends, theory §3.6; never retyped here); the
 logistic loss has no closed form and is an exact one-dimensional quadrature over the Gaussian.
 
 Exact global optimum. The objective is :math:`\lambda`-strongly convex, so it has one
@@ -46,7 +46,7 @@ hinge), then decides from the one-sided derivative of the marginal
 
 Also here: finite-sample (adversarial) SVM training solved to a certified duality gap
 (:func:`fit_svm`), and the l2-robust Gaussian MLE of Ilyas et al. (2019) (:func:`robust_covariance`
-and friends; spec §2.4 -- not a result of Tsipras et al.).
+and friends; theory §2.4 -- not a result of Tsipras et al.).
 """
 
 from __future__ import annotations
@@ -873,7 +873,7 @@ def unit_norm_optimum(model: ToyModel, threat: ThreatModel | None = None, loss: 
 
 
 def adversarial_hinge_closed_form(p: float, eps_train: float, lam: float) -> float:
-    """:math:`w_1^*` of the adversarial hinge objective restricted to ``v = 0`` (spec §2.2).
+    """:math:`w_1^*` of the adversarial hinge objective restricted to ``v = 0`` (theory §2.2).
 
     .. math::
 
@@ -1442,7 +1442,7 @@ def _dcd_standard(Z: np.ndarray, lam: float, tol: float, max_epochs: int = 5000)
 
 # ----------------------------------------------------------------------------------------
 # Gaussian maximum likelihood under an l2 adversary (Ilyas et al. 2019, Section 4, Thm 2;
-# NOT a result of Tsipras et al. -- spec paper_math.md §2.4)
+# NOT a result of Tsipras et al. -- docs/theory.md §2.4)
 
 
 def _sym_sqrt(A: np.ndarray) -> np.ndarray:
@@ -1462,7 +1462,7 @@ def _check_cov(S, name="Sigma_star") -> np.ndarray:
 
 
 def robust_covariance(Sigma_star, lam: float) -> np.ndarray:
-    r"""The l2-robust Gaussian MLE covariance (Ilyas et al. 2019, Thm 2; spec §2.4).
+    r"""The l2-robust Gaussian MLE covariance (Ilyas et al. 2019, Thm 2; theory §2.4).
 
     .. math::
 

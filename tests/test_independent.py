@@ -6,7 +6,7 @@
   optimiser on the l_2 ball) for full weight vectors in small dimension;
 * 50-digit mpmath evaluation of accuracies and error rates, down to error rates of 1e-300
   and, in log space, far below the float64 range;
-* the spec's Bayes accuracy A_B(p, mu) (spec §3.3) evaluated with mpmath.
+* the spec's Bayes accuracy A_B(p, mu) (theory §3.3) evaluated with mpmath.
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def test_gap_identity_numerically(p, pp, pm, mp, mm):
 
 
 # --------------------------------------------------------------------------- #
-# Theorem F (spec §3.7) and the derived A*_rob attainment (spec-audit fixes)
+# Theorem F (theory §3.7) and the derived A*_rob attainment (spec-audit fixes)
 # --------------------------------------------------------------------------- #
 from robtheory.proofs import theorem_f
 

@@ -239,7 +239,7 @@ def test_weak_feature_threshold_two_routes_and_bracketing(lam):
 
 
 def test_spec_example_weak_weight_zero_at_0_08_but_not_0_05():
-    m = ToyModel(0.95, 0.1, 1600)  # spec §2.2: lam = 0.05, eta = 0.1, mu = 4, p = 0.95
+    m = ToyModel(0.95, 0.1, 1600)  # theory §2.2: lam = 0.05, eta = 0.1, mu = 4, p = 0.95
     assert T.solve(T.Objective(m, 0.05, ThreatModel("linf", 0.08))).v == 0.0
     assert T.solve(T.Objective(m, 0.05, ThreatModel("linf", 0.05))).v > 0
     assert 0.05 < T.weak_feature_threshold_closed_form(m, 0.05) < 0.08
@@ -289,7 +289,7 @@ def test_unit_norm_impossible_is_reported():
 
 
 def test_logistic_unit_norm_theorem_2_2_analogue():
-    # "can be adapted ... e.g. logistic regression" [S1]: checked numerically at one point.
+    # "can be adapted ... e.g. logistic regression" (paper, Sec. 2.2): checked numerically at one point.
     m = ToyModel(0.95, 0.1, 1600)
     opt = T.unit_norm_optimum(m, loss="logistic")
     assert opt.norm == pytest.approx(1.0, abs=1e-9) and opt.kkt_residual < 1e-7

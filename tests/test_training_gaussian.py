@@ -1,4 +1,4 @@
-"""The l2-robust Gaussian MLE of Ilyas et al. 2019 (spec §2.4; not a result of Tsipras et al.)."""
+"""The l2-robust Gaussian MLE of Ilyas et al. 2019 (theory §2.4; not a result of Tsipras et al.)."""
 
 from __future__ import annotations
 

@@ -81,6 +81,7 @@ from . import reference as ref
 
 __all__ = [
     "MAX_N",
+    "check_n",
     "MAX_SKEWNESS_OF_MEAN",
     "POINT_RUNS",
     "RUN_STRIDE",
@@ -1576,6 +1577,14 @@ def _first_run(name: str) -> int:
 
 
 # ----------------------------------------------------------------------------- the column
+def check_n(n) -> int:
+    """``n`` as an int if it is a valid sample count per run (1 <= n <= 2**39), else a ValueError."""
+    n, _ = ref.check_n_start(n)
+    if n > MAX_N:
+        raise ValueError(f"n must be <= 2**39 per run (runs use disjoint stream blocks), got n={n}")
+    return n
+
+
 class MonteCarloColumn:
     """Runs the plans of ``claims`` at ``n`` samples per run with one family-wise alpha.
 
@@ -1604,9 +1613,7 @@ class MonteCarloColumn:
                  total_alpha: float = engine.DEFAULT_TOTAL_ALPHA,
                  resolution: float = stats.DEFAULT_RESOLUTION,
                  mean_resolution: float = stats.DEFAULT_MEAN_RESOLUTION):
-        n, _ = ref.check_n_start(n)
-        if n > MAX_N:
-            raise ValueError(f"n must be <= 2**39 per run (runs use disjoint stream blocks), got n={n}")
+        n = check_n(n)
         self.n, self.seed = n, ref.check_seed(seed)
         self.resolution = stats.proportion_resolution(1, 0.5, 0.5, resolution).resolution  # validates
         self.mean_resolution = stats.mean_resolution(1, 0.0, 1.0, mean_resolution).resolution

@@ -109,7 +109,7 @@ class LogPle(sp.Function):
 
 
 class Ramp(sp.Function):
-    """:math:`R(m, q) = E[\\max(0, m + qG)]`, :math:`G\\sim\\mathcal{N}(0,1)` (spec §3.1)."""
+    """:math:`R(m, q) = E[\\max(0, m + qG)]`, :math:`G\\sim\\mathcal{N}(0,1)` (theory §3.1)."""
 
     nargs = 2
 

@@ -1,4 +1,4 @@
-r"""Theorem F (spec §3.7): the Neyman--Pearson step of the exact trade-off frontier, derived.
+r"""Theorem F (theory §3.7): the Neyman--Pearson step of the exact trade-off frontier, derived.
 
 Rules on :math:`(x_1, s)`, :math:`s = d^{-1/2}\sum_i x_i` (given ``y``, :math:`s \sim \mathcal N(y\mu, 1)`;
 after the shift adversary of Theorem 2.1, :math:`x_i \to x_i - 2\eta y`, :math:`s \sim \mathcal N(-y\mu, 1)`).
@@ -21,8 +21,8 @@ the rule is :math:`f_\tau = \operatorname{sign}(\tau x_1 + s)` with
 
 .. math:: \tau(\lambda) = \frac{1}{2\mu}\ln\frac{\lambda + p - 1}{\lambda - p},\qquad \lambda \in (p, 1),
 
-which is the spec's :math:`\frac1{2\mu}\ln\frac{\Lambda p - (1-p)}{\Lambda(1-p) - p}` at
-:math:`\Lambda = \lambda/(1-\lambda)` (the spec weighs :math:`\mathrm{Rob} + \Lambda\,\mathrm{Std}`).
+which is theory's :math:`\frac1{2\mu}\ln\frac{\Lambda p - (1-p)}{\Lambda(1-p) - p}` at
+:math:`\Lambda = \lambda/(1-\lambda)` (theory §3.7 weighs :math:`\mathrm{Rob} + \Lambda\,\mathrm{Std}`).
 Everything is derived here with ``sympy.stats`` and recorded; the certificate
 ``proofs/theorem_f.py`` checks each step.
 """
@@ -87,7 +87,7 @@ def neyman_pearson() -> Derivation:
     ``ratio`` (:math:`g_+/g_-`), ``integrand[x1]`` (:math:`a - b` as derived), ``affine[x1]``
     (:math:`(a - b)\\cdot 2/g_-`), ``alpha[x1]``, ``beta[x1]`` (its coefficients in :math:`r`),
     ``threshold[x1]``, ``tau`` (:math:`= -` threshold at x1 = +1), ``thresholds_symmetric``
-    (threshold at x1 = -1 is :math:`+\\tau`), ``tau_spec`` (the spec's formula at
+    (threshold at x1 = -1 is :math:`+\\tau`), ``tau_spec`` (theory's formula at
     :math:`\\Lambda = \\lambda/(1-\\lambda)`), ``matches_spec``, and the limits
     ``tau_at_lam_1`` (:math:`\\lambda \\to 1^-`) and ``tau_at_lam_p`` (:math:`\\lambda \\to p^+`).
     """
@@ -151,7 +151,7 @@ def rule_accuracies() -> Derivation:
     from the four cases with ``sympy.stats``, and the weak-only l_inf robust accuracy at
     :math:`\\varepsilon = 2\\eta` of the same linear rule from :func:`robtheory.symbolic.linear.linear_accuracy`.
 
-    Results: ``std``, ``rob`` (shift), ``rob_linf_weak``, the spec's ``std_spec``, ``rob_spec``
+    Results: ``std``, ``rob`` (shift), ``rob_linf_weak``, theory's ``std_spec``, ``rob_spec``
     and the booleans ``std_matches``, ``rob_matches``, ``weak_ball_is_shift``.
     """
     f = frontier_symbols()

@@ -3,7 +3,7 @@
 Write :math:`w = (a, u)` with ``a`` the weight on ``x1`` and :math:`u\\in\\mathbb{R}^d` the weak
 weights, and summarise ``u`` by :math:`S = \\sum_i u_i`, :math:`Q = \\lVert u\\rVert_2` and
 :math:`U_1 = \\lVert u\\rVert_1`. Everything below is derived from the definition of
-D(p, eta, d) (spec §1.1), not typed in:
+D(p, eta, d) (theory §1.1), not typed in:
 
 1. the law of :math:`y\\,u^T z` by its moment generating function (one coordinate with
    ``sympy.stats``, then a symbolic sum over the ``d`` independent coordinates);
@@ -11,7 +11,7 @@ D(p, eta, d) (spec §1.1), not typed in:
    per coordinate, and a Lagrangian on the sphere);
 3. standard and robust accuracy by averaging :math:`P_{>}` over the four cases of
    ``(y, y x1)``, and the error rate as the complementary sum;
-4. the population hinge losses (spec §3.6) from :math:`R(m, q) = E\\max(0, m + qG)` and their
+4. the population hinge losses (theory §3.6) from :math:`R(m, q) = E\\max(0, m + qG)` and their
    gradients by differentiation.
 """
 
@@ -246,7 +246,7 @@ def ramp_expectation() -> Derivation:
 
 @lru_cache(maxsize=None)
 def hinge_losses(norm: str | None = None, perturb_x1: bool = True) -> Derivation:
-    """Population hinge loss :math:`E\\max(0, 1 - y(w^Tx+b))` (spec §3.6), standard or adversarial.
+    """Population hinge loss :math:`E\\max(0, 1 - y(w^Tx+b))` (theory §3.6), standard or adversarial.
 
     The adversarial loss takes the max over the ball inside the expectation, per sample,
     which for the hinge adds :math:`\\varepsilon\\lVert w\\rVert_*` to its argument.

@@ -1,8 +1,8 @@
-"""Derivations for the named and optimal classifiers (spec §2.0, §3.3-§3.5, §3.8).
+"""Derivations for the named and optimal classifiers (theory §2.0, §3.3-§3.5, §3.8).
 
 Every result is obtained by substituting a classifier's summary statistics (a, b, S, Q, U1)
 into the general linear-classifier accuracy of :mod:`robtheory.symbolic.linear`, or by
-solving a stationarity condition, and then compared with the spec's stated closed form by
+solving a stationarity condition, and then compared with theory's stated closed form by
 sympy (the comparison is recorded, never assumed).
 """
 
@@ -134,7 +134,7 @@ def bayes() -> Derivation:
 
 @lru_cache(maxsize=None)
 def averaging() -> Derivation:
-    """``w = (0, 1/d, ..., 1/d)``: standard accuracy and l_inf / l_2 robust accuracy (spec §3.4)."""
+    """``w = (0, 1/d, ..., 1/d)``: standard accuracy and l_inf / l_2 robust accuracy (theory §3.4)."""
     s = named_symbols()
     eta, d, eps = s["eta"], s["dpos"], s["eps"]
     D = Derivation("averaging")
@@ -309,7 +309,7 @@ def rounded_rule_robust_accuracy(tau=None, perturb_x1: bool = False) -> Derivati
 
 @lru_cache(maxsize=None)
 def optimal_robust_accuracy() -> Derivation:
-    """:math:`A^*_{rob}(\\varepsilon)` for l_inf, ``0 <= eps < min(eta, 1)`` (spec §3.8).
+    """:math:`A^*_{rob}(\\varepsilon)` for l_inf, ``0 <= eps < min(eta, 1)`` (theory §3.8).
 
     Upper bound: the admissible shift :math:`\\delta = (0, -\\varepsilon y\\mathbf 1)` maps each
     weak coordinate :math:`\\mathcal N(\\eta y, 1)` to :math:`\\mathcal N((\\eta-\\varepsilon)y, 1)`,
@@ -318,7 +318,7 @@ def optimal_robust_accuracy() -> Derivation:
     Lower bound: the robust accuracy of the rounded rule at :math:`\\tau = L/(2\\mu_\\varepsilon)`,
     *derived* by :func:`rounded_rule_robust_accuracy` (x1 rounding, then the weak-only worst
     case of the linear derivation); ``attains_bound`` records that sympy finds the two equal,
-    and ``matches_spec`` that the bound is the spec's :math:`A_B(p, \\mu_\\varepsilon)`.
+    and ``matches_spec`` that the bound is theory's :math:`A_B(p, \\mu_\\varepsilon)`.
     """
     s = named_symbols()
     eps, x, L = s["eps"], s["x"], s["L"]
