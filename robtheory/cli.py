@@ -78,6 +78,13 @@ _RESOLUTION_HELP = ("smallest deviation of an accuracy (absolute, in (0, 1)) eve
                     "INCONCLUSIVE, not PASS, and the exit status is then 3 (default 0.005)")
 
 
+def _inconclusive_note(count: int, total: int, resolution: float, n_needed, option: str) -> str:
+    """The summary's clause on inconclusive tests and the sample count that would settle them."""
+    return (f"; {count} of {total} tests inconclusive (they cannot detect a deviation of {resolution:g}): "
+            + (f"{option} {n_needed} would make them conclusive" if n_needed is not None
+               else "no n makes them conclusive"))
+
+
 def _exit_status(verdict: str) -> int:
     """0 for PASS, 1 for FAIL, 3 for INCONCLUSIVE."""
     return {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": EXIT_INCONCLUSIVE}[verdict]
@@ -601,10 +608,7 @@ def _cmd_mc(args) -> int:
               f"detects >= {e['min_detectable']:.2g})")
     summary = f"Monte Carlo: {out['verdict']} at resolution {args.resolution:g}"
     if out["inconclusive"]:
-        summary += (f"; {out['inconclusive']} of 2 tests inconclusive (they cannot detect a deviation of "
-                    f"{args.resolution:g}): "
-                    + (f"--n {out['n_needed']} would make them conclusive" if out["n_needed"] is not None
-                       else "no n makes them conclusive"))
+        summary += _inconclusive_note(out["inconclusive"], 2, args.resolution, out["n_needed"], "--n")
     print(summary)
     return status
 
@@ -1084,10 +1088,7 @@ def _cmd_frontier(args) -> int:
         line = (f"Monte Carlo: {mc['verdict']} (smallest p-value {mc['min_p_value']:.3g}, per-test alpha "
                 f"{mc['alpha_per_check']:.3g})")
         if mc["inconclusive"]:
-            line += (f"; {mc['inconclusive']} of {mc['n_checks']} tests inconclusive (they cannot detect a "
-                     f"deviation of {mc['resolution']:g}): "
-                     + (f"--mc {mc['n_needed']} would make them conclusive" if mc["n_needed"] is not None
-                        else "no n makes them conclusive"))
+            line += _inconclusive_note(mc["inconclusive"], mc["n_checks"], mc["resolution"], mc["n_needed"], "--mc")
         print(line)
     if out is not None:
         print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
@@ -1180,10 +1181,9 @@ def _cmd_phase(args) -> int:
     verdict = mc.attrs["verdict"] if mc.attrs["passed"] else "FAIL"
     inc = ""
     if mc.attrs["inconclusive"]:
-        need = mc.attrs["n_needed"]
-        inc = (f"; {mc.attrs['inconclusive']} of {mc['residual'].size} tests inconclusive (they cannot detect a "
-               f"deviation of {mc.attrs['resolution']:g}): "
-               + (f"--mc {need} would make them conclusive" if need > 0 else "no n makes them conclusive"))
+        need = mc.attrs["n_needed"]  # -1 in the netCDF attributes where no n makes them conclusive
+        inc = _inconclusive_note(mc.attrs["inconclusive"], mc["residual"].size, mc.attrs["resolution"],
+                                 need if need > 0 else None, "--mc")
     print(f"Monte Carlo: {mc.sizes['point']} points x n={args.mc} on {mc.attrs['executor']}; "
           f"max |residual| = {mc.attrs['max_abs_residual']:.3g} SE (Bonferroni threshold "
           f"{mc.attrs['z_threshold']:.3g} at alpha={mc.attrs['total_alpha']:g}, resolution "

@@ -132,8 +132,8 @@ def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
 def test_no_numba_decorator_caches_next_to_the_source():
     """Every cached numba decorator takes its flag from robtheory._cache.numba_cache(), which first
     points the cache at the per-user folder; a bare cache=True would write into the package."""
-    bad = []
-    for path in PKG.rglob("*.py"):
+    bad = []  # proofs/ and validation/ are installed inside the package too (robtheory.proofs, .validation)
+    for path in [f for folder in (PKG, ROOT / "proofs", ROOT / "validation") for f in folder.rglob("*.py")]:
         if path.name == "_cache.py":
             continue
         for i, line in enumerate(path.read_text().splitlines(), 1):

@@ -51,7 +51,9 @@ def _dcd_standard_previous(Z, lam, tol, max_epochs=5000):
     if _PREVIOUS_DCD is None:
         import numba
 
-        @numba.njit(cache=True)
+        from robtheory._cache import numba_cache
+
+        @numba.njit(cache=numba_cache())  # never inside the installed package
         def kernel(Z, lam, tol, max_epochs, order):
             n, k = Z.shape
             a = np.zeros(n)
