@@ -990,6 +990,8 @@ def _cmd_frontier(args) -> int:
                 raise UsageError(f"{opt} is only used with --mc N")
     if args.n < 2:
         raise UsageError(f"--points must be >= 2, got {args.n}")
+    if not args.max_seconds > 0:
+        raise UsageError(f"--max-seconds must be > 0, got {_fmt(args.max_seconds)}")
     try:
         model = ToyModel(args.p, args.eta, args.d)
     except ValueError as exc:

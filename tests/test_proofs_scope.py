@@ -63,7 +63,7 @@ def test_run_all_reports_progress_before_and_after_each_certificate(monkeypatch)
 
 def test_readme_describes_every_certificate_and_no_longer_overstates():
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("### What the certificates prove"):text.index("## Where the spec")]
+    section = text[text.index("### What the certificates prove"):text.index("## Where the paper")]
     for name in _certificate.PROOF_MODULES:
         assert f"`{name}`" in section, name
     assert "1 asserted" in section  # lemma_d1's triangle inequality
