@@ -123,7 +123,7 @@ def build() -> Certificate:
                   "global minimiser has equal weak weights", ["jensen", "strict.pos", "strict.neg"])
 
     # the reduction used everywhere else ----------------------------------------------------
-    c, v = sp.Symbol("c", real=True), sp.Symbol("v", real=True)
+    c = sp.Symbol("c", real=True)
     d = s["d"]
     cert.identity("reduction.norm", "with equal weights c and v = c sqrt(d): ||u||^2 = d c^2 = v^2",
                   d * c**2, (c * sp.sqrt(d)) ** 2)

@@ -181,7 +181,7 @@ def build() -> Certificate:
 
     # --------------------------------------------------------------- F.9-F.10
     A = rule_accuracies().results
-    accs = [
+    _rule_accuracies = [  # each cert.* call records its step
         cert.identity("F.9a", "Std(f_tau) from the four (y, x1) cases (sympy.stats) is p Phi(mu+tau) + (1-p) Phi(mu-tau)",
                       A["std"], A["std_spec"]),
         cert.identity("F.9b", "acc_shift(f_tau) from the four cases is p Phi(tau-mu) + (1-p) Phi(-tau-mu)",
@@ -191,7 +191,7 @@ def build() -> Certificate:
         cert.identity("F.9d", "lim Rob(tau) = p", sp.limit(A["rob_spec"], tau, sp.oo), p),
     ]
     RR = N.rounded_rule_robust_accuracy()
-    attain = [
+    _attainment = [
         cert.identity("F.10a", "x1 = +-1, |delta_1| <= eps: min x1 (x1 + delta_1) = 1 - eps (symbolic.named)",
                       RR.results["x1_margin"], 1 - ns["eps"]),
         cert.inequality("F.10b", "1 - eps > 0 for eps in [0, 1): the rounded rule never sees sign(x1) change",
@@ -202,7 +202,7 @@ def build() -> Certificate:
     ]
 
     # --------------------------------------------------------------- F.11 (p = 1/2)
-    half_case = [cert.identity(f"F.11{'+' if x1 == 1 else '-'}",
+    _half_case = [cert.identity(f"F.11{'+' if x1 == 1 else '-'}",
                                f"p = 1/2, lambda = 1/2: the integrand at x1 = {x1:+d} vanishes for every s, so every "
                                f"rule has Std + acc_shift = 1 (Theorem 2.1 E.2): the frontier is the segment from "
                                f"(Phi(mu), Phi(-mu)) to (1/2, 1/2), traced by f_tau, tau in [0, oo]",

@@ -33,7 +33,7 @@ Z = float(ndtri(1 - ALPHA / 2))
 
 def _sample_means(model: ToyModel, threat, w1: float, v: float, seed: int):
     """Means and standard errors of the robust logistic loss and its gradient in (w1, v)."""
-    d, sd = model.d, math.sqrt(model.d)
+    sd = math.sqrt(model.d)
     eps = 0.0 if threat is None else threat.eps
     norm = None if threat is None else threat.norm
     full = threat is None or threat.perturb_x1

@@ -9,6 +9,7 @@ escapes with probability below 1e-6. The same call with the right formula passes
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import subprocess
 import sys
@@ -43,12 +44,7 @@ DEFAULT_N = inspect.signature(check_against_closed_form).parameters["n"].default
 DEFAULT_ALPHA = familywise_alpha(engine.DEFAULT_TOTAL_ALPHA, 2)
 ESCAPE = 1e-6  # allowed probability that a wrong formula passes
 
-try:
-    import numba
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 FAST = "numba" if HAVE_NUMBA else "numpy"
 
 

@@ -137,7 +137,7 @@ class LogSumWeighted(sp.Function):
     """:math:`\\log\\sum_k c_k e^{\\ell_k}` for arguments ``(c_1, l_1, c_2, l_2, ...)``, computed stably."""
 
     def _eval_rewrite_as_exp(self, *args, **kwargs):
-        return sp.log(sp.Add(*[c * sp.exp(l) for c, l in zip(args[0::2], args[1::2])]))
+        return sp.log(sp.Add(*[c * sp.exp(lg) for c, lg in zip(args[0::2], args[1::2])]))
 
 
 class Hypot(sp.Function):
