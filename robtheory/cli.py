@@ -710,11 +710,13 @@ def _cmd_accuracy(args) -> int:
     if args.classifier == "robust-optimal":
         print(f"chosen: sign(x1_weight*x1 + weak_weight*sum(x_i) + bias) with x1_weight = "
               f"{result['x1_weight']!r}, weak_weight = {result['weak_weight']!r}, bias = {result['bias']!r}")
-    print(f"{'':10s}{'accuracy':>24s}{'error rate':>14s}{'log error rate':>18s}")
+    # columns are separated by two spaces whatever their width (an error rate written from its log,
+    # 5.575812e-195437, is wider than 14 characters), and a log rate of -0.0 is written 0
+    print(f"{'':10s}{'accuracy':>24s}  {'error rate':>14s}  {'log error rate':>16s}")
     for kind in ("standard", "robust"):
         rate, log_rate = result[f"{kind}_error_rate"], result[f"log_{kind}_error_rate"]
-        print(f"{kind:10s}{float(result[f'{kind}_accuracy'])!r:>24}{_fmt_rate(rate, log_rate):>14s}"
-              f"{log_rate:>18.8g}")
+        print(f"{kind:10s}{float(result[f'{kind}_accuracy'])!r:>24}  {_fmt_rate(rate, log_rate):>14s}  "
+              f"{log_rate + 0.0:>16.8g}")
     return 0
 
 

@@ -501,3 +501,18 @@ def test_messages_never_show_a_numpy_repr(capsys, tmp_path):
         with pytest.raises(ValueError) as e:
             make()
         assert "np." not in str(e.value) and "float64" not in str(e.value), str(e.value)
+
+
+def test_accuracy_table_columns_never_run_together(capsys):
+    """An error rate written from its log (5.575812e-195437) is wider than its column: the columns
+    stay separated, and a log error rate of -0.0 is printed as 0."""
+    from robtheory.cli import main
+
+    assert main(["accuracy", "--p", "0.95", "--eta", "0.3", "--d", "10000000", "--eps", "0.6",
+                 "--classifier", "bayes"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [r[0] for r in rows] == ["standard", "robust"]
+    assert all(len(r) == 4 for r in rows), rows
+    std, rob = rows
+    assert std[1] == "1.0" and std[2] == "5.575812e-195437"
+    assert rob[3] == "0"  # not -0
