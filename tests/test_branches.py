@@ -43,6 +43,7 @@ from robtheory.classifiers import (
 from robtheory.frontier import frontier, frontier_mc
 from robtheory.mc import claims_mc, engine
 from robtheory.mc import reference as R
+from references import golden_section_min
 
 try:
     import numba  # noqa: F401
@@ -285,20 +286,8 @@ def _brute_best_direction(model, threat, grid=2001):
                    for s, ps in ((1, p), (-1, 1 - p)))
     k = int(np.argmax(vals))
     lo, hi = th[max(k - 1, 0)], th[min(k + 1, grid - 1)]
-    f = lambda t: -_mp_rob_tau(model, threat, mp.mpf(t))
-    g = (math.sqrt(5) - 1) / 2
-    x1_, x2_ = hi - g * (hi - lo), lo + g * (hi - lo)
-    f1, f2 = f(x1_), f(x2_)
-    for _ in range(45):  # the bracket shrinks to 1e-9 of a grid step
-        if f1 < f2:
-            hi, x2_, f2 = x2_, x1_, f1
-            x1_ = hi - g * (hi - lo)
-            f1 = f(x1_)
-        else:
-            lo, x1_, f1 = x1_, x2_, f2
-            x2_ = lo + g * (hi - lo)
-            f2 = f(x2_)
-    cands = [-f1, -f2, _mp_rob_tau(model, threat, mp.mpf(th[k])), _mp_rob_tau(model, threat, mp.pi / 2),
+    best = -golden_section_min(lambda t: -_mp_rob_tau(model, threat, mp.mpf(t)), lo, hi, iterations=45)
+    cands = [best, _mp_rob_tau(model, threat, mp.mpf(th[k])), _mp_rob_tau(model, threat, mp.pi / 2),
              _mp_rob_tau(model, threat, mp.mpf(0)), mp.mpf(0.5)]
     return max(cands)
 

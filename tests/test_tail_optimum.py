@@ -26,6 +26,7 @@ from robtheory.closed_form import (
     robust_optimal_linear,
     structured_weights,
 )
+from references import golden_section_min
 
 mp.mp.dps = 50
 
@@ -71,20 +72,7 @@ def mp_optimum(p, eta, d, eps, kind, n_scan=240):
     best = min(min(vals), mp.log(mp.mpf(1) / 2))  # the constant rule errs half the time
     for i in sorted(range(len(vals)), key=lambda j: vals[j])[:2]:
         lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, n_scan)]
-        # golden-section search on [lo, hi] to 1e-22
-        g = (mp.sqrt(5) - 1) / 2
-        x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
-        f1, f2 = f(x1), f(x2)
-        while hi - lo > mp.mpf("1e-22"):
-            if f1 < f2:
-                hi, x2, f2 = x2, x1, f1
-                x1 = hi - g * (hi - lo)
-                f1 = f(x1)
-            else:
-                lo, x1, f1 = x1, x2, f2
-                x2 = lo + g * (hi - lo)
-                f2 = f(x2)
-        best = min(best, f1, f2)
+        best = min(best, golden_section_min(f, lo, hi, width=mp.mpf("1e-22")))  # to 1e-22 in theta
     # eps = 1 under l2 with x1: the supremum as theta -> pi/2 is approached, not attained
     if kind == "l2_full" and eps == 1:
         best = min(best, f(half_pi - mp.mpf("1e-7")))

@@ -21,12 +21,7 @@ from robtheory.torch_bridge.attacks import AttackConfig, exact_linear_worst_case
 MODEL = ToyModel(0.95, 0.2, 400)  # the toy study's distribution (eps = 2 eta = 0.4)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 
 class _Scaled(torch.nn.Module):

@@ -27,12 +27,7 @@ from robtheory.torch_bridge.attacks import (
 from robtheory.torch_bridge.train import TrainConfig, seeded, train
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 
 def _linear(d_in, seed=0, bias=True, dtype=torch.float64):
