@@ -22,6 +22,7 @@ function (Bonferroni over the tests of the function) and carry negative controls
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import shutil
 import subprocess
@@ -45,12 +46,7 @@ from robtheory.mc import claims_mc, engine
 from robtheory.mc import reference as R
 from references import golden_section_min
 
-try:
-    import numba  # noqa: F401
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 needs_numba = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
 mp.mp.dps = 30

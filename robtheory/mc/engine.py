@@ -19,8 +19,6 @@ could detect at its n.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import math
 import os
 import sys
@@ -30,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .. import stats
+from . import philox
 from ..model import ThreatModel, ToyModel
 from . import reference as ref
 
@@ -57,25 +56,9 @@ def _disabled(var: str) -> bool:
     return os.environ.get(var, "") not in ("", "0")
 
 
-@functools.cache
-def _numba_imports() -> tuple[bool, str]:
-    """Whether numba is installed and imports: ``(usable, reason)``.
-
-    find_spec sees a missing package (and a ``None`` entry in ``sys.modules``, how a package is
-    blocked) without importing anything; the import, whose result is used below so that no
-    linter removes it as unused, catches a broken install (llvmlite, a NumPy it does not support).
-    """
-    try:
-        spec = importlib.util.find_spec("numba")
-    except (ImportError, ValueError) as exc:  # a broken parent or a module without a spec
-        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
-    if spec is None:
-        return False, "numba is not installed"
-    try:
-        import numba
-    except Exception as exc:  # noqa: BLE001 - ImportError, or a broken llvmlite (OSError, ...)
-        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
-    return True, f"ok (numba {numba.__version__})"
+#: ``(usable, reason)`` of numba: one probe for the package (it lives with the Philox stream,
+#: the lowest layer that asks).
+_numba_imports = philox.numba_status
 
 
 _NOTICES: set[str] = set()

@@ -101,6 +101,7 @@ first used, so ``import robtheory.mc.philox`` works without numba.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import numbers
 from typing import Any
 
@@ -118,6 +119,7 @@ __all__ = [
     "normal_matrix",
     "normals",
     "numba_available",
+    "numba_status",
     "philox4x32",
     "raw_words",
     "seed_to_key",
@@ -640,13 +642,29 @@ def _nb():
 
 
 @functools.cache
-def numba_available() -> bool:
-    """Whether numba imports; the NumPy reference never needs it."""
+def numba_status() -> tuple[bool, str]:
+    """Whether numba is installed and imports: ``(usable, reason)``.
+
+    find_spec sees a missing package (and a ``None`` entry in ``sys.modules``, how a package is
+    blocked) without importing anything; the import, whose result is used below so that no
+    linter removes it as unused, catches a broken install (llvmlite, a NumPy it does not support).
+    """
     try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        spec = importlib.util.find_spec("numba")
+    except (ImportError, ValueError) as exc:  # a broken parent or a module without a spec
+        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
+    if spec is None:
+        return False, "numba is not installed"
+    try:
+        import numba
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a broken llvmlite (OSError, ...)
+        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
+    return True, f"ok (numba {numba.__version__})"
+
+
+def numba_available() -> bool:
+    """Whether numba is installed and imports (:func:`numba_status`); the NumPy reference never needs it."""
+    return numba_status()[0]
 
 
 def __getattr__(name: str):
