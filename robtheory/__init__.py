@@ -11,7 +11,7 @@ Tsipras, Santurkar, Engstrom, Turner, Madry (ICLR 2019). The public surface is s
 sympy is imported only by :mod:`robtheory.symbolic` (derivations, code generation, proofs).
 """
 
-from .classifiers import (
+from robtheory.classifiers import (
     ConstantClassifier,
     LinearClassifier,
     RoundedClassifier,
@@ -20,7 +20,7 @@ from .classifiers import (
     bayes,
     robust_x1,
 )
-from .closed_form import (
+from robtheory.theory.closed_form import (
     Accuracy,
     bayes_accuracy,
     linear_accuracy,
@@ -28,7 +28,7 @@ from .closed_form import (
     robust_optimal_linear,
     theorem_2_1_bound,
 )
-from .model import ThreatModel, ToyModel
+from robtheory.model import ThreatModel, ToyModel
 
 __version__ = "0.1.0"
 

@@ -29,6 +29,6 @@ if __name__ == "__main__":
         print(message, file=sys.stderr)
         sys.exit(2)
 
-    from .cli import main
+    from robtheory.cli import main
 
     sys.exit(main())

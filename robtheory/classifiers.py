@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import ToyModel, _finite_real, _positive_int, _show
+from robtheory.model import ToyModel, _finite_real, _positive_int, _show
 
 __all__ = [
     "LinearStats",

@@ -4,8 +4,8 @@ A grid is given by one SPEC per axis (:func:`parse_spec`). The weak-feature axis
 as ``eta`` or in the reduced coordinate ``mu = eta sqrt(d)``, and the radius as ``eps`` or as
 ``eps/eta``; the Dataset keeps the axes the user chose and carries the others as derived
 variables. Every accuracy is the closed form of theory §3.2 without bias, evaluated over the
-whole grid by the fast path :func:`robtheory._grid.unbiased_accuracy` (one fused pass per
-classifier; equal to the generated :func:`robtheory.closed_form.accuracy_stats` to rounding,
+whole grid by the fast path :func:`robtheory.theory._grid.unbiased_accuracy` (one fused pass per
+classifier; equal to the generated :func:`robtheory.theory.closed_form.accuracy_stats` to rounding,
 which the tests check point by point).
 
 Variables (l_inf unless ``norm="l2"``; the adversary may move x1):
@@ -45,9 +45,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._grid import unbiased_accuracy
-from .model import ToyModel
-from .model import fmt_number as _num
+from robtheory.theory._grid import unbiased_accuracy
+from robtheory.model import ToyModel
+from robtheory.model import fmt_number as _num
 
 __all__ = ["parse_spec", "spec_length", "phase_grid", "REGIMES", "regime_meanings", "rounded_rule_frontier",
            "save", "provenance", "check_grid_size", "memory_limit", "BYTES_PER_POINT"]
@@ -149,7 +149,7 @@ def parse_spec(text: str, name: str = "value") -> np.ndarray:
 
 def provenance() -> dict:
     """Version and git commit of the code that produced a grid."""
-    from . import __version__
+    from robtheory import __version__
 
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
@@ -439,7 +439,7 @@ def rounded_rule_frontier(P, ETA, EPS, sd, L, per_coord, required_robust, norm, 
 
 
 def _adv_training_threshold(P, ETA, D, lam):
-    from .training import weak_feature_threshold
+    from robtheory.training import weak_feature_threshold
 
     if not (isinstance(lam, (int, float)) and math.isfinite(lam) and lam > 0):
         raise ValueError(f"lam must be a positive number, got {lam!r}")

@@ -52,7 +52,7 @@ __all__ = [
     "weight_vectors",
 ]
 
-#: accuracy kinds of :func:`robtheory.closed_form.accuracy_stats`.
+#: accuracy kinds of :func:`robtheory.theory.closed_form.accuracy_stats`.
 KINDS = ("standard", "linf_full", "linf_weak", "l2_full", "l2_weak")
 ROBUST_KINDS = KINDS[1:]
 

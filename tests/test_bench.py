@@ -44,7 +44,7 @@ def test_benchmarked_grid_computes_what_it_says():
     """The timed grid is the Bayes rule's standard accuracy (and exact error rate) at each (p, mu)
     (p = 1/2 included), and its robust variant the l_inf accuracy at eps = 2 eta."""
     from robtheory import ThreatModel, ToyModel, bayes, linear_accuracy
-    from robtheory.bench import _grid_axes, _grid_fast
+    from robtheory.experiments.bench import _grid_axes, _grid_fast
 
     d = 100
     _, p, mu = _grid_axes(400, d)

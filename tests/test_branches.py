@@ -34,15 +34,17 @@ from scipy import optimize
 from scipy.special import ndtr
 
 from robtheory import ThreatModel, ToyModel
-from robtheory import closed_form as cf
+from robtheory.theory import closed_form as cf
 from robtheory import training as T
 from robtheory.classifiers import (
     ConstantClassifier,
     LinearClassifier,
     RoundedClassifier,
 )
-from robtheory.frontier import frontier, frontier_mc
-from robtheory.mc import claims_mc, engine
+from robtheory.theory.frontier import frontier
+from robtheory.claims.frontier_mc import frontier_mc
+from robtheory.claims import mc_column as claims_mc
+from robtheory.mc import engine
 from robtheory.mc import reference as R
 from references import golden_section_min
 

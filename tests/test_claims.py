@@ -81,8 +81,8 @@ def test_readme_commands_are_the_ci_commands():
 import numpy as np
 from scipy.special import log_ndtr
 
-from robtheory.closed_form import accuracy_stats, log_accuracy_stats, theorem_2_1_bound
-from robtheory.frontier import frontier
+from robtheory.theory.closed_form import accuracy_stats, log_accuracy_stats, theorem_2_1_bound
+from robtheory.theory.frontier import frontier
 from robtheory.model import ThreatModel
 
 
@@ -149,7 +149,7 @@ def test_theorem_2_1_gap_identity_tolerance_is_relative_to_the_terms():
     from scipy.special import ndtr
 
     from robtheory.classifiers import StructuredLinear
-    from robtheory.closed_form import linear_accuracy
+    from robtheory.theory.closed_form import linear_accuracy
 
     pt = claims.Point(0.9, 1.0, 100, 2.0)
     for tau in (0.0, 1.0, 3.0):
@@ -236,7 +236,7 @@ def test_theorem_f_rejects_a_lowered_and_a_raised_frontier():
 
 def test_theorem_f_rejects_the_unrounded_linear_family_as_the_frontier():
     # f_tau without rounding under the full ball (x1 moved) is strictly below Theorem F's curve
-    from robtheory.closed_form import accuracy_stats as acc_stats
+    from robtheory.theory.closed_form import accuracy_stats as acc_stats
 
     pt = claims.Point(0.75, 0.3, 10 ** 0, 0.6)
     threat = ThreatModel("linf", pt.eps)

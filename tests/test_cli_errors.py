@@ -315,7 +315,7 @@ def test_mc_exits_1_when_a_test_fails(capsys):
 
 
 def test_phase_mc_exits_1_when_a_test_fails(capsys, tmp_path, monkeypatch):
-    from robtheory import phase_mc
+    from robtheory.experiments import phase_mc
 
     real = phase_mc.mc_overlay
 

@@ -72,7 +72,7 @@ def test_small_runs_are_not_refused(monkeypatch, capsys):
 
 
 def test_verify_and_report_refused_before_any_claim(monkeypatch, capsys, tmp_path):
-    from robtheory.mc import claims_mc
+    from robtheory.claims import mc_column as claims_mc
 
     # no Monte Carlo column is built, and no claim row is printed (stdout stays empty)
     monkeypatch.setattr(claims_mc, "MonteCarloColumn", _no_work)
@@ -143,7 +143,7 @@ class _Terminal(io.StringIO):
 
 
 def _report_stub(monkeypatch):
-    from robtheory import report
+    from robtheory.viz import report
 
     monkeypatch.setattr(report, "figures", lambda out, frontier_mc=None: [])
     monkeypatch.setattr(report, "mc_residual_figure", lambda out, rows: None)
@@ -162,7 +162,7 @@ def test_report_progress_only_on_a_terminal(monkeypatch, tmp_path, capsys):
 
 def test_phase_mc_progress_only_on_a_terminal(monkeypatch, capsys):
     from robtheory.phase import phase_grid
-    from robtheory.phase_mc import mc_overlay
+    from robtheory.experiments.phase_mc import mc_overlay
 
     grid = phase_grid([0.9], [10], mu=[1.0, 2.0], eps_over_eta=[0.5])
     a = mc_overlay(grid, 200, points=2, seed=0, backend="numpy", serial=True)

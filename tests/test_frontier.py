@@ -13,8 +13,8 @@ from scipy.special import ndtr
 from robtheory import ThreatModel, ToyModel, bayes_accuracy
 from robtheory.claims import random_linear_stats
 from robtheory.cli import main
-from robtheory.closed_form import accuracy_stats
-from robtheory.frontier import exact_gap, frontier
+from robtheory.theory.closed_form import accuracy_stats
+from robtheory.theory.frontier import exact_gap, frontier
 
 # Parameters where Theorem F applies: eps = 2 eta < 1.
 models = st.builds(
@@ -323,7 +323,7 @@ def test_frontier_cli_json_and_files(tmp_path, capsys):
 def test_frontier_cli_refuses_work_over_max_seconds(capsys):
     """The cost is estimated before any work: an optimised family at n = 2000 is estimated at
     0.5 + 0.1 * 2000 = 200.5 s, over --max-seconds 10, and refused in one line naming it."""
-    from robtheory.frontier import frontier_cost
+    from robtheory.theory.frontier import frontier_cost
 
     m, t = ToyModel(0.95, 0.3, 100), ThreatModel("linf", 0.6)
     assert frontier_cost(m, t, "linear", 2000) == pytest.approx(200.5)

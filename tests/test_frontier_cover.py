@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from robtheory import ThreatModel, ToyModel
-from robtheory.frontier import frontier
+from robtheory.theory.frontier import frontier
 
 
 def _max_step(front):

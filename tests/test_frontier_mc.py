@@ -14,13 +14,13 @@ import pytest
 
 from robtheory import ThreatModel, ToyModel, linear_accuracy, stats
 from robtheory.cli import main
-from robtheory.closed_form import accuracy_stats
-from robtheory.frontier import (
+from robtheory.theory.closed_form import accuracy_stats
+from robtheory.theory.frontier import (
     _weak_weights,
     attaining_classifier,
     frontier,
-    frontier_mc,
 )
+from robtheory.claims.frontier_mc import frontier_mc
 
 ALPHA = 1e-6
 N = 20000

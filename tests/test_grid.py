@@ -1,4 +1,4 @@
-"""The fast accuracy path of the phase grids (robtheory._grid) against the generated closed forms."""
+"""The fast accuracy path of the phase grids (robtheory.theory._grid) against the generated closed forms."""
 
 import math
 import tracemalloc
@@ -6,8 +6,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from robtheory._grid import KINDS, grid_backend, unbiased_accuracy
-from robtheory.closed_form import accuracy_stats
+from robtheory.theory._grid import KINDS, grid_backend, unbiased_accuracy
+from robtheory.theory.closed_form import accuracy_stats
 
 BACKENDS = ["numba", "numpy"]
 
@@ -128,10 +128,10 @@ def test_bad_inputs_name_the_value(monkeypatch):
 def test_kernels_need_scipys_ndtr_with_its_exact_signature(monkeypatch):
     """Without SciPy's C ndtr (exact signature) the kernels refuse to load and the NumPy
     reference runs instead."""
-    from robtheory import _grid
+    from robtheory.theory import _grid
 
     try:
-        from robtheory import _grid_numba
+        from robtheory.theory import _grid_numba
     except ImportError as exc:
         pytest.skip(f"numba kernels not importable here: {exc}")
     monkeypatch.setattr(_grid_numba, "_NDTR_SIGNATURE", b"double (double)")

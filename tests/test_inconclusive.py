@@ -20,7 +20,7 @@ from scipy.special import ndtri
 
 from robtheory import ThreatModel, ToyModel, bayes, linear_accuracy
 from robtheory.cli import main
-from robtheory.mc import claims_mc
+from robtheory.claims import mc_column as claims_mc
 
 MC_ARGS = ["--p", "0.95", "--eta", "0.3", "--d", "100", "--eps", "0.6", "--classifier", "bayes"]
 
@@ -180,7 +180,8 @@ def test_frontier_mc_points_beyond_the_frontier_are_refused(capsys):
 def test_frontier_mc_verdicts_follow_the_p_values():
     """Library level: each count's verdict is FAIL exactly when its p-value <= the per-test
     alpha, also for a frontier lowered by 0.02 (negative control, rejected at n = 20000)."""
-    from robtheory.frontier import frontier, frontier_mc
+    from robtheory.theory.frontier import frontier
+    from robtheory.claims.frontier_mc import frontier_mc
 
     model = ToyModel(0.95, 0.3, 100)
     front = frontier(model, ThreatModel("linf", 0.6), "all", n=41)

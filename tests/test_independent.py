@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scipy import integrate, optimize
 from scipy.special import ndtr
 
-from robtheory import closed_form as cf
+from robtheory.theory import closed_form as cf
 from robtheory.classifiers import (
     ConstantClassifier,
     LinearClassifier,

@@ -14,8 +14,8 @@ from scipy.special import ndtr, ndtri
 
 from robtheory import claims
 from robtheory.cli import main
-from robtheory.mc import claims_mc
-from robtheory.mc.claims_mc import MonteCarloColumn, plan
+from robtheory.claims import mc_column as claims_mc
+from robtheory.claims.mc_column import MonteCarloColumn, plan
 
 SMALL_N = 20_000
 
@@ -27,7 +27,7 @@ def _cpu_only(monkeypatch):
 
 def test_import_robtheory_loads_no_monte_carlo():
     code = ("import sys, robtheory, robtheory.claims, robtheory.cli; "
-            "print('numba' in sys.modules, 'robtheory.mc.claims_mc' in sys.modules)")
+            "print('numba' in sys.modules, 'robtheory.claims.mc_column' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
@@ -118,7 +118,7 @@ def test_negative_control_wrong_sign_of_eta():
 def test_negative_control_shift_adversary_not_applied():
     run = plan("lemma_d4")[0]
     assert all(c["passed"] for c in _run(run))
-    from robtheory.closed_form import linear_accuracy
+    from robtheory.theory.closed_form import linear_accuracy
 
     clean = linear_accuracy(run.model, claims_mc._svm_classifier(run.model)).standard_accuracy
     assert not _run(run, analytic=clean)[0]["passed"]
@@ -322,7 +322,7 @@ def test_rounded_rule_attack_is_the_exact_worst_case():
     # the attack moves x1 too: a classifier that does not round x1 is hurt by it
     good = _run(run)[0]
     assert good["passed"]
-    from robtheory.closed_form import optimal_robust_accuracy
+    from robtheory.theory.closed_form import optimal_robust_accuracy
 
     tau, sd = optimal_robust_accuracy(run.model, run.threat).classifier.tau, math.sqrt(run.model.d)
 

@@ -10,7 +10,7 @@ pytest.importorskip("numba")
 from robtheory import ToyModel
 from robtheory.mc import cpu
 from robtheory.mc import reference as ref
-from robtheory.mc.claims_mc import sample_moments
+from robtheory.claims.mc_column import sample_moments
 
 
 @pytest.mark.parametrize("d", [1, 2, 5, 10])

@@ -30,7 +30,7 @@ from robtheory import (
     linear_accuracy,
     robust_x1,
 )
-from robtheory.closed_form import accuracy_stats
+from robtheory.theory.closed_form import accuracy_stats
 from robtheory.mc import engine
 from robtheory.mc.engine import (
     check_against_closed_form,

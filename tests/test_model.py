@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from robtheory.classifiers import ConstantClassifier, LinearClassifier, StructuredLinear
-from robtheory.closed_form import linear_accuracy
+from robtheory.theory.closed_form import linear_accuracy
 from robtheory.model import ThreatModel, ToyModel
 
 

@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 
 from robtheory import _special as SP
-from robtheory._grid import unbiased_accuracy
+from robtheory.theory._grid import unbiased_accuracy
 from robtheory.classifiers import LinearClassifier, StructuredLinear, averaging
-from robtheory.closed_form import accuracy_stats, linear_accuracy
+from robtheory.theory.closed_form import accuracy_stats, linear_accuracy
 from robtheory.model import ThreatModel, ToyModel
 
 EPS64 = np.finfo(np.float64).eps

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from robtheory import ThreatModel, ToyModel
-from robtheory.frontier import frontier
+from robtheory.theory.frontier import frontier
 from robtheory.phase import phase_grid
 
 xr = pytest.importorskip("xarray")

@@ -13,11 +13,11 @@ import pytest
 
 from robtheory.classifiers import averaging, bayes
 from robtheory.cli import main
-from robtheory.closed_form import accuracy_stats
+from robtheory.theory.closed_form import accuracy_stats
 from robtheory.mc.engine import estimate_linear
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.phase import phase_grid
-from robtheory.phase_mc import (
+from robtheory.experiments.phase_mc import (
     mc_overlay,
     point_seed,
     residuals,
@@ -66,7 +66,7 @@ def test_seeds_and_subsample_are_deterministic():
 def test_tasks_carry_each_points_parameters_whatever_the_axes(axes):
     """Grids given in eta and/or eps (1-d coordinates, not full-grid variables) pick the right
     eta and eps for every point (this raised 'Dimensions ... do not exist' before)."""
-    from robtheory.phase_mc import _tasks
+    from robtheory.experiments.phase_mc import _tasks
 
     ds = phase_grid([0.7, 0.9], [10, 100], **axes)
     tasks, idx = _tasks(ds, 10, 64, SEED, "numpy")
@@ -147,7 +147,7 @@ def test_missing_dask_is_a_clear_error(grid, monkeypatch):
 def test_dask_not_imported_by_robtheory():
     import subprocess
 
-    code = "import sys, robtheory, robtheory.phase, robtheory.phase_mc; sys.exit(int('dask' in sys.modules or 'distributed' in sys.modules))"
+    code = "import sys, robtheory, robtheory.phase, robtheory.experiments.phase_mc; sys.exit(int('dask' in sys.modules or 'distributed' in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

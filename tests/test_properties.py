@@ -20,7 +20,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtr
 
-from robtheory import closed_form as cf
+from robtheory.theory import closed_form as cf
 from robtheory.classifiers import (
     ConstantClassifier,
     RoundedClassifier,

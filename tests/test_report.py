@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 import pytest
 
 from robtheory import claims
-from robtheory.report import write_report
+from robtheory.viz.report import write_report
 
 
 class _Collect(HTMLParser):
@@ -101,7 +101,7 @@ def test_extra_sections_hook(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from robtheory.report import ReportSection
+    from robtheory.viz.report import ReportSection
 
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
@@ -126,7 +126,7 @@ def test_extra_sections_hook(tmp_path):
 def test_report_cells_show_partial_and_inconclusive_not_pass():
     """A proof cell certified in part says PARTIAL (and is not coloured as a pass); a Monte Carlo
     cell that could not resolve its deviation says INCONCLUSIVE."""
-    from robtheory.report import _verdict
+    from robtheory.viz.report import _verdict
 
     partial = _verdict({"passed": True, "mark": "PARTIAL", "detail": "partial (certified: ...)"})
     assert ">PARTIAL<" in partial and 'class="pass"' not in partial

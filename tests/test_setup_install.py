@@ -58,7 +58,8 @@ def test_compiled_kernels_are_cached_outside_the_package(tmp_path):
         import numpy as np
         import robtheory
         from robtheory.mc import _philox_numba as pn
-        from robtheory import _grid_numba as gn, _cache, training
+        from robtheory import _cache, training
+        from robtheory.theory import _grid_numba as gn
         assert robtheory.__file__.startswith(%r), robtheory.__file__
         assert _cache.numba_cache() is True
         pn.philox4x32_nb(1, 2, 3, 4, 5, 6)

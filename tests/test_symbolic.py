@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import robtheory._generated as G
+import robtheory.theory._generated as G
 from robtheory import _special
 from robtheory.symbolic import codegen, linear, named
 from robtheory.symbolic.core import Phi
@@ -106,7 +106,7 @@ def points():
 def test_generated_file_is_up_to_date():
     rendered = codegen.render()
     assert codegen.TARGET.read_text() == rendered, (
-        "robtheory/_generated.py is stale: run python -m robtheory.symbolic.codegen")
+        "robtheory/theory/_generated.py is stale: run python -m robtheory.symbolic.codegen")
     assert codegen.TARGET.resolve() == Path(G.__file__).resolve()
     defined = re.findall(r"^def (\w+)\(", rendered, flags=re.MULTILINE)
     assert sorted(defined) == sorted(G.__all__)
@@ -330,7 +330,7 @@ def test_rounded_rule_attainment_fails_for_a_wrong_tau_or_a_wrong_shift():
 
 def test_rounded_rule_accuracy_agrees_with_the_numeric_rounded_accuracy():
     from robtheory.classifiers import RoundedClassifier
-    from robtheory.closed_form import rounded_accuracy
+    from robtheory.theory.closed_form import rounded_accuracy
     from robtheory.model import ThreatModel, ToyModel
 
     R = named.rounded_rule_robust_accuracy().results["accuracy"]

@@ -21,7 +21,7 @@ import pytest
 
 from robtheory import ThreatModel, ToyModel
 from robtheory.classifiers import StructuredLinear
-from robtheory.closed_form import (
+from robtheory.theory.closed_form import (
     linear_accuracy,
     robust_optimal_linear,
     structured_weights,

@@ -10,7 +10,7 @@ import pytest
 from robtheory.validation import claims_campaign
 
 from robtheory import claims
-from robtheory.mc import claims_mc
+from robtheory.claims import mc_column as claims_mc
 
 
 @pytest.fixture(autouse=True)

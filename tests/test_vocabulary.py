@@ -199,7 +199,8 @@ def test_verify_json_follows_the_vocabulary(capsys):
 
 def test_frontier_mc_seeds_are_integers_in_verify():
     """verify's Theorem F checks take their stream seeds from frontier_mc: integers now."""
-    from robtheory.frontier import frontier, frontier_mc
+    from robtheory.theory.frontier import frontier
+    from robtheory.claims.frontier_mc import frontier_mc
     from robtheory.model import ThreatModel, ToyModel
 
     front = frontier(ToyModel(0.95, 0.3, 10), ThreatModel("linf", 0.6), "all", n=5)

@@ -2,7 +2,7 @@ r"""Validation campaign: the Monte Carlo check of every claim, over a grid of pa
 
 ``robtheory verify`` runs each claim's Monte Carlo check at one or two fixed points at
 :math:`10^6` samples. This campaign runs the *same* checks -- the runs built by
-:func:`robtheory.mc.claims_mc.plan_at`, which makes the closed-form values and the samplers
+:func:`robtheory.claims.mc_column.plan_at`, which makes the closed-form values and the samplers
 from one parameter point -- over a grid of points :math:`(p, \eta = \mu/\sqrt d, d,
 \varepsilon)` for every claim of the registry that has a Monte Carlo check (all of them,
 the Ilyas et al. Gaussian result included), at ``n`` samples per run (default
@@ -72,7 +72,7 @@ def _pt(p: float, mu: float, d: int, eps: float = 0.0) -> tuple:
 #: adversary, the rounded rule of optimal_robust) stay at d <= 10 to keep the campaign
 #: within minutes. The Gaussian robust MLE (Ilyas et al.) reads a point as: p = 1/2 (uniform
 #: labels), mean mu* = eta 1 (|mu*| = mu), dimension d <= 10, l2 budget eps (see
-#: robtheory.mc.claims_mc._gaussian_mle_run).
+#: robtheory.claims.mc_column._gaussian_mle_run).
 GRID: dict[str, tuple] = {
     "claim_a": (_pt(0.9, 3.0, 100), _pt(0.6, 3.0, 10), _pt(0.975, 4.0, 1), _pt(0.75, 4.5, 10)),
     "claim_b": (_pt(0.9, 3.0, 100), _pt(0.6, 3.0, 10), _pt(0.975, 4.0, 1), _pt(0.75, 4.5, 10)),
@@ -142,7 +142,8 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
     dict
         ``rows`` (one per test) and the summary (see the module docstring).
     """
-    from robtheory.mc import claims_mc, engine
+    from robtheory.claims import mc_column as claims_mc
+    from robtheory.mc import engine
     from robtheory.mc import reference as ref
 
     grid = GRID if grid is None else grid

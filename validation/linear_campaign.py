@@ -6,7 +6,7 @@ models (l_inf and l_2 balls, x1 perturbable or not) and each of four linear clas
 ``(w, b)`` with a bias and mixed-sign weights), one run of
 :func:`robtheory.mc.engine.estimate_linear` draws ``n`` samples (every coordinate; default
 :math:`10^7`) and counts the standard and the exact-worst-case robust correct samples. Both
-counts are tested against :func:`robtheory.closed_form.linear_accuracy` -- i.e. against
+counts are tested against :func:`robtheory.theory.closed_form.linear_accuracy` -- i.e. against
 the generated ``accuracy_standard``, ``accuracy_linf_full``, ``accuracy_linf_weak``,
 ``accuracy_l2_full`` and ``accuracy_l2_weak`` -- with the exact binomial test of
 :func:`robtheory.stats.agreement_test`. All tests share one family-wise false-alarm rate
@@ -53,7 +53,7 @@ import numpy as np
 from robtheory import stats
 from robtheory.classifiers import LinearClassifier, averaging, bayes
 from robtheory.cli import _sample_count, _seed
-from robtheory.closed_form import linear_accuracy, robust_optimal_linear
+from robtheory.theory.closed_form import linear_accuracy, robust_optimal_linear
 from robtheory.model import ThreatModel, ToyModel
 
 __all__ = ["GRID", "SMALL_GRID", "build_parser", "main", "plot_z", "run_campaign"]

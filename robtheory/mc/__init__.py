@@ -7,7 +7,7 @@
 * :mod:`robtheory.mc.engine` -- ``backend="auto"|"numpy"|"numba"|"cupy"``, estimates with
   intervals next to the closed forms, and the agreement checks;
 * :mod:`robtheory.mc.hinge` -- population hinge losses and gradients (NumPy), CLT z-tests;
-* :mod:`robtheory.mc.claims_mc` -- the ``mc`` column of ``robtheory verify`` (one plan of
+* :mod:`robtheory.claims.mc_column` -- the ``mc`` column of ``robtheory verify`` (one plan of
   sampling runs per claim, one family-wise false-alarm rate per run).
 
 ``import robtheory.mc`` imports neither numba nor cupy; the names below are loaded from
@@ -30,7 +30,7 @@ __all__ = [
 
 def __getattr__(name: str):
     if name in __all__:
-        from . import engine
+        from robtheory.mc import engine
 
         return getattr(engine, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,7 +28,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._cache import numba_cache
+from robtheory._cache import numba_cache
 
 __all__ = [
     "at_kernel",

@@ -55,10 +55,10 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from .._cache import numba_cache
-from . import _philox_numba as _PN
-from .philox import seed_to_key
-from .reference import STREAM_NORMAL, STREAM_X1, STREAM_Y
+from robtheory._cache import numba_cache
+from robtheory.mc import _philox_numba as _PN
+from robtheory.mc.philox import seed_to_key
+from robtheory.mc.reference import STREAM_NORMAL, STREAM_X1, STREAM_Y
 
 __all__ = [
     "MAX_CALL",
@@ -669,7 +669,7 @@ def sample_chunk(eta, p, d, seed, start, count) -> tuple[np.ndarray, np.ndarray]
     ``y`` of shape ``(count,)``, ``X`` of shape ``(count, d + 1)`` in Fortran order):
     ``y`` and ``x1`` are bit-identical to the reference, the weak features agree with it to
     a few ulps (the kernels' float64 normal transform, see the module docstring). For
-    statistics of materialised samples (:func:`robtheory.mc.claims_mc.sample_moments`).
+    statistics of materialised samples (:func:`robtheory.claims.mc_column.sample_moments`).
     Arguments are validated by the caller; ``count <= MAX_CALL``.
     """
     k0, k1 = _key(seed)

@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import stats
-from . import philox
-from ..model import ThreatModel, ToyModel
-from . import reference as ref
+from robtheory import stats
+from robtheory.mc import philox
+from robtheory.model import ThreatModel, ToyModel
+from robtheory.mc import reference as ref
 
 __all__ = [
     "BACKENDS",
@@ -73,7 +73,7 @@ def _notice(message: str) -> None:
 
 def backend_status() -> dict:
     """``{name: (usable, reason)}`` for numpy, numba and cupy, as seen now."""
-    from . import gpu
+    from robtheory.mc import gpu
 
     numba_ok = (False, "disabled by ROBTHEORY_DISABLE_NUMBA") if _disabled(
         "ROBTHEORY_DISABLE_NUMBA") else _numba_imports()
@@ -119,14 +119,14 @@ def _estimate(count: int, n: int, analytic: float | None, alpha: float = CI_ALPH
 
 
 def _analytic_linear(model, clf, threat) -> tuple[float, float] | tuple[None, None]:
-    from ..closed_form import linear_accuracy
+    from robtheory.theory.closed_form import linear_accuracy
 
     if isinstance(clf, tuple):
-        from ..classifiers import LinearClassifier
+        from robtheory.classifiers import LinearClassifier
 
         w, b = clf
         if not np.any(np.asarray(w)):
-            from ..classifiers import ConstantClassifier
+            from robtheory.classifiers import ConstantClassifier
 
             clf = ConstantClassifier(model.d, b)
         else:
@@ -159,7 +159,7 @@ def estimate_linear(
             - \varepsilon\lVert w\rVert_* > 0\},
 
     with every coordinate of every sample drawn (n·d normals), next to the closed forms of
-    :func:`robtheory.closed_form.linear_accuracy`.
+    :func:`robtheory.theory.closed_form.linear_accuracy`.
 
     Parameters
     ----------
@@ -210,12 +210,12 @@ def estimate_linear(
             if progress is not None:
                 progress(c)
     elif name == "numba":
-        from . import cpu
+        from robtheory.mc import cpu
 
         ks, kr = cpu.linear_counts(w, b, pen, model.eta, model.p, n, seed, start=start,
                                    dtype=dt, progress=progress)
     else:
-        from . import gpu
+        from robtheory.mc import gpu
 
         ks, kr = gpu.linear_counts(w, b, pen, model.eta, model.p, n, seed, start=start,
                                    dtype=dt, progress=progress)
@@ -274,7 +274,7 @@ def estimate_marginals(
     if name == "cupy":
         name = "numba" if backend_status()["numba"][0] else "numpy"
     if name == "numba":
-        from . import cpu
+        from robtheory.mc import cpu
 
         out = cpu.marginal_sums(model.d, model.eta, model.p, n, seed, start=start,
                                 progress=progress)

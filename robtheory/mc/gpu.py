@@ -32,8 +32,8 @@ import os
 
 import numpy as np
 
-from .philox import seed_to_key
-from .reference import STREAM_NORMAL, STREAM_X1, STREAM_Y
+from robtheory.mc.philox import seed_to_key
+from robtheory.mc.reference import STREAM_NORMAL, STREAM_X1, STREAM_Y
 
 __all__ = ["cupy_usable", "device_name", "linear_counts"]
 

@@ -28,7 +28,7 @@ Every coordinate of every sample is drawn from the Philox stream of
 does not change them); means and variances are accumulated per chunk and merged with
 Chan's pairwise update, so memory is flat in n.
 
-The closed forms (:func:`robtheory.closed_form.hinge_loss`, :func:`~robtheory.closed_form.
+The closed forms (:func:`robtheory.theory.closed_form.hinge_loss`, :func:`~robtheory.theory.closed_form.
 hinge_gradient`) are tested by a CLT z-test per quantity,
 
 .. math:: z = \frac{\bar\ell - L}{\sqrt{s^2/n}}, \qquad \text{fail iff } |z| > z_{1-\alpha/2},
@@ -48,9 +48,9 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from .. import stats
-from ..model import ThreatModel, ToyModel
-from . import reference as ref
+from robtheory import stats
+from robtheory.model import ThreatModel, ToyModel
+from robtheory.mc import reference as ref
 
 __all__ = ["check_hinge", "closed_form_hinge", "estimate_hinge"]
 
@@ -146,12 +146,12 @@ def estimate_hinge(
 def closed_form_hinge(model: ToyModel, clf: Any, threat: ThreatModel | None = None) -> tuple[float, np.ndarray]:
     r"""Closed-form loss and full gradient ``(d/dw_0, d/dw_1.., d/db)`` by the chain rule.
 
-    :func:`robtheory.closed_form.hinge_gradient` differentiates w.r.t. the summary
+    :func:`robtheory.theory.closed_form.hinge_gradient` differentiates w.r.t. the summary
     statistics :math:`(a, b, S, Q, U_1)`; per weak weight
     :math:`\partial/\partial u_i = g_S + g_Q u_i/Q + g_{U_1}\mathrm{sign}(u_i)`.
     """
-    from ..classifiers import LinearClassifier
-    from ..closed_form import hinge_gradient, hinge_loss
+    from robtheory.classifiers import LinearClassifier
+    from robtheory.theory.closed_form import hinge_gradient, hinge_loss
 
     w, b = ref.linear_weights(model, clf)
     lin = LinearClassifier(w, b)

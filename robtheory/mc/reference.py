@@ -51,8 +51,9 @@ from typing import Any
 
 import numpy as np
 
-from ..model import ThreatModel, ToyModel
-from . import philox as _P
+from robtheory.model import ThreatModel, ToyModel
+from robtheory.mc import philox as _P
+from robtheory.mc.seeds import check_seed
 
 __all__ = [
     "DEFAULT_CHUNK_NORMALS",
@@ -101,13 +102,6 @@ def check_n_start(n: Any, start: Any = 0) -> tuple[int, int]:
     if start + n > _TWO64:
         raise ValueError(f"start + n must be <= 2**64, got start={start}, n={n}")
     return n, start
-
-
-def check_seed(seed: Any) -> int:
-    """A seed in ``[0, 2**64)``."""
-    if not _is_int(seed) or not 0 <= int(seed) < _TWO64:
-        raise ValueError(f"seed must be an integer in [0, 2**64), got seed={seed!r}")
-    return int(seed)
 
 
 def check_dtype(dtype: Any) -> np.dtype:
@@ -199,7 +193,7 @@ def linear_weights(model: ToyModel, clf) -> tuple[np.ndarray, float]:
     :class:`~robtheory.classifiers.StructuredLinear` (materialised with ``.weights()``),
     :class:`~robtheory.classifiers.ConstantClassifier` (``w = 0``) or a pair ``(w, b)``.
     """
-    from ..classifiers import ConstantClassifier, LinearClassifier, StructuredLinear
+    from robtheory.classifiers import ConstantClassifier, LinearClassifier, StructuredLinear
 
     if isinstance(clf, LinearClassifier):
         w, b = np.asarray(clf.w, dtype=np.float64), clf.b

@@ -1,4 +1,4 @@
-"""Generate ``robtheory/_generated.py`` from the symbolic derivations.
+"""Generate ``robtheory/theory/_generated.py`` from the symbolic derivations.
 
 The numeric layer never re-types a formula: every closed form it evaluates is printed here
 from the sympy expression that :mod:`robtheory.symbolic` derived, with the special
@@ -19,8 +19,8 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from .._special import MAPPING
-from .core import (
+from robtheory._special import MAPPING
+from robtheory.symbolic.core import (
     Hypot,
     HypotExcess,
     LogPle,
@@ -31,13 +31,13 @@ from .core import (
     Ramp,
     RampDq,
 )
-from .linear import hinge_losses, linear_accuracy, symbols
-from .named import robust_optimal_linf
+from robtheory.symbolic.linear import hinge_losses, linear_accuracy, symbols
+from robtheory.symbolic.named import robust_optimal_linf
 
 __all__ = ["VARIANTS", "LINEAR_ARGS", "stable_margin", "stable_form", "generated_functions", "render", "main",
            "TARGET"]
 
-TARGET = Path(__file__).resolve().parent.parent / "_generated.py"
+TARGET = Path(__file__).resolve().parent.parent / "theory" / "_generated.py"
 
 #: (name, norm, perturb_x1) for the standard case and the four threat models.
 VARIANTS = (
@@ -212,7 +212,7 @@ def render() -> str:
         "# fmt: off",
         "import numpy",
         "",
-        "from . import _special as _sp",
+        "from robtheory import _special as _sp",
         "",
         "",
     ]

@@ -34,9 +34,9 @@ from functools import lru_cache
 import sympy as sp
 import sympy.stats as st
 
-from .core import Phi, erf_to_Phi
-from .linear import Derivation, linear_accuracy
-from .linear import symbols as linear_symbols
+from robtheory.symbolic.core import Phi, erf_to_Phi
+from robtheory.symbolic.linear import Derivation, linear_accuracy
+from robtheory.symbolic.linear import symbols as linear_symbols
 
 __all__ = ["frontier_symbols", "neyman_pearson", "rule_accuracies", "threshold_of"]
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 import sympy as sp
 import sympy.stats as st
 
-from .core import Phi, Pgt, Ple, Ramp, canonical_Phi, erf_to_Phi, phi
+from robtheory.symbolic.core import Phi, Pgt, Ple, Ramp, canonical_Phi, erf_to_Phi, phi
 
 __all__ = ["Derivation", "symbols", "margin_law", "worst_case_shift", "linear_accuracy",
            "ramp_expectation", "hinge_losses", "dual_norm"]

@@ -13,8 +13,8 @@ from functools import lru_cache
 import sympy as sp
 import sympy.stats as st
 
-from .core import Phi, Pgt, canonical_Phi
-from .linear import Derivation, linear_accuracy, symbols, worst_case_shift
+from robtheory.symbolic.core import Phi, Pgt, canonical_Phi
+from robtheory.symbolic.linear import Derivation, linear_accuracy, symbols, worst_case_shift
 
 __all__ = [
     "named_symbols",

@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from ..model import _finite_real
+from robtheory.model import _finite_real
 
 __all__ = ["AttackConfig", "project", "pgd", "exact_linear_worst_case", "margins", "evaluate"]
 
@@ -288,7 +288,7 @@ def evaluate(model, X: torch.Tensor, y: torch.Tensor, attack: AttackConfig | Non
     Returns a dict with ``accuracy``, ``error_rate``, ``correct``, ``n``, ``ci`` (Clopper-Pearson
     at level ``1 - alpha``) and ``attack`` (the settings, or None for clean accuracy).
     """
-    from ..stats import binomial_estimate
+    from robtheory.stats import binomial_estimate
 
     if X.shape[0] != y.shape[0] or X.shape[0] == 0:
         raise ValueError(f"X and y must have the same non-zero number of rows, got {X.shape[0]} and {y.shape[0]}")

@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import tempfile
 
-from ..claims import CheckResult, Claim, column_registered
-from .experiments import CATALOGUE, run_experiment
+from robtheory.claims import CheckResult, Claim, column_registered
+from robtheory.torch_bridge.experiments import CATALOGUE, run_experiment
 
 __all__ = ["TorchColumn", "registered"]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..mc import reference as _ref
-from ..model import ToyModel
+from robtheory.mc import reference as _ref
+from robtheory.model import ToyModel
 
 __all__ = ["SOURCES", "toy_tensors", "DigitPair", "load_digits_pair", "feature_label_correlation"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..model import _positive_int
+from robtheory.model import _positive_int
 
 __all__ = ["LinearModel", "MLP", "TwoLogit", "build_model", "model_config", "save_checkpoint",
            "load_checkpoint", "labels_to_index"]

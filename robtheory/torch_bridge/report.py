@@ -2,7 +2,7 @@
 
 ``robtheory torch all --out DIR`` writes ``DIR/NAME/metrics.json`` and figures for every
 experiment; :func:`sections` turns each into a
-:class:`~robtheory.report.ReportSection`, copying its PNG figures into the report folder so
+:class:`~robtheory.viz.report.ReportSection`, copying its PNG figures into the report folder so
 that the page stays self-contained.
 """
 
@@ -17,7 +17,7 @@ __all__ = ["find_metrics", "sections"]
 
 def find_metrics(results_dir) -> list[Path]:
     """``metrics.json`` files at ``results_dir`` itself or one level below, in catalogue order."""
-    from .experiments import CATALOGUE
+    from robtheory.torch_bridge.experiments import CATALOGUE
 
     root = Path(results_dir)
     if not root.is_dir():
@@ -51,8 +51,8 @@ def _summary(m: dict) -> str:
 
 
 def sections(results_dir, report_dir) -> list:
-    """One :class:`~robtheory.report.ReportSection` per saved experiment under ``results_dir``."""
-    from ..report import ReportSection
+    """One :class:`~robtheory.viz.report.ReportSection` per saved experiment under ``results_dir``."""
+    from robtheory.viz.report import ReportSection
 
     report_dir = Path(report_dir)
     out = []

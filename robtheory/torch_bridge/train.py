@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
-from ..model import _positive_int
-from .attacks import AttackConfig, pgd
+from robtheory.model import _positive_int
+from robtheory.torch_bridge.attacks import AttackConfig, pgd
 
 __all__ = ["TrainConfig", "train", "seeded", "progress"]
 

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..._jsonio import write_json
-from .. import require_torch
+from robtheory._jsonio import write_json
+from robtheory.torch_bridge import require_torch
 
 __all__ = ["Experiment", "CATALOGUE", "get", "RunContext", "run_experiment"]
 
@@ -102,7 +102,7 @@ class RunContext:
 
     def save_model(self, model, stem: str, extra: dict | None = None) -> None:
         """Checkpoint ``model`` as ``checkpoints/stem.pt`` (state_dict) + ``.json`` (config)."""
-        from ..models import save_checkpoint
+        from robtheory.torch_bridge.models import save_checkpoint
 
         pt, js = save_checkpoint(model, self.out / "checkpoints" / stem, extra)
         self.checkpoints.extend([str(pt.relative_to(self.out)), str(js.relative_to(self.out))])
@@ -138,7 +138,7 @@ def run_experiment(name: str, out: str | Path, *, quick: bool = False, device: s
     import numpy as np
     import torch
 
-    from ... import __version__
+    from robtheory import __version__
 
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer or None, got {threads!r}")

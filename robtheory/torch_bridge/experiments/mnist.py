@@ -33,10 +33,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import attacks as A
-from .. import data as D
-from .. import models as M
-from .. import train as T
+from robtheory.torch_bridge import attacks as A
+from robtheory.torch_bridge import data as D
+from robtheory.torch_bridge import models as M
+from robtheory.torch_bridge import train as T
 
 __all__ = [
     "run_eps_sweep",
@@ -517,7 +517,7 @@ def _linear(d: int, device) -> M.LinearModel:
 
 def _exact_linear_eval(model: M.LinearModel, X, y, attack: A.AttackConfig) -> dict:
     """Exact robust accuracy of a linear model (l_inf ball intersected with the box: separable)."""
-    from ...stats import binomial_estimate
+    from robtheory.stats import binomial_estimate
 
     Xa = A.exact_linear_worst_case(model.weight, X, y, attack)
     with torch.no_grad():

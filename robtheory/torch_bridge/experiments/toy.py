@@ -35,16 +35,16 @@ import math
 import numpy as np
 import torch
 
-from ... import stats
-from ... import training as T
-from ...classifiers import LinearClassifier
-from ...closed_form import linear_accuracy
-from ...mc import engine
-from ...model import ThreatModel, ToyModel
-from .. import data
-from ..attacks import AttackConfig, exact_linear_worst_case, margins, pgd
-from ..models import MLP, LinearModel
-from ..train import TrainConfig, progress, train
+from robtheory import stats
+from robtheory import training as T
+from robtheory.classifiers import LinearClassifier
+from robtheory.theory.closed_form import linear_accuracy
+from robtheory.mc import engine
+from robtheory.model import ThreatModel, ToyModel
+from robtheory.torch_bridge import data
+from robtheory.torch_bridge.attacks import AttackConfig, exact_linear_worst_case, margins, pgd
+from robtheory.torch_bridge.models import MLP, LinearModel
+from robtheory.torch_bridge.train import TrainConfig, progress, train
 
 __all__ = ["run", "SETTINGS", "theorem_2_1_check", "plot_theorem_2_1"]
 

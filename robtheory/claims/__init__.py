@@ -20,9 +20,9 @@ from typing import Callable
 import numpy as np
 from scipy.special import ndtr
 
-from . import _generated as G
-from .classifiers import StructuredLinear, averaging, bayes, robust_x1
-from .closed_form import (
+from robtheory.theory import _generated as G
+from robtheory.classifiers import StructuredLinear, averaging, bayes, robust_x1
+from robtheory.theory.closed_form import (
     accuracy_stats,
     bayes_accuracy,
     linear_accuracy,
@@ -31,7 +31,7 @@ from .closed_form import (
     robust_optimal_linear,
     theorem_2_1_bound,
 )
-from .model import ThreatModel, ToyModel
+from robtheory.model import ThreatModel, ToyModel
 
 __all__ = ["Point", "CheckResult", "Claim", "cell_verdict", "REGISTRY", "GRID", "get", "register_column", "column_registered", "COLUMNS",
            "svm_unit_norm_optimum", "adversarial_svm_optimum"]
@@ -311,7 +311,7 @@ def _check_theorem_2_1(claim: Claim, bound_fn=theorem_2_1_bound) -> CheckResult:
 
 def _reduced_stats(w1, v, d):
     """(a, b, S, Q, U1) of w = (w1, v/sqrt(d) * 1): v is the weight on z = d^{-1/2} sum x_i."""
-    from .training import reduced_stats
+    from robtheory.training import reduced_stats
 
     return reduced_stats(w1, v, d)
 
@@ -323,7 +323,7 @@ def svm_unit_norm_optimum(p: float, eta: float, d: int):
     the reduced coordinates; :func:`robtheory.training.unit_norm_optimum` finds it and the
     ``lam`` that makes it the optimum of (5), with a KKT certificate.
     """
-    from .training import unit_norm_optimum
+    from robtheory.training import unit_norm_optimum
 
     opt = unit_norm_optimum(ToyModel(p, eta, d))
     return opt.w1, opt.v
@@ -335,7 +335,7 @@ def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
     :math:`w_1^* = \\min\\{(2p-1-\\varepsilon)/\\lambda, 1/(1-\\varepsilon)\\}` if
     :math:`\\varepsilon < 2p - 1`, else ``0``.
     """
-    from .training import adversarial_hinge_closed_form
+    from robtheory.training import adversarial_hinge_closed_form
 
     return adversarial_hinge_closed_form(p, eps_train, lam)
 
@@ -345,7 +345,7 @@ def adversarial_svm_optimum(p: float, eta: float, d: int, eps_train: float, lam:
 
     Returns ``(w1, v, J(w1, v), J)`` with ``J`` the objective as a function of ``(w1, v)``.
     """
-    from .training import Objective, solve
+    from robtheory.training import Objective, solve
 
     obj = Objective(ToyModel(p, eta, d), lam, ThreatModel("linf", eps_train))
     opt = solve(obj)
@@ -362,7 +362,7 @@ def _svm_points():
 def _check_theorem_2_2_part1(claim: Claim, v_threshold: float = 1 / math.sqrt(2)) -> CheckResult:
     """The unit-norm SVM optimum's accuracies, and Lemma D.2's conclusion v* >= ``v_threshold``
     (1/sqrt2; replaceable only to show that the check can fail) on which the proof rests."""
-    from .training import unit_norm_optimum
+    from robtheory.training import unit_norm_optimum
 
     worst_std, worst_rob, min_v, worst_kkt = 1.0, 0.0, math.inf, 0.0
     pts = [pt for pt in _svm_points() if claim.hypotheses(pt)]
@@ -389,7 +389,7 @@ def _check_theorem_2_2_part1(claim: Claim, v_threshold: float = 1 / math.sqrt(2)
 
 
 def _check_theorem_2_2_part2(claim: Claim) -> CheckResult:
-    from .training import Objective, solve
+    from robtheory.training import Objective, solve
 
     n, worst = 0, 0.0
     for p, lam, mu, d in itertools.product((0.6, 0.9, 0.975), (0.05, 2.0), (4.0,), (1, 100)):
@@ -465,11 +465,11 @@ def _check_lemma_d2(claim: Claim, v_threshold: float = 1 / math.sqrt(2)) -> Chec
     :func:`robtheory.training.unit_norm_optimum` has no unit-norm lambda to find; those points are
     counted and named in the detail (proofs/lemma_d2.py covers every mu >= 4).
     """
-    from .training import unit_norm_optimum
+    from robtheory.training import unit_norm_optimum
 
     s2 = 1 / math.sqrt(2)
     # Directly: E max(0, 1 + w1 - N(4v, v^2)) at w1 = v = 1/sqrt2 is R(1 + s2 - 4 s2, s2).
-    from ._special import ramp
+    from robtheory._special import ramp
 
     c1 = float(ramp(1 + s2 - 4 * s2, s2))
     c2 = float(ramp(1 - 4.0, 1.0))
@@ -547,7 +547,7 @@ def _check_lemma_d4(claim: Claim) -> CheckResult:
 
 def _check_lemma_d5(claim: Claim) -> CheckResult:
     """The certified adversarial optimum has v* = 0 whenever eps_train >= eta (grid, two lams)."""
-    from .training import Objective, solve
+    from robtheory.training import Objective, solve
 
     n = 0
     worst = 0.0
@@ -567,7 +567,7 @@ def _check_lemma_d5(claim: Claim) -> CheckResult:
 
 def _check_gaussian_mle(claim: Claim) -> CheckResult:
     """Ilyas et al. Thm 2: Sigma_r(lam) against direct minimisation with the inner max exact."""
-    from .training import (alignment, fit_robust_gaussian, lam_for_budget, perturbation_energy,
+    from robtheory.training import (alignment, fit_robust_gaussian, lam_for_budget, perturbation_energy,
                            robust_covariance)
 
     n, worst = 0, 0.0
@@ -743,7 +743,7 @@ def _threshold_rules(pt: Point, n_grid: int):
 
 
 def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict:
-    r"""Theorem F at one point for one frontier ``front`` (that of :func:`robtheory.frontier.frontier`).
+    r"""Theorem F at one point for one frontier ``front`` (that of :func:`robtheory.theory.frontier.frontier`).
 
     Returns a dict of the separate verdicts:
 
@@ -751,7 +751,7 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict:
     * ``endpoints``: it starts at the Bayes point (tau = L/(2 mu), standard accuracy = Bayes
       accuracy) and ends at (p, p) (tau = inf);
     * ``attained`` / ``max_rel_dev``: every point equals theory's (Std(tau), Rob(tau)) and the exact
-      robust accuracy of the rounded rule that attains it (:func:`robtheory.closed_form.rounded_accuracy`)
+      robust accuracy of the rounded rule that attains it (:func:`robtheory.theory.closed_form.rounded_accuracy`)
       to :data:`THEOREM_F_REL` -- a raised frontier fails here;
     * ``not_beaten`` / ``max_excess``: for each point k and its Neyman--Pearson weight
       :math:`\lambda_k` (:func:`supporting_lambda`; :math:`\lambda \in \{1-p, 1/2, p\}` at (p, p), also
@@ -761,8 +761,8 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict:
       + :data:`THEOREM_F_TOL`. These half-planes contain the frontier's convex hull, so a candidate
       above or beyond the curve (a lowered frontier) fails, with no interpolation between points.
     """
-    from .classifiers import RoundedClassifier
-    from .closed_form import rounded_accuracy
+    from robtheory.classifiers import RoundedClassifier
+    from robtheory.theory.closed_form import rounded_accuracy
 
     model = pt.model
     p, mu, d = pt.p, pt.mu, pt.d
@@ -808,12 +808,12 @@ def _check_theorem_f(claim: Claim, frontier_fn=None) -> CheckResult:
     """Theorem F at every grid point, for the full l_inf ball and the weak-only one.
 
     ``frontier_fn(model, threat)`` gives the frontier to check (default
-    ``robtheory.frontier.frontier(model, threat, "all")``; replaceable only for negative controls).
+    ``robtheory.theory.frontier.frontier(model, threat, "all")``; replaceable only for negative controls).
     The Neyman--Pearson step itself is derived by :func:`robtheory.symbolic.frontier.neyman_pearson`
     and certified by proofs/theorem_f.py; its derived threshold must match theory's tau(lambda).
     """
-    from .frontier import frontier
-    from .symbolic.frontier import neyman_pearson
+    from robtheory.theory.frontier import frontier
+    from robtheory.symbolic.frontier import neyman_pearson
 
     if frontier_fn is None:
         def frontier_fn(model, threat):

@@ -1,7 +1,7 @@
 r"""Fast closed-form accuracies of unbiased linear classifiers over large grids.
 
 This is the accuracy-only path of :mod:`robtheory.phase` (and of the ``grid`` entry of
-``robtheory bench``). :func:`robtheory.closed_form.accuracy_stats` evaluates the generated
+``robtheory bench``). :func:`robtheory.theory.closed_form.accuracy_stats` evaluates the generated
 four-case sums for any bias ``b`` and also the log error rate (a log-sum-exp of four
 ``log_ndtr`` terms): about forty ndtr-sized passes over the grid per classifier. For
 ``b = 0`` -- every classifier of a phase diagram: the averaging rule, the Bayes rule
@@ -28,13 +28,13 @@ cancels next to eps = 1 when ``|a|`` dominates; statistics beyond ``2**±256`` a
 by a common power of two (:func:`robtheory._special.rescale_statistics`).
 
 Backends. ``"numba"`` (the default when numba imports and ``ROBTHEORY_DISABLE_NUMBA`` is
-unset): one fused ufunc per call (:mod:`robtheory._grid_numba`), one ``erfc`` per mixture
+unset): one fused ufunc per call (:mod:`robtheory.theory._grid_numba`), one ``erfc`` per mixture
 component giving both tails, no full-size temporaries besides the outputs. ``"numpy"``: the
 plain reference, the same formula with :func:`scipy.special.ndtr` and in-place ufuncs.
-Both agree with :func:`robtheory.closed_form.accuracy_stats` to rounding (tests compare them
+Both agree with :func:`robtheory.theory.closed_form.accuracy_stats` to rounding (tests compare them
 at random points, extreme tails included, to a relative error of ``1e-12`` on the error
 rates). Error rates below the smallest double (~1e-308) underflow to 0 here; the log error
-rate is only in :func:`~robtheory.closed_form.accuracy_stats`.
+rate is only in :func:`~robtheory.theory.closed_form.accuracy_stats`.
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ import os
 
 import numpy as np
 
-from ._special import hypot_excess, rescale_statistics
+from robtheory._special import hypot_excess, rescale_statistics
 
 __all__ = ["KINDS", "grid_backend", "unbiased_accuracy"]
 
-#: Threat-model variants (as in :func:`robtheory.closed_form.accuracy_stats`) and their kernel codes.
+#: Threat-model variants (as in :func:`robtheory.theory.closed_form.accuracy_stats`) and their kernel codes.
 KINDS = {"standard": 0, "linf_full": 1, "linf_weak": 2, "l2_full": 3, "l2_weak": 4}
 _BACKENDS = ("auto", "numba", "numpy")
 
@@ -56,7 +56,7 @@ _BACKENDS = ("auto", "numba", "numpy")
 @functools.cache
 def _numba_kernels():
     try:
-        from . import _grid_numba
+        from robtheory.theory import _grid_numba
     except Exception as exc:  # ImportError, or a broken llvmlite
         return None, f"numba kernels not importable ({type(exc).__name__}: {exc})"
     return _grid_numba, "ok"
@@ -145,7 +145,7 @@ def unbiased_accuracy(p, eta, eps, a, S, Q, U1, kind: str = "standard", *, error
                      + (1-p)\,\Phi\!\Big(\frac{\eta S - a - \varepsilon\lVert w\rVert_*}{Q}\Big)
 
     (theory §3.2 with ``b = 0``; indicators of the margins for ``Q = 0``). Equal to
-    ``robtheory.closed_form.accuracy_stats(p, eta, eps, a, 0, S, Q, U1, kind)[:2]`` to
+    ``robtheory.theory.closed_form.accuracy_stats(p, eta, eps, a, 0, S, Q, U1, kind)[:2]`` to
     rounding, at a fraction of its cost.
 
     Parameters

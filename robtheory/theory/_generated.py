@@ -6,7 +6,7 @@ arrays (broadcast together); see robtheory.symbolic for the meaning of every sym
 # fmt: off
 import numpy
 
-from . import _special as _sp
+from robtheory import _special as _sp
 
 
 def accuracy_standard(p, eta, eps, a, b, S, Q, U1):

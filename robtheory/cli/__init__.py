@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from ._jsonio import dumps, write_json
-from .model import fmt_number as _fmt
-from .vocabulary import add_deprecated_aliases, option_message
+from robtheory._jsonio import dumps, write_json
+from robtheory.model import fmt_number as _fmt
+from robtheory.vocabulary import add_deprecated_aliases, option_message
 
 __all__ = ["main", "build_parser"]
 
@@ -201,7 +201,7 @@ def _output_file(path: str | None, option: str) -> None:
 # --------------------------------------------------------------------------- memory
 def _check_weight_vector_memory(d: int) -> None:
     """Refuse a d whose weight vector (d + 1 float64 entries) alone exceeds the memory limit."""
-    from .phase import memory_limit
+    from robtheory.phase import memory_limit
 
     need = 8 * (d + 1)
     if need > memory_limit():
@@ -209,7 +209,7 @@ def _check_weight_vector_memory(d: int) -> None:
 
 
 def _weight_vector_message(d: int) -> str:
-    from .phase import memory_limit
+    from robtheory.phase import memory_limit
 
     return (f"--d {d}: a weight vector of d + 1 = {d + 1} float64 entries needs "
             f"{8 * (d + 1) / 2**30:.3g} GiB (limit {memory_limit() / 2**30:.3g} GiB, half the physical memory)")
@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(Tsipras et al., ICLR 2019).",
         epilog=EXIT_STATUSES + ".",
     )
-    from . import __version__
+    from robtheory import __version__
 
     parser.add_argument("--version", action="version", version=f"robtheory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -426,7 +426,7 @@ def _seed(text: str) -> int:
 
 def _add_torch_parser(sub) -> None:
     # the names only: importing the catalogue does not import torch
-    from .torch_bridge.experiments import CATALOGUE
+    from robtheory.torch_bridge.experiments import CATALOGUE
 
     t = sub.add_parser(
         "torch", help="PyTorch experiments that tie trained models to the theory (needs the torch extra)",
@@ -449,8 +449,8 @@ def _add_torch_parser(sub) -> None:
 
 
 def _cmd_torch(args) -> int:
-    from .torch_bridge import INSTALL_HINT, torch_available
-    from .torch_bridge.experiments import CATALOGUE, run_experiment
+    from robtheory.torch_bridge import INSTALL_HINT, torch_available
+    from robtheory.torch_bridge.experiments import CATALOGUE, run_experiment
 
     if args.experiment == "list":
         for e in CATALOGUE.values():
@@ -464,7 +464,7 @@ def _cmd_torch(args) -> int:
         raise UsageError("--out DIR is required")
     if not torch_available():
         raise UsageError(f"torch is not installed: {INSTALL_HINT}")
-    from ._cost import torch_seconds
+    from robtheory._cost import torch_seconds
 
     _check_cost(torch_seconds(names, args.quick), args,
                 f"torch {args.experiment}{' --quick' if args.quick else ''} on {args.device}")
@@ -545,13 +545,13 @@ def _progress_bar(total: int):
 
 
 def _cmd_mc(args) -> int:
-    from .mc.engine import check_against_closed_form
+    from robtheory.mc.engine import check_against_closed_form
 
     try:
         model, threat, clf = _model_threat_classifier(args)
         _check_weight_vector_memory(model.d)
-        from ._cost import mc_seconds
-        from .mc.engine import resolve_backend
+        from robtheory._cost import mc_seconds
+        from robtheory.mc.engine import resolve_backend
 
         backend = resolve_backend(args.backend)
         _check_cost(mc_seconds(args.n, model.d, backend), args, f"--n {args.n} samples at d = {model.d} on {backend}")
@@ -567,7 +567,7 @@ def _cmd_mc(args) -> int:
         raise UsageError(str(exc)) from None
     except MemoryError:
         raise UsageError(_weight_vector_message(args.d)) from None
-    from .stats import INCONCLUSIVE, proportion_resolution, verdict, worst_verdict
+    from robtheory.stats import INCONCLUSIVE, proportion_resolution, verdict, worst_verdict
 
     out = {
         "p": model.p, "eta": model.eta, "d": model.d, "eps": threat.eps, "norm": threat.norm,
@@ -614,8 +614,8 @@ def _cmd_mc(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from .bench import DIMENSIONS, format_table, run_benchmark
-    from .mc.engine import resolve_backend
+    from robtheory.experiments.bench import DIMENSIONS, format_table, run_benchmark
+    from robtheory.mc.engine import resolve_backend
 
     dims = tuple(args.d) if args.d else DIMENSIONS
     try:
@@ -634,7 +634,7 @@ def _cmd_bench(args) -> int:
 
 def _load_weights(path: str):
     """``--w FILE`` through :func:`robtheory.classifiers.load_weights`, read errors as one line."""
-    from .classifiers import load_weights
+    from robtheory.classifiers import load_weights
 
     try:
         return load_weights(path)
@@ -646,9 +646,9 @@ def _load_weights(path: str):
 
 def _model_threat_classifier(args):
     """The model, threat and classifier named by the shared options of ``accuracy`` and ``mc``."""
-    from .classifiers import LinearClassifier, averaging, bayes, robust_x1
-    from .closed_form import robust_optimal_linear
-    from .model import ThreatModel, ToyModel
+    from robtheory.classifiers import LinearClassifier, averaging, bayes, robust_x1
+    from robtheory.theory.closed_form import robust_optimal_linear
+    from robtheory.model import ThreatModel, ToyModel
 
     model = ToyModel(args.p, args.eta, args.d)
     threat = ThreatModel(args.norm, args.eps, perturb_x1=not args.weak_only)
@@ -685,7 +685,7 @@ def _fmt_rate(rate: float, log_rate: float) -> str:
 
 
 def _cmd_accuracy(args) -> int:
-    from .closed_form import linear_accuracy
+    from robtheory.theory.closed_form import linear_accuracy
 
     try:
         model, threat, clf = _model_threat_classifier(args)
@@ -699,7 +699,7 @@ def _cmd_accuracy(args) -> int:
     }
     if args.classifier == "robust-optimal":
         # the chosen rule sign(a x1 + c sum x_i + b), so that it can be reused
-        from .closed_form import structured_weights
+        from robtheory.theory.closed_form import structured_weights
 
         result.update(structured_weights(clf))
     if args.json:
@@ -739,9 +739,9 @@ def _check_certificate(opt, model, tuned: bool = False) -> None:
 
 
 def _cmd_svm(args) -> int:
-    from ._cost import SVM_SECONDS
-    from .model import ThreatModel, ToyModel
-    from .training import Objective, solve, unit_norm_optimum
+    from robtheory._cost import SVM_SECONDS
+    from robtheory.model import ThreatModel, ToyModel
+    from robtheory.training import Objective, solve, unit_norm_optimum
 
     _check_cost(SVM_SECONDS, args, "svm")
     try:
@@ -807,14 +807,14 @@ def _cmd_svm(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from . import claims
+    from robtheory import claims
 
     # every output path and input folder is checked before any claim is run
     _output_file(args.json, "--json")
     if args.torch_results is not None:
         if args.report is None:
             raise UsageError("--torch-results needs a report (robtheory report --out DIR, or verify --report DIR)")
-        from .torch_bridge.report import find_metrics
+        from robtheory.torch_bridge.report import find_metrics
 
         try:
             find_metrics(args.torch_results)
@@ -827,11 +827,11 @@ def _cmd_verify(args) -> int:
             selected = tuple(claims.get(n) for n in args.claim)
         except KeyError as exc:
             raise UsageError(exc.args[0]) from None
-    from ._cost import verify_seconds
-    from .torch_bridge import torch_available
+    from robtheory._cost import verify_seconds
+    from robtheory.torch_bridge import torch_available
 
     if not args.no_mc:  # a bad --n is named as such, before its cost is estimated
-        from .mc.claims_mc import check_n
+        from robtheory.claims.mc_column import check_n
 
         try:
             check_n(args.n)
@@ -845,7 +845,7 @@ def _cmd_verify(args) -> int:
     mc_ctx = contextlib.nullcontext()
     if not args.no_mc:
         # the Monte Carlo engine loads only when asked
-        from .mc.claims_mc import MonteCarloColumn, registered
+        from robtheory.claims.mc_column import MonteCarloColumn, registered
 
         try:
             column = MonteCarloColumn(selected, n=args.n, seed=args.seed, backend=args.backend,
@@ -857,19 +857,19 @@ def _cmd_verify(args) -> int:
     proof_ctx = contextlib.nullcontext()
     proof_col = None
     if not args.no_proofs:
-        from .proofs.column import ProofColumn
-        from .proofs.column import registered as proofs_registered
+        from robtheory.proofs.column import ProofColumn
+        from robtheory.proofs.column import registered as proofs_registered
 
         proof_col = ProofColumn()
         proof_ctx = proofs_registered(proof_col)
     torch_ctx = contextlib.nullcontext()
     torch_col = None
-    from .torch_bridge import torch_available
+    from robtheory.torch_bridge import torch_available
 
     if not args.no_torch and torch_available():
         # torch loads only here; the column trains the quick toy-data models once per run
-        from .torch_bridge.column import TorchColumn
-        from .torch_bridge.column import registered as torch_registered
+        from robtheory.torch_bridge.column import TorchColumn
+        from robtheory.torch_bridge.column import registered as torch_registered
 
         torch_col = TorchColumn(quick=True, seed=0)
         torch_ctx = torch_registered(torch_col)
@@ -940,18 +940,18 @@ def _cmd_verify(args) -> int:
     if mc is not None:
         print(mc.statement(), file=table)
     if args.report:
-        from .report import write_report
+        from robtheory.viz.report import write_report
 
         sections = []
         if args.torch_results:
-            from .torch_bridge.report import sections as torch_sections
+            from robtheory.torch_bridge.report import sections as torch_sections
 
             try:
                 sections = torch_sections(args.torch_results, args.report)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         elif torch_col is not None and torch_col.results_dir is not None:
-            from .torch_bridge.report import sections as torch_sections
+            from robtheory.torch_bridge.report import sections as torch_sections
 
             sections = torch_sections(torch_col.results_dir, args.report)
         path = write_report(args.report, rows, columns,
@@ -970,7 +970,7 @@ def _cmd_verify(args) -> int:
 
 def _cell_verdict(cell: dict) -> str:
     """PASS / FAIL / INCONCLUSIVE of a verify cell (columns without a verdict: from ``passed``)."""
-    from .claims import cell_verdict
+    from robtheory.claims import cell_verdict
 
     return cell_verdict(cell)
 
@@ -981,8 +981,8 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_frontier(args) -> int:
-    from .frontier import frontier, frontier_cost
-    from .model import ThreatModel, ToyModel
+    from robtheory.theory.frontier import frontier, frontier_cost
+    from robtheory.model import ThreatModel, ToyModel
 
     out = _output_dir(args.out, "--out")
     if args.mc is None:
@@ -1026,7 +1026,7 @@ def _cmd_frontier(args) -> int:
     data = front.to_dict()
     mc = None
     if args.mc is not None:
-        from .frontier import frontier_mc
+        from robtheory.claims.frontier_mc import frontier_mc
 
         if args.mc_points is not None and args.mc_points > front.tau.size:
             raise UsageError(f"--mc-points {args.mc_points} exceeds the {front.tau.size} points of the frontier "
@@ -1057,7 +1057,7 @@ def _cmd_frontier(args) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .plot import plot_frontier, plot_frontier_mc
+        from robtheory.viz.plot import plot_frontier, plot_frontier_mc
 
         fig, ax = plt.subplots(figsize=(5, 4))
         plot_frontier(ax, front)
@@ -1100,7 +1100,7 @@ def _cmd_frontier(args) -> int:
 
 
 def _cmd_phase(args) -> int:
-    from .phase import check_grid_size, parse_spec, phase_grid, save, spec_length
+    from robtheory.phase import check_grid_size, parse_spec, phase_grid, save, spec_length
 
     out = _output_dir(args.out, "--out")
     if args.mc is None:
@@ -1117,7 +1117,7 @@ def _cmd_phase(args) -> int:
         # the grid's size from the SPECs alone, before any array is allocated
         check_grid_size({opt: spec_length(spec, opt) for opt, _, spec in axes})
         values = {kw: parse_spec(spec, opt) for opt, kw, spec in axes}
-        from ._cost import phase_seconds
+        from robtheory._cost import phase_seconds
 
         sizes = {kw: len(v) for kw, v in values.items()}
         k_mc = 8 if args.mc_points is None else args.mc_points
@@ -1136,7 +1136,7 @@ def _cmd_phase(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plot import plot_phase
+    from robtheory.viz.plot import plot_phase
 
     dims = sorted(ds["regime"].dims, key=lambda k: (-ds.sizes[k], ("eta", "mu", "eps", "eps_over_eta", "p", "d").index(k)))
     x, y = dims[0], dims[1]
@@ -1155,8 +1155,8 @@ def _cmd_phase(args) -> int:
     print(f"grid {dict(ds.sizes)}: wrote {paths['netcdf']}, {paths['csv']} and {len(figures)} figures")
     if args.mc is None:
         return 0
-    from .phase_mc import mc_overlay, save_mc
-    from .plot import plot_mc_residuals
+    from robtheory.experiments.phase_mc import mc_overlay, save_mc
+    from robtheory.viz.plot import plot_mc_residuals
 
     try:
         import dask
@@ -1197,7 +1197,7 @@ def _cmd_phase(args) -> int:
 
 
 def _cmd_prove(args) -> int:
-    from .proofs._certificate import PROOF_MODULES, describe, run_all
+    from robtheory.proofs._certificate import PROOF_MODULES, describe, run_all
 
     _output_dir(args.out, "--out")
     # a bar over the certificates on a terminal only (the build takes about a minute)
@@ -1238,7 +1238,7 @@ def _cmd_prove(args) -> int:
 # --------------------------------------------------------------------------- cost
 def _add_max_seconds(sub) -> None:
     """--max-seconds on every command that estimates its running time before it starts."""
-    from ._cost import DEFAULT_MAX_SECONDS
+    from robtheory._cost import DEFAULT_MAX_SECONDS
 
     for name in ("mc", "verify", "report", "phase", "svm", "torch", "frontier"):
         sub.choices[name].add_argument(
@@ -1248,7 +1248,7 @@ def _add_max_seconds(sub) -> None:
 
 
 def _check_cost(seconds: float, args, what: str) -> None:
-    from ._cost import check
+    from robtheory._cost import check
 
     if not args.max_seconds > 0:
         raise UsageError(f"--max-seconds must be > 0, got {_fmt(args.max_seconds)}")
@@ -1269,7 +1269,7 @@ def _add_cache_parser(sub) -> None:
 
 
 def _cmd_cache(args) -> int:
-    from ._cache import cache_status, clear_cache
+    from robtheory._cache import cache_status, clear_cache
 
     try:
         st = clear_cache() if args.clear else cache_status()

@@ -1,6 +1,6 @@
-r"""Numba kernels of the fast closed-form grid path (:mod:`robtheory._grid`).
+r"""Numba kernels of the fast closed-form grid path (:mod:`robtheory.theory._grid`).
 
-Imported only by :mod:`robtheory._grid`, and only when numba is usable and not switched off
+Imported only by :mod:`robtheory.theory._grid`, and only when numba is usable and not switched off
 by ``ROBTHEORY_DISABLE_NUMBA``; ``import robtheory`` never loads this module.
 
 Each kernel is a NumPy ufunc (``@vectorize``, or ``@guvectorize`` when the error rate is also
@@ -14,7 +14,7 @@ through the C-API that ``scipy.special.cython_special`` exports (its ``double`` 
 ``double (double, int __pyx_skip_dispatch)``), registered with LLVM under the symbol
 ``robtheory_scipy_ndtr`` so that the cached machine code links to it by name in every process.
 If that function cannot be found with exactly this signature, importing this module raises
-ImportError and :mod:`robtheory._grid` falls back to its NumPy reference.
+ImportError and :mod:`robtheory.theory._grid` falls back to its NumPy reference.
 
 Per point and mixture component the kernel makes **one** ndtr call and obtains both tails:
 
@@ -39,7 +39,7 @@ from llvmlite import binding as _llvm
 from numba import guvectorize, njit, types, vectorize
 from numba.extending import get_cython_function_address
 
-from ._cache import numba_cache
+from robtheory._cache import numba_cache
 
 __all__ = ["ARGS", "kernel"]
 
@@ -71,7 +71,7 @@ _DEV = {"inline": "always", "cache": numba_cache(), "error_model": "numpy"}
 @njit(**_DEV)
 def _margins(eta, eps, a, S, Q, U1, kind):
     """(m_+, m_-): the worst-case margins of the two x1 cases, with the grouping and operation
-    order of the generated closed forms (:mod:`robtheory._generated`,
+    order of the generated closed forms (:mod:`robtheory.theory._generated`,
     :func:`robtheory.symbolic.codegen.stable_margin`) at ``b = 0``."""
     se = S * eta
     if kind == 0:  # standard

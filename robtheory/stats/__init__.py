@@ -57,7 +57,9 @@ __all__ = [
     "min_detectable",
     "n_for_detectable",
     "proportion_resolution",
+    "residuals",
     "two_sided_z",
+    "z_threshold",
     "verdict",
     "wilson_interval",
     "worst_verdict",
@@ -911,3 +913,23 @@ def worst_verdict(verdicts) -> str:
         if v not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {v!r}")
     return max(vs, key=VERDICTS.index, default=PASS)
+
+
+def z_threshold(total_alpha: float, n_checks: int) -> float:
+    """Two-sided Bonferroni threshold :math:`z_{1-\\alpha/(2m)}` for ``m = n_checks`` residuals."""
+    return float(two_sided_z(familywise_alpha(total_alpha, n_checks)))
+
+
+def residuals(count, n, analytic):
+    r"""``(count/n - a0) / sqrt(a0 (1 - a0) / n)``, elementwise (the null standard error).
+
+    Where :math:`a_0 \in \{0, 1\}` the standard error is 0: the residual is 0 if the
+    estimate equals it and infinite (signed) otherwise.
+    """
+    count, n, a0 = (np.asarray(x, float) for x in (count, n, analytic))
+    est = count / n
+    se = np.sqrt(a0 * (1 - a0) / n)
+    diff = est - a0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.sign(diff) * np.inf))
+    return r

@@ -26,7 +26,7 @@ the point :math:`(w_1, v)` and :math:`\lVert w\rVert_2^2 = w_1^2 + v^2`. Given
 
 with :math:`N = |w_1| + \sqrt d|v|` (l_inf), :math:`\sqrt{w_1^2+v^2}` (l_2), or without the
 :math:`w_1` part when x1 cannot be perturbed. The hinge loss is the generated closed form
-(:func:`robtheory._generated.hinge_standard` and friends, theory §3.6; never retyped here); the
+(:func:`robtheory.theory._generated.hinge_standard` and friends, theory §3.6; never retyped here); the
 logistic loss has no closed form and is an exact one-dimensional quadrature over the Gaussian.
 
 Exact global optimum. The objective is :math:`\lambda`-strongly convex, so it has one
@@ -58,11 +58,11 @@ import numpy as np
 from scipy import optimize
 from scipy.special import expit, ndtri
 
-from . import _generated as G
-from . import _special as _sp
-from .classifiers import ConstantClassifier, StructuredLinear
-from .closed_form import Accuracy, linear_accuracy, variant
-from .model import ThreatModel, ToyModel, _finite_real
+from robtheory.theory import _generated as G
+from robtheory import _special as _sp
+from robtheory.classifiers import ConstantClassifier, StructuredLinear
+from robtheory.theory.closed_form import Accuracy, linear_accuracy, variant
+from robtheory.model import ThreatModel, ToyModel, _finite_real
 
 __all__ = [
     "LOSSES",
@@ -1397,7 +1397,7 @@ def _dcd_standard(Z: np.ndarray, lam: float, tol: float, max_epochs: int = 5000)
     if _DCD_KERNEL is None:
         import numba
 
-        from ._cache import numba_cache
+        from robtheory._cache import numba_cache
 
         @numba.njit(cache=numba_cache())
         def kernel(Z, lam, tol, max_epochs, order):

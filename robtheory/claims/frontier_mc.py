@@ -1,0 +1,167 @@
+"""Monte Carlo points of a trade-off frontier (theory §3.7, §3.8).
+
+A few points of a :class:`robtheory.theory.frontier.Frontier` are re-estimated by sampling with the
+classifier that attains each of them (:func:`robtheory.theory.frontier.attaining_classifier`) and
+tested against the curve with exact binomial tests at a stated family-wise false-alarm rate. This
+sits in the claims layer: it samples (the theory layer below never does).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from robtheory import stats
+from robtheory.mc.seeds import point_seed
+from robtheory.stats import residuals, z_threshold
+from robtheory.model import ThreatModel, ToyModel
+from robtheory.theory.frontier import Frontier, attaining_classifier
+
+__all__ = ["frontier_mc"]
+
+
+def _finite_or_none(x: float):
+    return float(x) if math.isfinite(x) else None
+
+
+def _uniform_shift(model: ToyModel, threat: ThreatModel):
+    """The worst case of the rounded rule over the weak coordinates: every weak feature moved by
+    ``-eps y`` (l_inf) or ``-eps y / sqrt(d)`` (l_2); ``"shift"`` (the Theorem 2.1 adversary) when
+    this is the move by ``-2 eta y``."""
+    step = threat.eps if threat.norm == "linf" else threat.eps / math.sqrt(model.d)
+    if threat.norm == "linf" and step == 2 * model.eta:
+        return "shift"
+
+    def attack(X, y):
+        Xa = np.array(X, copy=True)
+        Xa[:, 1:] -= (X.dtype.type(step) * y)[:, None]
+        return Xa
+
+    return attack
+
+
+def _select(n_pts: int, points: int) -> np.ndarray:
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or int(points) < 1:
+        raise ValueError(f"points must be a positive integer, got points={points!r}")
+    return np.unique(np.round(np.linspace(0, n_pts - 1, min(int(points), n_pts))).astype(int))
+
+
+def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, total_alpha: float = 1e-6,
+                backend: str = "auto", resolution: float | None = None) -> dict:
+    r"""Monte Carlo estimates of a few points of a frontier, each tested against its claimed value.
+
+    ``points`` points spread evenly along ``front`` (both ends included) are estimated with
+    the classifier that attains each one (:func:`attaining_classifier`): the standard
+    accuracy on clean samples, the robust accuracy under that classifier's exact worst case
+    (the rounded rules of family ``"all"`` through :func:`robtheory.mc.engine.estimate_callable`
+    with the uniform shift of the weak features, ``attack="shift"`` at eps = 2 eta; linear
+    classifiers through :func:`robtheory.mc.engine.estimate_linear`, whose robust count uses
+    the exact worst-case margin :math:`y(w^Tx) - \varepsilon\lVert w\rVert_*`). The ``2K``
+    counts are each tested against the frontier's value with the exact binomial test
+    (:func:`robtheory.stats.agreement_test`) at :math:`\alpha = \alpha_{\mathrm{total}}/(2K)`
+    (Bonferroni: a correct frontier fails the whole family with probability at most
+    ``total_alpha``). The verdict of a count is that test's: FAIL when its p-value is at
+    most :math:`\alpha`; otherwise PASS if the test detects (with probability 1/2) every
+    deviation of at least ``resolution`` from the claimed value, else INCONCLUSIVE. The
+    residuals in standard-error units
+
+    .. math:: r = \frac{\hat a - a_0}{\sqrt{a_0(1-a_0)/n}}
+
+    and the normal threshold :math:`z_{1-\alpha/2}` are reported for plots; they are not
+    what is judged (at small n the normal approximation of the exact test is poor).
+
+    Parameters
+    ----------
+    front : Frontier
+    n : int, >= 1
+        Samples per point (the standard and robust counts use the same samples).
+    points : int, >= 1
+        Points to estimate (all of them if the frontier has fewer; ``robtheory frontier
+        --mc-points`` refuses more than the frontier has, naming both numbers).
+    seed : int, in [0, 2**64)
+        Point ``k`` of the frontier draws the stream of
+        :func:`robtheory.mc.seeds.point_seed` ``(seed, k)``.
+    total_alpha : float, in (0, 1)
+        Family-wise false-alarm rate of the whole call.
+    backend : {"auto", "numpy", "numba", "cupy"}
+        Backend of the linear runs (the rounded rules run on the NumPy sampler).
+    resolution : float, in (0, 1), optional
+        Deviation of an accuracy every test must detect (default
+        :data:`robtheory.stats.DEFAULT_RESOLUTION`).
+
+    Returns
+    -------
+    dict
+        ``points``: one entry per estimated point with ``index`` (into ``front``), ``tau``,
+        ``classifier``, ``method`` and, for ``standard`` and ``robust``, ``{analytic, estimate,
+        count, n, ci, level, std_error, z, p_value, passed, verdict, resolution, min_detectable,
+        n_needed}`` (``z`` is the residual in standard-error units, ``passed`` is False exactly for a
+        FAIL); and ``n``, ``seed``, ``total_alpha``, ``alpha_per_check``, ``n_checks``,
+        ``z_threshold``, ``max_abs_z``, ``min_p_value``, ``resolution``, ``verdict``,
+        ``inconclusive`` (a count), ``n_needed`` (the n that would make every inconclusive test
+        conclusive, None if there are none) and ``passed``. A ``z`` is ``None`` where it is
+        infinite (a claimed value of 0 or 1 that the estimate misses), so the dict is valid JSON.
+    """
+    from robtheory.mc.engine import estimate_callable, estimate_linear
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
+        raise ValueError(f"n must be a positive integer, got n={n!r}")
+    n = int(n)
+    resolution = stats.DEFAULT_RESOLUTION if resolution is None else resolution
+    stats.proportion_resolution(1, 0.5, 0.5, resolution)  # validates it
+    idx = _select(front.tau.size, points)
+    m_checks = 2 * idx.size
+    alpha = stats.familywise_alpha(total_alpha, m_checks)
+    zt = z_threshold(total_alpha, m_checks)
+    model, threat = front.model, front.threat
+    out_pts = []
+    for k in idx:
+        kind, clf, desc = attaining_classifier(front, int(k))
+        s = point_seed(seed, int(k))
+        claimed = {"standard": float(front.standard_accuracy[k]), "robust": float(front.robust_accuracy[k])}
+        if kind == "rounded":
+            attack = _uniform_shift(model, threat)
+            est = {"standard": estimate_callable(model, clf, n, s),
+                   "robust": estimate_callable(model, clf, n, s, attack=attack, threat=threat)}
+            method = ("estimate_callable (NumPy sampler): clean, and under "
+                      + ("attack='shift' (x_i -> x_i - 2 eta y)" if attack == "shift" else
+                         "the uniform shift of the weak features to the ball's edge"))
+        else:
+            res = estimate_linear(model, clf, threat, n, s, backend)
+            est = {"standard": res["standard"], "robust": res["robust"]}
+            method = f"estimate_linear (backend {res['backend']}): exact worst-case margin"
+        entry = {"index": int(k), "tau": None if math.isinf(front.tau[k]) else float(front.tau[k]),
+                 "classifier": desc, "method": method, "seed": int(s)}
+        for key in ("standard", "robust"):
+            e = est[key]
+            a0 = claimed[key]
+            a0c = min(max(a0, 0.0), 1.0)
+            t = stats.agreement_test(int(e["count"]), n, a0c, alpha)
+            rs = stats.proportion_resolution(n, a0c, alpha, resolution)
+            r = _finite_or_none(float(residuals(e["count"], n, a0c)))
+            entry[key] = {
+                "analytic": a0, "estimate": float(e["estimate"]), "count": int(e["count"]), "n": n,
+                "ci": [float(e["ci"][0]), float(e["ci"][1])], "level": float(e["level"]),
+                "std_error": math.sqrt(a0c * (1 - a0c) / n), "z": r,
+                "p_value": t.p_value, "passed": bool(t.passed),
+                "verdict": stats.verdict(not t.passed, rs.resolved), "resolution": resolution,
+                "min_detectable": rs.min_detectable, "n_needed": rs.n_needed,
+            }
+        out_pts.append(entry)
+    res_all = [math.inf if e[k]["z"] is None else abs(e[k]["z"])
+               for e in out_pts for k in ("standard", "robust")]
+    cells = [e[k] for e in out_pts for k in ("standard", "robust")]
+    inconclusive = [c for c in cells if c["verdict"] == stats.INCONCLUSIVE]
+    needs = [c["n_needed"] for c in inconclusive]
+    return {
+        "n": n, "seed": int(seed), "total_alpha": float(total_alpha), "alpha_per_check": alpha,
+        "n_checks": m_checks, "z_threshold": zt, "max_abs_z": _finite_or_none(max(res_all)),
+        "min_p_value": min(c["p_value"] for c in cells), "resolution": float(resolution),
+        "verdict": stats.worst_verdict(c["verdict"] for c in cells), "inconclusive": len(inconclusive),
+        "n_needed": None if not needs or None in needs else max(needs),
+        "passed": all(e[k]["passed"] for e in out_pts for k in ("standard", "robust")),
+        "test": "exact two-sided binomial test of each count against the frontier's value, "
+                "Bonferroni over all standard and robust counts",
+        "points": out_pts,
+    }

@@ -1,0 +1,464 @@
+"""Closed-form accuracies, losses and optima, evaluated from the generated code.
+
+Every formula here is evaluated by a function of :mod:`robtheory.theory._generated`, which is
+printed from the sympy derivations of :mod:`robtheory.symbolic` (nothing is re-typed).
+Functions whose names end in ``_stats`` are vectorised: they broadcast NumPy arrays of
+parameters. Error rates are computed as complementary sums and in log space, so an
+accuracy that rounds to 1.0 still reports its true error rate (e.g. ``1e-300``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from robtheory.theory import _generated as G
+from robtheory import _special as _sp
+from robtheory.classifiers import (
+    ConstantClassifier,
+    LinearClassifier,
+    LinearStats,
+    RoundedClassifier,
+    StructuredLinear,
+    averaging,
+    bayes,
+    robust_x1,
+)
+from robtheory.model import ThreatModel, ToyModel
+
+__all__ = [
+    "log_accuracy_stats",
+    "Accuracy",
+    "variant",
+    "accuracy_stats",
+    "linear_accuracy",
+    "bayes_accuracy",
+    "theorem_2_1_bound",
+    "optimal_robust_accuracy",
+    "robust_optimal_linear",
+    "structured_weights",
+    "hinge_loss",
+    "hinge_gradient",
+]
+
+
+def variant(threat: ThreatModel | None) -> str:
+    """Name of the generated-function family for a threat model (``standard`` if None)."""
+    if threat is None:
+        return "standard"
+    return f"{threat.norm}_{'full' if threat.perturb_x1 else 'weak'}"
+
+
+def accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
+    """Vectorised accuracy, error rate and log error rate from summary statistics.
+
+    Parameters
+    ----------
+    p, eta, eps, a, b, S, Q, U1 : array_like
+        Model parameters and classifier statistics (broadcast together).
+    kind : {"standard", "linf_full", "linf_weak", "l2_full", "l2_weak"}
+
+    Returns
+    -------
+    accuracy, error_rate, log_error_rate : ndarray
+        The error rate and its log are accurate relative to themselves at both ends: where the
+        accuracy is at least 1/2 they come from the generated complementary sum (a log-sum-exp
+        of ``log_ndtr`` terms, exact when the accuracy rounds to 1); below 1/2 from
+        ``log1p(-accuracy)`` and ``1 - accuracy`` (the log-sum-exp of logs next to 0 is only
+        absolutely accurate there: it would give ``log 1 = 0`` for an accuracy of 1e-33).
+
+    Notes
+    -----
+    The statistics ``(a, b, S, Q, U1)`` enter only through the scale-invariant sign of
+    ``w.x + b``, so at points where they are beyond ``2**±256`` they are first multiplied by a
+    common power of two (:func:`robtheory._special.rescale_statistics`): weights of 1e300 or
+    1e-300 give the same accuracies as weights of 1.
+    """
+    if kind not in ("standard", "linf_full", "linf_weak", "l2_full", "l2_weak"):
+        raise ValueError(f"unknown accuracy kind {kind!r}")
+    args = [np.asarray(x, dtype=float) for x in (p, eta, eps, a, b, S, Q, U1)]
+    args[3:] = _sp.rescale_statistics(*args[3:])
+    # The four-case sums can land an ulp outside [0, 1] (or log 1 = 0): clip that rounding.
+    acc = np.clip(getattr(G, f"accuracy_{kind}")(*args), 0.0, 1.0)
+    log_err = np.minimum(getattr(G, f"log_error_{kind}")(*args), 0.0)
+    err = np.exp(log_err)
+    small = acc < 0.5
+    if np.any(small):
+        with np.errstate(divide="ignore"):  # log1p(-1) where acc = 1 is not selected
+            log_err = np.where(small, np.log1p(-acc), log_err)
+        err = np.where(small, 1.0 - acc, err)
+    return acc, err, log_err
+
+
+def log_accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
+    """Natural log of the (robust) accuracy of ``sign(w.x + b)``, finite where the accuracy underflows.
+
+    The accuracy of ``(a, b, u)`` against a ball of radius ``eps`` is a sum of
+    :math:`P_{>}(m_k, Q)` with margins :math:`m_k = a s_1 + y b + \\eta S - \\varepsilon\\lVert w\\rVert_*`;
+    the error rate of ``(-a, -b, -u)`` at radius ``-eps`` is the same sum of :math:`P_{\\le}(-m_k, Q)`
+    (the dual norm does not see the sign of ``w``), and :math:`P_{\\le}(-m, Q) = P_{>}(m, Q)` when
+    ``Q > 0``. So the generated log error rate evaluated there is the log accuracy, exact in
+    the tail. Where ``Q = 0`` (no weak weight: the accuracy is a sum of indicators, never tiny)
+    it is ``log`` of the accuracy.
+    """
+    acc = accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind)[0]
+    neg = [-np.asarray(x, dtype=float) for x in (eps, a, b, S)]
+    args = [np.asarray(x, dtype=float) for x in (p, eta)]
+    log_tail = np.minimum(getattr(G, f"log_error_{kind}")(*args, *neg, np.asarray(Q, float), np.asarray(U1, float)), 0.0)
+    with np.errstate(divide="ignore"):
+        log_direct = np.log(acc)
+    return np.where(np.asarray(Q) > 0, log_tail, log_direct)
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """Standard and robust accuracy of one classifier, with exact error rates."""
+
+    standard_accuracy: float
+    robust_accuracy: float
+    standard_error_rate: float
+    robust_error_rate: float
+    log_standard_error_rate: float
+    log_robust_error_rate: float
+
+    def to_dict(self) -> dict:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def _stats_of(clf, model: ToyModel) -> LinearStats:
+    if isinstance(clf, RoundedClassifier):
+        raise TypeError("RoundedClassifier is not linear; use rounded_accuracy")
+    return clf.stats(model)
+
+
+def _direction_stats_of(clf, model: ToyModel) -> LinearStats:
+    """The statistics of ``clf``, or of ``clf`` scaled by a power of two where they overflow.
+
+    Weights near the largest double have sums (S, U1) or a norm (Q) beyond it; the accuracy
+    depends on ``(w, b)`` only up to a positive factor, so it is that of the scaled copy whose
+    largest weight lies in [1/2, 1).
+    """
+    st = _stats_of(clf, model)
+    if all(math.isfinite(v) for v in (st.a, st.b, st.S, st.Q, st.U1)):
+        return st
+    if isinstance(clf, LinearClassifier):
+        e = math.frexp(max(float(np.max(np.abs(clf.w))), abs(clf.b)))[1]
+        return LinearClassifier(np.ldexp(clf.w, -e), math.ldexp(clf.b, -e)).stats(model)
+    if isinstance(clf, StructuredLinear):
+        e = math.frexp(max(abs(clf.a), abs(clf.c), abs(clf.b)))[1]
+        return StructuredLinear(math.ldexp(clf.a, -e), math.ldexp(clf.c, -e), clf.d,
+                                math.ldexp(clf.b, -e)).stats(model)
+    return st  # pragma: no cover - every classifier with weights is one of the two
+
+
+def linear_accuracy(model: ToyModel, clf, threat: ThreatModel | None = None) -> Accuracy:
+    """Standard accuracy of ``clf`` and its robust accuracy under ``threat``.
+
+    Without a threat model the robust columns equal the standard ones (eps = 0).
+
+    .. math::
+
+        \\mathrm{Rob}(w,b;\\varepsilon) = \\tfrac12\\sum_{y=\\pm1}\\Big[
+            p\\,P_{>}(a + yb + \\eta S - \\varepsilon\\lVert w\\rVert_*, Q)
+          + (1-p)\\,P_{>}(-a + yb + \\eta S - \\varepsilon\\lVert w\\rVert_*, Q)\\Big]
+
+    The accuracy does not change when ``(w, b)`` is scaled by a positive factor, and neither
+    does what this returns: weights of any finite size are handled (see :func:`accuracy_stats`).
+    """
+    st = _direction_stats_of(clf, model)
+    common = (model.p, model.eta)
+    sa, se, sl = accuracy_stats(*common, 0.0, st.a, st.b, st.S, st.Q, st.U1, "standard")
+    if threat is None:
+        ra, re, rl = sa, se, sl
+    else:
+        ra, re, rl = accuracy_stats(*common, threat.eps, st.a, st.b, st.S, st.Q, st.U1, variant(threat))
+    return Accuracy(float(sa), float(ra), float(se), float(re), float(sl), float(rl))
+
+
+def rounded_accuracy(model: ToyModel, clf: RoundedClassifier, threat: ThreatModel | None = None) -> Accuracy:
+    """Accuracy of ``sign(tau sign(x1) + s(x))`` for l_inf or l_2 balls of radius < 1.
+
+    A perturbation of size < 1 cannot change ``sign(x1)``, so the robust accuracy is that
+    of the linear ``f_tau`` against the weak-only adversary of the same norm.
+    """
+    lin = clf.as_linear()
+    if threat is None:
+        return linear_accuracy(model, lin)
+    if threat.perturb_x1 and threat.eps >= 1:
+        raise ValueError(f"rounded classifiers are analysed for eps < 1 only, got eps={threat.eps!r}")
+    return linear_accuracy(model, lin, ThreatModel.weak_only(threat.norm, threat.eps))
+
+
+def bayes_accuracy(model: ToyModel) -> Accuracy:
+    """:math:`A_B(p,\\mu) = p\\Phi(\\mu + L/(2\\mu)) + (1-p)\\Phi(\\mu - L/(2\\mu))` (theory §3.3)."""
+    return linear_accuracy(model, bayes(model))
+
+
+def theorem_2_1_bound(p, standard_accuracy=None, *, error_rate=None):
+    """Theorem 2.1: :math:`\\mathrm{acc}_\\varepsilon \\le \\frac{p}{1-p}\\delta` for eps >= 2 eta,
+    :math:`\\delta = 1 - \\mathrm{acc}` the standard error rate.
+
+    Pass the exact ``error_rate`` wherever it is known (``accuracy_stats`` returns it): the bound
+    computed from a rounded accuracy as ``1 - acc`` loses every digit once delta < 1e-16 and is 0
+    below that, exactly where the theorem says the most. Give one of the two.
+    """
+    if (standard_accuracy is None) == (error_rate is None):
+        raise ValueError("give exactly one of standard_accuracy and error_rate")
+    p = np.asarray(p, dtype=float)
+    delta = (1 - np.asarray(standard_accuracy, dtype=float) if error_rate is None
+             else np.asarray(error_rate, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(p < 1, p / (1 - p) * delta, np.inf)
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """An optimal classifier and the (robust) accuracy it attains.
+
+    ``value`` is the accuracy, which rounds to 1.0 once the error rate is below ~1e-16;
+    ``error_rate`` and ``log_error_rate`` are its exact complement and the complement's natural
+    log (finite where the error rate underflows), and are what optima are chosen by.
+    """
+
+    classifier: object
+    value: float
+    description: str
+    error_rate: float = math.nan
+    log_error_rate: float = math.nan
+
+
+def structured_weights(clf) -> dict:
+    """``{"x1_weight": a, "weak_weight": c, "bias": b}`` of ``sign(a x1 + c sum_{i>=2} x_i + b)``.
+
+    Defined for :class:`~robtheory.classifiers.StructuredLinear` (every named classifier) and
+    :class:`~robtheory.classifiers.ConstantClassifier` (``a = c = 0``); the three numbers
+    rebuild the classifier as ``StructuredLinear(a, c, d, b)``.
+    """
+    if isinstance(clf, ConstantClassifier):
+        return {"x1_weight": 0.0, "weak_weight": 0.0, "bias": float(clf.b)}
+    if isinstance(clf, StructuredLinear):
+        return {"x1_weight": float(clf.a), "weak_weight": float(clf.c), "bias": float(clf.b)}
+    raise TypeError(f"{type(clf).__name__} has no structured (x1, weak, bias) form")
+
+
+def _shifted(model: ToyModel, shift_per_coordinate: float) -> ToyModel:
+    return ToyModel(model.p, max(model.eta - shift_per_coordinate, 0.0), model.d)
+
+
+def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> Optimum:
+    """:math:`A^*_{rob}(\\varepsilon)` over all measurable classifiers, and a classifier attaining it.
+
+    l_inf: for :math:`\\varepsilon < \\min(\\eta, 1)` the Bayes accuracy of the
+    shifted model D(p, eta - eps, d), attained by the rounded rule with
+    :math:`\\tau = L/(2\\mu_\\varepsilon)`; ``p`` for :math:`\\eta \\le \\varepsilon < 1`
+    (``sign(x1)``); :math:`\\Phi(\\max(\\eta-\\varepsilon, 0)\\sqrt d)` for ``eps >= 1``.
+    Weak-only l_inf: x1 is never moved, so the first two cases hold for every ``eps``.
+    l_2 with ``eps < 1``: the same with the shift ``eps/sqrt(d)`` per coordinate. l_2 with
+    ``eps >= 1`` is not derived (the adversary can split its budget) and raises.
+    The case is chosen from the parameters alone (no accuracies are compared), and the
+    returned error rates are exact in the tail (the shifted model's standard error rate).
+    """
+    eps, d = threat.eps, model.d
+    per_coord = eps if threat.norm == "linf" else eps / math.sqrt(d)
+    x1_breaks = threat.perturb_x1 and eps >= 1
+    if threat.norm == "l2" and x1_breaks:
+        raise NotImplementedError(
+            f"A*_rob for the l2 ball with eps={eps!r} >= 1 (x1 perturbable) is not derived"
+        )
+    if per_coord < model.eta:
+        shifted = _shifted(model, per_coord)
+        if x1_breaks:
+            # x1 can be moved to 0: only the shifted weak features remain.
+            clf = averaging(d)
+            acc = linear_accuracy(shifted, clf)
+            return Optimum(clf, acc.standard_accuracy, "averaging classifier (x1 neutralised, weak features shifted)",
+                           acc.standard_error_rate, acc.log_standard_error_rate)
+        rule = bayes(shifted)
+        tau = rule.a if rule.c > 0 else math.inf  # rule = sign(tau x1 + s(x))
+        acc = bayes_accuracy(shifted)
+        return Optimum(RoundedClassifier(tau, d), acc.standard_accuracy,
+                       "rounded Bayes rule of the shifted model sign(tau*sign(x1) + s(x))",
+                       acc.standard_error_rate, acc.log_standard_error_rate)
+    if x1_breaks:
+        return Optimum(ConstantClassifier(d), 0.5, "constant classifier (both classes identical)",
+                       0.5, -math.log(2.0))
+    with np.errstate(divide="ignore"):
+        log_q = float(np.log1p(-model.p))
+    return Optimum(robust_x1(d), model.p, "sign(x1)", 1.0 - model.p, log_q)
+
+
+def _candidates_equal_weights(model: ToyModel, taus) -> list:
+    out = []
+    for tau in taus:
+        if tau is None or not np.isfinite(tau) or tau < 0:
+            continue
+        out.append(StructuredLinear(float(tau), 1 / math.sqrt(model.d), model.d))
+    return out
+
+
+#: Candidates whose log robust error rates differ by less than this fraction of their size are
+#: a tie (the logs are computed to ~1e-15 relative; the first candidate listed is kept).
+_LOG_TIE_RTOL = 1e-12
+#: Tolerance of the l_2 stationary angles (radians; brentq's xtol, about 4 ulp at pi/2).
+_THETA_XTOL = 4 * np.finfo(float).eps
+
+
+def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> list:
+    r"""Local minimisers in :math:`\theta` of the l_2 robust error of ``sign(sin(theta) x1 + cos(theta) s(x))``.
+
+    With :math:`\tau = \tan\theta` the robust error is
+    :math:`E = p\Phi(\varepsilon\sec\theta - \tau - \mu) + (1-p)\Phi(\varepsilon\sec\theta + \tau - \mu)`,
+    and :math:`dE/d\theta < 0` exactly where (take logs in the first-order condition)
+
+    .. math::
+
+        h(\theta) = L + 2\tan\theta\,(\varepsilon\sec\theta - \mu)
+                    + \ln\frac{1 - \varepsilon\sin\theta}{1 + \varepsilon\sin\theta} > 0 ,
+
+    so the interior local minima are the zeros where ``h`` goes from + to -. ``h`` is monotone
+    between the zeros of :math:`h'`, whose sign is that of
+    :math:`k = \varepsilon x^2(3 - \varepsilon^2 - (1+\varepsilon^2)x^2)/(1 - \varepsilon^2x^2) - \mu\sqrt{1-x^2}`,
+    :math:`x = \sin\theta` (one sign change for eps <= 1, at most two above). The zeros of ``k``
+    are bracketed on a grid of ``grid`` angles and solved by brentq; ``h`` is then solved by
+    brentq on each monotone piece where it changes sign, to ``_THETA_XTOL``. For
+    ``eps > 1`` only :math:`\sin\theta < 1/\varepsilon` is searched (beyond, both terms of ``E``
+    increase).
+    """
+    from scipy.optimize import brentq
+
+    top = math.pi / 2 if eps <= 1 else math.asin(1.0 / eps)
+
+    def h(th):
+        s = math.sin(th)
+        with np.errstate(divide="ignore"):
+            lg = float(np.log1p(-eps * s)) - math.log1p(eps * s)
+        return L + 2 * math.tan(th) * (eps / math.cos(th) - mu) + lg
+
+    def k(th):
+        x = math.sin(th)
+        return eps * x * x * (3 - eps * eps - (1 + eps * eps) * x * x) / (1 - (eps * x) ** 2) - mu * math.cos(th)
+
+    th = np.linspace(0.0, top, grid)[:-1]  # h is not finite at the top (tan or the log diverges)
+    ks = np.array([k(t) for t in th])
+    knots = [0.0]
+    for i in np.flatnonzero(np.sign(ks[:-1]) * np.sign(ks[1:]) < 0):
+        knots.append(brentq(k, th[i], th[i + 1], xtol=_THETA_XTOL))
+    knots.append(float(th[-1]))
+    out = []
+    for lo, hi in itertools.pairwise(knots):
+        hl, hh = h(lo), h(hi)
+        if hl > 0 > hh:
+            out.append(brentq(h, lo, hi, xtol=_THETA_XTOL))
+        elif hl > 0 and hh == 0:
+            out.append(hi)
+    # Past the last grid angle h tends to -inf at the top when eps > 1 (the log) or eps = 0
+    # (-2 mu tan), to +inf when 0 < eps <= 1: a + to - zero there is bracketed by halving the
+    # distance to the top.
+    lo = float(th[-1])
+    if h(lo) > 0:
+        hi = lo
+        for _ in range(60):
+            hi = 0.5 * (hi + top)
+            hv = h(hi)
+            if hv < 0:
+                out.append(brentq(h, lo, hi, xtol=_THETA_XTOL))
+                break
+            if not hv > 0 or hi >= top:
+                break
+            lo = hi
+    return out
+
+
+def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> Optimum:
+    """The linear classifier with the highest robust accuracy (lowest robust error) under ``threat``.
+
+    Reduction: for a fixed weight ``a`` on x1 and fixed :math:`Q = \\lVert u\\rVert_2`, the
+    robust margin depends on ``u`` through :math:`\\eta S - \\varepsilon U_1` (l_inf) or
+    :math:`\\eta S` (l_2), maximised by equal weights (Cauchy-Schwarz) when the weak
+    features still help; so the search is over ``f_tau = sign(tau x1 + s(x))``,
+    ``tau in [0, inf]``, plus the constant classifier. The candidates are every stationary
+    point of the robust error in ``tau`` that is a local minimum, ``tau = 0`` (averaging),
+    ``tau = inf`` (``sign(x1)``) and the constant rule:
+
+    * l_inf, x1 perturbable: the first-order condition is the quadratic of
+      :func:`robtheory.symbolic.named.robust_optimal_linf` (generated roots, exact);
+    * weak-only balls (l_inf and l_2): ``tau = L/(2 m)``, the Bayes ratio of the shifted model
+      (margin ``m = mu - eps sqrt(d)`` or ``mu - eps``), exact;
+    * l_2, x1 perturbable: no closed form; the zeros of the first-order condition are solved
+      by brentq to 4 ulp in ``theta = arctan(tau)`` (:func:`_l2_full_stationary_thetas`;
+      ``grid`` only brackets them). At ``eps = 1`` exactly the supremum as ``tau -> inf``
+      is not attained (tiny weak weights break the x1 tie), and ``cos(theta) = 1e-10``
+      stands for it (its error exceeds the infimum by a factor ~ ``1 + 1e-10 mu``).
+
+    The candidates are compared by their log robust error rates (exact far below 1e-300, where
+    the accuracies all round to 1.0); two within ``1e-12`` of each other (relative) tie, and the
+    first of sign(x1), constant, the others wins. The returned :class:`Optimum` carries the
+    error rate and its log; :func:`structured_weights` gives the classifier's three weights.
+    """
+    d, eps = model.d, threat.eps
+    L = model.log_odds
+    cands = [robust_x1(d), ConstantClassifier(d)]
+    if threat.norm == "linf" and threat.perturb_x1:
+        m = math.sqrt(d) * (model.eta - eps)
+        taus = [0.0]
+        if eps < 1 and m > 0:
+            K = L + math.log1p(-eps) - math.log1p(eps)
+            if eps == 0:
+                taus.append(K / (2 * m))
+            else:
+                taus.extend(float(r) for r in G.robust_optimal_tau_roots(eps, m, K))
+        cands += _candidates_equal_weights(model, taus)
+    elif not threat.perturb_x1:
+        m = model.mu - eps * (math.sqrt(d) if threat.norm == "linf" else 1.0)
+        taus = [0.0]
+        if m > 0:
+            taus.append(L / (2 * m) if math.isfinite(L) else None)
+        cands += _candidates_equal_weights(model, taus)
+    else:  # l2, x1 perturbable
+        thetas = [0.0]
+        if math.isfinite(L):
+            thetas += _l2_full_stationary_thetas(L, model.mu, eps, grid)
+        elif eps > 1:  # p = 1: E = Phi(eps sec(theta) - tan(theta) - mu), least at sin(theta) = 1/eps
+            thetas.append(math.asin(1.0 / eps))
+        for th in thetas:
+            cands.append(StructuredLinear(math.sin(th), math.cos(th) / math.sqrt(d), d))
+        if eps == 1:  # cos(theta) = 1e-10: within ~1e-10 * mu (relative) of the supremum
+            cands.append(StructuredLinear(1.0, 1e-10 / math.sqrt(d), d))
+    best, best_acc = None, None
+    for clf in cands:
+        acc = linear_accuracy(model, clf, threat)
+        if best is None:
+            best, best_acc = clf, acc
+            continue
+        lb, lc = best_acc.log_robust_error_rate, acc.log_robust_error_rate
+        if lb != -math.inf and lc < lb - _LOG_TIE_RTOL * max(1.0, abs(lb)):
+            best, best_acc = clf, acc
+    desc = ("constant classifier" if isinstance(best, ConstantClassifier)
+            else "sign(x1)" if best.c == 0
+            else f"sign(tau*x1 + s(x)) with tau = {best.a / (best.c * math.sqrt(d)):.6g}")
+    return Optimum(best, best_acc.robust_accuracy, desc, best_acc.robust_error_rate,
+                   best_acc.log_robust_error_rate)
+
+
+def hinge_loss(model: ToyModel, clf, threat: ThreatModel | None = None) -> float:
+    """Population hinge loss :math:`E\\max(0, 1 - y(w^Tx + b))`, adversarial if ``threat`` is given."""
+    st = _stats_of(clf, model)
+    eps = 0.0 if threat is None else threat.eps
+    fn = G.hinge_standard if threat is None else getattr(G, f"hinge_{variant(threat)}")
+    return float(fn(model.p, model.eta, eps, st.a, st.b, st.S, st.Q, st.U1))
+
+
+def hinge_gradient(model: ToyModel, clf, threat: ThreatModel | None = None) -> dict:
+    """Gradient of the population hinge loss w.r.t. (a, b, S, Q, U1).
+
+    For a full weight vector the chain rule gives, per weak weight,
+    :math:`\\partial/\\partial u_i = g_S + g_Q u_i/Q + g_{U_1}\\operatorname{sign}(u_i)`.
+    """
+    st = _stats_of(clf, model)
+    eps = 0.0 if threat is None else threat.eps
+    fn = G.hinge_grad_standard if threat is None else getattr(G, f"hinge_grad_{variant(threat)}")
+    vals = fn(model.p, model.eta, eps, st.a, st.b, st.S, st.Q, st.U1)
+    return {k: float(np.asarray(v, dtype=float)) for k, v in zip(("a", "b", "S", "Q", "U1"), vals)}

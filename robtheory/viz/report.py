@@ -1,0 +1,319 @@
+"""One self-contained HTML report: the claims table with every verdict column, the frontier and
+phase-diagram figures, the Monte Carlo residuals, and any extra sections.
+
+``write_report(out_dir, rows, columns)`` takes the rows ``robtheory verify`` computed (so the report and
+the table agree) and writes ``index.html`` with its figures beside it; images are referenced by
+relative path, so the folder can be moved or zipped as a whole.
+
+Monte Carlo residuals. When the rows carry the Monte Carlo column (``verify`` without ``--no-mc``),
+every two-sided test of that column -- closed-form agreement (exact binomial) and mean (CLT) tests
+-- is drawn in standard-error units per claim, :math:`z = (\\hat a - a)/\\mathrm{SE}`, against the
+Bonferroni threshold :math:`z_{1-\\alpha/2}` of the run's per-test :math:`\\alpha`
+(``mc_residuals.png``). One-sided bound tests are inequalities, not residuals; they stay in the
+table. With ``frontier_mc_n``, a few points of the Theorem F frontier are also estimated by Monte
+Carlo (:func:`robtheory.claims.frontier_mc.frontier_mc`), overlaid on the frontier figure and drawn as
+residuals (``frontier_mc_residuals.png``).
+
+Extra sections. ``extra_sections`` is the hook for results produced elsewhere -- the torch bridge's
+experiments when that extra is installed -- each a :class:`ReportSection` (title, text, figures that
+already exist in ``out_dir``); nothing torch-related is done here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ReportSection", "figures", "frontier_mc_figures", "mc_residual_figure", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """An extra section of the report (the hook for e.g. the torch results).
+
+    Parameters
+    ----------
+    title : str
+        The section heading (escaped).
+    text : str
+        Paragraphs separated by blank lines (escaped: plain text, not HTML).
+    figures : sequence of (file name, caption)
+        Images already written into the report's folder, referenced by relative path; the
+        report's tests check that every referenced image exists.
+    """
+
+    title: str
+    text: str = ""
+    figures: Sequence[tuple[str, str]] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValueError(f"a report section needs a non-empty title, got title={self.title!r}")
+        figs = tuple((str(a), str(b)) for a, b in self.figures)
+        for name, _ in figs:
+            if Path(name).is_absolute() or ".." in Path(name).parts:
+                raise ValueError(f"section figures are relative paths inside the report folder, got {name!r}")
+        object.__setattr__(self, "figures", figs)
+
+
+def _progress_bar(total: int):
+    """A tqdm bar over the report's stages on stderr when it is a terminal; a silent no-op otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="report", unit="step", file=sys.stderr, leave=False,
+                disable=not sys.stderr.isatty())
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
+            frontier_mc: dict | None = None) -> list[tuple[str, str]]:
+    """Draw the report's frontier and phase figures into ``out_dir``; return (file name, caption) pairs.
+
+    ``frontier_mc`` (a :func:`robtheory.claims.frontier_mc.frontier_mc` result for the Theorem F frontier
+    of the same model) is overlaid on the frontier figure.
+    """
+    plt = _plt()
+    import numpy as np
+
+    from robtheory.theory.frontier import frontier
+    from robtheory.model import ThreatModel, ToyModel
+    from robtheory.phase import phase_grid
+    from robtheory.viz.plot import plot_frontier, plot_frontier_mc, plot_phase
+
+    out = []
+    model = ToyModel(p, eta, d)
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    plot_frontier(ax, frontier(model, ThreatModel("linf", 2 * eta), "all", n=401), label="all classifiers (Theorem F)")
+    for fam, n, label in (("linear", 101, "linear with bias (full l_inf ball)"),
+                          ("linear-unbiased", 161, "linear, no bias (full l_inf ball)")):
+        lin = frontier(model, ThreatModel("linf", 2 * eta), fam, n=n)
+        ax.plot(lin.standard_accuracy, lin.robust_accuracy, label=label)
+    if frontier_mc is not None:
+        plot_frontier_mc(ax, frontier_mc)
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(out_dir / "frontier.png", dpi=120)
+    plt.close(fig)
+    cap = (f"Trade-off frontier at eps = 2 eta for D(p={p}, eta={eta}, d={d}), with the Theorem 2.1 bound "
+           "(dashed).")
+    if frontier_mc is not None:
+        cap += (f" Points: Monte Carlo estimates (n={frontier_mc['n']}) of the rounded rules that attain the "
+                "frontier, with 95% Clopper-Pearson intervals.")
+    out.append(("frontier.png", cap))
+
+    ds = phase_grid([p], [d], mu=np.linspace(0.5, 8, 40), eps_over_eta=np.linspace(0, 3, 31))
+    for var, caption in (("optimal_robust", "Optimal robust accuracy A*_rob over all classifiers (l_inf)."),
+                         ("price", "Accuracy price of robustness: Bayes standard accuracy minus the best standard "
+                                   "accuracy at robust accuracy >= 0.5."),
+                         ("regime", "Regimes: 0 eps < eta, 1 eta <= eps < 2 eta, 2 eps >= 2 eta, 3 eps >= 1.")):
+        fig, ax = plt.subplots(figsize=(5.5, 4.2))
+        plot_phase(ax, ds, var, "mu", "eps_over_eta")
+        fig.tight_layout()
+        fig.savefig(out_dir / f"phase_{var}.png", dpi=120)
+        plt.close(fig)
+        out.append((f"phase_{var}.png", caption + f" p={p}, d={d}."))
+    return out
+
+
+def _two_sided_records(rows: list[dict], column: str) -> list[tuple[str, str, float | None, float]]:
+    """(claim, test kind, z, alpha) of every two-sided test in ``column`` of the rows."""
+    recs = []
+    for r in rows:
+        cell = r.get(column)
+        if not isinstance(cell, dict):
+            continue
+        for c in cell.get("checks") or ():
+            if c.get("test") in ("agreement", "mean") and "alpha" in c:
+                recs.append((r["name"], str(c["test"]), c.get("z"), float(c["alpha"])))
+    return recs
+
+
+def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
+                       name: str = "mc_residuals.png") -> tuple[str, str] | None:
+    """Draw the Monte Carlo column's two-sided tests as residuals in SE units, one column per claim.
+
+    Returns ``(file name, caption)``, or None when no row carries a Monte Carlo test (e.g.
+    ``verify --no-mc``). The dashed band is the Bonferroni threshold
+    :math:`z_{1-\\alpha/2}` of the smallest per-test :math:`\\alpha` (the run's family-wise
+    rate split over all its tests), so a correct closed form leaves the band with probability
+    at most that family-wise rate.
+    """
+    from robtheory import stats
+    from robtheory.viz.plot import plot_residuals
+
+    recs = _two_sided_records(rows, column)
+    if not recs:
+        return None
+    plt = _plt()
+    alpha = min(a for *_, a in recs)
+    zt = float(stats.two_sided_z(alpha))
+    fig, ax = plt.subplots(figsize=(8.0, 4.2))
+    plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
+                   threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
+    n_vals = sorted({c.get("n") for r in rows if isinstance(r.get(column), dict)
+                     for c in r[column].get("checks") or () if c.get("n") is not None})
+    ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
+                 + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(Path(out_dir) / name, dpi=120)
+    plt.close(fig)
+    n_fin = sum(r[2] is not None and math.isfinite(r[2]) for r in recs)
+    cap = (f"Monte Carlo column: {len(recs)} two-sided tests (closed-form agreement and mean tests) as "
+           f"residuals (estimate - closed form) / SE, per claim; dashed: the Bonferroni threshold "
+           f"+-{zt:.2f}. One-sided bound tests are in the table."
+           + ("" if n_fin == len(recs) else f" {len(recs) - n_fin} infinite residual(s) drawn as red triangles."))
+    return name, cap
+
+
+def frontier_mc_figures(out_dir, mc: dict, name: str = "frontier_mc_residuals.png") -> tuple[str, str]:
+    """Residuals of :func:`robtheory.claims.frontier_mc.frontier_mc` (standard and robust, per point)."""
+    from robtheory.viz.plot import plot_residuals
+
+    plt = _plt()
+    labels, z, groups = [], [], []
+    for pt in mc["points"]:
+        lab = "tau=inf" if pt["tau"] is None else f"tau={pt['tau']:.3g}"
+        for k in ("standard", "robust"):
+            labels.append(lab)
+            z.append(pt[k]["z"])
+            groups.append(k)
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    plot_residuals(ax, labels, z, groups=groups, threshold=mc["z_threshold"],
+                   threshold_label=f"Bonferroni +-{mc['z_threshold']:.2f} (alpha={mc['total_alpha']:g})")
+    ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc['n']} per point)", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(Path(out_dir) / name, dpi=120)
+    plt.close(fig)
+    return name, (f"Monte Carlo points of the Theorem F frontier (rounded rules sign(tau sign(x1) + s(x)); robust "
+                  f"accuracy under the shift adversary): residuals in SE units, {mc['n_checks']} exact binomial "
+                  f"tests at family-wise alpha={mc['total_alpha']:g} ({_MC_WORDS[mc['verdict']]}).")
+
+
+_MC_WORDS = {"PASS": "all pass", "FAIL": "FAILED", "INCONCLUSIVE": "none fails, some INCONCLUSIVE"}
+
+
+def _verdict(cell) -> str:
+    if cell is None:
+        return '<td class="na">-</td>'
+    from robtheory.claims import cell_verdict
+
+    # Monte Carlo cells may be INCONCLUSIVE, proof cells PARTIAL: neither is shown as a pass
+    word = cell_verdict(cell)
+    cls = {"PASS": "pass", "FAIL": "fail"}.get(word, "inconclusive")
+    detail = html.escape(str(cell.get("detail", "")))
+    return f'<td class="{cls}" title="{detail}">{word}<div class="detail">{detail}</div></td>'
+
+
+def _figure_html(figs) -> str:
+    return "".join(
+        f'<figure><img src="{html.escape(name)}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}'
+        f'</figcaption></figure>' for name, cap in figs)
+
+
+def _section_html(sec: ReportSection) -> str:
+    paras = "".join(f"<p>{html.escape(p.strip())}</p>" for p in sec.text.split("\n\n") if p.strip())
+    return f"<h2>{html.escape(sec.title)}</h2>\n{paras}\n{_figure_html(sec.figures)}\n"
+
+
+def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n: int | None = None,
+                 seed: int = 0, extra_sections: Sequence[ReportSection] | None = None) -> Path:
+    """Write ``out_dir/index.html`` from verify's rows and the names of its verdict columns.
+
+    Parameters
+    ----------
+    out_dir : path
+        Created if needed; the page and all its images go there.
+    rows : list of dict
+        ``robtheory verify``'s rows (``name``, ``reference``, ``statement``, ``notes``,
+        ``analytic`` and one cell per column; the ``"mc"`` cell's ``checks`` feed the residual
+        figure).
+    columns : list of str
+        The verdict columns after ``analytic``.
+    frontier_mc_n : int, optional
+        Also estimate 5 points of the Theorem F frontier by Monte Carlo with this many samples
+        each (seeded by ``seed``), overlay them on the frontier figure and draw their residuals.
+    extra_sections : sequence of ReportSection, optional
+        Appended after the built-in sections, in order (the hook for the torch results).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    extra = tuple(extra_sections or ())
+    for sec in extra:
+        if not isinstance(sec, ReportSection):
+            raise ValueError(f"extra_sections must hold ReportSection objects, got {sec!r}")
+    fmc = None
+    bar = _progress_bar(2 + (frontier_mc_n is not None))
+    if frontier_mc_n is not None:
+        from robtheory.theory.frontier import frontier
+        from robtheory.claims.frontier_mc import frontier_mc
+        from robtheory.model import ThreatModel, ToyModel
+
+        bar.set_description("report: frontier Monte Carlo")
+        m = ToyModel(0.95, 0.3, 100)
+        fmc = frontier_mc(frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=401), frontier_mc_n, seed=seed)
+        bar.update()
+    bar.set_description("report: frontier and phase figures")
+    figs = figures(out, frontier_mc=fmc)
+    bar.update()
+    bar.set_description("report: Monte Carlo residual figures")
+    mc_figs = [f for f in (mc_residual_figure(out, rows),) if f is not None]
+    if fmc is not None:
+        mc_figs.append(frontier_mc_figures(out, fmc))
+    bar.update()
+    bar.close()
+    from robtheory.phase import provenance
+
+    prov = provenance()
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["claim", "paper", "statement", "analytic", *columns])
+    body = []
+    for r in rows:
+        cells = [f"<td><code>{html.escape(r['name'])}</code></td>", f"<td>{html.escape(r['reference'])}</td>",
+                 f"<td>{html.escape(r['statement'])}"
+                 + (f"<div class='note'>{html.escape(r['notes'])}</div>" if r.get("notes") else "") + "</td>",
+                 _verdict(r["analytic"])]
+        cells += [_verdict(r.get(c)) for c in columns]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    n_pass = sum(bool(r["analytic"]["passed"]) for r in rows)
+    mc_html = (_figure_html(mc_figs) if mc_figs else
+               "<p>No Monte Carlo results in this run (the Monte Carlo column was not run, e.g. "
+               "<code>--no-mc</code>).</p>")
+    extra_html = "".join(_section_html(s) for s in extra)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>robtheory report</title>
+<style>
+body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; }}
+table {{ border-collapse: collapse; font-size: 0.9em; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 6px; vertical-align: top; }}
+td.pass {{ background: #e6f4e6; }} td.fail {{ background: #f8d7d7; }} td.na {{ color: #999; }} td.inconclusive {{ background: #fdf3d0; }}
+.detail, .note {{ font-size: 0.8em; color: #555; }}
+figure {{ display: inline-block; width: 48%; margin: 0.5%; }} figure img {{ width: 100%; }}
+</style></head><body>
+<h1>robtheory: "Robustness May Be at Odds with Accuracy", machine-checked</h1>
+<p>{n_pass}/{len(rows)} claims pass the analytic check. Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
+by robtheory {html.escape(prov['robtheory_version'])} (commit {html.escape(prov['commit'])}).</p>
+<h2>Claims</h2>
+<table><thead><tr>{head}</tr></thead><tbody>
+{chr(10).join(body)}
+</tbody></table>
+<h2>Figures</h2>
+{_figure_html(figs)}
+<h2>Monte Carlo residuals</h2>
+{mc_html}
+{extra_html}</body></html>
+"""
+    path = out / "index.html"
+    path.write_text(page)
+    return path
