@@ -65,6 +65,7 @@ __all__ = [
     "TILE",
     "linear_counts",
     "marginal_sums",
+    "normal_sum",
     "normal_matrix",
     "sample_chunk",
     "warm_up",
@@ -595,6 +596,62 @@ def _padded(w, per_block, dtype):
     out = np.zeros(1 + per_block * (-(-d // per_block)), dtype=dtype)
     out[: d + 1] = w
     return out
+
+
+# --------------------------------------------------------------------------- bare generator
+@njit(**_KER)
+def _normal_sum_kernel_f64(k0, k1, start, n, blocks):
+    """Sum of the float64 normals of samples start .. start + n - 1, blocks pairs each (the
+    generator alone: what :func:`_linear_kernel_f64` costs without the labels and the score)."""
+    n_tiles = (n + TILE - 1) // TILE
+    part = np.zeros(n_tiles)
+    for q in prange(n_tiles):
+        m = min(TILE, n - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        acc = 0.0
+        for j in range(blocks):
+            ju = np.uint64(j)
+            for t in range(m):
+                za, zb = _normal_pair_f64(k0, k1, i0 + np.uint64(t), ju)
+                acc += za + zb
+        part[q] = acc
+    return part.sum()
+
+
+@njit(**_KER)
+def _normal_sum_kernel_f32(k0, k1, start, n, blocks):
+    """As :func:`_normal_sum_kernel_f64` for the float32 layout (blocks of four normals)."""
+    n_tiles = (n + TILE - 1) // TILE
+    part = np.zeros(n_tiles)
+    for q in prange(n_tiles):
+        m = min(TILE, n - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        acc = _F(0.0)
+        for j in range(blocks):
+            ju = np.uint64(j)
+            for t in range(m):
+                za, zb, zc, zd = _normal_quad_f32(k0, k1, i0 + np.uint64(t), ju)
+                acc += (za + zb) + (zc + zd)
+        part[q] = acc
+    return part.sum()
+
+
+def normal_sum(d, n, seed, *, start=0, dtype=np.float64):
+    """Draw the d weak-feature normals of n samples from the Philox stream and return their sum.
+
+    The bare generator of :func:`linear_counts` (same stream layout, same transform, nothing
+    else): ``robtheory bench`` times it so that the cost of fusing labels, score and counts into
+    the kernel is visible. The sum only keeps the compiler from discarding the draws; with an odd
+    d (float64) or d not a multiple of 4 (float32) it includes the padding normals of the last block.
+    """
+    k0, k1 = _key(seed)
+    f32 = np.dtype(dtype) == np.float32
+    blocks = (int(d) + (3 if f32 else 1)) // (4 if f32 else 2)
+    kern = _normal_sum_kernel_f32 if f32 else _normal_sum_kernel_f64
+    total = 0.0
+    for s0, c in _calls(start, n):
+        total += float(kern(k0, k1, np.uint64(s0), np.int64(c), np.int64(blocks)))
+    return total
 
 
 def linear_counts(w, b, pen, eta, p, n, seed, *, start=0, dtype=np.float64, progress=None):
