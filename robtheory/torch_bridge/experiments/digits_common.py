@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
@@ -40,6 +42,12 @@ from robtheory.torch_bridge import attacks as A
 from robtheory.torch_bridge import data as D
 from robtheory.torch_bridge import models as M
 from robtheory.torch_bridge import train as T
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from robtheory.torch_bridge.experiments import RunContext
 
 CLASSES = (5, 7)
 BOUNDS = (0.0, 1.0)
@@ -68,7 +76,7 @@ class _Common:
     eval_attack_steps: int
     ramp_stages: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
@@ -78,7 +86,7 @@ _QUICK = _Common(source="digits8", hidden=(32,), epochs=20, batch_size=50, lr=0.
                  train_attack_steps=3, eval_attack_steps=10, ramp_stages=3)
 
 
-def _common(ctx) -> _Common:
+def _common(ctx: RunContext) -> _Common:
     return _QUICK if ctx.quick else _FULL
 
 
@@ -87,7 +95,7 @@ def _seed(base: int, *keys: int) -> int:
     return derived_seed(base, *keys)
 
 
-def _load(ctx, com: _Common) -> D.DigitPair:
+def _load(ctx: RunContext, com: _Common) -> D.DigitPair:
     return D.load_digits_pair(com.source, CLASSES, seed=ctx.seed, device=ctx.device)
 
 
@@ -111,7 +119,9 @@ def _train_config(com: _Common, *, epochs: int | None = None, batch_size: int | 
                          batch_size=batch_size or com.batch_size, attack=attack, mix=mix)
 
 
-def _fit(ctx, model, X, y, cfg: T.TrainConfig, *, seed: int, ramp_stages: int, desc: str | None = None):
+def _fit(ctx: RunContext, model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, cfg: T.TrainConfig, *,
+         seed: int, ramp_stages: int, desc: str | None = None
+         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Train ``model`` in place; with an adversary, warm its radius up first.
 
     Stage ``i = 1 .. S`` trains at radius :math:`\\varepsilon\\, i/S`; stages ``1 .. S-1`` take
@@ -136,7 +146,8 @@ def _fit(ctx, model, X, y, cfg: T.TrainConfig, *, seed: int, ramp_stages: int, d
     return hist, schedule
 
 
-def _evaluate(model, X, y, attack: A.AttackConfig | None = None) -> dict:
+def _evaluate(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
+              attack: A.AttackConfig | None = None) -> dict[str, Any]:
     """Clean or PGD accuracy with its interval and the attack's settings."""
     return A.evaluate(model, X, y, attack)
 
@@ -156,20 +167,20 @@ def _knn_vote(Z: torch.Tensor, pair: D.DigitPair, k: int = KNN_K) -> torch.Tenso
     return pair.y_train[idx].mean(1)
 
 
-def _mean_se(values) -> tuple[float, float]:
+def _mean_se(values: npt.ArrayLike) -> tuple[float, float]:
     v = np.asarray(values, dtype=float)
     se = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan")
     return float(v.mean()), se
 
 
-def _paired(a, b) -> tuple[float, float]:
+def _paired(a: npt.ArrayLike, b: npt.ArrayLike) -> tuple[float, float]:
     """Mean and standard error of the paired differences ``a[r] - b[r]`` (SE 0 for one pair)."""
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else 0.0
     return float(d.mean()), se
 
 
-def _spearman(x, y) -> float:
+def _spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """Spearman's rank correlation; 0 when either input is constant (no trend to rank)."""
     from scipy.stats import spearmanr
 
@@ -179,7 +190,7 @@ def _spearman(x, y) -> float:
     return float(spearmanr(x, y).statistic)
 
 
-def _show(ax, img, side: int, *, signed: bool = False):
+def _show(ax: Axes, img: npt.ArrayLike, side: int, *, signed: bool = False) -> Axes:
     img = np.asarray(img, dtype=float).reshape(side, side)
     if signed:
         m = float(np.abs(img).max()) or 1.0
@@ -191,8 +202,8 @@ def _show(ax, img, side: int, *, signed: bool = False):
     return ax
 
 
-def _image_rows(X: torch.Tensor, rows: dict, show: list[int], side: int, *, first: str,
-                signed: bool = False):
+def _image_rows(X: torch.Tensor, rows: dict[str, torch.Tensor], show: list[int], side: int, *, first: str,
+                signed: bool = False) -> Figure:
     """A figure: the images ``X[show]`` in the first row, then one row per entry of ``rows``."""
     import matplotlib.pyplot as plt
 
@@ -218,7 +229,8 @@ def _pick(y: torch.Tensor, per_class: int) -> list[int]:
     return out
 
 
-def _reference_models(ctx, pair: D.DigitPair, com: _Common, tag: str):
+def _reference_models(ctx: RunContext, pair: D.DigitPair, com: _Common, tag: str
+                      ) -> tuple[dict[str, M.MLP], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The standard MLP and the robust MLPs of Figs. 2-4, trained, evaluated and checkpointed.
 
     The same seed gives the same models in all three experiments.
@@ -245,7 +257,7 @@ def _reference_models(ctx, pair: D.DigitPair, com: _Common, tag: str):
     return out, settings, results
 
 
-def _loss_gradient(model, X, y) -> torch.Tensor:
+def _loss_gradient(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     r""":math:`\nabla_x \log(1 + e^{-y f(x)})` for each row of ``X``."""
     x = X.detach().clone().requires_grad_(True)
     loss = F.softplus(-y * model(x)).sum()

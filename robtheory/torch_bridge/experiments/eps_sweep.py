@@ -7,6 +7,7 @@ the digit experiments are described in :mod:`robtheory.torch_bridge.experiments.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from robtheory.torch_bridge.experiments.digits_common import (
     CLASSES,
@@ -23,10 +24,15 @@ from robtheory.torch_bridge.experiments.digits_common import (
     _train_config,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from robtheory.torch_bridge.experiments import RunContext
+
 __all__ = ["run_eps_sweep"]
 
 
-def _plot_eps_sweep(ax, curves: list[dict]):
+def _plot_eps_sweep(ax: Axes, curves: list[dict[str, Any]]) -> Axes:
     for c in curves:
         line = ax.plot(c["eps_train"], c["standard_accuracy"], marker="o", ms=3, label=f"{c['label']}: standard")
         ax.plot(c["eps_train"], c["robust_accuracy"], ls="--", marker="x", ms=3, color=line[0].get_color(),
@@ -37,7 +43,7 @@ def _plot_eps_sweep(ax, curves: list[dict]):
     return ax
 
 
-def run_eps_sweep(ctx) -> dict:
+def run_eps_sweep(ctx: RunContext) -> dict[str, Any]:
     """Fig. 7: standard accuracy against the radius of the training adversary.
 
     MLPs trained on the whole training set against l2 and l_inf adversaries of growing radius,

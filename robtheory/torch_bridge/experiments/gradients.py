@@ -6,6 +6,8 @@ the digit experiments are described in :mod:`robtheory.torch_bridge.experiments.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -22,10 +24,14 @@ from robtheory.torch_bridge.experiments.digits_common import (
     _reference_models,
 )
 
+if TYPE_CHECKING:
+    from robtheory.torch_bridge.experiments import RunContext
+
 __all__ = ["run_gradients"]
 
 
-def _alignment(g: torch.Tensor, X: torch.Tensor, y: torch.Tensor, means) -> dict[str, torch.Tensor]:
+def _alignment(g: torch.Tensor, X: torch.Tensor, y: torch.Tensor,
+               means: dict[int, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Per-image alignment of loss gradients ``g`` with the image and with class directions."""
     other = torch.where(y[:, None] > 0, means[-1][None], means[+1][None])
     own = torch.where(y[:, None] > 0, means[+1][None], means[-1][None])
@@ -39,7 +45,7 @@ def _alignment(g: torch.Tensor, X: torch.Tensor, y: torch.Tensor, means) -> dict
     }
 
 
-def run_gradients(ctx) -> dict:
+def run_gradients(ctx: RunContext) -> dict[str, Any]:
     r"""Fig. 2: loss gradients with respect to the input, standard against robust models.
 
     For each test image the gradient :math:`g = \nabla_x \log(1 + e^{-y f(x)})` is compared

@@ -6,6 +6,8 @@ the digit experiments are described in :mod:`robtheory.torch_bridge.experiments.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import torch
 
@@ -24,10 +26,13 @@ from robtheory.torch_bridge.experiments.large_eps import (
     _large_eps_setup,
 )
 
+if TYPE_CHECKING:
+    from robtheory.torch_bridge.experiments import RunContext
+
 __all__ = ["run_interpolation"]
 
 
-def run_interpolation(ctx) -> dict:
+def run_interpolation(ctx: RunContext) -> dict[str, Any]:
     r"""Fig. 4: the path :math:`x_t = (1 - t)\,x + t\,x_{adv}` from an image to its large-eps example.
 
     Along the path the model's margin :math:`y f(x_t)` should fall monotonically and the image

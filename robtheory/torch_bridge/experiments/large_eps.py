@@ -6,6 +6,8 @@ the digit experiments are described in :mod:`robtheory.torch_bridge.experiments.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -26,10 +28,13 @@ from robtheory.torch_bridge.experiments.digits_common import (
     _reference_models,
 )
 
+if TYPE_CHECKING:
+    from robtheory.torch_bridge.experiments import RunContext
+
 __all__ = ["run_large_eps"]
 
 
-def _large_eps_setup(ctx, pair: D.DigitPair):
+def _large_eps_setup(ctx: RunContext, pair: D.DigitPair) -> tuple[int, list[float], float]:
     steps = 100 if not ctx.quick else 30
     grid = [_radius("2", e, pair.side) for e in ((2.0, 3.0, 4.0, 5.0, 6.0) if not ctx.quick else (3.0, 5.0))]
     shown = _radius("2", 5.0, pair.side)
@@ -40,7 +45,8 @@ def _large_eps_attack(eps: float, steps: int) -> A.AttackConfig:
     return A.AttackConfig("2", eps, attack_steps=steps, bounds=BOUNDS)
 
 
-def _large_eps_metrics(model, X, y, Xa, pair, means) -> dict:
+def _large_eps_metrics(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, Xa: torch.Tensor,
+                       pair: D.DigitPair, means: dict[int, torch.Tensor]) -> dict[str, Any]:
     delta = Xa - X
     other = torch.where(y[:, None] > 0, means[-1][None], means[+1][None])
     own = torch.where(y[:, None] > 0, means[+1][None], means[-1][None])
@@ -55,7 +61,7 @@ def _large_eps_metrics(model, X, y, Xa, pair, means) -> dict:
             "mean_l2_distance": float(delta.norm(dim=1).mean())}
 
 
-def run_large_eps(ctx) -> dict:
+def run_large_eps(ctx: RunContext) -> dict[str, Any]:
     r"""Fig. 3: large-eps l2 adversarial examples, standard against robust models.
 
     PGD with many steps inside an :math:`\ell_2` ball much larger than any training radius.
@@ -90,7 +96,7 @@ def run_large_eps(ctx) -> dict:
     # Verdict: for every robust model, the k-NN judge calls its adversarial examples the other
     # class more often than the standard model's, averaged over the eps grid, by more than two
     # standard errors of the paired per-image difference.
-    def avg(name, key):
+    def avg(name: str, key: str) -> float:
         return float(np.mean([r[key] for r in per_eps[name]]))
 
     by_model, parts = {}, []

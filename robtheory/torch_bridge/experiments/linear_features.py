@@ -7,6 +7,7 @@ the digit experiments are described in :mod:`robtheory.torch_bridge.experiments.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -26,10 +27,13 @@ from robtheory.torch_bridge.experiments.digits_common import (
     _train_config,
 )
 
+if TYPE_CHECKING:
+    from robtheory.torch_bridge.experiments import RunContext
+
 __all__ = ["run_linear_features"]
 
 
-def _linear(d: int, device) -> M.LinearModel:
+def _linear(d: int, device: str | torch.device) -> M.LinearModel:
     # Zero start: the logistic problem is convex, and a random start would leave its noise on
     # pixels that are constant in the training set (they receive no gradient), which would
     # inflate the standard model's weight on uncorrelated pixels for a reason unrelated to the paper.
@@ -40,7 +44,8 @@ def _linear(d: int, device) -> M.LinearModel:
     return m
 
 
-def _exact_linear_eval(model: M.LinearModel, X, y, attack: A.AttackConfig) -> dict:
+def _exact_linear_eval(model: M.LinearModel, X: torch.Tensor, y: torch.Tensor,
+                       attack: A.AttackConfig) -> dict[str, Any]:
     """Exact robust accuracy of a linear model (l_inf ball intersected with the box: separable)."""
     from robtheory.stats import binomial_estimate
 
@@ -58,7 +63,7 @@ def _weak_mass(w: np.ndarray, corr: np.ndarray, tau: float) -> float:
     return float(a[np.abs(corr) < tau].sum() / a.sum()) if a.sum() > 0 else float("nan")
 
 
-def run_linear_features(ctx) -> dict:
+def run_linear_features(ctx: RunContext) -> dict[str, Any]:
     r"""Fig. 5: linear models, weights against feature-label correlation, top-k pixel models.
 
     A standard and an :math:`\ell_\infty`-adversarially trained linear model on all pixels;
@@ -128,7 +133,7 @@ def run_linear_features(ctx) -> dict:
     weights_ok = bool(wr < 0.5 * ws)
     n_test = int(pair.y_test.numel())
 
-    def beats(a, b):  # a > b by more than two (unpaired binomial) standard errors
+    def beats(a: float, b: float) -> bool:  # a > b by more than two (unpaired binomial) standard errors
         return a - b > 2 * math.sqrt((a * (1 - a) + b * (1 - b)) / n_test)
 
     topk_ok = bool(beats(small["robust_accuracy"], full["robust_accuracy"])

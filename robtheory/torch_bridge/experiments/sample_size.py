@@ -7,6 +7,7 @@ the digit experiments are described in :mod:`robtheory.torch_bridge.experiments.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,10 +30,15 @@ from robtheory.torch_bridge.experiments.digits_common import (
     _train_config,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from robtheory.torch_bridge.experiments import RunContext
+
 __all__ = ["run_sample_size"]
 
 
-def _plot_sample_size(ax, curves: list[dict], constraint: str):
+def _plot_sample_size(ax: Axes, curves: list[dict[str, Any]], constraint: str) -> Axes:
     """Standard accuracy against training-set size, one line per eps_train (error bars: SE)."""
     for c in curves:
         if c["constraint"] not in (constraint, None):
@@ -48,7 +54,7 @@ def _plot_sample_size(ax, curves: list[dict], constraint: str):
     return ax
 
 
-def run_sample_size(ctx) -> dict:
+def run_sample_size(ctx: RunContext) -> dict[str, Any]:
     """Fig. 1 (l2) and Fig. 6 (l_inf): standard accuracy against training-set size.
 
     For each size ``n`` and repeat, a class-balanced subset is drawn and one standard and one
