@@ -3,6 +3,8 @@
 Every seed that reaches a Philox stream is an integer in [0, 2**64). Points of a sweep (a phase
 grid, a frontier) get their own seeds from ``numpy.random.SeedSequence(seed, spawn_key=(1, k))``,
 so that a point's samples do not depend on which other points are run or in which order.
+Runs inside an experiment (a model's training, a data subset) get theirs from
+:func:`derived_seed`, keyed by the base seed and a few integers naming the run.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_seed", "point_seed", "select_points"]
+__all__ = ["check_seed", "derived_seed", "point_seed", "select_points"]
 
 
 def check_seed(seed: Any) -> int:
@@ -30,6 +32,25 @@ def point_seed(seed: int, index: int) -> int:
         raise ValueError(f"index must be a non-negative integer, got index={index!r}")
     ss = np.random.SeedSequence(seed, spawn_key=(1, int(index)))
     return int(ss.generate_state(1, np.uint64)[0])
+
+
+def derived_seed(seed: int, *keys: int) -> int:
+    """The seed of one run derived from a base ``seed`` and integer ``keys`` (in [0, 2**32)).
+
+    The first 32-bit word of ``numpy.random.SeedSequence([seed, *keys])``: runs with different
+    keys get unrelated seeds, and a run's seed does not depend on which other runs exist. The
+    torch experiments seed their models and data subsets this way (``derived_seed(seed, 7, j)``
+    is the j-th reference model); it is a different stream from :func:`point_seed` (entropy
+    list, not a spawn key; 32 bits, as torch's generators took them), kept so that the saved
+    models and metrics of every seed stay as they were. SeedSequence pads an entropy list
+    shorter than four words with zeros, so ``(seed, a)`` and ``(seed, a, 0)`` give the same
+    seed: each call site takes its own first key (the experiments use 1, 2, 3, 4, 5, 7).
+    """
+    seed = check_seed(seed)
+    for k in keys:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (numbers.Integral, np.integer)) or int(k) < 0:
+            raise ValueError(f"a seed key must be a non-negative integer, got key={k!r}")
+    return int(np.random.SeedSequence([seed, *(int(k) for k in keys)]).generate_state(1)[0])
 
 
 def select_points(size: int, k: int, seed: int) -> np.ndarray:

@@ -45,21 +45,21 @@ CATALOGUE: dict[str, Experiment] = {e.name: e for e in (
                ".toy:run", ("theorem_2_1", "theorem_2_2_part1", "theorem_2_2_part2")),
     Experiment("sample-size", "Fig. 1 / Fig. 6",
                "binary MNIST: standard accuracy against training-set size for several eps_train, "
-               "l2 and l_inf adversarial training", ".mnist:run_sample_size"),
+               "l2 and l_inf adversarial training", ".sample_size:run_sample_size"),
     Experiment("eps-sweep", "Fig. 7",
-               "binary MNIST: standard accuracy against eps_train (l2 and l_inf)", ".mnist:run_eps_sweep"),
+               "binary MNIST: standard accuracy against eps_train (l2 and l_inf)", ".eps_sweep:run_eps_sweep"),
     Experiment("linear-features", "Fig. 5",
                "binary MNIST 5 vs 7, linear models: weight against feature-label correlation for "
                "standard and robust training; a standard model on the most correlated pixels only",
-               ".mnist:run_linear_features"),
+               ".linear_features:run_linear_features"),
     Experiment("gradients", "Fig. 2",
-               "loss gradients with respect to the input, standard vs robust model", ".mnist:run_gradients"),
+               "loss gradients with respect to the input, standard vs robust model", ".gradients:run_gradients"),
     Experiment("large-eps", "Fig. 3",
                "large-eps adversarial examples toward the other class, standard vs robust model",
-               ".mnist:run_large_eps"),
+               ".large_eps:run_large_eps"),
     Experiment("interpolation", "Fig. 4",
                "interpolation between an image and its large-eps adversarial example",
-               ".mnist:run_interpolation"),
+               ".interpolation:run_interpolation"),
 )}
 
 
