@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize
 
 from robtheory.model import ThreatModel, ToyModel
@@ -18,7 +19,7 @@ from robtheory.model import ThreatModel, ToyModel
 __all__ = ["FiniteSampleSVM", "SVMConvergenceError", "fit_svm", "sample"]
 
 
-def sample(model: ToyModel, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+def sample(model: ToyModel, n: int, rng: int | np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """``n`` i.i.d. draws ``(X, y)`` from D(p, eta, d); ``rng`` is a seed or a Generator.
 
     The library's sampler of D is the Philox reference stream: new code takes its data from
@@ -121,13 +122,15 @@ def _svm_certificate(Z: np.ndarray, lam: float, norm: str | None, eps: float, we
     return primal, dual
 
 
-def _svm_from_dual(Z, lam, norm, eps, weak_only, a) -> np.ndarray:
+def _svm_from_dual(Z: np.ndarray, lam: float, norm: str | None, eps: float, weak_only: bool,
+                   a: np.ndarray) -> np.ndarray:
     """The minimiser over w of the Lagrangian at ``a``: :math:`T_{\\varepsilon\\bar a}(g)/\\lambda`."""
     a = np.clip(a, 0.0, 1.0)
     return _threshold(Z.T @ a / Z.shape[0], eps * float(a.mean()), norm, weak_only) / lam
 
 
-def _lbfgs_dual(Z, lam, norm, eps, weak_only, maxiter: int = 20) -> np.ndarray:
+def _lbfgs_dual(Z: np.ndarray, lam: float, norm: str | None, eps: float, weak_only: bool,
+                maxiter: int = 20) -> np.ndarray:
     r"""A short L-BFGS-B ascent on the smooth dual :math:`D(a)` over the box, from ``a = 1/2``.
 
     :math:`\partial D/\partial a_i = h_i(w(a))/n` with :math:`w(a) = T_{\varepsilon\bar a}(g)/\lambda`.
@@ -137,7 +140,7 @@ def _lbfgs_dual(Z, lam, norm, eps, weak_only, maxiter: int = 20) -> np.ndarray:
     """
     n = Z.shape[0]
 
-    def neg_dual(a):
+    def neg_dual(a: np.ndarray) -> tuple[float, np.ndarray]:
         abar = a.mean()
         r = _threshold(Z.T @ a / n, eps * abar, norm, weak_only)
         w = r / lam
@@ -149,7 +152,8 @@ def _lbfgs_dual(Z, lam, norm, eps, weak_only, maxiter: int = 20) -> np.ndarray:
     return np.clip(res.x, 0.0, 1.0)
 
 
-def _conic_svm(Z, lam, norm, eps, weak_only, free, lower, tol):
+def _conic_svm(Z: np.ndarray, lam: float, norm: str | None, eps: float, weak_only: bool, free: np.ndarray,
+               lower: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     r"""One interior-point (Clarabel) solve of the SVM restricted to a working set.
 
     Samples in ``free`` keep their hinge :math:`\max(0, h_i)`, those in ``lower`` are charged
@@ -218,7 +222,8 @@ def _conic_svm(Z, lam, norm, eps, weak_only, free, lower, tol):
     return np.zeros(k), a
 
 
-def _conic_fit(Z, lam, norm, eps, weak_only, tol, w0=None, max_rounds: int = 50):
+def _conic_fit(Z: np.ndarray, lam: float, norm: str | None, eps: float, weak_only: bool, tol: float,
+               w0: np.ndarray | None = None, max_rounds: int = 50) -> tuple[np.ndarray, np.ndarray]:
     r"""Working-set conic solve: exact on the samples whose hinge is unsettled, checked on all.
 
     From a guess ``w0`` (without one, for large ``n``: the optimum on a quarter of the sample,
@@ -258,7 +263,7 @@ def _conic_fit(Z, lam, norm, eps, weak_only, tol, w0=None, max_rounds: int = 50)
     return _conic_svm(Z, lam, norm, eps, weak_only, np.ones(n, dtype=bool), np.zeros(n, dtype=bool), tol)
 
 
-def fit_svm(X, y, lam: float, threat: ThreatModel | None = None, tol: float = 1e-9) -> FiniteSampleSVM:
+def fit_svm(X: ArrayLike, y: ArrayLike, lam: float, threat: ThreatModel | None = None, tol: float = 1e-9) -> FiniteSampleSVM:
     r"""Minimiser of the empirical (adversarial) soft-margin SVM objective, no bias, to a certified gap.
 
     .. math::
@@ -309,7 +314,7 @@ def fit_svm(X, y, lam: float, threat: ThreatModel | None = None, tol: float = 1e
     weak_only = threat is not None and not threat.perturb_x1
     Z = X * y[:, None]
 
-    def certified(w, a, solver):
+    def certified(w: np.ndarray, a: np.ndarray, solver: str) -> FiniteSampleSVM:
         # the better of the solver's w and the Lagrangian minimiser at its a
         best = None
         for cand in (w, _svm_from_dual(Z, lam, norm, eps, weak_only, a)):
@@ -367,7 +372,7 @@ def _dcd_standard(Z: np.ndarray, lam: float, tol: float, max_epochs: int = 5000)
         from robtheory._cache import numba_cache
 
         @numba.njit(cache=numba_cache())
-        def kernel(Z, lam, tol, max_epochs, order):
+        def kernel(Z: np.ndarray, lam: float, tol: float, max_epochs: int, order: np.ndarray) -> np.ndarray:
             n, k = Z.shape
             a = np.zeros(n)
             w = np.zeros(k)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize
 
 __all__ = [
@@ -31,7 +32,7 @@ def _sym_sqrt(A: np.ndarray) -> np.ndarray:
     return (vecs * np.sqrt(np.maximum(vals, 0.0))) @ vecs.T
 
 
-def _check_cov(S, name="Sigma_star") -> np.ndarray:
+def _check_cov(S: ArrayLike, name: str = "Sigma_star") -> np.ndarray:
     S = np.atleast_2d(np.asarray(S, dtype=float))
     if S.ndim != 2 or S.shape[0] != S.shape[1] or not np.all(np.isfinite(S)):
         raise ValueError(f"{name} must be a finite square matrix, got shape {S.shape}")
@@ -42,7 +43,7 @@ def _check_cov(S, name="Sigma_star") -> np.ndarray:
     return 0.5 * (S + S.T)
 
 
-def robust_covariance(Sigma_star, lam: float) -> np.ndarray:
+def robust_covariance(Sigma_star: ArrayLike, lam: float) -> np.ndarray:
     r"""The l2-robust Gaussian MLE covariance (Ilyas et al. 2019, Thm 2; theory §2.4).
 
     .. math::
@@ -63,7 +64,7 @@ def robust_covariance(Sigma_star, lam: float) -> np.ndarray:
     return 0.5 * S + t * np.eye(k) + _sym_sqrt(t * S + 0.25 * S @ S)
 
 
-def perturbation_energy(Sigma_star, lam: float) -> float:
+def perturbation_energy(Sigma_star: ArrayLike, lam: float) -> float:
     r""":math:`E\lVert\delta^*\rVert^2` of the optimal penalised adversary at :math:`\Sigma_r(\lambda)`.
 
     :math:`\delta^* = t(\Sigma - tI)^{-1}z`, so :math:`E\lVert\delta^*\rVert^2
@@ -75,7 +76,7 @@ def perturbation_energy(Sigma_star, lam: float) -> float:
     return float(t * t * np.trace(A @ A @ S))
 
 
-def lam_for_budget(Sigma_star, eps: float) -> float:
+def lam_for_budget(Sigma_star: ArrayLike, eps: float) -> float:
     r"""The multiplier :math:`\lambda(\varepsilon)` with :math:`E\lVert\delta^*\rVert^2 = \varepsilon^2`.
 
     The relation between the Lagrange multiplier and the budget: for the adversary with a
@@ -90,14 +91,14 @@ def lam_for_budget(Sigma_star, eps: float) -> float:
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got eps={eps!r}")
 
-    def f(logt):
+    def f(logt: float) -> float:
         return math.log(perturbation_energy(S, math.exp(-logt))) - 2 * math.log(eps)
 
     lo, hi = -60.0, 60.0
     return math.exp(-optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-14))
 
 
-def _penalised(Sigma, M, t):
+def _penalised(Sigma: np.ndarray, M: np.ndarray, t: float) -> float:
     k = Sigma.shape[0]
     B = Sigma - t * np.eye(k)
     try:
@@ -110,7 +111,8 @@ def _penalised(Sigma, M, t):
     return 0.5 * quad + 0.5 * logdet
 
 
-def robust_gaussian_nll(Sigma, mu, Sigma_star, mu_star, *, lam: float | None = None, eps: float | None = None):
+def robust_gaussian_nll(Sigma: ArrayLike, mu: ArrayLike, Sigma_star: ArrayLike, mu_star: ArrayLike, *,
+                        lam: float | None = None, eps: float | None = None) -> float:
     r"""Expected robust Gaussian NLL of the model :math:`x \mid y \sim \mathcal N(y\mu, \Sigma)`, inner max exact.
 
     Data :math:`x \mid y \sim \mathcal N(y\mu^*, \Sigma^*)`; with :math:`z = x - y\mu`,
@@ -142,7 +144,9 @@ def robust_gaussian_nll(Sigma, mu, Sigma_star, mu_star, *, lam: float | None = N
     return float(res.fun)
 
 
-def fit_robust_gaussian(Sigma_star, mu_star, *, lam: float | None = None, eps: float | None = None, start=None):
+def fit_robust_gaussian(Sigma_star: ArrayLike, mu_star: ArrayLike, *, lam: float | None = None,
+                        eps: float | None = None,
+                        start: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     r"""Direct numerical minimisation of :func:`robust_gaussian_nll` over :math:`(\mu, \Sigma)`.
 
     Parametrisation: :math:`\Sigma = tI + LL^T` with ``L`` lower triangular (log-diagonal), so
@@ -157,7 +161,7 @@ def fit_robust_gaussian(Sigma_star, mu_star, *, lam: float | None = None, eps: f
     il = np.tril_indices(k)
     diag = np.arange(k)
 
-    def unpack(theta):
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         mu = theta[:k]
         L = np.zeros((k, k))
         L[il] = theta[k:k + len(il[0])]
@@ -165,7 +169,7 @@ def fit_robust_gaussian(Sigma_star, mu_star, *, lam: float | None = None, eps: f
         t = (1.0 / lam) if lam is not None else (math.exp(theta[-1]) if eps else 0.0)
         return mu, L, t
 
-    def obj(theta):
+    def obj(theta: np.ndarray) -> float:
         mu, L, t = unpack(theta)
         Sigma = t * np.eye(k) + L @ L.T
         d = mu - mu_star
@@ -187,7 +191,7 @@ def fit_robust_gaussian(Sigma_star, mu_star, *, lam: float | None = None, eps: f
     return mu, 0.5 * (Sigma + Sigma.T), robust_gaussian_nll(Sigma, mu, S, mu_star, lam=lam, eps=eps)
 
 
-def alignment(Sigma, mu) -> float:
+def alignment(Sigma: ArrayLike, mu: ArrayLike) -> float:
     r"""Cosine between the linear classifier's direction :math:`\Sigma^{-1}\mu` and :math:`\mu`.
 
     The likelihood-ratio rule of the learned model is :math:`\operatorname{sign}(\mu^T\Sigma^{-1}x)`;
@@ -200,7 +204,7 @@ def alignment(Sigma, mu) -> float:
     return float(w @ mu / (np.linalg.norm(w) * np.linalg.norm(mu)))
 
 
-def per_sample_robust_nll(Sigma, Z: np.ndarray, eps: float) -> float:
+def per_sample_robust_nll(Sigma: ArrayLike, Z: np.ndarray, eps: float) -> float:
     r"""Sample mean of :math:`\max_{\lVert\delta\rVert_2\le\varepsilon}\ell(z + \delta;\, 0, \Sigma)` (per-sample budget).
 
     For each row ``z`` of ``Z`` (the centred data :math:`x - y\mu`) the inner max of the
@@ -217,7 +221,7 @@ def per_sample_robust_nll(Sigma, Z: np.ndarray, eps: float) -> float:
     if eps == 0:
         vals = 0.5 * np.sum(zc**2 / s, axis=1)
     else:
-        def norm_delta(nu):
+        def norm_delta(nu: np.ndarray) -> np.ndarray:
             return np.sqrt(np.sum((zc / (nu[:, None] * s - 1.0)) ** 2, axis=1))
 
         lo = np.full(zc.shape[0], 1.0 / s.min())
@@ -237,7 +241,8 @@ def per_sample_robust_nll(Sigma, Z: np.ndarray, eps: float) -> float:
     return float(np.mean(vals) + 0.5 * np.sum(np.log(s)))
 
 
-def fit_per_sample_robust_gaussian(Sigma_star, eps: float, n: int = 20000, rng=0):
+def fit_per_sample_robust_gaussian(Sigma_star: ArrayLike, eps: float, n: int = 20000,
+                                   rng: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
     r"""Minimise :func:`per_sample_robust_nll` over :math:`\Sigma` on ``n`` draws (``mu = mu*``).
 
     Sample-average approximation with common random numbers; :math:`\Sigma = LL^T`, BFGS with
@@ -253,7 +258,7 @@ def fit_per_sample_robust_gaussian(Sigma_star, eps: float, n: int = 20000, rng=0
     il = np.tril_indices(k)
     diag = np.arange(k)
 
-    def unpack(theta):
+    def unpack(theta: np.ndarray) -> np.ndarray:
         L = np.zeros((k, k))
         L[il] = theta
         L[diag, diag] = np.exp(L[diag, diag])

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit
 
 from robtheory import _special as _sp
@@ -20,7 +21,7 @@ from robtheory.classifiers import dual_norm_stats
 
 __all__ = ["LOGISTIC_RTOL", "logistic_case", "logistic_stats"]
 
-def _softplus(x):
+def _softplus(x: ArrayLike) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
@@ -30,7 +31,7 @@ LOGISTIC_RTOL = 1e-12
 _LOG_SQRT_2PI = 0.9189385332046728
 
 
-def _ratios(s, need_grad: bool):
+def _ratios(s: np.ndarray, need_grad: bool) -> np.ndarray:
     """``f(s) e^s`` for ``f = softplus(-s), sigma(-s), sigma'(s)`` at ``s >= 0`` (rows; each in [1/4, 1]).
 
     With ``x = e^{-s}``: ``log1p(x)/x`` (in [log 2, 1]), ``sigma(s) = 1/(1 + x)`` and ``sigma(s)^2``.
@@ -93,7 +94,7 @@ def _adaptive_gl(F: Callable[[np.ndarray], np.ndarray], edges: np.ndarray | list
 _CUTS = tuple(s * k for s in (-1, 1) for k in (1 / 16, 1 / 4, 1, 2, 4, 8, 16))
 
 
-def _half_line(v: float, q: float, need_grad: bool):
+def _half_line(v: float, q: float, need_grad: bool) -> tuple[float, np.ndarray]:
     r""":math:`I_f(v) = \int_0^\infty f(s)\,\varphi_q(s - v)\,ds` for ``f = softplus(-s), sigma(-s), sigma'(s)``.
 
     :math:`\varphi_q` is the N(0, q^2) density. Each ``f`` is ``e^{-s}`` times a ratio in
@@ -120,7 +121,7 @@ def _half_line(v: float, q: float, need_grad: bool):
         a, b = max(0.0, se - 40.0 * q), se + 40.0 * q
         cuts = [se + k * q for k in _CUTS] + [0.25, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]
 
-        def F(s):
+        def F(s: np.ndarray) -> np.ndarray:
             env = np.exp(-(s - se) * (1.0 + (s + se - 2.0 * v) / (2.0 * q * q)))
             return _ratios(s, need_grad) * env
     else:
@@ -132,7 +133,7 @@ def _half_line(v: float, q: float, need_grad: bool):
         a, b = max(lo, ge - 40.0), ge + 40.0
         cuts = [ge + k for k in _CUTS]
 
-        def F(g):
+        def F(g: np.ndarray) -> np.ndarray:
             env = np.exp(-(g - ge) * (q + 0.5 * (g + ge)))
             return _ratios(np.maximum(v + q * g, 0.0), need_grad) * env
     # J <= the interval's length (80 q in s, 80 in g): below this I_f is not a double (0)
@@ -142,7 +143,7 @@ def _half_line(v: float, q: float, need_grad: bool):
     return M, _adaptive_gl(F, edges)
 
 
-def logistic_case(u: float, q: float, need_grad: bool = True):
+def logistic_case(u: float, q: float, need_grad: bool = True) -> tuple[float, float, float]:
     r""":math:`L(u, q) = E\log(1 + e^{-(u + qG)})`, :math:`G\sim\mathcal N(0,1)`, and its partials.
 
     Returns ``(L, dL/du, dL/dq)``, each to :data:`LOGISTIC_RTOL` (1e-12) relative accuracy at
@@ -187,7 +188,8 @@ def logistic_case(u: float, q: float, need_grad: bool = True):
     return val, -e_sig, q * e_dsig
 
 
-def logistic_stats(p, eta, eps, a, S, Q, U1, kind: str = "standard", need_grad: bool = True):
+def logistic_stats(p: float, eta: float, eps: float, a: float, S: float, Q: float, U1: float, kind: str = "standard",
+                   need_grad: bool = True) -> tuple[float, tuple[float, ...]]:
     r"""Population logistic loss from the summary statistics of ``w`` (b = 0), with its gradient.
 
     .. math::

@@ -36,8 +36,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize
 
 from robtheory import _special as _sp
@@ -60,7 +62,8 @@ _KINK_TOL = 1e-11
 # Reduced coordinates
 
 
-def reduced_stats(w1, v, d: int):
+def reduced_stats(w1: ArrayLike, v: ArrayLike,
+                  d: int) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, np.ndarray]:
     """Summary statistics (a, b, S, Q, U1) of :math:`w = (w_1, v d^{-1/2}\\mathbf 1)`, b = 0.
 
     ``S = v sqrt(d)``, ``Q = |v|``, ``U1 = |v| sqrt(d)``; broadcasts over arrays.
@@ -78,13 +81,13 @@ def embed(w1: float, v: float, d: int) -> np.ndarray:
     return w
 
 
-def _full_stats(w):
+def _full_stats(w: ArrayLike) -> tuple[float, float, float, float, float]:
     w = np.asarray(w, dtype=float)
     u = w[1:]
     return float(w[0]), 0.0, float(u.sum()), float(np.linalg.norm(u)), float(np.abs(u).sum())
 
 
-def _abs_dir(t, dt):
+def _abs_dir(t: np.ndarray | float, dt: np.ndarray | float) -> np.ndarray:
     """One-sided derivative of |t| in direction dt: sign(t) dt, or |dt| at t = 0."""
     return np.where(t != 0, np.sign(t) * dt, np.abs(dt))
 
@@ -117,7 +120,7 @@ class Objective:
     kind: str = field(init=False)
     eps: float = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.model, ToyModel):
             raise ValueError(f"model must be a ToyModel, got {self.model!r}")
         lam = _finite_real("lam", self.lam)
@@ -141,7 +144,8 @@ class Objective:
     def mu(self) -> float:
         return self.model.mu
 
-    def _stats_value_grad(self, a, S, Q, U1, need_grad: bool = True):
+    def _stats_value_grad(self, a: Any, S: Any, Q: Any, U1: Any,
+                          need_grad: bool = True) -> tuple[Any, tuple[Any, ...] | None]:
         m = self.model
         if self.loss == "hinge":
             args = (m.p, m.eta, self.eps, a, 0.0, S, Q, U1)
@@ -154,7 +158,7 @@ class Objective:
                                    need_grad)
         return val, (grad if need_grad else None)
 
-    def loss_value(self, w1, v):
+    def loss_value(self, w1: ArrayLike, v: ArrayLike) -> Any:
         """The expected (robust) loss without the regulariser; vectorised for the hinge."""
         a, _b, S, Q, U1 = reduced_stats(w1, v, self.d)
         if self.loss == "hinge":
@@ -162,7 +166,7 @@ class Objective:
         out = np.vectorize(lambda a_, S_, Q_, U_: self._stats_value_grad(a_, S_, Q_, U_, False)[0])(a, S, Q, U1)
         return out[()] if out.ndim == 0 else out
 
-    def value(self, w1, v):
+    def value(self, w1: ArrayLike, v: ArrayLike) -> Any:
         """:math:`J(w_1, v)`."""
         w1 = np.asarray(w1, dtype=float)
         v = np.asarray(v, dtype=float)
@@ -187,7 +191,7 @@ class Objective:
         gv = sd * gS + sv * (gQ + sd * gU) + self.lam * v
         return np.array([gw, gv])
 
-    def value_full(self, w) -> float:
+    def value_full(self, w: ArrayLike) -> float:
         """:math:`J` at a full weight vector ``w`` of length ``d + 1`` (any weak weights)."""
         w = np.asarray(w, dtype=float)
         if w.size != self.d + 1:
@@ -196,7 +200,7 @@ class Objective:
         val, _ = self._stats_value_grad(a, S, Q, U1, need_grad=False)
         return float(val) + 0.5 * self.lam * float(w @ w)
 
-    def gradient_full(self, w) -> np.ndarray:
+    def gradient_full(self, w: ArrayLike) -> np.ndarray:
         """Gradient at a full weight vector (``sign(0) = 0`` at kinks)."""
         w = np.asarray(w, dtype=float)
         a, _b, S, Q, U1 = _full_stats(w)
@@ -227,7 +231,7 @@ class Objective:
         return LOGISTIC_RTOL * out
 
     # -- nonsmooth calculus ------------------------------------------------------------ #
-    def margin_means(self, w1, v):
+    def margin_means(self, w1: ArrayLike, v: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Means :math:`u_{+}, u_{-}` of the robust margin given ``y x1 = +1`` and ``-1``.
 
         :math:`u_s = s w_1 + \\mu v - \\varepsilon N(w_1, v)`; the margin's standard deviation
@@ -239,7 +243,7 @@ class Objective:
         base = self.model.eta * S - self.eps * N
         return a + base, -a + base
 
-    def _norm_dir(self, w1, v, al, be):
+    def _norm_dir(self, w1: float, v: float, al: np.ndarray | float, be: np.ndarray | float) -> np.ndarray:
         sd = math.sqrt(self.d)
         k = self.kind
         if k == "standard":
@@ -255,7 +259,7 @@ class Objective:
             return (w1 * al + v * be) / n
         return np.hypot(al, be)
 
-    def directional_derivative(self, w1: float, v: float, al, be):
+    def directional_derivative(self, w1: float, v: float, al: ArrayLike, be: ArrayLike) -> Any:
         """The one-sided derivative :math:`J'(x; (\\alpha, \\beta))`, exact also at the kinks.
 
         Vectorised over the direction. At ``v = 0`` a hinge case whose argument
@@ -311,7 +315,7 @@ class Objective:
         value ``>= 0``. The infimum of the convex function of ``alpha`` is found by bounded
         Brent on a bracket that is widened until the minimiser is interior.
         """
-        def f(al):
+        def f(al: float) -> float:
             return float(self.directional_derivative(w1, 0.0, al, side))
 
         A = 4.0 * (1.0 + abs(w1))

@@ -41,7 +41,10 @@ __all__ = ["PopulationOptimum", "solve", "unit_norm_optimum"]
 
 @dataclass(frozen=True)
 class PopulationOptimum:
-    """The global minimiser :math:`(w_1^*, v^*)` of an :class:`Objective`, with its certificate.
+    """The global minimiser :math:`(w_1^*, v^*)` of a population objective, with its certificate.
+
+    The objective is a :class:`~robtheory.training.objective.Objective`; :func:`solve` and
+    :func:`unit_norm_optimum` return this record (named ``Optimum`` before the split).
 
     Attributes
     ----------
@@ -61,7 +64,7 @@ class PopulationOptimum:
         :math:`(\\varphi'(0;+1), \\varphi'(0;-1))` at the line optimum.
     kkt_floor : float
         The accuracy of the gradients ``kkt_residual`` is computed from
-        (:meth:`Objective.gradient_floor`; 0 for the hinge): the residual is only known to within
+        (:meth:`~robtheory.training.objective.Objective.gradient_floor`; 0 for the hinge): the residual is only known to within
         it, so ``distance_bound`` is ``(kkt_residual + kkt_floor) / lam``.
     """
 
@@ -91,7 +94,7 @@ class PopulationOptimum:
     def weights(self) -> np.ndarray:
         return embed(self.w1, self.v, self.objective.d)
 
-    def classifier(self):
+    def classifier(self) -> StructuredLinear | ConstantClassifier:
         """``StructuredLinear(w1, v/sqrt(d))``, or the constant ``sign(0)`` when ``w = 0``."""
         d = self.objective.d
         if self.w1 == 0 and self.v == 0:
@@ -153,7 +156,7 @@ def _line_smooth(obj: Objective) -> float:
         return 0.0
     side, slope = (1.0, right) if right < 0 else (-1.0, left)
 
-    def deriv(t):  # derivative of t -> J(side * t, 0), increasing (convexity)
+    def deriv(t: float) -> float:  # derivative of t -> J(side * t, 0), increasing (convexity)
         return float(obj.directional_derivative(side * t, 0.0, side, 0.0))
 
     hi = -slope / obj.lam  # strong convexity: |w1*| <= |J'(0; side)| / lam
@@ -162,7 +165,7 @@ def _line_smooth(obj: Objective) -> float:
     return side * float(optimize.brentq(deriv, 0.0, hi, xtol=1e-300, rtol=1e-15, maxiter=500))
 
 
-def _quadrant(obj: Objective, sw: float, sv: float, x0) -> tuple[float, float, float]:
+def _quadrant(obj: Objective, sw: float, sv: float, x0: tuple[float, float]) -> tuple[float, float, float]:
     """L-BFGS-B on the closed quadrant ``sign(w1) = sw`` (free when ``sw = 0``), ``sign(v) = sv``.
 
     ``J`` is smooth in the open quadrant; a few Newton steps (finite-difference Hessian of
@@ -170,7 +173,7 @@ def _quadrant(obj: Objective, sw: float, sv: float, x0) -> tuple[float, float, f
     """
     scale = np.array([sw if sw else 1.0, sv])
 
-    def fg(x):
+    def fg(x: np.ndarray) -> tuple[float, np.ndarray]:
         w1, v = scale * x
         g = obj.gradient(w1, v, side_w1=sw, side_v=sv)
         return obj.value(w1, v), scale * g
@@ -250,7 +253,7 @@ def _nested(obj: Objective, sw: float, sv: float) -> tuple[float, float]:
     B = math.sqrt(2 * obj.value(0.0, 0.0) / obj.lam) * 1.01 + 1e-12
     lo, hi = (0.0, B) if sw > 0 else (-B, 0.0) if sw < 0 else (-B, B)
 
-    def inner(v):
+    def inner(v: float) -> tuple[float, float]:
         r = optimize.minimize_scalar(lambda t: obj.value(t, v), bounds=(lo, hi), method="bounded",
                                      options={"xatol": 1e-12 * B})
         return float(r.x), float(r.fun)
@@ -265,7 +268,7 @@ def _nested(obj: Objective, sw: float, sv: float) -> tuple[float, float]:
 # Unit norm (Theorem 2.2's tuning of lambda)
 
 
-def _sphere_standard(obj: Objective):
+def _sphere_standard(obj: Objective) -> tuple[float, float, float]:
     """Minimiser of the loss over the unit circle; the lambda that makes it the J-optimum.
 
     A grid in the angle (fine for the hinge, coarse for the quadrature-based logistic loss)
@@ -289,7 +292,7 @@ def _sphere_standard(obj: Objective):
 
 
 def unit_norm_optimum(model: ToyModel, threat: ThreatModel | None = None, loss: str = "hinge",
-                      lam_bracket=(1e-6, 1e3)) -> PopulationOptimum:
+                      lam_bracket: tuple[float, float] = (1e-6, 1e3)) -> PopulationOptimum:
     """The global optimum of :math:`J_\\lambda` with :math:`\\lambda` tuned so that :math:`\\lVert w^*\\rVert = 1`.
 
     If :math:`w^*` minimises :math:`J_\\lambda` and has unit norm, it minimises the loss over
@@ -310,7 +313,7 @@ def unit_norm_optimum(model: ToyModel, threat: ThreatModel | None = None, loss: 
                 return PopulationOptimum(obj, w1, v, obj.value(w1, v), lam, sigma, "sphere",
                                kkt_floor=obj.gradient_floor(w1, v))
 
-    def gap(loglam):
+    def gap(loglam: float) -> float:
         return solve(Objective(model, math.exp(loglam), threat, loss)).norm - 1.0
 
     lo, hi = math.log(lam_bracket[0]), math.log(lam_bracket[1])

@@ -89,7 +89,7 @@ def weak_feature_threshold_closed_form(model: ToyModel, lam: float) -> float:
     """
     p, eta, d = model.p, model.eta, model.d
 
-    def F(eps):
+    def F(eps: float) -> float:
         if eps < 2 * p - 1 and (2 * p - 1 - eps) * (1 - eps) >= lam:
             return _kink_marginal(p, eta, d, eps, lam)
         return math.sqrt(d) * (eps - eta)
@@ -111,7 +111,7 @@ def weak_feature_threshold_closed_form(model: ToyModel, lam: float) -> float:
 
 def _drops_weak(model: ToyModel, lam: float, loss: str, eps: float) -> float:
     """``min(phi'(0;+1), phi'(0;-1))`` at the exact line optimum (l_inf, radius ``eps``): ``v* = 0``
-    iff it is ``>= 0`` (the solver's own test, :func:`solve`)."""
+    iff it is ``>= 0`` (the solver's own test, :func:`~robtheory.training.population.solve`)."""
     obj = Objective(model, lam, ThreatModel("linf", eps), loss)
     w1 = _line_hinge(obj) if loss == "hinge" else _line_smooth(obj)
     return min(obj.marginal_derivative(w1, 1.0), obj.marginal_derivative(w1, -1.0))
@@ -142,7 +142,7 @@ def weak_feature_dropped_intervals(model: ToyModel, lam: float, loss: str = "hin
     drop = vals >= -tol
     drop[-1] = True  # eps = eta: Lemma D.5
 
-    def F(e):
+    def F(e: float) -> float:
         return _drops_weak(model, lam, loss, e)
 
     out, start = [], (0.0 if drop[0] else None)
@@ -183,7 +183,7 @@ def weak_feature_threshold(model: ToyModel, lam: float, loss: str = "hinge", nor
     if norm == "l2":
         return l2_zero_threshold(model)
 
-    def F(eps):
+    def F(eps: float) -> float:
         obj = Objective(model, lam, ThreatModel("linf", eps), loss)
         w1 = _line_hinge(obj) if loss == "hinge" else _line_smooth(obj)
         return obj.marginal_derivative(w1, 1.0)
