@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from robtheory.model import ToyModel, _finite_real, _positive_int, _show
+from robtheory.model import ThreatModel, ToyModel, _finite_real, _positive_int, _show
 
 __all__ = [
     "LinearStats",
@@ -30,6 +31,9 @@ __all__ = [
     "robust_x1",
     "bayes",
     "load_weights",
+    "dual_norm_penalty",
+    "dual_norm_penalty_gradient",
+    "dual_norm_stats",
 ]
 
 
@@ -248,3 +252,89 @@ def load_weights(path) -> np.ndarray:
     if w.dtype.kind not in "biuf":
         raise ValueError(f"weights file {str(path)!r} holds {w.dtype} values; the weights must be real numbers")
     return w
+
+
+# ----------------------------------------------------------------------------------------
+# The adversary's penalty eps * ||w_P||_*: the one home of the formula and its gradient
+#
+# For a linear score and a norm ball of radius eps, the worst perturbation takes
+# eps * ||w_P||_* off the margin y (w^T x + b): ||.||_* is the dual norm (l1 for the l_inf
+# ball, l2 for the l_2 ball) and w_P the perturbable weights (all of them, or w[1:] when x1
+# cannot be perturbed). The Monte Carlo estimators, the hinge-gradient oracle and the
+# population objectives all take it from here.
+
+
+def _perturbable_start(threat: ThreatModel) -> int:
+    return 0 if threat.perturb_x1 else 1
+
+
+def dual_norm_penalty(w: np.ndarray, threat: ThreatModel | None) -> float:
+    r""":math:`\varepsilon\lVert w_P\rVert_*`, or 0 without a threat (or at radius 0).
+
+    l_inf: the l_1 norm of the perturbable weights; l_2: their l_2 norm, computed without
+    overflow or underflow of the squares (:func:`_norm2`: weights of 1e200 give a finite
+    penalty, where summing the squares would give inf).
+    """
+    if threat is None or threat.eps == 0:
+        return 0.0
+    u = np.asarray(w, dtype=float)[_perturbable_start(threat):]
+    dual = float(np.sum(np.abs(u))) if threat.norm == "linf" else _norm2(u)
+    return threat.eps * dual
+
+
+def dual_norm_penalty_gradient(w: np.ndarray, threat: ThreatModel | None) -> np.ndarray:
+    r"""The gradient of :func:`dual_norm_penalty` in ``w`` (0 on the coordinates that cannot move).
+
+    l_inf: :math:`\varepsilon\,\mathrm{sign}(w_P)`, defined only where no perturbable weight is
+    0; l_2: :math:`\varepsilon\,w_P/\lVert w_P\rVert_2`, defined only for :math:`w_P \ne 0`
+    (computed on ``w_P`` scaled by a power of two, so huge or tiny weights neither overflow
+    nor underflow). A point where the penalty is not differentiable is a ``ValueError``.
+    """
+    w = np.asarray(w, dtype=float)
+    g = np.zeros_like(w)
+    if threat is None or threat.eps == 0:
+        return g
+    lo = _perturbable_start(threat)
+    u = w[lo:]
+    if threat.norm == "linf":
+        zero = np.flatnonzero(u == 0)
+        if zero.size:
+            raise ValueError(f"the l_inf penalty eps*||w_P||_1 is not differentiable at a zero weight "
+                             f"(w[{int(zero[0]) + lo}] = 0); give every perturbable weight a non-zero value")
+        g[lo:] = np.sign(u)
+    else:
+        top = float(np.max(np.abs(u))) if u.size else 0.0
+        if top == 0.0:
+            raise ValueError("the l_2 penalty eps*||w_P||_2 is not differentiable at w_P = 0")
+        s = np.ldexp(u, -math.frexp(top)[1])  # exact: u / ||u|| = s / ||s||
+        g[lo:] = s / np.linalg.norm(s)
+    return threat.eps * g
+
+
+def dual_norm_stats(kind: str, a: ArrayLike, Q: ArrayLike,
+                    U1: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""The dual norm :math:`\lVert w_P\rVert_*` in summary statistics, and its partials in (a, Q, U1).
+
+    The same norm as :func:`dual_norm_penalty`, written in the statistics of ``w = (a, u)``
+    (``Q = ||u||_2``, ``U1 = ||u||_1``) for the population objectives, which work on those
+    statistics (vectorised over grids of classifiers) and never form ``w``: l_inf with x1
+    ``|a| + U1``, without x1 ``U1``; l_2 with x1 ``hypot(a, Q)`` (overflow-safe), without x1
+    ``Q``. ``kind`` is the threat variant (:func:`robtheory.theory.closed_form.variant`:
+    ``standard``, ``linf_full``, ``linf_weak``, ``l2_full``, ``l2_weak``); ``sign(0) = 0`` in the
+    partials. Not multiplied by eps. Returns ``(N, dN/da, dN/dQ, dN/dU1)``.
+    """
+    a = np.asarray(a, dtype=float)
+    zero = np.zeros_like(a)
+    if kind == "standard":
+        return zero, zero, zero, zero
+    if kind == "linf_full":
+        return np.abs(a) + U1, np.sign(a), zero, zero + 1.0
+    if kind == "linf_weak":
+        return zero + U1, zero, zero, zero + 1.0
+    if kind == "l2_full":
+        n = np.hypot(a, Q)
+        safe = np.where(n > 0, n, 1.0)
+        return n, np.where(n > 0, a / safe, 0.0), np.where(n > 0, Q / safe, 0.0), zero
+    if kind == "l2_weak":
+        return zero + Q, zero, zero + 1.0, zero
+    raise ValueError(f"unknown objective kind {kind!r}")

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scipy import optimize
 
 from robtheory import training as T
+from robtheory.training import finite_sample
 from robtheory.model import ThreatModel, ToyModel
 
 
@@ -201,9 +202,9 @@ def test_standard_training_keeps_the_coordinate_ascent_fast_path():
 def test_an_unconverged_solver_raises_instead_of_returning(monkeypatch):
     # plant solvers that stop early (return their starting point): fit_svm must raise, naming the gap
     X, y = T.sample(ISSUE_MODEL, 391, 1)
-    monkeypatch.setattr(T, "_dcd_standard", lambda Z, lam, tol, max_epochs=5000: np.zeros(Z.shape[0]))
-    monkeypatch.setattr(T, "_lbfgs_dual", lambda Z, *args, **kw: np.zeros(Z.shape[0]))
-    monkeypatch.setattr(T, "_conic_svm", lambda Z, *args, **kw: (np.zeros(Z.shape[1]), np.zeros(Z.shape[0])))
+    monkeypatch.setattr(finite_sample, "_dcd_standard", lambda Z, lam, tol, max_epochs=5000: np.zeros(Z.shape[0]))
+    monkeypatch.setattr(finite_sample, "_lbfgs_dual", lambda Z, *args, **kw: np.zeros(Z.shape[0]))
+    monkeypatch.setattr(finite_sample, "_conic_svm", lambda Z, *args, **kw: (np.zeros(Z.shape[1]), np.zeros(Z.shape[0])))
     for threat in (None, ThreatModel("linf", 0.045), ThreatModel("l2", 0.045)):
         with pytest.raises(T.SVMConvergenceError, match=r"duality gap reached is 1 > tol=1e-09") as info:
             T.fit_svm(X, y, ISSUE_LAM, threat)
@@ -258,3 +259,24 @@ def test_every_returned_fit_has_a_gap_below_tol(n, d, p, eta, loglam, kind, eps,
     X, y = T.sample(ToyModel(p, eta, d), n, seed)
     fit = T.fit_svm(X, y, lam, threat)
     assert primal(X, y, lam, threat, fit.w) - dual(X, y, lam, threat, fit.alpha) <= 1e-9 + 1e-14
+
+
+def test_sample_dataset_is_the_reference_stream():
+    # The finite-sample data of robtheory.mc.reference.sample_dataset are the rows every Monte
+    # Carlo estimate of the seed sees, whatever the chunking; start picks a disjoint block.
+    from robtheory.mc import reference as R
+
+    model = ToyModel(0.8, 0.4, 3)
+    X, y = R.sample_dataset(model, 50, 7, start=10)
+    assert X.shape == (50, 4) and X.dtype == np.float64 and X.flags.c_contiguous
+    rows = [(yc, Xc) for _, yc, Xc in R.iter_chunks(model, 7, 100, chunk=13)]
+    y_all = np.concatenate([r[0] for r in rows])
+    X_all = np.concatenate([r[1] for r in rows])
+    np.testing.assert_array_equal(y, y_all[10:60])
+    np.testing.assert_array_equal(X, X_all[10:60])
+    other, _ = R.sample_dataset(model, 50, 7, start=60)
+    assert not np.any(other[:, 1:] == X[:, 1:])  # the Gaussian coordinates never repeat
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        R.sample_dataset(model, 0, 7)
+    fit = T.fit_svm(X, y, 0.2, ThreatModel("linf", 0.1))
+    assert fit.gap <= 1e-9

@@ -18,6 +18,7 @@ from scipy import optimize
 from robtheory import _special as SP
 from robtheory import training as T
 from robtheory.cli import main
+from robtheory.mc import reference as R
 from robtheory.model import ThreatModel, ToyModel
 
 KINDS = [None, ThreatModel("linf", 0.3), ThreatModel.weak_only("linf", 0.3),
@@ -81,7 +82,7 @@ def test_logistic_quadrature_is_exact_where_checkable():
 
 # --------------------------------------------------------------------------- Monte Carlo
 def _mc_loss(model, w, threat, loss, n, seed):
-    X, y = T.sample(model, n, seed)
+    X, y = R.sample_dataset(model, n, seed)  # the reference sampler
     marg = y * (X @ w)
     if threat is not None:
         part = w if threat.perturb_x1 else w[1:]
@@ -110,7 +111,7 @@ def test_population_gradient_agrees_with_monte_carlo():
     model = ToyModel(0.85, 0.5, 4)
     obj = T.Objective(model, 0.0)
     w = np.array([0.6, 0.3, -0.1, 0.5, 0.2])
-    X, y = T.sample(model, 200_000, 5)
+    X, y = R.sample_dataset(model, 200_000, 5)
     active = (y * (X @ w) < 1.0)
     per = -(y[:, None] * X) * active[:, None]
     est, se = per.mean(axis=0), per.std(axis=0, ddof=1) / math.sqrt(len(y))
@@ -390,7 +391,7 @@ def test_population_gradient_monte_carlo_rejects_wrong_gradients():
     # (n = 200_000, seed 5) and the same 5-SE tolerance per coordinate reject wrong formulas.
     model = ToyModel(0.85, 0.5, 4)
     w = np.array([0.6, 0.3, -0.1, 0.5, 0.2])
-    X, y = T.sample(model, 200_000, 5)
+    X, y = R.sample_dataset(model, 200_000, 5)
     active = (y * (X @ w) < 1.0)
     per = -(y[:, None] * X) * active[:, None]
     est, se = per.mean(axis=0), per.std(axis=0, ddof=1) / math.sqrt(len(y))

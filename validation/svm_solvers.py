@@ -24,7 +24,8 @@ import numpy as np
 from scipy import optimize
 
 from robtheory.model import ThreatModel, ToyModel
-from robtheory.training import _svm_certificate, _threshold, fit_svm, sample
+from robtheory.training import fit_svm, sample
+from robtheory.training.finite_sample import _svm_certificate, _threshold
 
 __all__ = ["main", "previous_fit_svm", "CASES"]
 

@@ -11,6 +11,9 @@ with the population optimum (:func:`robtheory.training.solve`):
 * ``weak_mass``: :math:`\lVert(\hat w_2, \dots, \hat w_{d+1})\rVert_2`, which for adversarial
   training with :math:`\varepsilon \ge \eta` goes to the population value 0 (Lemma D.5).
 
+The data come from the library's reference sampler (the Philox stream of ``--seed``,
+:func:`robtheory.mc.reference.sample_dataset`), one disjoint block of rows per ``(n, repetition)``.
+
 Writes ``training_convergence.csv`` (one row per run), ``training_convergence.json`` (the
 summary, the population optima and provenance) and ``training_convergence.png``.
 Run ``python -m robtheory.validation.training_convergence --help``.
@@ -31,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from robtheory.model import ThreatModel, ToyModel
-from robtheory.training import Objective, fit_svm, sample, solve
+from robtheory.mc.reference import sample_dataset
+from robtheory.training import Objective, fit_svm, solve
 
 __all__ = ["main", "run", "plot_errors", "plot_weak_mass"]
 
@@ -56,9 +60,11 @@ def run(model: ToyModel, lam: float, eps_train: float, ns, seeds: int, seed: int
         pops[name] = {"w1": opt.w1, "v": opt.v, "kkt_residual": opt.kkt_residual,
                       "weak_mass": abs(opt.v)}  # ||(c, ..., c)|| = |c| sqrt(d) = |v|
     rows = []
-    for n in ns:
+    block = max(ns)
+    for i, n in enumerate(ns):
         for k in range(seeds):
-            X, y = sample(model, n, np.random.default_rng([seed, n, k]))
+            # independent data sets: disjoint row blocks of the reference stream of ``seed``
+            X, y = sample_dataset(model, n, seed, start=(i * seeds + k) * block)
             for name, threat in kinds.items():
                 t0 = time.perf_counter()
                 fit = fit_svm(X, y, lam, threat)

@@ -49,30 +49,11 @@ import numpy as np
 from scipy.special import ndtr
 
 from robtheory import stats
+from robtheory.classifiers import dual_norm_penalty, dual_norm_penalty_gradient
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.mc import reference as ref
 
 __all__ = ["check_hinge", "closed_form_hinge", "estimate_hinge"]
-
-
-def _dual_grad(w: np.ndarray, threat: ThreatModel | None) -> tuple[float, np.ndarray]:
-    r""":math:`\varepsilon\lVert w_P\rVert_*` and its gradient in ``w`` (zero off P)."""
-    g = np.zeros_like(w)
-    if threat is None or threat.eps == 0:
-        return 0.0, g
-    lo = 0 if threat.perturb_x1 else 1
-    u = w[lo:]
-    if threat.norm == "linf":
-        if np.any(u == 0):
-            raise ValueError("the l_inf adversarial hinge loss is not differentiable at a zero weight "
-                             "(l1 dual norm); give every perturbable weight a non-zero value")
-        g[lo:] = np.sign(u)
-    else:
-        nrm = float(np.sqrt(np.sum(u * u)))
-        if nrm == 0:
-            raise ValueError("the l_2 adversarial hinge loss is not differentiable at w_P = 0")
-        g[lo:] = u / nrm
-    return ref.robust_penalty(w, threat), threat.eps * g
 
 
 def _merge(acc: dict | None, count: int, mean: np.ndarray, m2: np.ndarray) -> dict:
@@ -123,7 +104,7 @@ def estimate_hinge(
     if n < 2:
         raise ValueError(f"n must be >= 2 for a sample variance, got n={n}")
     w, b = ref.linear_weights(model, clf)
-    pen, dgrad = _dual_grad(w, threat)
+    pen, dgrad = dual_norm_penalty(w, threat), dual_norm_penalty_gradient(w, threat)
     acc = None
     for _, y, X in ref.iter_chunks(model, seed, n, start=start, chunk=chunk):
         slack = 1.0 - y * (X @ w + b) + pen

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from robtheory.classifiers import dual_norm_penalty
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.mc import philox as _P
 from robtheory.mc.seeds import check_seed
@@ -72,6 +73,7 @@ __all__ = [
     "marginal_sums",
     "robust_penalty",
     "sample_chunk",
+    "sample_dataset",
     "shift_attack",
 ]
 
@@ -185,6 +187,22 @@ def iter_chunks(model: ToyModel, seed: int, n: int, *, start: int = 0, chunk: in
         done += c
 
 
+def sample_dataset(model: ToyModel, n: int, seed: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A finite data set ``(X, y)`` of ``n`` draws of D(p, eta, d) from the reference stream.
+
+    Rows ``start .. start + n - 1`` of seed ``seed`` (the samples every Monte Carlo estimate
+    of that seed sees): ``X`` of shape ``(n, d + 1)``, float64, C order (``X[:, 0]`` is x1),
+    and ``y`` in {-1, +1}, float64. For finite-sample training (:func:`robtheory.training.fit_svm`)
+    on the library's one sampler; disjoint ``start`` ranges give independent data sets.
+    """
+    if not isinstance(model, ToyModel):
+        raise ValueError(f"model must be a ToyModel, got {model!r}")  # noqa: TRY004 (module convention)
+    seed = check_seed(seed)
+    n, start = check_n_start(n, start)
+    y, X = sample_chunk(model, seed, start, n)
+    return np.ascontiguousarray(X), y
+
+
 # --------------------------------------------------------------------------- linear classifiers
 def linear_weights(model: ToyModel, clf) -> tuple[np.ndarray, float]:
     """Full weight vector (length d + 1, float64) and bias of a linear classifier.
@@ -213,21 +231,12 @@ def linear_weights(model: ToyModel, clf) -> tuple[np.ndarray, float]:
     return np.ascontiguousarray(w, dtype=np.float64), float(b)
 
 
-def robust_penalty(w: np.ndarray, threat: ThreatModel | None) -> float:
-    r""":math:`\varepsilon\lVert w\rVert_*` over the perturbable coordinates (0 without a threat).
-
-    The dual norm is l1 for the l_inf ball and l2 for the l_2 ball; with
-    ``perturb_x1=False`` only ``w[1:]`` enters. Computed once in float64 and handed to every
-    backend, so all of them compare the margin with the same number.
-    """
-    if threat is None or threat.eps == 0:
-        return 0.0
-    u = w if threat.perturb_x1 else w[1:]
-    if threat.norm == "linf":
-        dual = float(np.sum(np.abs(u)))
-    else:
-        dual = float(np.sqrt(np.sum(u * u)))
-    return threat.eps * dual
+#: :math:`\varepsilon\lVert w_P\rVert_*` over the perturbable coordinates (0 without a threat):
+#: the one formula of :func:`robtheory.classifiers.dual_norm_penalty` (l1 dual norm for the l_inf
+#: ball, l2 -- overflow-safe -- for the l_2 ball; ``w[1:]`` only when x1 cannot move). Computed
+#: once in float64 and handed to every backend, so all of them compare the margin with the same
+#: number.
+robust_penalty = dual_norm_penalty
 
 
 def _scores(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:

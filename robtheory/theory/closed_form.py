@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ from robtheory.model import ThreatModel, ToyModel
 __all__ = [
     "log_accuracy_stats",
     "Accuracy",
+    "OptimalClassifier",
     "variant",
     "accuracy_stats",
     "linear_accuracy",
@@ -215,7 +217,7 @@ def theorem_2_1_bound(p, standard_accuracy=None, *, error_rate=None):
 
 
 @dataclass(frozen=True)
-class Optimum:
+class OptimalClassifier:
     """An optimal classifier and the (robust) accuracy it attains.
 
     ``value`` is the accuracy, which rounds to 1.0 once the error rate is below ~1e-16;
@@ -248,7 +250,7 @@ def _shifted(model: ToyModel, shift_per_coordinate: float) -> ToyModel:
     return ToyModel(model.p, max(model.eta - shift_per_coordinate, 0.0), model.d)
 
 
-def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> Optimum:
+def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClassifier:
     """:math:`A^*_{rob}(\\varepsilon)` over all measurable classifiers, and a classifier attaining it.
 
     l_inf: for :math:`\\varepsilon < \\min(\\eta, 1)` the Bayes accuracy of the
@@ -274,20 +276,21 @@ def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> Optimum:
             # x1 can be moved to 0: only the shifted weak features remain.
             clf = averaging(d)
             acc = linear_accuracy(shifted, clf)
-            return Optimum(clf, acc.standard_accuracy, "averaging classifier (x1 neutralised, weak features shifted)",
-                           acc.standard_error_rate, acc.log_standard_error_rate)
+            return OptimalClassifier(clf, acc.standard_accuracy,
+                                     "averaging classifier (x1 neutralised, weak features shifted)",
+                                     acc.standard_error_rate, acc.log_standard_error_rate)
         rule = bayes(shifted)
         tau = rule.a if rule.c > 0 else math.inf  # rule = sign(tau x1 + s(x))
         acc = bayes_accuracy(shifted)
-        return Optimum(RoundedClassifier(tau, d), acc.standard_accuracy,
+        return OptimalClassifier(RoundedClassifier(tau, d), acc.standard_accuracy,
                        "rounded Bayes rule of the shifted model sign(tau*sign(x1) + s(x))",
                        acc.standard_error_rate, acc.log_standard_error_rate)
     if x1_breaks:
-        return Optimum(ConstantClassifier(d), 0.5, "constant classifier (both classes identical)",
+        return OptimalClassifier(ConstantClassifier(d), 0.5, "constant classifier (both classes identical)",
                        0.5, -math.log(2.0))
     with np.errstate(divide="ignore"):
         log_q = float(np.log1p(-model.p))
-    return Optimum(robust_x1(d), model.p, "sign(x1)", 1.0 - model.p, log_q)
+    return OptimalClassifier(robust_x1(d), model.p, "sign(x1)", 1.0 - model.p, log_q)
 
 
 def _candidates_equal_weights(model: ToyModel, taus) -> list:
@@ -372,7 +375,7 @@ def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> li
     return out
 
 
-def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> Optimum:
+def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> OptimalClassifier:
     """The linear classifier with the highest robust accuracy (lowest robust error) under ``threat``.
 
     Reduction: for a fixed weight ``a`` on x1 and fixed :math:`Q = \\lVert u\\rVert_2`, the
@@ -395,7 +398,7 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
 
     The candidates are compared by their log robust error rates (exact far below 1e-300, where
     the accuracies all round to 1.0); two within ``1e-12`` of each other (relative) tie, and the
-    first of sign(x1), constant, the others wins. The returned :class:`Optimum` carries the
+    first of sign(x1), constant, the others wins. The returned :class:`OptimalClassifier` carries the
     error rate and its log; :func:`structured_weights` gives the classifier's three weights.
     """
     d, eps = model.d, threat.eps
@@ -439,7 +442,7 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
     desc = ("constant classifier" if isinstance(best, ConstantClassifier)
             else "sign(x1)" if best.c == 0
             else f"sign(tau*x1 + s(x)) with tau = {best.a / (best.c * math.sqrt(d)):.6g}")
-    return Optimum(best, best_acc.robust_accuracy, desc, best_acc.robust_error_rate,
+    return OptimalClassifier(best, best_acc.robust_accuracy, desc, best_acc.robust_error_rate,
                    best_acc.log_robust_error_rate)
 
 
@@ -462,3 +465,13 @@ def hinge_gradient(model: ToyModel, clf, threat: ThreatModel | None = None) -> d
     fn = G.hinge_grad_standard if threat is None else getattr(G, f"hinge_grad_{variant(threat)}")
     vals = fn(model.p, model.eta, eps, st.a, st.b, st.S, st.Q, st.U1)
     return {k: float(np.asarray(v, dtype=float)) for k, v in zip(("a", "b", "S", "Q", "U1"), vals)}
+
+
+def __getattr__(name: str) -> type:
+    # ``Optimum`` was this record's name until the architecture refactor; it clashed with the
+    # training solver's result (now robtheory.training.PopulationOptimum). Kept one release.
+    if name == "Optimum":
+        warnings.warn("robtheory.theory.closed_form.Optimum is deprecated: it is now OptimalClassifier",
+                      DeprecationWarning, stacklevel=2)
+        return OptimalClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
