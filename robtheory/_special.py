@@ -20,7 +20,8 @@ _INV_SQRT_2PI = 0.3989422804014327
 def _ratio(m, q):
     m, q = np.broadcast_arrays(np.asarray(m, dtype=float), np.asarray(q, dtype=float))
     safe_q = np.where(q > 0, q, 1.0)
-    return m, q, m / safe_q
+    with np.errstate(over="ignore"):  # a subnormal q: m/q is +-inf, the right limit for every caller
+        return m, q, m / safe_q
 
 
 def pgt(m, q):

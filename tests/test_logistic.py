@@ -155,3 +155,20 @@ def test_svm_logistic_residual_is_honest(capsys):
         assert f"below {out['kkt_floor']:.1e}" in line
     else:
         assert f"accurate to {out['kkt_floor']:.1e}" in line
+
+
+def test_subnormal_spread_gives_the_point_mass_limit_without_overflow():
+    """q = 5e-324 (found by hypothesis): m/q overflowed in _special._ratio and raised under the
+    suite's RuntimeWarning filter. The limit q -> 0 is the loss at the point m: log(1 + e^-m)."""
+    import math
+    import warnings
+
+    from robtheory import training as T
+
+    for m in (-1.0, 1.0, 30.0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            L, dm, dq = T.logistic_case(m, 5e-324)
+        assert math.isclose(L, math.log1p(math.exp(-m)), rel_tol=1e-12)
+        assert math.isclose(dm, -1 / (1 + math.exp(m)), rel_tol=1e-12)
+        assert 0.0 <= dq <= 1e-300
