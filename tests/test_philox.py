@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 from scipy import stats as sps
@@ -295,7 +295,6 @@ def test_numba_values_match_numpy(dtype):
 
 
 @needs_numba
-@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**64 - 1),
     i=st.integers(0, 2**64 - 1),
