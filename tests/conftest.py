@@ -10,7 +10,8 @@ another, to rerun the suite on fresh samples or to replay a failure:
     python -m pytest --seed 12345 ...          # or: ROBTHEORY_TEST_SEED=12345 python -m pytest ...
 
 (the option wins over the variable). The seed in use is printed in the report header, and again
-under any failing test that used it.
+under any failing test that used it. The fixture is session-scoped (one seed per run), so module-
+and session-scoped fixtures may ask for it too.
 
 Hypothesis profiles
 -------------------
@@ -104,7 +105,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seed(request: pytest.FixtureRequest) -> int:
     """The run's test seed (module doc): DEFAULT_TEST_SEED, ROBTHEORY_TEST_SEED or --seed."""
     return request.config.stash[_SEED_KEY][0]
@@ -114,7 +115,8 @@ def seed(request: pytest.FixtureRequest) -> int:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
-    if report.failed and "seed" in getattr(item, "fixturenames", ()):
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if report.failed and "seed" in getattr(item, "fixturenames", ()) and "seed" not in params:
         seed = item.config.stash[_SEED_KEY][0]
         report.sections.append(("robtheory test seed", f"this test used seed {seed}: rerun with --seed {seed}"))
 

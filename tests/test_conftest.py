@@ -20,7 +20,22 @@ CONFTEST = Path(__file__).with_name("conftest.py")
 
 PROBE = '''
 import os
+import pytest
 from hypothesis import settings
+
+
+@pytest.fixture(scope="module")
+def module_level(seed):
+    return seed
+
+
+def test_module_fixture_may_use_the_seed(module_level, seed):
+    assert module_level == seed
+
+
+@pytest.mark.parametrize("seed", [5])
+def test_parametrized_seed_is_not_the_run_seed(seed):
+    assert os.environ.get("PROBE_FAIL") != "1"
 
 def test_seed(seed):
     with open(os.environ["PROBE_OUT"], "w") as f:
@@ -41,7 +56,7 @@ def run_probe(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> 
     base = {k: v for k, v in os.environ.items()
             if k not in ("CI", "HYPOTHESIS_PROFILE", "ROBTHEORY_TEST_SEED", "PYTEST_ADDOPTS")}
     base.update(env or {}, PROBE_OUT=str(out))
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, "test_probe.py"],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args, "test_probe.py"],
                           cwd=tmp_path, env=base, capture_output=True, text=True, timeout=120)
     return proc, (out.read_text().split() if out.exists() else [])
 
@@ -78,7 +93,9 @@ def test_bad_seed_is_a_usage_error_naming_the_option(tmp_path, bad):
 def test_failing_test_reports_its_seed(tmp_path):
     proc, _ = run_probe(tmp_path, "--seed", "31", env={"PROBE_FAIL": "1"})
     assert proc.returncode == 1
-    assert "this test used seed 31: rerun with --seed 31" in proc.stdout
+    assert "2 failed, 2 passed" in proc.stdout
+    # under the test that used the run's seed, not under the one that parametrizes its own
+    assert proc.stdout.count("this test used seed 31: rerun with --seed 31") == 1
 
 
 @pytest.mark.parametrize(("env", "profile"), [
