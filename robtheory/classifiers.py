@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,7 @@ class LinearClassifier:
     b: float = 0.0
     _stats: LinearStats = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         try:
             w = np.asarray(self.w, dtype=float)
         except (TypeError, ValueError) as exc:
@@ -127,7 +128,7 @@ class StructuredLinear:
     d: int
     b: float = 0.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         a = _finite_real("a", self.a)
         c = _finite_real("c", self.c)
         b = _finite_real("b", self.b)
@@ -158,7 +159,7 @@ class ConstantClassifier:
     d: int
     b: float = 1.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "d", _positive_int("d", self.d))
         object.__setattr__(self, "b", _finite_real("b", self.b))
 
@@ -180,7 +181,7 @@ class RoundedClassifier:
     tau: float
     d: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         tau = float(self.tau)
         if math.isnan(tau) or tau < 0:
             raise ValueError(f"tau must be >= 0 (inf allowed), got {_show(self.tau)}")
@@ -194,7 +195,7 @@ class RoundedClassifier:
         return StructuredLinear(a=self.tau, c=1 / math.sqrt(self.d), d=self.d)
 
 
-def check_dimension(clf, model: ToyModel) -> None:
+def check_dimension(clf: LinearClassifier | StructuredLinear | ConstantClassifier, model: ToyModel) -> None:
     if clf.d != model.d:
         raise ValueError(f"classifier has d = {clf.d} weak weights but the model has d = {model.d}")
 
@@ -226,7 +227,7 @@ def bayes(model: ToyModel) -> StructuredLinear:
     return StructuredLinear(a=tau, c=1 / math.sqrt(model.d), d=model.d)
 
 
-def load_weights(path) -> np.ndarray:
+def load_weights(path: str | PathLike[str]) -> np.ndarray:
     """Read a weight vector from ``.npy`` (a 1-D array of real numbers) or whitespace-separated
     text. Every problem with the file is a ``ValueError`` naming it (``OSError`` only for a file
     that exists but cannot be read)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import SupportsInt, cast
 
 __all__ = ["ToyModel", "ThreatModel", "NORMS"]
 
@@ -22,13 +23,13 @@ __all__ = ["ToyModel", "ThreatModel", "NORMS"]
 NORMS = ("linf", "l2")
 
 
-def fmt_number(x) -> str:
+def fmt_number(x: float) -> str:
     """A number for a message: the shortest round-trip form, 0 rather than np.float64(0.0)."""
     x = float(x)
     return repr(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     """A value for a message as Python writes it (0.3, 7, nan), never a NumPy repr like np.float64(0.3)."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return repr(int(value))
@@ -37,7 +38,7 @@ def _show(value) -> str:
     return repr(value)
 
 
-def _finite_real(name: str, value) -> float:
+def _finite_real(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number, got {value!r}")
     x = float(value)
@@ -46,13 +47,13 @@ def _finite_real(name: str, value) -> float:
     return x
 
 
-def _positive_int(name: str, value) -> int:
+def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a positive integer, got {_show(value)}")
     if isinstance(value, numbers.Integral):
         n = int(value)
     elif isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer():
-        n = int(value)
+        n = int(cast(SupportsInt, value))  # every concrete Real (float, NumPy, Fraction) has __int__
     else:
         raise ValueError(f"{name} must be a positive integer, got {_show(value)}")
     if n < 1:
@@ -86,7 +87,7 @@ class ToyModel:
     eta: float
     d: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         p = _finite_real("p", self.p)
         if p < 0.5:
             hint = (f"; p < 1/2 is the mirror image of the model: use p' = 1 - p = {fmt_number(1 - p)} and flip "
@@ -139,7 +140,7 @@ class ThreatModel:
     eps: float = 0.0
     perturb_x1: bool = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got norm={self.norm!r}")
         eps = _finite_real("eps", self.eps)

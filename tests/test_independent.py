@@ -72,7 +72,6 @@ def quad_accuracy(p, eta, eps, a, b, Sum, Q, U1, kind):
     return total
 
 
-@settings(max_examples=60, deadline=None)
 @given(S.model_and_stats(allow_zero_weak=False), S.epss)
 def test_accuracy_matches_numerical_integration(ms, eps):
     model, st_ = ms
@@ -119,7 +118,6 @@ def numeric_min_l2(w, y, eps, perturb_x1):
     return best
 
 
-@settings(max_examples=40, deadline=None)
 @given(st.integers(2, 5).flatmap(lambda d: st.tuples(st.just(d), S.weight_vectors(d))),
        st.sampled_from([-1, 1]), st.floats(0.01, 2.0), st.booleans())
 def test_worst_case_perturbation_by_brute_force(dw, y, eps, perturb_x1):
@@ -137,7 +135,6 @@ def test_worst_case_perturbation_by_brute_force(dw, y, eps, perturb_x1):
     assert abs(got_2 - want_2) <= 1e-6 * eps * float(np.linalg.norm(w))
 
 
-@settings(max_examples=40, deadline=None)
 @given(st.integers(2, 5).flatmap(
            lambda d: st.tuples(S.models(d=st.just(d)), S.full_linear(d))),
        st.floats(0.01, 2.0), st.sampled_from(S.ROBUST_KINDS))
@@ -225,7 +222,7 @@ def margin_terms(model, st_, eps=0.0):
             + eps * (abs(st_.a) + st_.U1 + st_.Q + math.hypot(st_.a, st_.Q)))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 @given(S.model_and_classifier(), S.threats())
 def test_linear_accuracy_against_mpmath(mc, threat):
     model, clf = mc
@@ -302,7 +299,6 @@ def mp_bayes_accuracy(p: float, eta: float, d: int):
     return acc, err
 
 
-@settings(max_examples=150, deadline=None)
 @given(S.models())
 def test_bayes_accuracy_matches_spec_formula(model):
     res = cf.bayes_accuracy(model)

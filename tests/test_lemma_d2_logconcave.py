@@ -14,7 +14,7 @@ import math
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from robtheory.proofs import _certificate, lemma_d2
@@ -160,7 +160,6 @@ def _h(x):
     return mpmath.ncdf(x) / _R(x)
 
 
-@settings(max_examples=100, deadline=None)
 @given(a=st.floats(-40.0, 40.0), b=st.floats(-40.0, 40.0))
 def test_h_is_decreasing_numerically(a, b):
     lo_, hi_ = min(a, b), max(a, b)
@@ -170,7 +169,6 @@ def test_h_is_decreasing_numerically(a, b):
         assert F > 0
 
 
-@settings(max_examples=100, deadline=None)
 @given(v=st.floats(1e-3, 1 / math.sqrt(2)), m1=st.floats(4.0, 30.0), m2=st.floats(4.0, 30.0))
 def test_rho_is_non_increasing_in_mu_numerically(v, m1, m2):
     def rho(mu):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 from scipy import stats as sps
@@ -295,7 +295,6 @@ def test_numba_values_match_numpy(dtype):
 
 
 @needs_numba
-@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**64 - 1),
     i=st.integers(0, 2**64 - 1),
@@ -341,17 +340,19 @@ def test_numba_threads_do_not_change_values():
 
 
 # --------------------------------------------------------------------------- statistics
+# Each check below has false-alarm rate ALPHA for every seed, so the samples come from the run's
+# test seed (tests/conftest.py: rerun on fresh samples with --seed N), in disjoint row blocks.
 N_STAT = 10**6
 
 
 @pytest.fixture(scope="module")
-def z64():
-    return P.normal_matrix(20190101, 0, N_STAT // 2, 2).ravel()
+def z64(seed):
+    return P.normal_matrix(seed, 0, N_STAT // 2, 2).ravel()
 
 
 @pytest.fixture(scope="module")
-def z32():
-    return P.normal_matrix(20190102, 0, N_STAT // 4, 4, dtype=np.float32).astype(np.float64).ravel()
+def z32(seed):
+    return P.normal_matrix(seed, 2**40, N_STAT // 4, 4, dtype=np.float32).astype(np.float64).ravel()
 
 
 def _mean_ok(z: np.ndarray) -> bool:
@@ -406,8 +407,8 @@ def test_normal_stream_uncorrelated(z64):
         assert abs(r) <= Z_CRIT / math.sqrt(x.size)
 
 
-def test_uniform_stream_mean_and_ks():
-    u = P.uniform_matrix(77, 0, N_STAT // 2, 2).ravel()
+def test_uniform_stream_mean_and_ks(seed):
+    u = P.uniform_matrix(seed, 2**41, N_STAT // 2, 2).ravel()
     assert abs(u.mean() - 0.5) <= Z_CRIT * math.sqrt(1 / 12 / u.size)
     assert _ks_ok(u, cdf=lambda x: x)
 

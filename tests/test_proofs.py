@@ -10,7 +10,7 @@ import json
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from robtheory.proofs import _certificate, theorem_2_1
@@ -172,7 +172,6 @@ def test_positive_controls_of_the_deciders():
 _unit = st.floats(0.0, 1.0, allow_nan=False)
 
 
-@settings(max_examples=200, deadline=None)
 @given(p=st.floats(0.5, 0.999, allow_nan=False), pp=_unit, pm=_unit, mp=_unit, mm=_unit)
 def test_gap_identity_numerically(p, pp, pm, mp, mm):
     acc = 0.5 * (p * (1 + pp - mm) + (1 - p) * (1 + mp - pm))

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 import strategies as S
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from scipy.special import ndtr
 
@@ -55,7 +55,6 @@ def scaled(st_, c):
 
 
 # --------------------------------------------------------------------------- the strategies
-@settings(max_examples=200, deadline=None)
 @given(S.model_and_stats())
 def test_strategy_stats_are_realisable(ms):
     model, st_ = ms
@@ -67,7 +66,6 @@ def test_strategy_stats_are_realisable(ms):
 
 
 # --------------------------------------------------------------------------- ranges, complement
-@settings(max_examples=120, deadline=None)
 @given(S.model_and_stats(), S.epss)
 def test_accuracies_and_error_rates_are_complementary_probabilities(ms, eps):
     model, st_ = ms
@@ -82,7 +80,6 @@ def test_accuracies_and_error_rates_are_complementary_probabilities(ms, eps):
             assert math.isclose(math.exp(log_err), err, rel_tol=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
 @given(S.model_and_classifier(), S.threats())
 def test_linear_accuracy_fields_are_consistent(mc, threat):
     model, clf = mc
@@ -97,7 +94,6 @@ def test_linear_accuracy_fields_are_consistent(mc, threat):
 
 
 # --------------------------------------------------------------------------- monotonicity
-@settings(max_examples=120, deadline=None)
 @given(S.model_and_stats(), S.epss, S.epss)
 def test_robust_below_standard_and_non_increasing_in_eps(ms, e1, e2):
     model, st_ = ms
@@ -109,7 +105,6 @@ def test_robust_below_standard_and_non_increasing_in_eps(ms, e1, e2):
         assert r_hi <= r_lo + ULP_TOL, (kind, lo, hi, r_hi, r_lo)
 
 
-@settings(max_examples=100, deadline=None)
 @given(S.model_and_stats())
 def test_eps_zero_is_standard(ms):
     model, st_ = ms
@@ -119,7 +114,6 @@ def test_eps_zero_is_standard(ms):
 
 
 # --------------------------------------------------------------------------- invariance
-@settings(max_examples=120, deadline=None)
 @given(S.model_and_stats(), S.epss, S.scales)
 def test_invariance_under_positive_rescaling(ms, eps, c):
     """sign(c (w.x + b)) = sign(w.x + b) for c > 0; powers of two rescale exactly."""
@@ -138,7 +132,6 @@ def test_invariance_under_positive_rescaling(ms, eps, c):
 
 
 # --------------------------------------------------------------------------- optimality
-@settings(max_examples=150, deadline=None)
 @given(S.model_and_stats())
 def test_bayes_beats_every_linear_classifier(ms):
     model, st_ = ms
@@ -152,7 +145,6 @@ def test_bayes_beats_every_linear_classifier(ms):
 THREAT_KINDS = st.sampled_from(S.ROBUST_KINDS)
 
 
-@settings(max_examples=150, deadline=None)
 @given(S.model_and_stats(), S.epss, THREAT_KINDS)
 def test_robust_optimal_linear_beats_every_linear_classifier(ms, eps, kind):
     model, st_ = ms
@@ -165,7 +157,6 @@ def test_robust_optimal_linear_beats_every_linear_classifier(ms, eps, kind):
     assert rob <= opt.value + tol, (kind, rob, opt)
 
 
-@settings(max_examples=150, deadline=None)
 @given(S.model_and_stats(), S.epss, THREAT_KINDS)
 def test_optimal_robust_accuracy_beats_every_linear_classifier(ms, eps, kind):
     model, st_ = ms
@@ -181,7 +172,6 @@ def test_optimal_robust_accuracy_beats_every_linear_classifier(ms, eps, kind):
     assert lin.value <= opt.value + 64 * EPS64 * (1 + model.mu), (kind, lin, opt)
 
 
-@settings(max_examples=100, deadline=None)
 @given(S.models(), S.epss, THREAT_KINDS)
 def test_optimal_robust_accuracy_is_attained(model, eps, kind):
     threat = S.threat_of_kind(kind, eps)
@@ -195,7 +185,6 @@ def test_optimal_robust_accuracy_is_attained(model, eps, kind):
 
 
 # --------------------------------------------------------------------------- Theorem 2.1
-@settings(max_examples=150, deadline=None)
 @given(S.model_and_stats(model=S.models(p=S.ps_below_one)), st.floats(0.0, 3.0),
        st.sampled_from(["linf_full", "linf_weak"]))
 def test_theorem_2_1_bound_holds_for_linear_classifiers(ms, extra, kind):
@@ -217,14 +206,12 @@ def test_theorem_2_1_bound_is_infinite_at_p_one_and_vectorised():
 
 
 # --------------------------------------------------------------------------- limits
-@settings(max_examples=60, deadline=None)
 @given(S.models(p=st.just(0.5)))
 def test_p_half_bayes_is_the_averaging_accuracy(model):
     got = cf.bayes_accuracy(model).standard_accuracy
     assert abs(got - float(ndtr(model.mu))) <= 64 * EPS64
 
 
-@settings(max_examples=60, deadline=None)
 @given(S.models(eta=st.just(0.0)), st.floats(0.0, 0.49))
 def test_eta_zero_bayes_is_p_and_averaging_is_half(model, eps):
     assert cf.bayes_accuracy(model).standard_accuracy == model.p
@@ -233,7 +220,6 @@ def test_eta_zero_bayes_is_p_and_averaging_is_half(model, eps):
     assert res.robust_accuracy <= 0.5
 
 
-@settings(max_examples=60, deadline=None)
 @given(S.models(p=st.integers(1, 15).map(lambda k: 1 - 10.0**-k)))
 def test_p_to_one_bayes_to_one(model):
     res = cf.bayes_accuracy(model)
@@ -242,7 +228,6 @@ def test_p_to_one_bayes_to_one(model):
     assert res.standard_accuracy >= model.p - ULP_TOL
 
 
-@settings(max_examples=30, deadline=None)
 @given(S.models(p=st.just(1.0)))
 def test_p_one_bayes_is_perfect(model):
     res = cf.bayes_accuracy(model)
@@ -250,7 +235,6 @@ def test_p_one_bayes_is_perfect(model):
     assert res.log_standard_error_rate == -math.inf
 
 
-@settings(max_examples=100, deadline=None)
 @given(S.models())
 def test_bayes_dominates_named_classifiers(model):
     best = cf.bayes_accuracy(model).standard_accuracy
@@ -259,7 +243,6 @@ def test_bayes_dominates_named_classifiers(model):
 
 
 # --------------------------------------------------------------------------- spec closed forms
-@settings(max_examples=80, deadline=None)
 @given(S.models(), S.epss)
 def test_averaging_closed_forms(model, eps):
     """Spec §3.4: Std = Phi(mu), Rob_inf = Phi(mu - eps sqrt d), Rob_2 = Phi(mu - eps)."""
@@ -272,7 +255,6 @@ def test_averaging_closed_forms(model, eps):
     assert abs(r_2.robust_accuracy - ndtr(model.mu - eps)) <= tol
 
 
-@settings(max_examples=80, deadline=None)
 @given(S.models(), S.epss, st.sampled_from(["linf", "l2"]))
 def test_robust_x1_closed_forms(model, eps, norm):
     """Spec §3.5: sign(x1) has Std = p and Rob = p for eps < 1, 0 for eps >= 1 (ties fail)."""

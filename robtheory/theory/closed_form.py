@@ -12,9 +12,12 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from robtheory.theory import _generated as G
 from robtheory import _special as _sp
@@ -29,6 +32,9 @@ from robtheory.classifiers import (
     robust_x1,
 )
 from robtheory.model import ThreatModel, ToyModel
+
+#: The classifiers with weights (a, b, u), whose accuracies have closed forms.
+_Linear = LinearClassifier | StructuredLinear | ConstantClassifier
 
 __all__ = [
     "log_accuracy_stats",
@@ -54,7 +60,9 @@ def variant(threat: ThreatModel | None) -> str:
     return f"{threat.norm}_{'full' if threat.perturb_x1 else 'weak'}"
 
 
-def accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
+def accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLike, b: ArrayLike, S: ArrayLike,
+                   Q: ArrayLike, U1: ArrayLike,
+                   kind: str = "standard") -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Vectorised accuracy, error rate and log error rate from summary statistics.
 
     Parameters
@@ -95,7 +103,8 @@ def accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
     return acc, err, log_err
 
 
-def log_accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
+def log_accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLike, b: ArrayLike,
+                       S: ArrayLike, Q: ArrayLike, U1: ArrayLike, kind: str = "standard") -> NDArray[Any]:
     """Natural log of the (robust) accuracy of ``sign(w.x + b)``, finite where the accuracy underflows.
 
     The accuracy of ``(a, b, u)`` against a ball of radius ``eps`` is a sum of
@@ -112,7 +121,8 @@ def log_accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind: str = "standard"):
     log_tail = np.minimum(getattr(G, f"log_error_{kind}")(*args, *neg, np.asarray(Q, float), np.asarray(U1, float)), 0.0)
     with np.errstate(divide="ignore"):
         log_direct = np.log(acc)
-    return np.where(np.asarray(Q) > 0, log_tail, log_direct)
+    out: NDArray[Any] = np.where(np.asarray(Q) > 0, log_tail, log_direct)
+    return out
 
 
 @dataclass(frozen=True)
@@ -126,17 +136,17 @@ class Accuracy:
     log_standard_error_rate: float
     log_robust_error_rate: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
 
 
-def _stats_of(clf, model: ToyModel) -> LinearStats:
+def _stats_of(clf: _Linear | RoundedClassifier, model: ToyModel) -> LinearStats:
     if isinstance(clf, RoundedClassifier):
         raise TypeError("RoundedClassifier is not linear; use rounded_accuracy")
     return clf.stats(model)
 
 
-def _direction_stats_of(clf, model: ToyModel) -> LinearStats:
+def _direction_stats_of(clf: _Linear, model: ToyModel) -> LinearStats:
     """The statistics of ``clf``, or of ``clf`` scaled by a power of two where they overflow.
 
     Weights near the largest double have sums (S, U1) or a norm (Q) beyond it; the accuracy
@@ -156,7 +166,7 @@ def _direction_stats_of(clf, model: ToyModel) -> LinearStats:
     return st  # pragma: no cover - every classifier with weights is one of the two
 
 
-def linear_accuracy(model: ToyModel, clf, threat: ThreatModel | None = None) -> Accuracy:
+def linear_accuracy(model: ToyModel, clf: _Linear, threat: ThreatModel | None = None) -> Accuracy:
     """Standard accuracy of ``clf`` and its robust accuracy under ``threat``.
 
     Without a threat model the robust columns equal the standard ones (eps = 0).
@@ -199,7 +209,8 @@ def bayes_accuracy(model: ToyModel) -> Accuracy:
     return linear_accuracy(model, bayes(model))
 
 
-def theorem_2_1_bound(p, standard_accuracy=None, *, error_rate=None):
+def theorem_2_1_bound(p: ArrayLike, standard_accuracy: ArrayLike | None = None, *,
+                      error_rate: ArrayLike | None = None) -> NDArray[Any]:
     """Theorem 2.1: :math:`\\mathrm{acc}_\\varepsilon \\le \\frac{p}{1-p}\\delta` for eps >= 2 eta,
     :math:`\\delta = 1 - \\mathrm{acc}` the standard error rate.
 
@@ -210,8 +221,8 @@ def theorem_2_1_bound(p, standard_accuracy=None, *, error_rate=None):
     if (standard_accuracy is None) == (error_rate is None):
         raise ValueError("give exactly one of standard_accuracy and error_rate")
     p = np.asarray(p, dtype=float)
-    delta = (1 - np.asarray(standard_accuracy, dtype=float) if error_rate is None
-             else np.asarray(error_rate, dtype=float))
+    delta: NDArray[Any] = (1 - np.asarray(standard_accuracy, dtype=float) if error_rate is None
+                           else np.asarray(error_rate, dtype=float))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(p < 1, p / (1 - p) * delta, np.inf)
 
@@ -232,7 +243,7 @@ class OptimalClassifier:
     log_error_rate: float = math.nan
 
 
-def structured_weights(clf) -> dict:
+def structured_weights(clf: object) -> dict[str, float]:
     """``{"x1_weight": a, "weak_weight": c, "bias": b}`` of ``sign(a x1 + c sum_{i>=2} x_i + b)``.
 
     Defined for :class:`~robtheory.classifiers.StructuredLinear` (every named classifier) and
@@ -293,7 +304,7 @@ def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClas
     return OptimalClassifier(robust_x1(d), model.p, "sign(x1)", 1.0 - model.p, log_q)
 
 
-def _candidates_equal_weights(model: ToyModel, taus) -> list:
+def _candidates_equal_weights(model: ToyModel, taus: Iterable[float | None]) -> list[StructuredLinear]:
     out = []
     for tau in taus:
         if tau is None or not np.isfinite(tau) or tau < 0:
@@ -309,7 +320,7 @@ _LOG_TIE_RTOL = 1e-12
 _THETA_XTOL = 4 * np.finfo(float).eps
 
 
-def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> list:
+def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> list[float]:
     r"""Local minimisers in :math:`\theta` of the l_2 robust error of ``sign(sin(theta) x1 + cos(theta) s(x))``.
 
     With :math:`\tau = \tan\theta` the robust error is
@@ -334,13 +345,13 @@ def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> li
 
     top = math.pi / 2 if eps <= 1 else math.asin(1.0 / eps)
 
-    def h(th):
+    def h(th: float) -> float:
         s = math.sin(th)
         with np.errstate(divide="ignore"):
             lg = float(np.log1p(-eps * s)) - math.log1p(eps * s)
         return L + 2 * math.tan(th) * (eps / math.cos(th) - mu) + lg
 
-    def k(th):
+    def k(th: float) -> float:
         x = math.sin(th)
         return eps * x * x * (3 - eps * eps - (1 + eps * eps) * x * x) / (1 - (eps * x) ** 2) - mu * math.cos(th)
 
@@ -350,7 +361,7 @@ def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> li
     for i in np.flatnonzero(np.sign(ks[:-1]) * np.sign(ks[1:]) < 0):
         knots.append(brentq(k, th[i], th[i + 1], xtol=_THETA_XTOL))
     knots.append(float(th[-1]))
-    out = []
+    out: list[float] = []
     for lo, hi in itertools.pairwise(knots):
         hl, hh = h(lo), h(hi)
         if hl > 0 > hh:
@@ -403,10 +414,10 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
     """
     d, eps = model.d, threat.eps
     L = model.log_odds
-    cands = [robust_x1(d), ConstantClassifier(d)]
+    cands: list[StructuredLinear | ConstantClassifier] = [robust_x1(d), ConstantClassifier(d)]
     if threat.norm == "linf" and threat.perturb_x1:
         m = math.sqrt(d) * (model.eta - eps)
-        taus = [0.0]
+        taus: list[float | None] = [0.0]
         if eps < 1 and m > 0:
             K = L + math.log1p(-eps) - math.log1p(eps)
             if eps == 0:
@@ -430,15 +441,17 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
             cands.append(StructuredLinear(math.sin(th), math.cos(th) / math.sqrt(d), d))
         if eps == 1:  # cos(theta) = 1e-10: within ~1e-10 * mu (relative) of the supremum
             cands.append(StructuredLinear(1.0, 1e-10 / math.sqrt(d), d))
-    best, best_acc = None, None
+    best: StructuredLinear | ConstantClassifier | None = None
+    best_acc: Accuracy | None = None
     for clf in cands:
         acc = linear_accuracy(model, clf, threat)
-        if best is None:
+        if best is None or best_acc is None:
             best, best_acc = clf, acc
             continue
         lb, lc = best_acc.log_robust_error_rate, acc.log_robust_error_rate
         if lb != -math.inf and lc < lb - _LOG_TIE_RTOL * max(1.0, abs(lb)):
             best, best_acc = clf, acc
+    assert best is not None and best_acc is not None  # cands is never empty
     desc = ("constant classifier" if isinstance(best, ConstantClassifier)
             else "sign(x1)" if best.c == 0
             else f"sign(tau*x1 + s(x)) with tau = {best.a / (best.c * math.sqrt(d)):.6g}")
@@ -446,7 +459,7 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
                    best_acc.log_robust_error_rate)
 
 
-def hinge_loss(model: ToyModel, clf, threat: ThreatModel | None = None) -> float:
+def hinge_loss(model: ToyModel, clf: _Linear, threat: ThreatModel | None = None) -> float:
     """Population hinge loss :math:`E\\max(0, 1 - y(w^Tx + b))`, adversarial if ``threat`` is given."""
     st = _stats_of(clf, model)
     eps = 0.0 if threat is None else threat.eps
@@ -454,7 +467,7 @@ def hinge_loss(model: ToyModel, clf, threat: ThreatModel | None = None) -> float
     return float(fn(model.p, model.eta, eps, st.a, st.b, st.S, st.Q, st.U1))
 
 
-def hinge_gradient(model: ToyModel, clf, threat: ThreatModel | None = None) -> dict:
+def hinge_gradient(model: ToyModel, clf: _Linear, threat: ThreatModel | None = None) -> dict[str, float]:
     """Gradient of the population hinge loss w.r.t. (a, b, S, Q, U1).
 
     For a full weight vector the chain rule gives, per weak weight,
