@@ -243,7 +243,7 @@ def test_mismatched_shapes_are_a_value_error():
 # --------------------------------------------------------------------------- every returned result
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)  # each example solves an SVM to a certified duality gap (~0.12 s)
 @given(n=st.integers(1, 300), d=st.integers(1, 6), p=st.floats(0.55, 0.99), eta=st.floats(0.0, 1.0),
        loglam=st.floats(-4.0, 0.0), kind=st.sampled_from(["standard", "linf", "l2", "linf-weak", "l2-weak"]),
        eps=st.floats(0.0, 1.0), seed=st.integers(0, 2 ** 16))

@@ -9,7 +9,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 from scipy import stats as sps
@@ -145,7 +145,6 @@ def test_intervals_vectorised_with_int64_past_2_31(fn):
     assert np.all(lo[1] <= lo[0]) and np.all(hi[1] >= hi[0])
 
 
-@settings(max_examples=200, deadline=None)
 @given(kn=count_n(), a1=alphas, a2=alphas)
 def test_interval_properties(kn, a1, a2):
     k, n = kn
@@ -166,7 +165,6 @@ def test_interval_properties(kn, a1, a2):
         assert lo1 <= lo2 * (1 + rtol) and hi1 >= hi2 * (1 - rtol)
 
 
-@settings(max_examples=100, deadline=None)
 @given(kn=count_n(st.integers(1, 10**6)), a=alphas)
 def test_interval_symmetry(kn, a):
     """Swapping successes and failures reflects the interval: lo(k) = 1 - hi(n - k)."""
@@ -228,7 +226,6 @@ def test_exact_and_normal_p_values_agree(n, p0):
     assert np.max(np.abs(exact - approx)) <= 2 * S.berry_esseen_bound(n, p0)
 
 
-@settings(max_examples=150, deadline=None)
 @given(kn=count_n(st.integers(1, 10**6)), a=st.floats(1e-9, 0.5))
 def test_exact_test_is_dual_to_clopper_pearson(kn, a):
     """p_value > alpha  <=>  p0 inside the Clopper-Pearson interval at the same alpha."""
@@ -361,7 +358,6 @@ def test_min_detectable_cases():
         S.min_detectable(10, 0.0, 0.05, side="below")
 
 
-@settings(max_examples=100, deadline=None)
 @given(
     n=st.integers(1, 2**50),
     p0=st.floats(0.0, 1.0),
@@ -377,7 +373,6 @@ def test_min_detectable_monotone(n, p0, alpha, power):
     assert S.min_detectable(n, p0, alpha, min(0.9995, power + 0.0005)) >= md
 
 
-@settings(max_examples=100, deadline=None)
 @given(
     delta=st.floats(1e-6, 0.5),
     p0=st.floats(0.0, 1.0),
