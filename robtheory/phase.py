@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
+from robtheory._provenance import netcdf_attrs
+from robtheory._provenance import provenance as _provenance
 from robtheory.theory._grid import unbiased_accuracy
 from robtheory.model import ToyModel
 from robtheory.model import fmt_number as _num
@@ -147,16 +148,10 @@ def parse_spec(text: str, name: str = "value") -> np.ndarray:
     return out
 
 
-def provenance() -> dict:
-    """Version and git commit of the code that produced a grid."""
-    from robtheory import __version__
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parent, timeout=5).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        commit = "unknown"
-    return {"robtheory_version": __version__, "commit": commit}
+def provenance() -> dict[str, str]:
+    """Version, git commit, date and library versions of the code that produced a grid, as netCDF
+    attributes (:func:`robtheory._provenance.netcdf_attrs` of the one provenance record)."""
+    return netcdf_attrs(_provenance())
 
 
 def _validate_axes(axes: dict, names: dict) -> None:
