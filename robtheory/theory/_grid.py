@@ -40,10 +40,10 @@ rate is only in :func:`~robtheory.theory.closed_form.accuracy_stats`.
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 
+from robtheory._backend import Status, disabled, resolve
 from robtheory._special import hypot_excess, rescale_statistics
 
 __all__ = ["KINDS", "grid_backend", "unbiased_accuracy"]
@@ -62,25 +62,25 @@ def _numba_kernels():
     return _grid_numba, "ok"
 
 
+def _status() -> dict[str, Status]:
+    """Whether the fused kernels are usable: switched off by ``ROBTHEORY_DISABLE_NUMBA``, else
+    whether :mod:`robtheory.theory._grid_numba` imports (numba, and SciPy's C ndtr)."""
+    if disabled("ROBTHEORY_DISABLE_NUMBA"):
+        return {"numba": (False, "disabled by ROBTHEORY_DISABLE_NUMBA")}
+    mod, why = _numba_kernels()
+    return {"numba": (mod is not None, why)}
+
+
 def grid_backend(backend: str = "auto") -> str:
-    """The concrete backend for ``backend`` (``"auto"``: numba unless switched off or broken).
+    """The concrete backend for ``backend`` (:func:`robtheory._backend.resolve`; ``"auto"``: numba
+    unless switched off or broken, else NumPy).
 
     Raises
     ------
     ValueError
         For an unknown backend, or ``"numba"`` where it is not usable (the message says why).
     """
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}, got backend={backend!r}")
-    if backend == "numpy":
-        return "numpy"
-    disabled = os.environ.get("ROBTHEORY_DISABLE_NUMBA", "") not in ("", "0")
-    mod, why = (None, "disabled by ROBTHEORY_DISABLE_NUMBA") if disabled else _numba_kernels()
-    if mod is not None:
-        return "numba"
-    if backend == "numba":
-        raise ValueError(f"backend 'numba' is not usable here: {why}")
-    return "numpy"
+    return resolve(backend, _BACKENDS, _status, ("numba",))
 
 
 def _check_p(p: np.ndarray) -> None:
