@@ -163,3 +163,74 @@ def test_a_star_rob_weak_only_never_loses_x1():
         assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
         scalar = optimal_robust_accuracy(ToyModel(p, eta, d), ThreatModel("linf", eps, perturb_x1=False)).value
         assert scalar == pytest.approx(want, rel=1e-13, abs=1e-15)
+
+
+# ------------------------------------------------------------------- the rounded rule: one implementation
+def _rounded_score_by_hand(tau, d, row):
+    s = sum(row[1:]) / d ** 0.5
+    x1 = (row[0] > 0) - (row[0] < 0)
+    return float(x1) if tau == float("inf") else tau * x1 + s
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.7, 3.0, float("inf")])
+def test_rounded_rule_scores_rows_as_its_definition(tau):
+    from robtheory.classifiers import RoundedClassifier
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 6))
+    X[:, 0] = rng.choice([-1.0, 1.0, -0.3, 0.4, 0.0], size=40)  # attacked x1 values too
+    rule = RoundedClassifier(tau, 5)
+    want = np.array([_rounded_score_by_hand(tau, 5, [float(v) for v in r]) for r in X])
+    np.testing.assert_allclose(rule.score(X), want, rtol=1e-14, atol=1e-14)
+    np.testing.assert_array_equal(rule.predict(X), np.sign(want))
+    with pytest.raises(ValueError, match=r"X.shape=\(40, 5\)"):
+        rule.score(X[:, :5])
+
+
+@pytest.mark.parametrize("norm, perturb_x1", [("linf", True), ("linf", False), ("l2", True)])
+def test_rounded_rule_worst_case_is_the_worst_point_of_the_ball(norm, perturb_x1):
+    """The margin falls by eps*sqrt(d) (l_inf) or eps (l_2), and no other point of the ball
+    (corners, random directions scaled to the edge) does worse."""
+    from robtheory.classifiers import RoundedClassifier
+
+    d, eps, tau = 9, 0.4, 0.8
+    rule, threat = RoundedClassifier(tau, d), ThreatModel(norm, eps, perturb_x1=perturb_x1)
+    rng = np.random.default_rng(2)
+    X = rng.normal(0.5, 1.0, size=(30, d + 1))
+    X[:, 0] = rng.choice([-1.0, 1.0], size=30)
+    y = rng.choice([-1.0, 1.0], size=30)
+    Xw = rule.worst_case(X, y, threat)
+    delta = Xw - X
+    if norm == "linf":
+        assert np.max(np.abs(delta)) <= eps * (1 + 1e-15)
+        assert perturb_x1 or np.all(delta[:, 0] == 0)
+    else:
+        assert np.all(np.linalg.norm(delta, axis=1) <= eps * (1 + 1e-12))
+    drop = eps * (d ** 0.5 if norm == "linf" else 1.0)
+    np.testing.assert_allclose(y * rule.score(Xw), y * rule.score(X) - drop, rtol=1e-13, atol=1e-13)
+    worst = y * rule.score(Xw)
+    for _ in range(200):
+        if norm == "linf":
+            D = eps * rng.choice([-1.0, 1.0], size=X.shape)
+            if not perturb_x1:
+                D[:, 0] = 0
+        else:
+            D = rng.normal(size=X.shape)
+            D *= eps / np.linalg.norm(D, axis=1, keepdims=True)
+        assert np.all(y * rule.score(X + D) >= worst - 1e-12)
+
+
+def test_frontier_and_mc_column_use_the_rounded_rule():
+    from robtheory.claims.mc_column import plan
+    from robtheory.classifiers import RoundedClassifier
+    from robtheory.theory.frontier import attaining_classifier, frontier
+
+    m = ToyModel(0.95, 0.3, 100)
+    front = frontier(m, ThreatModel("linf", 0.2), "all", n=11)
+    X = np.random.default_rng(3).normal(size=(20, 101))
+    for k in (0, 5):
+        kind, clf, _ = attaining_classifier(front, k)
+        assert kind == "rounded"
+        np.testing.assert_array_equal(clf(X), RoundedClassifier(float(front.tau[k]), 100).score(X))
+    run = plan("optimal_robust")[0]
+    assert isinstance(run.classifier.__self__, RoundedClassifier)
