@@ -147,7 +147,6 @@ def test_kernels_need_scipys_ndtr_with_its_exact_signature(monkeypatch):
 def test_phase_grid_is_the_same_on_the_numpy_reference(monkeypatch):
     """robtheory.phase evaluates every accuracy through this path; with numba switched off it
     runs the NumPy reference and gives the same Dataset to rounding."""
-    pytest.importorskip("xarray")
     from robtheory.phase import phase_grid
 
     kw = dict(mu=np.linspace(0.0, 6.0, 7), eps_over_eta=[0.0, 0.5, 1.0, 2.0, 3.0])

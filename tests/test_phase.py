@@ -3,12 +3,11 @@
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from robtheory import ThreatModel, ToyModel, averaging, bayes, linear_accuracy, optimal_robust_accuracy, robust_x1
 from robtheory.cli import main
 from robtheory.phase import parse_spec, phase_grid, save
-
-xr = pytest.importorskip("xarray")
 
 
 @pytest.mark.parametrize("spec,expected", [
