@@ -189,7 +189,7 @@ class RoundedClassifier:
             return robust_x1(self.d)
         return StructuredLinear(a=self.tau, c=1 / math.sqrt(self.d), d=self.d)
 
-    def score(self, X):
+    def score(self, X: np.ndarray) -> np.ndarray:
         """The score ``tau * sign(x1) + s(x)`` of each row of ``X`` (shape ``(n, d + 1)``, x1 first);
         ``sign(x1)`` for ``tau = inf``. The one implementation of the rounded rule on samples (the
         frontier's attaining classifiers and the Monte Carlo column call it). NumPy ufuncs only, so
@@ -197,16 +197,18 @@ class RoundedClassifier:
         """
         if X.ndim != 2 or X.shape[1] != self.d + 1:
             raise ValueError(f"X must have shape (n, d + 1) = (n, {self.d + 1}), got X.shape={X.shape}")
-        x1 = np.sign(X[:, 0])
+        x1: np.ndarray = np.sign(X[:, 0])
         if math.isinf(self.tau):
             return x1
-        return self.tau * x1 + X[:, 1:].sum(axis=1) / math.sqrt(self.d)
+        out: np.ndarray = self.tau * x1 + X[:, 1:].sum(axis=1) / math.sqrt(self.d)
+        return out
 
-    def predict(self, X):
+    def predict(self, X: np.ndarray) -> np.ndarray:
         """Labels ``sign(score(X))`` in {-1, +1} (0 on a tie, which counts as an error)."""
-        return np.sign(self.score(X))
+        labels: np.ndarray = np.sign(self.score(X))
+        return labels
 
-    def worst_case(self, X, y, threat: ThreatModel):
+    def worst_case(self, X: np.ndarray, y: np.ndarray, threat: ThreatModel) -> np.ndarray:
         r"""The exact worst-case inputs of this rule for labels ``y`` in a ball of radius ``eps < 1``.
 
         l_inf: :math:`\min_{\lVert\delta\rVert_\infty\le\varepsilon} y\,(\tau\,\mathrm{sign}(x_1+\delta_1)
@@ -224,7 +226,8 @@ class RoundedClassifier:
             Xa = np.array(X, copy=True)
             Xa[:, 1:] -= ((eps / math.sqrt(self.d) if threat.norm == "l2" else eps) * y)[:, None]
             return Xa
-        return X - (eps * y)[:, None]
+        moved: np.ndarray = X - (eps * y)[:, None]
+        return moved
 
 
 def check_dimension(clf, model: ToyModel) -> None:

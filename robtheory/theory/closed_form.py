@@ -14,6 +14,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from robtheory.theory import _generated as G
 from robtheory import _special as _sp
@@ -257,8 +258,8 @@ ROBUST_OPTIMUM_CASES = {
 }
 
 
-def robust_optimum_case(p, eta, eps, d, norm: str = "linf", perturb_x1: bool = True
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def robust_optimum_case(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
+                        perturb_x1: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Which classifier attains :math:`A^*_{rob}`, elementwise: the one home of that case rule.
 
     The adversary spends a per-coordinate budget (``eps`` under l_inf, ``eps/sqrt(d)`` under
@@ -285,8 +286,8 @@ def robust_optimum_case(p, eta, eps, d, norm: str = "linf", perturb_x1: bool = T
     return case.astype(np.int8), np.maximum(eta - per_coord, 0.0)
 
 
-def optimal_robust_accuracy_grid(p, eta, eps, d, norm: str = "linf", perturb_x1: bool = True, *,
-                                 backend: str = "auto") -> np.ndarray:
+def optimal_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
+                                 perturb_x1: bool = True, *, backend: str = "auto") -> np.ndarray:
     """:math:`A^*_{rob}` of :func:`optimal_robust_accuracy`, vectorised over broadcast arrays.
 
     The same cases (:func:`robust_optimum_case`); the shifted models' accuracies come from the
