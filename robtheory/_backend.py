@@ -26,7 +26,7 @@ import importlib.util
 import os
 from collections.abc import Callable, Mapping
 
-__all__ = ["Status", "disabled", "numba_status", "resolve"]
+__all__ = ["Status", "disabled", "numba_status", "numba_usable", "resolve"]
 
 #: ``(usable, reason)``: the reason is ``"ok..."`` when usable, else a sentence saying why not.
 Status = tuple[bool, str]
@@ -56,6 +56,14 @@ def numba_status() -> Status:
     except Exception as exc:  # noqa: BLE001 - ImportError, or a broken llvmlite (OSError, ...)
         return False, f"numba is not importable ({type(exc).__name__}: {exc})"
     return True, f"ok (numba {numba.__version__})"
+
+
+def numba_usable(probe: Callable[[], Status] = numba_status) -> Status:
+    """numba's status for a backend map: switched off by ``ROBTHEORY_DISABLE_NUMBA``, else what
+    ``probe`` says (:func:`numba_status`, or a caller's probe of its own kernels)."""
+    if disabled("ROBTHEORY_DISABLE_NUMBA"):
+        return False, "disabled by ROBTHEORY_DISABLE_NUMBA"
+    return probe()
 
 
 def resolve(backend: str, choices: tuple[str, ...], status: Callable[[], Mapping[str, Status]],

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from robtheory import stats
-from robtheory._backend import Status, disabled, numba_status, resolve
+from robtheory._backend import Status, numba_usable, resolve
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.mc import reference as ref
 
@@ -65,9 +65,7 @@ def backend_status() -> dict[str, Status]:
     """``{name: (usable, reason)}`` for numpy, numba and cupy, as seen now."""
     from robtheory.mc import gpu
 
-    numba_ok = (False, "disabled by ROBTHEORY_DISABLE_NUMBA") if disabled(
-        "ROBTHEORY_DISABLE_NUMBA") else numba_status()
-    return {"numpy": (True, "ok"), "numba": numba_ok, "cupy": gpu.cupy_usable()}
+    return {"numpy": (True, "ok"), "numba": numba_usable(), "cupy": gpu.cupy_usable()}
 
 
 def resolve_backend(backend: str = "auto") -> str:

@@ -421,8 +421,7 @@ def _values(key, i, k, stream: int, dt: np.dtype, kind: str) -> np.ndarray:
 
 
 def _numba_backend_status() -> dict[str, _backend.Status]:
-    return {"numba": (False, "disabled by ROBTHEORY_DISABLE_NUMBA") if _backend.disabled("ROBTHEORY_DISABLE_NUMBA")
-            else numba_status()}
+    return {"numba": _backend.numba_usable()}
 
 
 def _resolve_backend(backend: str) -> str:

@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from robtheory._backend import Status, disabled, resolve
+from robtheory._backend import Status, numba_usable, resolve
 from robtheory._special import hypot_excess, rescale_statistics
 
 __all__ = ["KINDS", "MIRRORS", "Mirror", "grid_backend", "unbiased_accuracy"]
@@ -94,13 +94,15 @@ def _numba_kernels():
     return _grid_numba, "ok"
 
 
+def _kernels_status() -> Status:
+    mod, why = _numba_kernels()
+    return mod is not None, why
+
+
 def _status() -> dict[str, Status]:
     """Whether the fused kernels are usable: switched off by ``ROBTHEORY_DISABLE_NUMBA``, else
     whether :mod:`robtheory.theory._grid_numba` imports (numba, and SciPy's C ndtr)."""
-    if disabled("ROBTHEORY_DISABLE_NUMBA"):
-        return {"numba": (False, "disabled by ROBTHEORY_DISABLE_NUMBA")}
-    mod, why = _numba_kernels()
-    return {"numba": (mod is not None, why)}
+    return {"numba": numba_usable(_kernels_status)}
 
 
 def grid_backend(backend: str = "auto") -> str:
