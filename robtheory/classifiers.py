@@ -194,6 +194,46 @@ class RoundedClassifier:
             return robust_x1(self.d)
         return StructuredLinear(a=self.tau, c=1 / math.sqrt(self.d), d=self.d)
 
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """The score ``tau * sign(x1) + s(x)`` of each row of ``X`` (shape ``(n, d + 1)``, x1 first);
+        ``sign(x1)`` for ``tau = inf``. The one implementation of the rounded rule on samples (the
+        frontier's attaining classifiers and the Monte Carlo column call it). NumPy ufuncs only, so
+        a CuPy array stays on its device. A sample is classified correctly iff ``y * score > 0``.
+        """
+        if X.ndim != 2 or X.shape[1] != self.d + 1:
+            raise ValueError(f"X must have shape (n, d + 1) = (n, {self.d + 1}), got X.shape={X.shape}")
+        x1: np.ndarray = np.sign(X[:, 0])
+        if math.isinf(self.tau):
+            return x1
+        out: np.ndarray = self.tau * x1 + X[:, 1:].sum(axis=1) / math.sqrt(self.d)
+        return out
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Labels ``sign(score(X))`` in {-1, +1} (0 on a tie, which counts as an error)."""
+        labels: np.ndarray = np.sign(self.score(X))
+        return labels
+
+    def worst_case(self, X: np.ndarray, y: np.ndarray, threat: ThreatModel) -> np.ndarray:
+        r"""The exact worst-case inputs of this rule for labels ``y`` in a ball of radius ``eps < 1``.
+
+        l_inf: :math:`\min_{\lVert\delta\rVert_\infty\le\varepsilon} y\,(\tau\,\mathrm{sign}(x_1+\delta_1)
+        + s(x+\delta)) = y\tau\,\mathrm{sign}(x_1) + y\,s(x) - \varepsilon\sqrt d`, attained by
+        moving every coordinate by :math:`-\varepsilon y`: with :math:`|x_1| = 1 > \varepsilon` the
+        sign of x1 cannot change, and a sampled check then exercises that the rule really rounds it.
+        l_2: the weights of :math:`s` have l_2 norm 1, so the whole budget goes to the weak
+        features, each moved by :math:`-\varepsilon y/\sqrt d` (x1 stays). A weak-only l_inf ball
+        moves the weak features only. Returns a new array.
+        """
+        eps = threat.eps
+        if not eps < 1:
+            raise ValueError(f"the rounded rule's worst case needs eps < 1, got eps={eps!r}")
+        if threat.norm == "l2" or not threat.perturb_x1:
+            Xa = np.array(X, copy=True)
+            Xa[:, 1:] -= ((eps / math.sqrt(self.d) if threat.norm == "l2" else eps) * y)[:, None]
+            return Xa
+        moved: np.ndarray = X - (eps * y)[:, None]
+        return moved
+
 
 def check_dimension(clf: LinearClassifier | StructuredLinear | ConstantClassifier, model: ToyModel) -> None:
     if clf.d != model.d:

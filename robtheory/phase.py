@@ -40,12 +40,14 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
+from robtheory._provenance import netcdf_attrs
+from robtheory._provenance import provenance as _provenance
 from robtheory.theory._grid import unbiased_accuracy
+from robtheory.theory.closed_form import optimal_robust_accuracy_grid
 from robtheory.model import ToyModel
 from robtheory.model import fmt_number as _num
 
@@ -147,16 +149,10 @@ def parse_spec(text: str, name: str = "value") -> np.ndarray:
     return out
 
 
-def provenance() -> dict:
-    """Version and git commit of the code that produced a grid."""
-    from robtheory import __version__
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parent, timeout=5).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        commit = "unknown"
-    return {"robtheory_version": __version__, "commit": commit}
+def provenance() -> dict[str, str]:
+    """Version, git commit, date and library versions of the code that produced a grid, as netCDF
+    attributes (:func:`robtheory._provenance.netcdf_attrs` of the one provenance record)."""
+    return netcdf_attrs(_provenance())
 
 
 def _validate_axes(axes: dict, names: dict) -> None:
@@ -259,21 +255,9 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
         out[f"{name}_standard"] = acc(*st)
         out[f"{name}_robust"] = acc(*st, k=kind, e=EPS)
 
-    # A*_rob (theory §3.8): Bayes accuracy of the model shifted by the per-coordinate budget.
-    eta_s = np.maximum(ETA - per_coord, 0.0)
-    mu_s = eta_s * sd
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        tau_s = np.where((mu_s > 0) & np.isfinite(L), L / (2 * mu_s), np.inf)
-    fs = np.isfinite(tau_s)
-    bayes_shift = acc(np.where(fs, tau_s, 1.0), np.where(fs, sd, 0.0), np.where(fs, 1.0, 0.0),
-                      np.where(fs, sd, 0.0), eta_=eta_s)
+    # A*_rob: the one vectorised implementation (robtheory.theory.closed_form)
+    out["optimal_robust"] = optimal_robust_accuracy_grid(P, ETA, EPS, Dd, norm)
     x1_breaks = EPS >= 1
-    avg_shift = acc(*avg, eta_=eta_s)
-    a_star = np.where(per_coord < ETA, np.where(x1_breaks, avg_shift, bayes_shift),
-                      np.where(x1_breaks, 0.5, P))
-    if norm == "l2":
-        a_star = np.where(x1_breaks, np.nan, a_star)  # not derived for l2 with eps >= 1
-    out["optimal_robust"] = a_star
 
     # Accuracy price of robustness along the rounded-rule frontier (solved, not sampled).
     best = rounded_rule_frontier(P, ETA, EPS, sd, L, per_coord, required_robust, norm,

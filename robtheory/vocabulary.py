@@ -252,9 +252,17 @@ _KEYS = (
     # bench
     Key("results", "array", "bench: one row per backend and dimension"),
     Key("grid", "object", "bench: the closed-form grid timing"),
-    Key("machine", "map", "bench: facts about the machine (free-form names)"),
+    Key("machine", "map", "facts about the machine (free-form names: nproc, cpu_model, platform, ...)"),
     Key("date", "string", "ISO 8601 date and time of the run"),
     Key("commit", "string|null", "git commit of the code that ran"),
+    # provenance (robtheory._provenance: validation results, torch metrics, bench)
+    Key("provenance", "object", "where, when and with which code a result was produced"),
+    Key("robtheory_version", "string", "version of robtheory that ran"),
+    Key("versions", "map", "versions of the libraries that ran, by name"),
+    Key("python", "string", "Python version that ran"),
+    Key("numpy", "string|null", "NumPy version that ran"),
+    Key("scipy", "string|null", "SciPy version that ran"),
+    Key("numba", "string|null", "numba version that ran"),
     Key("quick", "boolean", "bench: tiny runs that check the machinery, not the speed"),
     Key("normals_per_second", "number", "bench: Gaussian samples drawn per second"),
     Key("peak_memory_bytes", "integer", "bench: peak memory"),

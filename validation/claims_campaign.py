@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from robtheory import stats
+from robtheory._provenance import provenance
 from robtheory.claims import Point
 from robtheory.cli import _sample_count, _seed
 
@@ -235,12 +236,6 @@ def plot_z(ax, rows: list, critical_z: float):
     return ax
 
 
-def _provenance() -> dict:
-    from robtheory.validation.linear_campaign import _provenance as prov
-
-    return prov()
-
-
 def _write_results(out: Path, report: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     rows = report["rows"]
@@ -303,7 +298,7 @@ def main(argv=None) -> int:
         report = run_campaign(args.n, args.seed, args.backend, args.alpha, grid=grid, claims=args.claim, log=log)
     except ValueError as exc:
         parser.error(str(exc))
-    report["provenance"] = _provenance()
+    report["provenance"] = provenance()
     _write_results(Path(args.out), report)
     zmax = "-" if report["max_abs_z"] is None else f"{report['max_abs_z']:.2f}"  # over the judged tests
     print(f"claims campaign: {report['n_passed']}/{report['n_tests']} tests pass ({len(report['claims'])} claims, "

@@ -117,11 +117,11 @@ def main(argv=None) -> int:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    from robtheory.validation.training_convergence import _provenance
+    from robtheory._provenance import provenance
 
     meta = {"source": "Ilyas et al. 2019, Adversarial Examples Are Not Bugs, They Are Features, Sec. 4 "
                       "(not a result of Tsipras et al. 2019)",
-            "Sigma_star": S.tolist(), "mu_star": mu.tolist(), "rows": rows, "provenance": _provenance()}
+            "Sigma_star": S.tolist(), "mu_star": mu.tolist(), "rows": rows, "provenance": provenance()}
     (out / "gaussian_mle.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     import matplotlib

@@ -37,13 +37,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as _dt
 import itertools
 import json
 import math
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from robtheory import stats
+from robtheory._provenance import provenance
 from robtheory.classifiers import LinearClassifier, averaging, bayes
 from robtheory.cli import _sample_count, _seed
 from robtheory.theory.closed_form import linear_accuracy, robust_optimal_linear
@@ -166,21 +163,6 @@ def plot_z(ax, rows: list, critical_z: float):
     return ax
 
 
-def _provenance() -> dict:
-    import numba
-    import scipy
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parent, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    return {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, {platform.system()} {platform.release()}",
-            "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-            "numba": numba.__version__, "commit": commit}
-
-
 def _write(out: Path, report: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     rows = report["rows"]
@@ -239,7 +221,7 @@ def main(argv=None) -> int:
         report = run_campaign(args.n, args.seed, args.backend, args.alpha, grid=grid, log=log)
     except ValueError as exc:
         parser.error(str(exc))
-    report["provenance"] = _provenance()
+    report["provenance"] = provenance()
     _write(Path(args.out), report)
     print(f"linear campaign: {report['n_passed']}/{report['n_tests']} tests pass "
           f"({report['n_runs']} runs x (standard, robust), n = {report['n']} samples per run, seed "

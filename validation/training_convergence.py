@@ -25,30 +25,17 @@ import argparse
 import csv
 import json
 import math
-import platform
-import subprocess
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from robtheory._provenance import provenance
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.mc.reference import sample_dataset
 from robtheory.training import Objective, fit_svm, solve
 
 __all__ = ["main", "run", "plot_errors", "plot_weak_mass"]
-
-
-def _provenance() -> dict:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                                cwd=Path(__file__).resolve().parent).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    return {"machine": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit}
 
 
 def run(model: ToyModel, lam: float, eps_train: float, ns, seeds: int, seed: int = 0) -> tuple[list, dict]:
@@ -155,7 +142,7 @@ def main(argv=None) -> int:
         writer.writerows(rows)
     meta = {"params": {"p": model.p, "eta": model.eta, "d": model.d, "mu": model.mu, "lam": args.lam,
                        "eps_train": args.eps_train, "ns": ns, "seeds": args.seeds, "seed": args.seed},
-            "population": pops, "summary": summary, "provenance": _provenance()}
+            "population": pops, "summary": summary, "provenance": provenance()}
     (out / "training_convergence.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     import matplotlib

@@ -763,13 +763,9 @@ def _runs_optimal_robust(pt: Point) -> list:
     t = ThreatModel("linf", eps)
     opt = optimal_robust_accuracy(m, t)
     if eps < min(m.eta, 1.0):
-        tau, sd = opt.classifier.tau, math.sqrt(m.d)
-
-        def rounded(X, tau=tau, sd=sd):
-            return tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
-
-        return [CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, eps)}, linf, exact worst case",
-                            m, rounded, _rounded_worst_case(m, eps), t, "robust", opt.value)]
+        rule = opt.classifier
+        return [CallableRun(f"rounded rule tau={rule.tau:.4g}, {_tag(m, eps)}, linf, exact worst case",
+                            m, rule.score, _rounded_worst_case(rule, t), t, "robust", opt.value)]
     return [LinearRun(f"{opt.description}, {_tag(m, eps)}, linf", m, opt.classifier, t, {"robust": opt.value})]
 
 
@@ -968,32 +964,14 @@ def _plan_tightness():
     return [r for eps in (2 * eta, 0.99) for r in _runs_tightness(Point(0.75, eta, 10, eps))]
 
 
-def _rounded_worst_case(model: ToyModel, eps: float, norm: str = "linf") -> Callable:
-    r"""Exact worst case of ``sign(tau sign(x1) + s(x))`` in the l_inf or l_2 ball of radius eps < 1.
-
-    l_inf: :math:`\min_{\lVert\delta\rVert_\infty\le\varepsilon} y\,(\tau\,\mathrm{sign}(x_1+\delta_1)
-    + s(x+\delta)) = y\tau\,\mathrm{sign}(x_1) + y\,s(x) - \varepsilon\sqrt d`, attained by
-    moving every weak feature by :math:`-\varepsilon y`. x1 is moved by :math:`-\varepsilon y`
-    too: with :math:`|x_1| = 1 > \varepsilon` its sign cannot change, and the sampled check
-    exercises that the classifier really rounds it.
-    l_2: the weak part of the score is :math:`s = d^{-1/2}\sum x_i`, whose weights have l_2 norm 1,
-    so the worst case spends the whole budget on the weak features: each moves by
-    :math:`-\varepsilon y/\sqrt d` (the margin drops by :math:`\varepsilon`); x1 stays.
-    """
-    if not eps < 1:
-        raise ValueError(f"the rounded worst case needs eps < 1, got eps={eps!r}")
-    if norm == "l2":
-        step = eps / math.sqrt(model.d)
-
-        def attack_l2(X, y):
-            Xa = np.array(X, copy=True)
-            Xa[:, 1:] -= (step * y)[:, None]
-            return Xa
-
-        return attack_l2
+def _rounded_worst_case(rule: RoundedClassifier, threat: ThreatModel) -> Callable:
+    """The attack ``(X, y) -> X'`` of :meth:`robtheory.classifiers.RoundedClassifier.worst_case`
+    (the exact worst case of the rounded rule in a ball of radius eps < 1)."""
+    if not threat.eps < 1:
+        raise ValueError(f"the rounded worst case needs eps < 1, got eps={threat.eps!r}")
 
     def attack(X, y):
-        return X - (eps * y)[:, None]
+        return rule.worst_case(X, y, threat)
 
     return attack
 
@@ -1045,13 +1023,9 @@ def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list:
                      + ("A*_rob" if not t.perturb_x1 else "the brute-force best direction"),
                      m, lin.classifier, t, {"robust": ref_val}, bounds=bound)]
     if t.perturb_x1 and isinstance(star.classifier, RoundedClassifier) and math.isfinite(star.classifier.tau):
-        tau, sd = star.classifier.tau, math.sqrt(m.d)
-
-        def rounded(X, tau=tau, sd=sd):
-            return tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
-
-        out.append(CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, t.eps)}, {kind}, exact worst case",
-                               m, rounded, _rounded_worst_case(m, t.eps, t.norm), t, "robust", star.value))
+        rule = star.classifier
+        out.append(CallableRun(f"rounded rule tau={rule.tau:.4g}, {_tag(m, t.eps)}, {kind}, exact worst case",
+                               m, rule.score, _rounded_worst_case(rule, t), t, "robust", star.value))
     if m.d == _MIXED_W.size - 1:
         clf = LinearClassifier(_MIXED_W, _MIXED_B)
         acc = linear_accuracy(m, clf, t)

@@ -537,10 +537,8 @@ def _progress_bar(total: int):
     """A tqdm bar on stderr when it is a terminal, else None (quiet in pipes and logs)."""
     if not sys.stderr.isatty():
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        return None
+    from tqdm import tqdm
+
     return tqdm(total=total, unit="sample", unit_scale=True, file=sys.stderr, leave=False)
 
 

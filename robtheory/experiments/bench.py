@@ -22,17 +22,15 @@ timings depend on the machine.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import os
-import platform
 import resource
-import subprocess
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
+
+from robtheory._provenance import Provenance, provenance
 
 __all__ = ["DIMENSIONS", "GRID_POINTS", "GRID_QUANTITY", "format_table", "grid_benchmark", "machine_info",
            "run_benchmark"]
@@ -46,45 +44,22 @@ _TARGETS = {
 }
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+def machine_info(prov: Provenance | None = None) -> dict[str, object]:
+    """nproc, CPU model, library versions, the GPU if any, and the load average now.
 
+    The machine facts and versions are those of the provenance record ``prov``
+    (:func:`robtheory._provenance.provenance`, taken now if not given)."""
+    import numba
 
-def _commit() -> str | None:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                             capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() or None
-
-
-def machine_info() -> dict:
-    """nproc, CPU model, library versions, the GPU if any, and the load average now."""
-    info = {
-        "nproc": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
+    prov = provenance() if prov is None else prov
+    info: dict[str, object] = {
+        **prov["machine"],
+        "python": prov["python"],
+        "numpy": prov["numpy"],
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "numba": prov["numba"],
+        "numba_threads": numba.get_num_threads(),
     }
-    try:
-        import numba
-
-        info["numba"] = numba.__version__
-        info["numba_threads"] = numba.get_num_threads()
-    except ImportError:
-        info["numba"] = None
     from robtheory.mc import gpu
 
     ok, why = gpu.cupy_usable()
@@ -353,9 +328,9 @@ def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None) -> dic
             raise ValueError(f"unknown backend {b!r}; choose from {tuple(status)}")
     use = [b for b in wanted if status[b][0]]
     k = 1 if quick else 0
-    machine = machine_info()
+    prov = provenance()
+    machine = machine_info(prov)
     machine["baseline_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    date = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     rows = []
     # numba first, over every d, so that its process-wide peak RSS is not NumPy's
     if "numba" in use:
@@ -376,7 +351,7 @@ def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None) -> dic
     order = {"numpy": 0, "numba": 1, "cupy": 2}
     results = sorted(list(base.values()) + rows, key=lambda r: (r["d"], order[r["backend"]]))
     grid = grid_benchmark(GRID_POINTS[k])
-    return {"results": results, "grid": grid, "machine": machine, "date": date, "commit": _commit(),
+    return {"results": results, "grid": grid, "machine": machine, "date": prov["date"], "commit": prov["commit"],
             "quick": bool(quick)}
 
 

@@ -20,7 +20,6 @@ could detect at its n.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from robtheory import stats
-from robtheory.mc import philox
+from robtheory._backend import Status, numba_usable, resolve
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.mc import reference as ref
 
@@ -52,15 +51,6 @@ CI_ALPHA = 0.05
 
 
 # --------------------------------------------------------------------------- backends
-def _disabled(var: str) -> bool:
-    return os.environ.get(var, "") not in ("", "0")
-
-
-#: ``(usable, reason)`` of numba: one probe for the package (it lives with the Philox stream,
-#: the lowest layer that asks).
-_numba_imports = philox.numba_status
-
-
 _NOTICES: set[str] = set()
 
 
@@ -71,32 +61,17 @@ def _notice(message: str) -> None:
         print(f"robtheory: {message}", file=sys.stderr)
 
 
-def backend_status() -> dict:
+def backend_status() -> dict[str, Status]:
     """``{name: (usable, reason)}`` for numpy, numba and cupy, as seen now."""
     from robtheory.mc import gpu
 
-    numba_ok = (False, "disabled by ROBTHEORY_DISABLE_NUMBA") if _disabled(
-        "ROBTHEORY_DISABLE_NUMBA") else _numba_imports()
-    return {"numpy": (True, "ok"), "numba": numba_ok, "cupy": gpu.cupy_usable()}
+    return {"numpy": (True, "ok"), "numba": numba_usable(), "cupy": gpu.cupy_usable()}
 
 
 def resolve_backend(backend: str = "auto") -> str:
-    """The concrete backend for ``backend``; a ValueError names an unknown or unusable one."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got backend={backend!r}")
-    if backend == "numpy":
-        return "numpy"
-    status = backend_status()
-    if backend == "auto":
-        for name in ("cupy", "numba"):
-            if status[name][0]:
-                return name
-        _notice(f"backend auto: numba is not usable ({status['numba'][1]}); using the NumPy reference (slower)")
-        return "numpy"
-    ok, why = status[backend]
-    if not ok:
-        raise ValueError(f"backend {backend!r} is not usable here: {why}")
-    return backend
+    """The concrete backend for ``backend`` (:func:`robtheory._backend.resolve`: "auto" is cupy,
+    then numba, then NumPy with a one-line notice); a ValueError names an unknown or unusable one."""
+    return resolve(backend, BACKENDS, backend_status, ("cupy", "numba"), _notice)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -101,11 +101,12 @@ first used, so ``import robtheory.mc.philox`` works without numba.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import numbers
 from typing import Any
 
 import numpy as np
+
+from robtheory import _backend
 
 __all__ = [
     "MAX_ABS_NORMAL_F32",
@@ -419,12 +420,13 @@ def _values(key, i, k, stream: int, dt: np.dtype, kind: str) -> np.ndarray:
     return np.take_along_axis(vals, pos, axis=-1)[..., 0]
 
 
+def _numba_backend_status() -> dict[str, _backend.Status]:
+    return {"numba": _backend.numba_usable()}
+
+
 def _resolve_backend(backend: str) -> str:
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}")
-    if backend == "auto":
-        return "numba" if numba_available() else "numpy"
-    return backend
+    """:func:`robtheory._backend.resolve`: "auto" is numba where it is usable, else NumPy."""
+    return _backend.resolve(backend, _BACKENDS, _numba_backend_status, ("numba",))
 
 
 def raw_words(
@@ -641,25 +643,8 @@ def _nb():
     return _philox_numba
 
 
-@functools.cache
-def numba_status() -> tuple[bool, str]:
-    """Whether numba is installed and imports: ``(usable, reason)``.
-
-    find_spec sees a missing package (and a ``None`` entry in ``sys.modules``, how a package is
-    blocked) without importing anything; the import, whose result is used below so that no
-    linter removes it as unused, catches a broken install (llvmlite, a NumPy it does not support).
-    """
-    try:
-        spec = importlib.util.find_spec("numba")
-    except (ImportError, ValueError) as exc:  # a broken parent or a module without a spec
-        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
-    if spec is None:
-        return False, "numba is not installed"
-    try:
-        import numba
-    except Exception as exc:  # noqa: BLE001 - ImportError, or a broken llvmlite (OSError, ...)
-        return False, f"numba is not importable ({type(exc).__name__}: {exc})"
-    return True, f"ok (numba {numba.__version__})"
+#: The numba probe (it lives in :mod:`robtheory._backend`; this name stays for its callers).
+numba_status = _backend.numba_status
 
 
 def numba_available() -> bool:

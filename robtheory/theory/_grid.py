@@ -40,13 +40,45 @@ rate is only in :func:`~robtheory.theory.closed_form.accuracy_stats`.
 from __future__ import annotations
 
 import functools
-import os
+from typing import NamedTuple
 
 import numpy as np
 
+from robtheory._backend import Status, numba_usable, resolve
 from robtheory._special import hypot_excess, rescale_statistics
 
-__all__ = ["KINDS", "grid_backend", "unbiased_accuracy"]
+__all__ = ["KINDS", "MIRRORS", "Mirror", "grid_backend", "unbiased_accuracy"]
+
+class Mirror(NamedTuple):
+    """A hand-written kernel that re-states a derived formula for speed, its source of truth, and
+    the test that ties the two (a bug planted in the kernel fails that test)."""
+
+    kernel: str  #: dotted path of the hand-written code
+    source: str  #: dotted path of the generated or symbolic formula it must equal
+    test: str  #: pytest node id (file::function) that compares them
+
+
+#: Every hand-written kernel of robtheory that mirrors a generated or symbolic formula, in one
+#: place. The generated code (:mod:`robtheory.theory._generated`, printed from
+#: :mod:`robtheory.symbolic`) is the truth; these re-state it where speed needs it (one fused
+#: pass over a grid, an optimiser's inner loop). ``tests/test_grid.py`` checks that every
+#: entry names real code and a real test.
+MIRRORS: tuple[Mirror, ...] = (
+    Mirror("robtheory.theory._grid._numpy_path", "robtheory.theory._generated.accuracy_linf_full",
+           "tests/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
+    Mirror("robtheory.theory._grid_numba._margins", "robtheory.symbolic.codegen.stable_margin",
+           "tests/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
+    Mirror("robtheory.theory._grid_numba._pgt", "robtheory.theory._generated.error_linf_full",
+           "tests/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
+    Mirror("robtheory.theory.frontier._LinearFamily.evaluate", "robtheory.theory._generated.accuracy_linf_full",
+           "tests/test_grid.py::test_linear_family_mirrors_the_generated_accuracies"),
+    Mirror("robtheory.theory.frontier._LinearFamily.scalar", "robtheory.theory._generated.accuracy_linf_full",
+           "tests/test_grid.py::test_linear_family_mirrors_the_generated_accuracies"),
+    Mirror("robtheory.theory.frontier.exact_gap", "robtheory.symbolic.named.rounded_rule_robust_accuracy",
+           "tests/test_frontier.py::test_sharp_bound_dominates_the_frontier_with_the_exact_gap"),
+    Mirror("robtheory.phase.rounded_rule_frontier", "robtheory.symbolic.named.rounded_rule_robust_accuracy",
+           "tests/test_phase_exact.py::test_elsewhere_against_mpmath_and_frontier"),
+)
 
 #: Threat-model variants (as in :func:`robtheory.theory.closed_form.accuracy_stats`) and their kernel codes.
 KINDS = {"standard": 0, "linf_full": 1, "linf_weak": 2, "l2_full": 3, "l2_weak": 4}
@@ -62,25 +94,27 @@ def _numba_kernels():
     return _grid_numba, "ok"
 
 
+def _kernels_status() -> Status:
+    mod, why = _numba_kernels()
+    return mod is not None, why
+
+
+def _status() -> dict[str, Status]:
+    """Whether the fused kernels are usable: switched off by ``ROBTHEORY_DISABLE_NUMBA``, else
+    whether :mod:`robtheory.theory._grid_numba` imports (numba, and SciPy's C ndtr)."""
+    return {"numba": numba_usable(_kernels_status)}
+
+
 def grid_backend(backend: str = "auto") -> str:
-    """The concrete backend for ``backend`` (``"auto"``: numba unless switched off or broken).
+    """The concrete backend for ``backend`` (:func:`robtheory._backend.resolve`; ``"auto"``: numba
+    unless switched off or broken, else NumPy).
 
     Raises
     ------
     ValueError
         For an unknown backend, or ``"numba"`` where it is not usable (the message says why).
     """
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}, got backend={backend!r}")
-    if backend == "numpy":
-        return "numpy"
-    disabled = os.environ.get("ROBTHEORY_DISABLE_NUMBA", "") not in ("", "0")
-    mod, why = (None, "disabled by ROBTHEORY_DISABLE_NUMBA") if disabled else _numba_kernels()
-    if mod is not None:
-        return "numba"
-    if backend == "numba":
-        raise ValueError(f"backend 'numba' is not usable here: {why}")
-    return "numpy"
+    return resolve(backend, _BACKENDS, _status, ("numba",))
 
 
 def _check_p(p: np.ndarray) -> None:

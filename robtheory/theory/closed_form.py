@@ -46,6 +46,9 @@ __all__ = [
     "bayes_accuracy",
     "theorem_2_1_bound",
     "optimal_robust_accuracy",
+    "optimal_robust_accuracy_grid",
+    "robust_optimum_case",
+    "ROBUST_OPTIMUM_CASES",
     "robust_optimal_linear",
     "structured_weights",
     "hinge_loss",
@@ -257,8 +260,71 @@ def structured_weights(clf: object) -> dict[str, float]:
     raise TypeError(f"{type(clf).__name__} has no structured (x1, weak, bias) form")
 
 
-def _shifted(model: ToyModel, shift_per_coordinate: float) -> ToyModel:
-    return ToyModel(model.p, max(model.eta - shift_per_coordinate, 0.0), model.d)
+#: The cases of :math:`A^*_{rob}`, by the classifier that attains it (codes of :func:`robust_optimum_case`).
+ROBUST_OPTIMUM_CASES = {
+    0: "rounded Bayes rule of the shifted model",
+    1: "averaging classifier of the shifted model (x1 neutralised)",
+    2: "sign(x1)",
+    3: "constant classifier (both classes identical)",
+    4: "not derived (l_2 ball with eps >= 1, x1 perturbable)",
+}
+
+
+def robust_optimum_case(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
+                        perturb_x1: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Which classifier attains :math:`A^*_{rob}`, elementwise: the one home of that case rule.
+
+    The adversary spends a per-coordinate budget (``eps`` under l_inf, ``eps/sqrt(d)`` under
+    l_2) shifting each weak feature towards 0; it can also zero x1 when x1 is perturbable and
+    ``eps >= 1``. Cases (:data:`ROBUST_OPTIMUM_CASES`): 0 budget below ``eta``, x1 intact: the
+    Bayes rule of the shifted model D(p, eta - budget, d); 1 budget below ``eta``, x1 broken:
+    averaging of the shifted weak features; 2 budget at least ``eta``, x1 intact: ``sign(x1)``;
+    3 both gone: a constant; 4 the l_2 ball with x1 broken, not derived.
+
+    Returns
+    -------
+    case : ndarray of int8
+    eta_shifted : ndarray
+        ``max(eta - budget, 0)``, the shifted model's weak-feature mean.
+    """
+    if norm not in ("linf", "l2"):
+        raise ValueError(f"norm must be 'linf' or 'l2', got norm={norm!r}")
+    p, eta, eps, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (p, eta, eps, d)))
+    per_coord = eps if norm == "linf" else eps / np.sqrt(d)
+    x1_breaks = (eps >= 1) if perturb_x1 else np.zeros(eps.shape, dtype=bool)
+    case = np.where(per_coord < eta, np.where(x1_breaks, 1, 0), np.where(x1_breaks, 3, 2))
+    if norm == "l2":
+        case = np.where(x1_breaks, 4, case)
+    return case.astype(np.int8), np.maximum(eta - per_coord, 0.0)
+
+
+def optimal_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
+                                 perturb_x1: bool = True, *, backend: str = "auto") -> np.ndarray:
+    """:math:`A^*_{rob}` of :func:`optimal_robust_accuracy`, vectorised over broadcast arrays.
+
+    The same cases (:func:`robust_optimum_case`); the shifted models' accuracies come from the
+    fast unbiased-classifier grid (:func:`robtheory.theory._grid.unbiased_accuracy`), equal to the
+    scalar function's to rounding. NaN where A*_rob is not derived (case 4). Used by
+    :func:`robtheory.phase.phase_grid`.
+    """
+    from robtheory.theory._grid import unbiased_accuracy
+
+    P, ETA, EPS, D = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (p, eta, eps, d)))
+    case, eta_s = robust_optimum_case(P, ETA, EPS, D, norm, perturb_x1)
+    sd = np.sqrt(D)
+    with np.errstate(divide="ignore"):
+        L = np.where(P < 1, np.log(P) - np.log1p(-np.minimum(P, 1 - 1e-300)), np.inf)
+    zero = np.zeros_like(P)
+    one = np.ones_like(P)
+    mu_s = eta_s * sd
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        tau_s = np.where((mu_s > 0) & np.isfinite(L), L / (2 * mu_s), np.inf)
+    fs = np.isfinite(tau_s)
+    # the Bayes rule sign(tau x1 + s(x)) of the shifted model (the constant-free rule where tau is infinite)
+    bayes_shift = unbiased_accuracy(P, eta_s, zero, np.where(fs, tau_s, 1.0), np.where(fs, sd, 0.0),
+                                    np.where(fs, 1.0, 0.0), np.where(fs, sd, 0.0), "standard", backend=backend)
+    avg_shift = unbiased_accuracy(P, eta_s, zero, zero, one, 1 / sd, one, "standard", backend=backend)
+    return np.select([case == 0, case == 1, case == 2, case == 3], [bayes_shift, avg_shift, P, 0.5], np.nan)
 
 
 def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClassifier:
@@ -271,19 +337,20 @@ def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClas
     Weak-only l_inf: x1 is never moved, so the first two cases hold for every ``eps``.
     l_2 with ``eps < 1``: the same with the shift ``eps/sqrt(d)`` per coordinate. l_2 with
     ``eps >= 1`` is not derived (the adversary can split its budget) and raises.
-    The case is chosen from the parameters alone (no accuracies are compared), and the
-    returned error rates are exact in the tail (the shifted model's standard error rate).
+    The case is chosen from the parameters alone (:func:`robust_optimum_case`, no accuracies are
+    compared), and the returned error rates are exact in the tail (the shifted model's standard
+    error rate). :func:`optimal_robust_accuracy_grid` is the vectorised accuracy.
     """
     eps, d = threat.eps, model.d
-    per_coord = eps if threat.norm == "linf" else eps / math.sqrt(d)
-    x1_breaks = threat.perturb_x1 and eps >= 1
-    if threat.norm == "l2" and x1_breaks:
+    case_, eta_s = robust_optimum_case(model.p, model.eta, eps, d, threat.norm, threat.perturb_x1)
+    case = int(case_)
+    if case == 4:
         raise NotImplementedError(
             f"A*_rob for the l2 ball with eps={eps!r} >= 1 (x1 perturbable) is not derived"
         )
-    if per_coord < model.eta:
-        shifted = _shifted(model, per_coord)
-        if x1_breaks:
+    if case in (0, 1):
+        shifted = ToyModel(model.p, float(eta_s), d)
+        if case == 1:
             # x1 can be moved to 0: only the shifted weak features remain.
             clf = averaging(d)
             acc = linear_accuracy(shifted, clf)
@@ -296,7 +363,7 @@ def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClas
         return OptimalClassifier(RoundedClassifier(tau, d), acc.standard_accuracy,
                        "rounded Bayes rule of the shifted model sign(tau*sign(x1) + s(x))",
                        acc.standard_error_rate, acc.log_standard_error_rate)
-    if x1_breaks:
+    if case == 3:
         return OptimalClassifier(ConstantClassifier(d), 0.5, "constant classifier (both classes identical)",
                        0.5, -math.log(2.0))
     with np.errstate(divide="ignore"):

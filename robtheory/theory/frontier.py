@@ -576,19 +576,6 @@ def _weak_weights(d: int, r: float) -> np.ndarray:
     return u
 
 
-def _rounded_rule(tau: float, d: int):
-    """The vectorised rule ``sign(tau sign(x1) + s(x))`` (``sign(x1)`` for ``tau = inf``)."""
-    inv_sd = 1.0 / math.sqrt(d)
-
-    def rule(X):
-        x1 = np.sign(X[:, 0])
-        if math.isinf(tau):
-            return x1
-        return tau * x1 + X[:, 1:].sum(axis=1) * inv_sd
-
-    return rule
-
-
 def attaining_classifier(front: Frontier, index: int):
     """The classifier that attains point ``index`` of ``front``, and how to estimate it.
 
@@ -596,14 +583,14 @@ def attaining_classifier(front: Frontier, index: int):
     -------
     (kind, clf, description)
         ``kind == "rounded"``: ``clf`` is a callable ``f(X)`` for
-        :func:`robtheory.mc.engine.estimate_callable` (family ``"all"``: the rounded rule
-        ``sign(tau sign(x1) + s(x))``, whose worst case over a ball of radius < 1 is the uniform
+        :func:`robtheory.mc.engine.estimate_callable` (family ``"all"``: the score of the rounded rule
+        :meth:`robtheory.classifiers.RoundedClassifier.score`, whose worst case over a ball of radius < 1 is the uniform
         shift of the weak features); ``kind == "linear"``: a linear classifier for
         :func:`robtheory.mc.engine.estimate_linear` (the linear families: equal weak weights
         ``1/sqrt(d)``, or the weights of :func:`_weak_weights` with the point's ``r``, and the
         point's bias).
     """
-    from robtheory.classifiers import LinearClassifier, StructuredLinear, robust_x1
+    from robtheory.classifiers import LinearClassifier, RoundedClassifier, StructuredLinear, robust_x1
 
     n_pts = front.tau.size
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= int(index) < n_pts:
@@ -612,7 +599,7 @@ def attaining_classifier(front: Frontier, index: int):
     tau = float(front.tau[int(index)])
     if front.family == "all":
         desc = "sign(x1)" if math.isinf(tau) else f"sign({tau:.6g}*sign(x1) + s(x)) (rounded rule)"
-        return "rounded", _rounded_rule(tau, d), desc
+        return "rounded", RoundedClassifier(tau, d).score, desc
     if math.isinf(tau):
         return "linear", robust_x1(d), "sign(x1)"
     b = 0.0 if front.bias is None else float(front.bias[int(index)])

@@ -24,7 +24,6 @@ from __future__ import annotations
 import html
 import math
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,7 +273,7 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
         mc_figs.append(frontier_mc_figures(out, fmc))
     bar.update()
     bar.close()
-    from robtheory.phase import provenance
+    from robtheory._provenance import provenance
 
     prov = provenance()
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["claim", "paper", "statement", "analytic", *columns])
@@ -302,8 +301,10 @@ td.pass {{ background: #e6f4e6; }} td.fail {{ background: #f8d7d7; }} td.na {{ c
 figure {{ display: inline-block; width: 48%; margin: 0.5%; }} figure img {{ width: 100%; }}
 </style></head><body>
 <h1>robtheory: "Robustness May Be at Odds with Accuracy", machine-checked</h1>
-<p>{n_pass}/{len(rows)} claims pass the analytic check. Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-by robtheory {html.escape(prov['robtheory_version'])} (commit {html.escape(prov['commit'])}).</p>
+<p>{n_pass}/{len(rows)} claims pass the analytic check. Generated {html.escape(prov['date'])}
+by robtheory {html.escape(prov['robtheory_version'])} (commit {html.escape(prov['commit'] or 'unknown')}; Python
+{html.escape(prov['python'])}, NumPy {html.escape(str(prov['numpy']))}, SciPy {html.escape(str(prov['scipy']))},
+numba {html.escape(str(prov['numba']))}; {html.escape(prov['machine']['cpu_model'])}).</p>
 <h2>Claims</h2>
 <table><thead><tr>{head}</tr></thead><tbody>
 {chr(10).join(body)}

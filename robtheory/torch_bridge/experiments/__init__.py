@@ -11,7 +11,6 @@ verdict (an honest negative result is recorded as such, never tuned away).
 from __future__ import annotations
 
 import importlib
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,10 +134,9 @@ def run_experiment(name: str, out: str | Path, *, quick: bool = False, device: s
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import numpy as np
     import torch
 
-    from robtheory import __version__
+    from robtheory._provenance import provenance
 
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
@@ -155,13 +153,15 @@ def run_experiment(name: str, out: str | Path, *, quick: bool = False, device: s
         used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(before)
+    prov = provenance()
     metrics = {
         "experiment": exp.name, "figure": exp.figure, "summary": exp.summary,
         "quick": quick, "device": device, "seed": seed, "seconds": round(seconds, 2),
         **result,
         "figures": ctx.figures, "checkpoints": ctx.checkpoints,
-        "versions": {"robtheory": __version__, "torch": torch.__version__, "numpy": np.__version__,
-                     "python": platform.python_version()},
+        "versions": {"robtheory": prov["robtheory_version"], "torch": torch.__version__,
+                     "numpy": prov["numpy"], "python": prov["python"], "scipy": prov["scipy"], "numba": prov["numba"]},
+        "commit": prov["commit"], "date": prov["date"], "machine": prov["machine"],
         "torch_threads": used_threads,
     }
     if "effect" not in metrics or "reproduced" not in metrics["effect"]:
