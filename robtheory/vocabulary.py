@@ -268,6 +268,16 @@ _KEYS = (
     Key("peak_memory_bytes", "integer", "bench: peak memory"),
     Key("memory_method", "string", "bench: how peak_memory_bytes was measured"),
     Key("ratio_to_numpy", "number", "bench: speed relative to the NumPy reference"),
+    Key("peers", "array", "bench: the pipelines a user would write instead (robtheory.experiments.peers), "
+        "one row per peer, precision and dimension"),
+    Key("peer", "string", "bench: numpy-1thread, numpy-2threads, numpy-bare, torch, torch-bare or robtheory-bare"),
+    Key("threads", "integer", "bench: threads the peer ran on"),
+    Key("best_peer", "string|null", "bench: the fastest peer pipeline at the same d and precision"),
+    Key("ratio_to_best_peer", "number|null", "bench: speed relative to best_peer"),
+    Key("ratio_to_bare", "number|null", "bench: numba kernel speed relative to robtheory's bare generator "
+        "(1 = fusing labels, score and counts costs nothing)"),
+    Key("standard_count", "integer", "bench peers: correctly classified samples of the peer pipeline"),
+    Key("robust_count", "integer", "bench peers: samples classified correctly under the worst case"),
     Key("ndtr_seconds", "number", "bench: seconds of bare scipy.special.ndtr on as many points"),
     Key("ratio", "number", "bench: ndtr_seconds/seconds"),
     Key("ndtr_per_point", "integer", "bench: Gaussian tails evaluated per grid point"),

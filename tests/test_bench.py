@@ -24,6 +24,18 @@ def test_bench_quick_json_shape(capsys, monkeypatch):
     numpy_rows = [r for r in rows if r["backend"] == "numpy"]
     assert len(numpy_rows) == 4 and all(r["ratio_to_numpy"] == 1.0 for r in numpy_rows)
     assert report["machine"]["nproc"] >= 1 and report["machine"]["cpu_model"]
+    # the peers a user would write instead, measured in the same run (issue 16, item 1)
+    peers = report["peers"]
+    names = {q["peer"] for q in peers}
+    assert {"numpy-1thread", "numpy-2threads", "numpy-bare", "robtheory-bare"} <= names
+    assert {(q["d"], q["dtype"]) for q in peers} == {(d, t) for d in (10, 100, 1000, 10000)
+                                                      for t in ("float64", "float32")}
+    for r in rows:
+        same = [q for q in peers if q["d"] == r["d"] and q["dtype"] == r["dtype"]
+                and q["peer"] in ("numpy-1thread", "numpy-2threads", "torch")]
+        best = max(same, key=lambda q: q["normals_per_second"])
+        assert r["best_peer"] == best["peer"]
+        assert r["ratio_to_best_peer"] == r["normals_per_second"] / best["normals_per_second"]
     grid = report["grid"]  # issue 5, item 6: shape only, never the time
     assert {"points", "seconds", "ndtr_seconds", "ratio"} <= grid.keys()
     assert isinstance(grid["points"], int) and grid["points"] > 0
@@ -67,3 +79,22 @@ def test_bench_table_and_backend_choice(capsys):
     text = capsys.readouterr().out
     assert "numpy" in text and "machine" in text and "numba" not in text.splitlines()[1]
     assert "closed-form grid" in text
+
+
+def test_kernels_are_compared_with_the_fastest_peer_pipeline_not_a_bare_generator():
+    from robtheory.experiments.bench import _compare_with_peers
+
+    def peer(name, d, speed, dtype="float64"):
+        return {"peer": name, "d": d, "dtype": dtype, "normals_per_second": speed}
+
+    peers = [peer("numpy-1thread", 10, 5.0), peer("numpy-2threads", 10, 8.0), peer("torch", 10, 6.0),
+             peer("numpy-bare", 10, 50.0), peer("robtheory-bare", 10, 40.0),  # generators alone: not peers
+             peer("torch", 10, 99.0, "float32"), peer("torch", 100, 99.0)]  # other precision, other d
+    rows = [{"backend": "numba", "d": 10, "dtype": "float64", "normals_per_second": 32.0},
+            {"backend": "numpy", "d": 10, "dtype": "float64", "normals_per_second": 4.0},
+            {"backend": "numba", "d": 1000, "dtype": "float64", "normals_per_second": 1.0}]
+    _compare_with_peers(rows, peers)
+    assert rows[0]["best_peer"] == "numpy-2threads" and rows[0]["ratio_to_best_peer"] == 4.0
+    assert rows[0]["ratio_to_bare"] == 0.8
+    assert rows[1]["ratio_to_best_peer"] == 0.5 and rows[1]["ratio_to_bare"] is None  # bare: numba only
+    assert rows[2]["best_peer"] is None and rows[2]["ratio_to_best_peer"] is None  # no peer at that d

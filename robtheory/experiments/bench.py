@@ -301,8 +301,31 @@ def grid_benchmark(points: int = GRID_POINTS[0], *, repeats: int = 5, d: int = 1
             "variants": variants, "cores": 1 if pinned is not None else None}
 
 
-def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None) -> dict:
-    """Measure every available backend at every ``d``.
+#: Normals per timed call of each peer pipeline (full, quick): see robtheory.experiments.peers.
+PEER_NORMALS = (16_000_000, 40_000)
+
+#: The peers a kernel's speed is compared with (the bare generators are reported, not compared).
+PIPELINE_PEERS = ("numpy-1thread", "numpy-2threads", "torch")
+
+
+def _compare_with_peers(rows: list, peer_rows: list) -> None:
+    """Add ``best_peer``, ``ratio_to_best_peer`` and ``ratio_to_bare`` to each kernel row in place:
+    the fastest peer pipeline at the same d and dtype, the kernel's speed over it, and the kernel's
+    speed over robtheory's bare generator (the fraction of the generator's speed the fused kernel
+    keeps)."""
+    for r in rows:
+        same = [q for q in peer_rows if q["d"] == r["d"] and q["dtype"] == r["dtype"]]
+        pipes = [q for q in same if q["peer"] in PIPELINE_PEERS]
+        bare = [q for q in same if q["peer"] == "robtheory-bare"]
+        best = max(pipes, key=lambda q: q["normals_per_second"]) if pipes else None
+        r["best_peer"] = None if best is None else best["peer"]
+        r["ratio_to_best_peer"] = None if best is None else r["normals_per_second"] / best["normals_per_second"]
+        r["ratio_to_bare"] = (r["normals_per_second"] / bare[0]["normals_per_second"]
+                              if bare and r["backend"] == "numba" else None)
+
+
+def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None, peers: bool = True) -> dict:
+    """Measure every available backend at every ``d``, and the peers a user would write instead.
 
     Parameters
     ----------
@@ -311,13 +334,20 @@ def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None) -> dic
         Tiny runs (a smoke test of the machinery; the figures mean nothing).
     backends : iterable of str, optional
         Subset of ``("numpy", "numba", "cupy")``; default: all that are usable.
+    peers : bool
+        Also time the peers of :mod:`robtheory.experiments.peers` (NumPy ``default_rng`` on one and
+        two threads, torch when installed, and the bare generators) on the same workload at each
+        ``d`` and both precisions, in the same run, and compare each kernel with the fastest peer
+        pipeline.
 
     Returns
     -------
     dict
         ``{"results": [{"backend", "dtype", "d", "n", "seconds", "normals_per_second",
-        "ratio_to_numpy", "peak_memory_bytes", "memory_method"}, ...], "machine": ...,
-        "date": ..., "commit": ..., "quick": ...}``
+        "ratio_to_numpy", "best_peer", "ratio_to_best_peer", "ratio_to_bare", "peak_memory_bytes",
+        "memory_method"}, ...], "peers": [{"peer", "dtype", "d", "n", "seconds",
+        "normals_per_second", "threads", ...}, ...], "machine": ..., "date": ..., "commit": ...,
+        "quick": ...}``
     """
     from robtheory.mc.engine import backend_status
 
@@ -350,20 +380,37 @@ def run_benchmark(dims=DIMENSIONS, *, quick: bool = False, backends=None) -> dic
         r["ratio_to_numpy"] = 1.0
     order = {"numpy": 0, "numba": 1, "cupy": 2}
     results = sorted(list(base.values()) + rows, key=lambda r: (r["d"], order[r["backend"]]))
+    peer_rows: list = []
+    if peers:
+        from robtheory.experiments.peers import run_peers
+
+        for d in dims:
+            peer_rows += run_peers(d, PEER_NORMALS[k], repeats=1 if quick else 2)
+    _compare_with_peers(results, peer_rows)
     grid = grid_benchmark(GRID_POINTS[k])
-    return {"results": results, "grid": grid, "machine": machine, "date": prov["date"], "commit": prov["commit"],
-            "quick": bool(quick)}
+    return {"results": results, "peers": peer_rows, "grid": grid, "machine": machine, "date": prov["date"],
+            "commit": prov["commit"], "quick": bool(quick)}
 
 
 def format_table(report: dict) -> str:
     """A plain-text table of :func:`run_benchmark`'s results."""
-    lines = [f"{'backend':8s}{'dtype':>9s}{'d':>7s}{'normals/s':>12s}{'x numpy':>9s}"
-             f"{'peak MB':>9s}  memory"]
+    def fmt(x: float | None, spec: str = ".1f") -> str:
+        return "-" if x is None else format(x, spec)
+
+    lines = [f"{'backend':8s}{'dtype':>9s}{'d':>7s}{'normals/s':>12s}{'x numpy':>9s}{'x best peer':>13s}"
+             f"{'x bare':>8s}{'peak MB':>9s}  memory"]
     for r in report["results"]:
-        ratio = "-" if r["ratio_to_numpy"] is None else f"{r['ratio_to_numpy']:.1f}"
+        peer = "-" if r.get("ratio_to_best_peer") is None else f"{r['ratio_to_best_peer']:.2f} ({r['best_peer']})"
         lines.append(f"{r['backend']:8s}{r['dtype']:>9s}{r['d']:>7d}"
-                     f"{r['normals_per_second']:>12.3e}{ratio:>9s}"
+                     f"{r['normals_per_second']:>12.3e}{fmt(r['ratio_to_numpy']):>9s}  {peer:<24s}"
+                     f"{fmt(r.get('ratio_to_bare'), '.2f'):>6s}"
                      f"{r['peak_memory_bytes'] / 2**20:>9.1f}  {r['memory_method']}")
+    if report.get("peers"):
+        lines.append("peers (what a user would write instead; same workload, every coordinate drawn):")
+        lines.append(f"  {'peer':16s}{'dtype':>9s}{'d':>7s}{'normals/s':>12s}{'threads':>9s}")
+        for q in report["peers"]:
+            lines.append(f"  {q['peer']:16s}{q['dtype']:>9s}{q['d']:>7d}{q['normals_per_second']:>12.3e}"
+                         f"{q['threads']:>9d}")
     g = report.get("grid")
     if g is not None:
         lines.append(f"closed-form grid ({g.get('quantity', 'see workload')}): {g['points']} points in "
