@@ -933,3 +933,4 @@ def residuals(count, n, analytic):
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.sign(diff) * np.inf))
     return r
+from robtheory.stats.moments import chunk_moments, mean_z, merge_moments, one_sided_z  # noqa: E402,F401 (streaming moments)
