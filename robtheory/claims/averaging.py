@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
@@ -56,6 +57,7 @@ def _check_claim_a(claim: Claim) -> CheckResult:
         worst = min(worst, acc)
     return _result(worst > 0.99, len(pts), f"min standard accuracy {worst:.6f} (Phi(3) = {ndtr(3):.6f})")
 
+
 def _check_claim_b(claim: Claim) -> CheckResult:
     worst = 0.0
     pts = claim.points()
@@ -63,6 +65,7 @@ def _check_claim_b(claim: Claim) -> CheckResult:
         acc = linear_accuracy(pt.model, averaging(pt.d), ThreatModel("linf", pt.eps)).robust_accuracy
         worst = max(worst, acc)
     return _result(worst < 0.01, len(pts), f"max robust accuracy {worst:.3e} at eps = 2 eta")
+
 
 def _log_gap(other_log_err, best_log_err) -> float:
     """``min(other) - best`` of log error rates (``inf`` when nothing beats a zero-error optimum).
@@ -77,6 +80,7 @@ def _log_gap(other_log_err, best_log_err) -> float:
 
 #: Relative tolerance of a comparison of log error rates (each accurate to ~1e-13 relative).
 LOG_RTOL = 1e-9
+
 
 def _check_bayes(claim: Claim) -> CheckResult:
     n = 0
@@ -98,6 +102,7 @@ def _check_bayes(claim: Claim) -> CheckResult:
                    f"(log error of the best other linear rule - log Bayes error)/max(1, |log Bayes error|) "
                    f">= {worst:.3e}")
 
+
 def _check_robust_x1(claim: Claim) -> CheckResult:
     n = 0
     for pt in claim.points():
@@ -108,6 +113,7 @@ def _check_robust_x1(claim: Claim) -> CheckResult:
                 return _result(False, n, f"sign(x1) at {pt}, {norm}: {acc}")
             n += 1
     return _result(True, n, "standard = robust = p for eps < 1; robust = 0 for eps >= 1")
+
 
 def _check_optimal_robust(claim: Claim) -> CheckResult:
     """A*_rob dominates the robust-optimal linear classifier and every f_tau (in log error rate)."""
@@ -133,13 +139,14 @@ def _check_optimal_robust(claim: Claim) -> CheckResult:
 # Each _runs_* builds the runs of one claim at one parameter point (p, eta, d, eps): the
 # analytic values and the samplers come from the same point. ``robtheory verify`` uses the
 # points of the _plan_* functions below; validation/claims_campaign.py sweeps a grid.
-def _runs_claim_a(pt: Point) -> list:
+def _runs_claim_a(pt: Point) -> list[Any]:
     """Averaging: standard accuracy Phi(mu) (mu >= 3); ``eps`` is not used."""
     _require(pt.mu >= 3 - 1e-12, "mu = eta sqrt(d) >= 3", pt)
     m = pt.model
     return [LinearRun(f"averaging, {_tag(m)}", m, averaging(m.d), None, {"standard": float(ndtr(m.mu))})]
 
-def _runs_claim_b(pt: Point) -> list:
+
+def _runs_claim_b(pt: Point) -> list[Any]:
     """Averaging: robust accuracy Phi(-mu) at the l_inf radius 2 eta (``eps`` is not used)."""
     _require(pt.mu >= 3 - 1e-12, "mu = eta sqrt(d) >= 3", pt)
     m = pt.model
@@ -147,22 +154,27 @@ def _runs_claim_b(pt: Point) -> list:
     return [LinearRun(f"averaging, {_tag(m, t.eps)} (= 2 eta)", m, averaging(m.d), t,
                       {"robust": float(ndtr(-m.mu))})]
 
-def _plan_claim_a():
+
+def _plan_claim_a() -> list[Any]:
     return _runs_claim_a(Point(0.9, 0.3, 100))
 
-def _plan_claim_b():
+
+def _plan_claim_b() -> list[Any]:
     return _runs_claim_b(Point(0.9, 0.3, 100))
 
-def _runs_bayes(pt: Point) -> list:
+
+def _runs_bayes(pt: Point) -> list[Any]:
     _require(pt.p < 1, "p < 1", pt)
     m = pt.model
     return [LinearRun(f"Bayes, {_tag(m)}", m, bayes(m), None, {"standard": bayes_accuracy(m).standard_accuracy})]
 
-def _plan_bayes():
+
+def _plan_bayes() -> list[Any]:
     return [r for p, mu, d in ((0.75, 1.0, 100), (0.975, 0.5, 10))
             for r in _runs_bayes(Point(p, mu / math.sqrt(d), d))]
 
-def _runs_robust_x1(pt: Point, norms=("linf", "l2")) -> list:
+
+def _runs_robust_x1(pt: Point, norms=("linf", "l2")) -> list[Any]:
     """sign(x1) at radius ``eps``: robust accuracy p (eps < 1) or 0, standard p (l_inf, eps < 1)."""
     m, eps = pt.model, pt.eps
     out = []
@@ -174,7 +186,8 @@ def _runs_robust_x1(pt: Point, norms=("linf", "l2")) -> list:
                              expected))
     return out
 
-def _runs_x1_per_class(pt: Point, backends=(None, "numpy")) -> list:
+
+def _runs_x1_per_class(pt: Point, backends=(None, "numpy")) -> list[Any]:
     """sign(x1 + b), b = +-1/2, against the l_inf ball of radius 1/2 (x1 perturbable).
 
     The worst case moves x1 by -y/2 and the penalty is 1/2, so the robust margin is
@@ -193,13 +206,15 @@ def _runs_x1_per_class(pt: Point, backends=(None, "numpy")) -> list:
                       {"standard": m.p, "robust": m.p / 2}, backend=be)
             for be in backends for b in (0.5, -0.5)]
 
-def _plan_robust_x1():
+
+def _plan_robust_x1() -> list[Any]:
     eta = 1 / math.sqrt(10)
     return ([r for norm in ("linf", "l2") for eps in (0.5, 1.5)
              for r in _runs_robust_x1(Point(0.9, eta, 10, eps), norms=(norm,))]
             # eps = 1 exactly: every sample's robust margin is 0 or negative (ties are errors)
             + [r for norm in ("linf", "l2") for r in _runs_robust_x1(Point(0.9, eta, 11, 1.0), norms=(norm,))]
             + _runs_x1_per_class(Point(0.9, eta, 1)))
+
 
 def _rounded_worst_case(model: ToyModel, eps: float, norm: str = "linf") -> Callable:
     r"""Exact worst case of ``sign(tau sign(x1) + s(x))`` in the l_inf or l_2 ball of radius eps < 1.
@@ -230,7 +245,8 @@ def _rounded_worst_case(model: ToyModel, eps: float, norm: str = "linf") -> Call
 
     return attack
 
-def _runs_optimal_robust(pt: Point) -> list:
+
+def _runs_optimal_robust(pt: Point) -> list[Any]:
     """A*_rob(eps) (l_inf) attained by its classifier: the rounded rule under its exact worst
     case when eps < min(eta, 1); sign(x1) (eta <= eps < 1) or averaging (eps >= 1) otherwise."""
     _require(pt.eps > 0, "eps > 0", pt)
@@ -246,6 +262,7 @@ def _runs_optimal_robust(pt: Point) -> list:
         return [CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, eps)}, linf, exact worst case",
                             m, rounded, _rounded_worst_case(m, eps), t, "robust", opt.value)]
     return [LinearRun(f"{opt.description}, {_tag(m, eps)}, linf", m, opt.classifier, t, {"robust": opt.value})]
+
 
 def _best_unbiased_linear(model: ToyModel, threat: ThreatModel, grid: int = 20001) -> float:
     """Brute force: the highest robust accuracy of ``sign(a x1 + c sum x_i)`` over a grid of
@@ -267,7 +284,8 @@ _MIXED_W = np.array([0.6, 1.0, -0.5, 0.8, 0.0, -0.2, 1.1, 0.3, -0.7, 0.9])
 
 _MIXED_B = -0.15
 
-def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list:
+
+def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list[Any]:
     """A*_rob(eps) (:func:`~robtheory.theory.closed_form.optimal_robust_accuracy`) and the robust-optimal
     linear classifier (:func:`~robtheory.theory.closed_form.robust_optimal_linear`) under any ball.
 
@@ -308,7 +326,8 @@ def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list:
                              bounds=bound))
     return out
 
-def _plan_optimal_robust():
+
+def _plan_optimal_robust() -> list[Any]:
     # eps < min(eta, 1): the rounded Bayes rule of the shifted model (not linear);
     # eta <= eps < 1: sign(x1); eps >= 1: averaging (x1 neutralised).
     runs = [r for pt in (Point(0.75, 0.5, 10, 0.2), Point(0.75, 0.2, 10, 0.5), Point(0.75, 2.0, 1, 1.5))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -72,6 +73,7 @@ def _gaussian_data(pt: Point) -> tuple[np.ndarray, np.ndarray]:
     Q, _ = np.linalg.qr(np.random.default_rng(d).standard_normal((d, d)))
     S = (Q * spectrum) @ Q.T
     return np.full(d, float(pt.eta)), 0.5 * (S + S.T)
+
 
 def _gaussian_mle_run(pt: Point, *, covariance: Callable | None = None, energy: Callable | None = None,
                       mu_shift: float = 0.5) -> MeanRun:
@@ -172,13 +174,15 @@ def _gaussian_mle_run(pt: Point, *, covariance: Callable | None = None, energy: 
                    f"eps={eps:g}, lam(eps)={lam:.4g}, Sigma_r(lam)", ToyModel(0.5, 0.0, k), statistic, q,
                    analytic, bounds=((q_shift, ">=", 0.0, "mu_r = mu*: moving the mean never lowers it"),))
 
-def _runs_gaussian_mle(pt: Point) -> list:
+
+def _runs_gaussian_mle(pt: Point) -> list[Any]:
     """Ilyas et al. Thm 2 at ``(p, eta, d, eps)``: dimension ``d``, mean ``eta * 1``, l2 budget ``eps``."""
     _require(pt.p == 0.5 and pt.eps > 0 and 1 <= pt.d <= 10,
              "p = 1/2 (uniform labels, no robust feature), an l2 budget eps > 0 and dimension 1 <= d <= 10", pt)
     return [_gaussian_mle_run(pt)]
 
-def _plan_gaussian_mle():
+
+def _plan_gaussian_mle() -> list[Any]:
     # The anisotropic 3-d covariance (eigenvalues 0.1, 1, 10) of the claim's analytic check,
     # at a small budget (lam = 11.2: Sigma_r near Sigma*, and Sigma_r without its I/lam term
     # still above I/lam, so the negative control of tests/test_mc_claims.py is finite) and a

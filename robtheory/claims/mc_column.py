@@ -139,7 +139,7 @@ class MCResult(CheckResult):
         """The n that would make every inconclusive test conclusive (None: none, or no n does)."""
         return _n_needed(self.checks)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready: infinite or undefined numbers (an undetectable deviation) become None."""
         return {"passed": self.passed, "verdict": self.verdict, "inconclusive": self.inconclusive,
                 "n_needed": self.n_needed, "n_points": self.n_points, "detail": self.detail,
@@ -207,6 +207,7 @@ def check_n(n) -> int:
     if n > MAX_N:
         raise ValueError(f"n must be <= 2**39 per run (runs use disjoint stream blocks), got n={n}")
     return n
+
 
 class MonteCarloColumn:
     """Runs the plans of ``claims`` at ``n`` samples per run with one family-wise alpha.
@@ -281,7 +282,7 @@ class MonteCarloColumn:
         self.results[claim.name] = res
         return res
 
-    def marginals(self) -> dict:
+    def marginals(self) -> dict[str, Any]:
         """The sampler's marginal tests (run 0), five members of the family."""
         if self.marginal_result is None:
             m = engine.check_marginals(MARGINAL_MODEL, self.n, self.seed, self.backend,
@@ -337,7 +338,7 @@ class MonteCarloColumn:
         ok = all(r is None or r.passed for r in self.results.values())
         return ok and (self.marginal_result is None or self.marginal_result["passed"])
 
-    def _all_checks(self) -> list:
+    def _all_checks(self) -> list[Any]:
         recs = [c for r in self.results.values() if r is not None for c in r.checks]
         if self.marginal_result is not None:
             recs += list(self.marginal_result["tests"].values())
@@ -347,7 +348,7 @@ class MonteCarloColumn:
         """FAIL if a test rejected, else INCONCLUSIVE if one could not resolve its resolution, else PASS."""
         return stats.worst_verdict(c["verdict"] for c in self._all_checks())
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Run-level facts for the JSON report (the per-claim tests are in the claim rows)."""
         recs = self._all_checks()
         return {"n": self.n, "seed": self.seed, "backend": self.requested_backend,
@@ -375,8 +376,10 @@ class MonteCarloColumn:
                      + " (or a coarser --resolution / --mean-resolution)")
         return text
 
+
 def _fmt_md(x: float) -> str:
     return "inf" if not math.isfinite(x) else f"{x:.2g}"
+
 
 def _detail(checks: list) -> str:
     agree = [c for c in checks if c["test"] == "agreement"]
@@ -416,6 +419,7 @@ def _detail(checks: list) -> str:
                      f"vs {c['analytic']:.6g}")
     return "; ".join(parts)
 
+
 def _marginal_detail(m: dict, tests: dict | None = None) -> str:
     bits = []
     for k in ("y", "x1_pos", "x1_neg", "mean", "var"):
@@ -428,6 +432,7 @@ def _marginal_detail(m: dict, tests: dict | None = None) -> str:
         need = _n_needed([tests[k] for k in inc])
         text += f"; INCONCLUSIVE: {', '.join(inc)}" + (f" (n >= {need} would resolve them)" if need else "")
     return text
+
 
 @contextlib.contextmanager
 def registered(col: MonteCarloColumn):

@@ -18,11 +18,11 @@ stated resolution. The keys of a record are those of the ``checks`` of ``verify 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.special import ndtr
+from scipy.special import ndtr  # type: ignore[import-untyped]
 
 from robtheory import stats
 from robtheory.stats.moments import mean_z, one_sided_z
@@ -37,14 +37,15 @@ TestRecord = dict[str, Any]
 CI_ALPHA = 0.05
 
 
-def _n_needed(checks) -> int | None:
+def _n_needed(checks: Iterable[Mapping[str, Any]]) -> int | None:
     """Largest ``n_needed`` over the inconclusive records (None if there are none or one has none)."""
     need = [c.get("n_needed") for c in checks if c.get("verdict") == stats.INCONCLUSIVE]
     if not need or any(v is None for v in need):
         return None
-    return max(need)
+    return max(int(v) for v in need if v is not None)
 
-def _judge(rec: dict, res: stats.Resolution | None, *, cannot_judge: bool = False) -> dict:
+
+def _judge(rec: TestRecord, res: stats.Resolution | None, *, cannot_judge: bool = False) -> TestRecord:
     """Add ``verdict``, ``resolution``, ``n_needed`` and ``inconclusive`` to a test record.
 
     ``res`` None: no resolution was stated (library callers that only want the test):
@@ -63,12 +64,14 @@ def _judge(rec: dict, res: stats.Resolution | None, *, cannot_judge: bool = Fals
     rec["inconclusive"] = rec["verdict"] == stats.INCONCLUSIVE
     return rec
 
+
 def _ci(count: int, n: int) -> list[float]:
     lo, hi = stats.clopper_pearson_interval(count, n, CI_ALPHA)
     return [float(lo), float(hi)]
 
+
 def _agreement_record(label: str, quantity: str, count: int, n: int, analytic: float,
-                      alpha: float, resolution: float | None = None) -> dict:
+                      alpha: float, resolution: float | None = None) -> TestRecord:
     r = stats.agreement_test(count, n, float(analytic), alpha)
     rec = {"label": label, "quantity": quantity, "test": "agreement",
            "estimate": count / n, "count": count, "n": n, "ci": _ci(count, n),
@@ -79,16 +82,19 @@ def _agreement_record(label: str, quantity: str, count: int, n: int, analytic: f
     res = None if resolution is None else stats.proportion_resolution(n, float(analytic), alpha, resolution)
     return _judge(rec, res)
 
+
 def _side_detectable(n: int, p0: float, alpha: float, side: str) -> float | None:
     """One side of :func:`robtheory.stats.min_detectable` (None: no room on that side)."""
     if (side == "below" and p0 == 0.0) or (side == "above" and p0 == 1.0):
         return None
     return stats.min_detectable(n, p0, alpha, side=side)
 
+
 def _one_sided_limit(count: int, n: int, alpha: float, side: str) -> float:
     """Clopper--Pearson lower (``side="lower"``) or upper confidence limit at one-sided ``alpha``."""
     lo, hi = stats.clopper_pearson_interval(count, n, 2 * alpha)
     return float(lo if side == "lower" else hi)
+
 
 def _bound_detectable(n: int, bound: float, alpha: float, relation: str) -> float:
     """Smallest excess over (``<=``) or shortfall under (``>=``) the bound detected w.p. 1/2."""
@@ -98,6 +104,7 @@ def _bound_detectable(n: int, bound: float, alpha: float, relation: str) -> floa
     if (side == "above" and bound == 1.0) or (side == "below" and bound == 0.0):
         return math.inf
     return stats.min_detectable(n, bound, min(2 * alpha, 0.5), side=side)
+
 
 def _bound_resolution(n: int, bound: float, alpha: float, relation: str,
                       resolution: float | None) -> stats.Resolution | None:
@@ -111,9 +118,10 @@ def _bound_resolution(n: int, bound: float, alpha: float, relation: str,
         return stats.Resolution(float(resolution), _bound_detectable(n, bound, alpha, relation), True, 1)
     return stats.proportion_resolution(n, float(bound), min(2 * alpha, 0.5), resolution, side=side)
 
+
 def _bound_record(label: str, quantity: str, count: int, n: int, relation: str, bound: float,
                   alpha: float, limit: float | None = None, what: str = "",
-                  resolution: float | None = None) -> dict:
+                  resolution: float | None = None) -> TestRecord:
     r"""One-sided test of the claim's inequality ``P(correct) <relation> bound``.
 
     ``<=`` fails iff the lower one-sided :math:`1-\alpha` Clopper--Pearson limit exceeds the
@@ -130,8 +138,9 @@ def _bound_record(label: str, quantity: str, count: int, n: int, relation: str, 
            "min_detectable": _bound_detectable(n, float(bound), alpha, relation)}
     return _judge(rec, _bound_resolution(n, float(bound), alpha, relation, resolution))
 
+
 # ----------------------------------------------------------------------------- runs
-def _stamp(records: list, backend: str, start: int) -> list:
+def _stamp(records: list[TestRecord], backend: str, start: int) -> list[TestRecord]:
     for r in records:
         r["backend"], r["start"] = backend, start
     return records
@@ -140,6 +149,7 @@ def _stamp(records: list, backend: str, start: int) -> list:
 #: Largest skewness of the mean :math:`|\hat\gamma|/\sqrt n` at which a mean test gives a
 #: verdict; above it the test is reported inconclusive (it cannot reject, and says so).
 MAX_SKEWNESS_OF_MEAN = 0.1
+
 
 def _mean_resolution(n: int, var: float, skew: float, alpha_tail: float,
                      resolution: float | None) -> stats.Resolution | None:
@@ -154,8 +164,9 @@ def _mean_resolution(n: int, var: float, skew: float, alpha_tail: float,
 
     return stats.mean_resolution(n, math.sqrt(max(var, 0.0)), z_at(n), resolution, z_at=z_at)
 
+
 def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
-                 analytic: float, alpha: float, resolution: float | None = None) -> dict:
+                 analytic: float, alpha: float, resolution: float | None = None) -> TestRecord:
     r"""Two-sided CLT z-test of :math:`H_0: E[T] = a` from the sample mean and variance.
 
     Rejects iff :math:`|z| > z^*` with :math:`z^*` = :func:`one_sided_z` ``(alpha / 2, g)``:
@@ -184,9 +195,10 @@ def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float
            "skewness_of_mean": g}
     return _judge(rec, _mean_resolution(n, var, skew, alpha / 2, resolution), cannot_judge=inconclusive)
 
+
 def _mean_bound_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
                        relation: str, bound: float, alpha: float, what: str,
-                       resolution: float | None = None) -> dict:
+                       resolution: float | None = None) -> TestRecord:
     r"""One-sided test of the claim's inequality :math:`E[T] \mathrel{R} b` (``R`` in ``<=``, ``>=``).
 
     ``>=`` fails iff the upper confidence limit :math:`\bar T + z\,s/\sqrt n` falls below

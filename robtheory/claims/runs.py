@@ -14,7 +14,7 @@ column; it uses rows ``k * 2**40 ..`` (:data:`RUN_STRIDE`), hence ``n <= 2**39``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ import numpy as np
 from robtheory import stats
 from robtheory.claims.record import Point
 from robtheory.claims.records import (
+    TestRecord,
     _agreement_record,
     _bound_record,
     _judge,
@@ -34,11 +35,14 @@ from robtheory.claims.records import (
 from robtheory.mc import engine
 from robtheory.mc import reference as ref
 from robtheory.model import ThreatModel, ToyModel
-from robtheory.stats.moments import chunk_moments, merge_moments
+from robtheory.stats.moments import Moments, chunk_moments, merge_moments
 from robtheory.theory.closed_form import linear_accuracy, theorem_2_1_bound
 
 __all__ = ["MAX_N", "RUN_STRIDE", "RUNS_PER_CLAIM", "CallableRun", "FrontierRun", "LinearRun", "MeanRun",
            "TradeoffRun", "sample_moments"]
+
+#: A claim's inequality: (quantity, relation ``<=`` or ``>=``, value, what it says).
+Bound = tuple[str, str, float, str]
 
 #: Rows of the stream reserved for each run of the plan.
 RUN_STRIDE = 1 << 40
@@ -61,8 +65,8 @@ class LinearRun:
     model: ToyModel
     clf: Any
     threat: ThreatModel | None
-    analytic: dict
-    bounds: tuple = ()
+    analytic: dict[str, float]
+    bounds: tuple[Bound, ...] = ()
     #: Run on this backend whatever the column's (``"numpy"``: the oracle is checked too).
     backend: str | None = None
 
@@ -71,7 +75,7 @@ class LinearRun:
         return len(self.analytic) + len(self.bounds)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
         res = engine.estimate_linear(self.model, self.clf, self.threat, n, seed, self.backend or backend,
                                      start=start)
         out = [_agreement_record(self.label, q, res[q]["count"], n, a, alpha, resolution)
@@ -80,6 +84,7 @@ class LinearRun:
                               resolution=resolution)
                 for q, rel, val, what in self.bounds]
         return _stamp(out, res["backend"], start)
+
 
 @dataclass(frozen=True)
 class CallableRun:
@@ -93,19 +98,19 @@ class CallableRun:
 
     label: str
     model: ToyModel
-    classifier: Callable
+    classifier: Callable[..., Any]
     attack: Any
     threat: ThreatModel | None
     quantity: str
     analytic: float
-    bounds: tuple = ()
+    bounds: tuple[Bound, ...] = ()
 
     @property
     def n_tests(self) -> int:
         return 1 + len(self.bounds)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
         res = engine.estimate_callable(self.model, self.classifier, n, seed, attack=self.attack,
                                        threat=self.threat, start=start)
         k = res["count"]
@@ -114,6 +119,7 @@ class CallableRun:
                               resolution=resolution)
                 for _, rel, val, what in self.bounds]
         return _stamp(out, "numpy", start)
+
 
 @dataclass(frozen=True)
 class TradeoffRun:
@@ -142,11 +148,11 @@ class TradeoffRun:
     clf: Any
     #: ``bound_fn(p, error_rate=delta)``: the right-hand side of the theorem (replaceable
     #: only to show that the test rejects a wrong bound).
-    bound_fn: Callable = theorem_2_1_bound
+    bound_fn: Callable[..., Any] = theorem_2_1_bound
     n_tests: int = field(default=3, init=False)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
         model = self.model
         w, b = ref.linear_weights(model, self.clf)
         if np.any(w[1:] < 0):
@@ -172,6 +178,7 @@ class TradeoffRun:
                 + _stamp([_agreement_record(self.label, "shift", k_sh, n, acc.robust_accuracy, alpha, resolution),
                           rec_bound], "numpy", start_sh))
 
+
 @dataclass(frozen=True)
 class FrontierRun:
     r"""Points of a frontier re-estimated with the classifiers that attain them (Theorem F).
@@ -196,10 +203,10 @@ class FrontierRun:
 
     @property
     def n_tests(self) -> int:
-        return 2 * min(self.points, self.front.tau.size)
+        return 2 * min(self.points, int(self.front.tau.size))
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
         from robtheory.claims.frontier_mc import frontier_mc
         from robtheory.mc.seeds import point_seed
 
@@ -222,7 +229,9 @@ class FrontierRun:
         backends = "numpy" if all(e["method"].startswith("estimate_callable") for e in res["points"]) else backend
         return _stamp(out, backends, start)
 
-def _chunks(model: ToyModel, seed: int, n: int, start: int, chunk: int | None, backend: str):
+
+def _chunks(model: ToyModel, seed: int, n: int, start: int, chunk: int | None,
+            backend: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``(y, X)`` chunks of rows ``start .. start + n - 1``: NumPy oracle or numba kernels."""
     if backend != "numba":
         for _, y, X in ref.iter_chunks(model, seed, n, start=start, chunk=chunk):
@@ -237,8 +246,9 @@ def _chunks(model: ToyModel, seed: int, n: int, start: int, chunk: int | None, b
         yield cpu.sample_chunk(model.eta, model.p, model.d, seed, start + done, c)
         done += c
 
-def sample_moments(model: ToyModel, statistic: Callable, n: int, seed: int, start: int = 0,
-                   chunk: int | None = None, backend: str = "numpy") -> dict:
+
+def sample_moments(model: ToyModel, statistic: Callable[..., Any], n: int, seed: int, start: int = 0,
+                   chunk: int | None = None, backend: str = "numpy") -> dict[str, Any]:
     r"""Mean, variance and skewness of per-sample statistics over ``n`` samples of the stream.
 
     Parameters
@@ -269,16 +279,18 @@ def sample_moments(model: ToyModel, statistic: Callable, n: int, seed: int, star
         raise ValueError(f"n must be >= 2 for a sample variance, got n={n}")
     if backend not in ("numpy", "numba"):
         backend = "numba" if engine.backend_status()["numba"][0] else "numpy"
-    acc = None
+    acc: Moments | None = None
     for y, X in _chunks(model, ref.check_seed(seed), n, start, chunk, backend):
         V = np.asarray(statistic(X, y), dtype=np.float64)
         if V.ndim != 2 or V.shape[0] != y.size:
             raise ValueError(f"statistic must return shape (rows, m), got {V.shape} for {y.size} rows")
         acc = merge_moments(acc, chunk_moments(V))
+    assert acc is not None  # n >= 2 rows were drawn
     m2 = acc["m2"] / n
     with np.errstate(divide="ignore", invalid="ignore"):
         skew = np.where(m2 > 0, (acc["m3"] / n) / np.maximum(m2, 1e-300) ** 1.5, 0.0)
     return {"n": n, "mean": acc["mean"], "var": acc["m2"] / (n - 1), "skew": skew, "backend": backend}
+
 
 @dataclass(frozen=True)
 class MeanRun:
@@ -303,10 +315,10 @@ class MeanRun:
 
     label: str
     model: ToyModel
-    statistic: Callable
-    quantities: tuple
-    analytic: dict
-    bounds: tuple = ()
+    statistic: Callable[..., Any]
+    quantities: tuple[str, ...]
+    analytic: dict[str, float]
+    bounds: tuple[Bound, ...] = ()
     #: Sample variances need two samples.
     min_n: int = field(default=2, init=False)
 
@@ -315,14 +327,14 @@ class MeanRun:
         return len(self.analytic) + len(self.bounds)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
         mom = sample_moments(self.model, self.statistic, n, seed, start, backend=backend)
         idx = {q: k for k, q in enumerate(self.quantities)}
         for q in [*self.analytic, *(b[0] for b in self.bounds)]:
             if q not in idx:
                 raise ValueError(f"unknown quantity {q!r}; the statistic has {self.quantities}")
 
-        def pick(q):
+        def pick(q: str) -> tuple[float, float, float]:
             k = idx[q]
             return float(mom["mean"][k]), float(mom["var"][k]), float(mom["skew"][k])
 
@@ -332,14 +344,17 @@ class MeanRun:
                 for q, rel, val, what in self.bounds]
         return _stamp(out, mom["backend"], start)
 
+
 # ----------------------------------------------------------------------------- the plan
 def _tag(model: ToyModel, eps: float | None = None) -> str:
     s = f"p={model.p:g}, mu={model.mu:g}, d={model.d}"
     return s if eps is None else f"{s}, eps={eps:g}"
 
-def _linear_score(clf, model: ToyModel) -> Callable:
+
+def _linear_score(clf: Any, model: ToyModel) -> Callable[[np.ndarray], np.ndarray]:
     w, b = ref.linear_weights(model, clf)
     return lambda X: X @ w + b
+
 
 def _require(ok: bool, what: str, pt: Point) -> None:
     if not ok:

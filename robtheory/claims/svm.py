@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -50,6 +51,7 @@ def _reduced_stats(w1, v, d):
 
     return reduced_stats(w1, v, d)
 
+
 def svm_unit_norm_optimum(p: float, eta: float, d: int):
     """The unit-norm population SVM optimum ``(w1, v)`` (Theorem 2.2 (1)).
 
@@ -62,6 +64,7 @@ def svm_unit_norm_optimum(p: float, eta: float, d: int):
     opt = unit_norm_optimum(ToyModel(p, eta, d))
     return opt.w1, opt.v
 
+
 def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
     """Closed-form minimiser of J^adv once the weak weights are zero (theory §2.2).
 
@@ -71,6 +74,7 @@ def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
     from robtheory.training import adversarial_hinge_closed_form
 
     return adversarial_hinge_closed_form(p, eps_train, lam)
+
 
 def adversarial_svm_optimum(p: float, eta: float, d: int, eps_train: float, lam: float):
     """Certified global minimiser of the l_inf adversarial SVM objective in (w1, v).
@@ -83,11 +87,13 @@ def adversarial_svm_optimum(p: float, eta: float, d: int, eps_train: float, lam:
     opt = solve(obj)
     return opt.w1, opt.v, opt.value, lambda x: obj.value(x[0], x[1])
 
+
 def _svm_points():
     pts = []
     for p, d, mu in itertools.product((0.5, 0.75, 0.9, 0.95, 0.975), (1, 100, 10**4), (4.0, 5.0, 8.0)):
         pts.append(Point(p, mu / math.sqrt(d), d, 2 * mu / math.sqrt(d)))
     return pts
+
 
 def _check_theorem_2_2_part1(claim: Claim, v_threshold: float = 1 / math.sqrt(2)) -> CheckResult:
     """The unit-norm SVM optimum's accuracies, and Lemma D.2's conclusion v* >= ``v_threshold``
@@ -116,6 +122,7 @@ def _check_theorem_2_2_part1(claim: Claim, v_threshold: float = 1 / math.sqrt(2)
     return _result(ok, len(pts) + 2, f"unit-norm SVM optimum (|w - w*| <= {worst_kkt:.1e}): min std {worst_std:.5f}, "
                                      f"max rob {worst_rob:.2e}, min v {min_v:.3f} (Lemma D.2: must be >= {v_threshold:.3f}); "
                                      f"logistic (mu = 4): min std {log_std:.5f}, max rob {log_rob:.2e}")
+
 
 def _check_theorem_2_2_part2(claim: Claim) -> CheckResult:
     from robtheory.training import Objective, solve
@@ -151,9 +158,11 @@ def _check_theorem_2_2_part2(claim: Claim) -> CheckResult:
     return _result(True, n, f"certified optimum = closed form (max |dw1| {worst:.1e}), v* = 0, acc = p; "
                             f"w = 0 when eps_train >= 2p-1; same pattern for the logistic loss")
 
+
 def _unit_circle_high_v(n=721):
     th = np.linspace(math.pi / 4, 3 * math.pi / 4, n)  # v = sin(th) >= 1/sqrt2 >= |w1|
     return np.cos(th), np.sin(th)
+
 
 def _check_lemma_d3(claim: Claim) -> CheckResult:
     w1, v = _unit_circle_high_v()
@@ -169,6 +178,7 @@ def _check_lemma_d3(claim: Claim) -> CheckResult:
         worst = min(worst, float(np.min(std)))
         n += std.size
     return _result(worst >= 0.99, n, f"min standard accuracy {worst:.5f} >= Phi(mu-1) >= Phi(3)")
+
 
 def _check_lemma_d4(claim: Claim) -> CheckResult:
     w1, v = _unit_circle_high_v()
@@ -191,7 +201,8 @@ def _svm_classifier(m: ToyModel) -> StructuredLinear:
     w1, v = svm_unit_norm_optimum(m.p, m.eta, m.d)
     return StructuredLinear(float(w1), float(v) / math.sqrt(m.d), m.d)
 
-def _runs_theorem_2_2_part1(pt: Point) -> list:
+
+def _runs_theorem_2_2_part1(pt: Point) -> list[Any]:
     _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
     m = pt.model
     t = ThreatModel("linf", 2 * m.eta)
@@ -201,10 +212,12 @@ def _runs_theorem_2_2_part1(pt: Point) -> list:
                       f"{_tag(m, t.eps)} (= 2 eta), linf", m, clf, t,
                       {"standard": acc.standard_accuracy, "robust": acc.robust_accuracy})]
 
-def _plan_theorem_2_2_part1():
+
+def _plan_theorem_2_2_part1() -> list[Any]:
     return _runs_theorem_2_2_part1(Point(0.9, 0.4, 100))
 
-def _runs_lemma_d3(pt: Point) -> list:
+
+def _runs_lemma_d3(pt: Point) -> list[Any]:
     _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
     m = pt.model
     clf = _svm_classifier(m)
@@ -213,10 +226,12 @@ def _runs_lemma_d3(pt: Point) -> list:
                       {"standard": acc.standard_accuracy},
                       bounds=(("standard", ">=", float(ndtr(m.mu - 1)), "Phi(mu - 1)"),))]
 
-def _plan_lemma_d3():
+
+def _plan_lemma_d3() -> list[Any]:
     return _runs_lemma_d3(Point(0.75, 4 / math.sqrt(10), 10))
 
-def _runs_lemma_d4(pt: Point) -> list:
+
+def _runs_lemma_d4(pt: Point) -> list[Any]:
     _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
     m = pt.model
     clf = _svm_classifier(m)
@@ -226,12 +241,14 @@ def _runs_lemma_d4(pt: Point) -> list:
                         m, _linear_score(clf, m), "shift", t, "shift", acc.robust_accuracy,
                         bounds=(("shift", "<=", float(ndtr(-(m.mu - 1))), "1 - Phi(mu - 1)"),))]
 
-def _plan_lemma_d4():
+
+def _plan_lemma_d4() -> list[Any]:
     return _runs_lemma_d4(Point(0.75, 4 / math.sqrt(10), 10))
 
 #: A per-sample hinge argument within this distance of 0 is the kink itself (the margin at
 #: v = 0 depends only on y x1, so it is 0 exactly or bounded away from 0).
 _KINK_TOL = 1e-11
+
 
 def _adversarial_optimality_run(model: ToyModel, eps_train: float, lam: float, w1: float | None = None) -> MeanRun:
     r"""Theorem 2.2 (2)'s closed form :math:`x^* = (w_1^*, 0)` is optimal: sampled one-sided derivatives.
@@ -319,7 +336,8 @@ def _adversarial_optimality_run(model: ToyModel, eps_train: float, lam: float, w
                    f"linf eps_train={eps_train:g}, lam={lam:g}, {_tag(model)}", model, statistic, q,
                    analytic, bounds=tuple(bounds))
 
-def _runs_theorem_2_2_part2(pt: Point, lams: tuple = (0.1, 0.5), eps_eval: float = 0.5) -> list:
+
+def _runs_theorem_2_2_part2(pt: Point, lams: tuple = (0.1, 0.5), eps_eval: float = 0.5) -> list[Any]:
     """The adversarial SVM optimum (w1*, 0) at eps_train = ``eps``: accuracy p, standard and
     robust at ``eps_eval`` < 1 (corrected hypothesis 2 eta <= eps_train < 2p - 1), at the first
     ``lam``; and its optimality (sampled one-sided derivatives of J^adv, :func:`_adversarial_optimality_run`)
@@ -336,7 +354,8 @@ def _runs_theorem_2_2_part2(pt: Point, lams: tuple = (0.1, 0.5), eps_eval: float
                       {"standard": m.p, "robust": m.p}),
             *(_adversarial_optimality_run(m, eps_train, lm) for lm in lams)]
 
-def _runs_theorem_2_2_part2_zero(pt: Point, lam: float = 0.1, eps_eval: float = 0.5) -> list:
+
+def _runs_theorem_2_2_part2_zero(pt: Point, lam: float = 0.1, eps_eval: float = 0.5) -> list[Any]:
     """The counterexample to the theorem as printed: for eps_train = ``eps`` >= 2p - 1 the
     adversarial optimum is w = 0, whose score is 0 on every sample, so it is wrong on every
     sample (ties are errors), standard and robust: accuracy 0, not p."""
@@ -350,7 +369,8 @@ def _runs_theorem_2_2_part2_zero(pt: Point, lam: float = 0.1, eps_eval: float = 
                       f"b=0: every score is 0, {_tag(m, t.eps)}, linf", m, clf, t,
                       {"standard": 0.0, "robust": 0.0})]
 
-def _plan_theorem_2_2_part2():
+
+def _plan_theorem_2_2_part2() -> list[Any]:
     return (_runs_theorem_2_2_part2(Point(0.9, 0.2, 10, 0.5))  # 2 eta <= eps_train < 2p - 1
             + _runs_theorem_2_2_part2_zero(Point(0.9, 0.2, 9, 0.85)))
 

@@ -8,6 +8,7 @@ the generated closed forms. Each record holds its analytic check and its Monte C
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -61,10 +62,12 @@ def _check_lemma_d1(claim: Claim) -> CheckResult:
     return _result(worst >= -1e-12, n, f"J(w) - J(sym w) >= {worst:.3e} (standard, l_inf, l_2); strict when "
                                        f"weights differ; proof: proofs/lemma_d1.py")
 
+
 def _lemma_d2_hypotheses(pt: Point) -> bool:
     """Lemma D.2's setting (Theorem 2.2's): mu >= 4, p <= 0.975; the lemma is about the standard
     objective, so one point per (p, d, mu) (eps = 0)."""
     return pt.mu >= 4 - 1e-12 and pt.p <= 0.975 and pt.eps == 0
+
 
 def _check_lemma_d2(claim: Claim, v_threshold: float = 1 / math.sqrt(2)) -> CheckResult:
     """Lemma D.2's constants and threshold, and its conclusion: the certified unit-norm optimum
@@ -117,6 +120,7 @@ def _check_lemma_d2(claim: Claim, v_threshold: float = 1 / math.sqrt(2)) -> Chec
                                   f"min v* - |w - w*| = {min_v:.5f}{where} (must be >= {v_threshold:.5f}){skip}; "
                                   f"interval proof for all mu >= 4: proofs/lemma_d2.py")
 
+
 def _check_lemma_d5(claim: Claim) -> CheckResult:
     """The certified adversarial optimum has v* = 0 whenever eps_train >= eta (grid, two lams)."""
     from robtheory.training import Objective, solve
@@ -145,6 +149,7 @@ def _hinge(X: np.ndarray, y: np.ndarray, w: np.ndarray, penalty: float) -> np.nd
     r"""Per-sample (adversarial) hinge loss :math:`\max(0, 1 - y\,w^Tx + \varepsilon\lVert w_P\rVert_*)`."""
     return np.maximum(0.0, 1.0 - y * (X @ w) + penalty)
 
+
 def _penalty_gradient(w: np.ndarray, threat: ThreatModel | None) -> np.ndarray:
     r"""Gradient of :math:`\varepsilon\lVert w_P\rVert_*` where it is differentiable."""
     g = np.zeros_like(w)
@@ -160,13 +165,16 @@ def _penalty_gradient(w: np.ndarray, threat: ThreatModel | None) -> np.ndarray:
         g[lo:] = u / np.sqrt(np.sum(u * u))
     return threat.eps * g
 
+
 def _closed_hinge(model: ToyModel, w: np.ndarray, threat: ThreatModel | None) -> float:
     from robtheory.theory.closed_form import hinge_loss
 
     return hinge_loss(model, LinearClassifier(w, 0.0), threat)
 
+
 def _threat_tag(threat: ThreatModel | None) -> str:
     return "standard" if threat is None else f"{threat.norm} eps_train={threat.eps:g}"
+
 
 def _symmetry_run(model: ToyModel, lam: float, threat: ThreatModel | None, at_lam: float | None = None) -> MeanRun:
     r"""Lemma D.1 on the samples, at the certified optimum :math:`w^*` of :math:`J_\lambda`.
@@ -212,7 +220,8 @@ def _symmetry_run(model: ToyModel, lam: float, threat: ThreatModel | None, at_la
                    (q_swap, q_jensen, *q_grad), analytic,
                    bounds=((q_jensen, ">=", 0.0, "Jensen: symmetrising does not increase the hinge term"),))
 
-def _runs_lemma_d1(pt: Point, lam: float = 0.1) -> list:
+
+def _runs_lemma_d1(pt: Point, lam: float = 0.1) -> list[Any]:
     """Lemma D.1 for the standard objective and the l_inf and l_2 adversarial ones at radius
     ``eps`` (an adversarial objective whose optimum drops the weak features is skipped:
     there is nothing to symmetrise, and Lemma D.5 covers it)."""
@@ -224,11 +233,13 @@ def _runs_lemma_d1(pt: Point, lam: float = 0.1) -> list:
                         if solve(Objective(m, lam, t)).v != 0]
     return [_symmetry_run(m, lam, t) for t in threats]
 
-def _plan_lemma_d1():
+
+def _plan_lemma_d1() -> list[Any]:
     return _runs_lemma_d1(Point(0.9, 0.5, 10, 0.1))
 
 #: Lemma D.2's inequality must hold at Theorem 2.2's largest p.
 _D2_P_HOLDS = 0.975
+
 
 def _lemma_d2_constants_run(model: ToyModel, c1: float | None = None) -> MeanRun:
     r"""Lemma D.2's two constants and its threshold, estimated on the samples of ``model``.
@@ -272,6 +283,7 @@ def _lemma_d2_constants_run(model: ToyModel, c1: float | None = None) -> MeanRun
                    bounds=((q[3], ">=", 0.0, f"(0, 1) beats every unit-norm w with v < 1/sqrt2 at p = {_D2_P_HOLDS:g}"),
                            (q[4], "<=", 0.0, f"the argument fails at p = {p_fails:.5f} > p*")))
 
+
 def _unit_norm_stationarity_run(model: ToyModel, point: tuple | None = None) -> MeanRun:
     r"""The unit-norm SVM optimum :math:`x^* = (w_1^*, v^*)`, :math:`v^* \ge 1/\sqrt2`, on the samples.
 
@@ -306,13 +318,16 @@ def _unit_norm_stationarity_run(model: ToyModel, point: tuple | None = None) -> 
                     q[3]: loss_cf - _closed_hinge(model, w_v1, None)},
                    bounds=((q[3], "<=", 0.0, "the optimum is at least as good as (0, 1)"),))
 
-def _runs_lemma_d2(pt: Point) -> list:
+
+def _runs_lemma_d2(pt: Point) -> list[Any]:
     _require(pt.mu >= 4 - 1e-12 and pt.p <= 0.975, "mu >= 4 and p <= 0.975 (Theorem 2.2)", pt)
     m = pt.model
     return [_lemma_d2_constants_run(m), _unit_norm_stationarity_run(m)]
 
-def _plan_lemma_d2():
+
+def _plan_lemma_d2() -> list[Any]:
     return _runs_lemma_d2(Point(0.9, 4 / math.sqrt(10), 10))
+
 
 def _zero_weak_run(model: ToyModel, eps_train: float, lam: float, delta: float = 0.1) -> MeanRun:
     r"""Lemma D.5 on the samples: moving weak weights off 0 never lowers the adversarial hinge term.
@@ -348,12 +363,14 @@ def _zero_weak_run(model: ToyModel, eps_train: float, lam: float, delta: float =
                    bounds=tuple((qk, ">=", 0.0, "zeroing the weak weights never increases the hinge term")
                                 for qk in q[1:]))
 
-def _runs_lemma_d5(pt: Point, lams=(0.1, 0.5)) -> list:
+
+def _runs_lemma_d5(pt: Point, lams=(0.1, 0.5)) -> list[Any]:
     """Lemma D.5 at eps_train = ``eps`` >= eta (the strengthening of the paper's 2 eta)."""
     _require(pt.eta > 0 and pt.eta <= pt.eps < 1, "eta <= eps_train = eps < 1", pt)
     return [_zero_weak_run(pt.model, pt.eps, lam) for lam in lams]
 
-def _plan_lemma_d5():
+
+def _plan_lemma_d5() -> list[Any]:
     # eta <= eps_train < 2 eta (the strengthening), and eps_train >= 2 eta
     return [r for eps, lam in ((0.3, 0.1), (0.5, 0.5)) for r in _runs_lemma_d5(Point(0.9, 0.2, 10, eps), (lam,))]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
@@ -51,6 +52,7 @@ _S10 = math.sqrt(10)
 #: Machine epsilon of float64: the tolerances of the Theorem 2.1 checks are a few of these, relative.
 _EPS64 = float(np.finfo(float).eps)
 
+
 def log_theorem_2_1_bound(p, log_error_rate, bound_fn=theorem_2_1_bound):
     """log of the Theorem 2.1 bound at the error rate ``exp(log_error_rate)``, without underflow.
 
@@ -61,6 +63,7 @@ def log_theorem_2_1_bound(p, log_error_rate, bound_fn=theorem_2_1_bound):
     with np.errstate(divide="ignore"):
         return np.log(np.asarray(bound_fn(p, error_rate=np.ones_like(np.asarray(log_error_rate, float))), float)) \
             + log_error_rate
+
 
 def theorem_2_1_log_slack(p, eta, eps, stats, kind, bound_fn=theorem_2_1_bound):
     """(log bound - log robust accuracy, its tolerance) for classifiers given by summary ``stats``.
@@ -80,6 +83,7 @@ def theorem_2_1_log_slack(p, eta, eps, stats, kind, bound_fn=theorem_2_1_bound):
         slack = np.where(np.isneginf(log_rob), np.inf, log_bound - log_rob)
     return slack, 16 * _EPS64 * (1 + np.abs(log_bound))
 
+
 def theorem_2_1_gap_tolerance(terms, tau: float, mu: float) -> float:
     """Rounding allowance of the gap identity (bound - acc_shift = closed-form gap) along ``f_tau``.
 
@@ -90,7 +94,8 @@ def theorem_2_1_gap_tolerance(terms, tau: float, mu: float) -> float:
     """
     return 8 * _EPS64 * (1 + (abs(tau) + mu) ** 2) * terms
 
-def _theorem_2_1_family(pt: Point) -> list:
+
+def _theorem_2_1_family(pt: Point) -> list[Any]:
     """The classifiers of the Theorem 2.1 check at ``pt`` as summary statistics (a, b, S, Q, U1):
     f_tau, the Bayes rule, sign(x1) and 200 random linear classifiers with bias."""
     model = pt.model
@@ -104,6 +109,7 @@ def _theorem_2_1_family(pt: Point) -> list:
         (1.0, 0.0, 0.0, 0.0, 0.0),
         random_linear_stats(rng, pt.d, 200),
     ]
+
 
 def theorem_2_1_scan(points, bound_fn=theorem_2_1_bound) -> tuple[int, dict | None]:
     """Theorem 2.1's inequality for the check's classifiers at ``points``, in log space.
@@ -129,6 +135,7 @@ def theorem_2_1_scan(points, bound_fn=theorem_2_1_bound) -> tuple[int, dict | No
                              "kind": kind, "delta": float(np.exp(np.ravel(np.broadcast_to(log_err, slack.shape))[k]))}
                 n += ratio.size
     return n, worst
+
 
 def _check_theorem_2_1(claim: Claim, bound_fn=theorem_2_1_bound) -> CheckResult:
     """Theorem 2.1 at every grid point, relatively: log acc_eps <= log(p/(1-p)) + log delta.
@@ -161,6 +168,7 @@ def _check_theorem_2_1(claim: Claim, bound_fn=theorem_2_1_bound) -> CheckResult:
                             f"{worst['ratio']:.2f} x the rounding allowance 16 eps64 (1 + |log bound|)); "
                             f"exact error rates, so relative at every delta; gap identity holds to rounding")
 
+
 def _check_tightness(claim: Claim) -> CheckResult:
     n = 0
     for pt in claim.points():
@@ -172,9 +180,11 @@ def _check_tightness(claim: Claim) -> CheckResult:
         n += 1
     return _result(True, n, "sign(x1): delta = 1-p, robust accuracy p = (p/(1-p)) delta")
 
+
 def theorem_f_hypotheses(pt: Point) -> bool:
     """l_inf ball of radius eps = 2 eta < 1 (x1 perturbable or not), p < 1, eta > 0."""
     return pt.p < 1 and pt.eta > 0 and math.isclose(pt.eps, 2 * pt.eta, rel_tol=1e-12) and pt.eps < 1
+
 
 def supporting_lambda(p: float, mu: float, tau) -> np.ndarray:
     r"""The weight :math:`\lambda` whose Neyman--Pearson maximiser of :math:`\lambda\mathrm{Std} +
@@ -191,6 +201,7 @@ THEOREM_F_TOL = 1e-12
 #: Relative tolerance of the frontier's values against theory's closed forms (same Phi terms,
 #: arguments rounded differently: observed <= 1e-13), with an absolute floor for subnormal tails.
 THEOREM_F_REL = 1e-9
+
 
 def theorem_f_candidates(pt: Point, kind: str, n_grid: int = 61, n_random: int = 400):
     """(std, rob) of the rules the frontier must not be beaten by, at ``pt`` (radius 2 eta).
@@ -212,6 +223,7 @@ def theorem_f_candidates(pt: Point, kind: str, n_grid: int = 61, n_random: int =
     rob_rand = accuracy_stats(pt.p, pt.eta, pt.eps, ra, rb, rS, rQ, rU, kind)[0]
     return np.concatenate([std_thr, std_thr, std_rand]), np.concatenate([rob_rounded, rob_linear, rob_rand])
 
+
 @functools.lru_cache(maxsize=4)
 def _threshold_rules(pt: Point, n_grid: int):
     """(a, b, S, std, rob of the rounded rule) of the threshold rules of :func:`theorem_f_candidates`."""
@@ -227,7 +239,8 @@ def _threshold_rules(pt: Point, n_grid: int):
         arr.setflags(write=False)
     return a, b, S, std, rob
 
-def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict:
+
+def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict[str, Any]:
     r"""Theorem F at one point for one frontier ``front`` (that of :func:`robtheory.theory.frontier.frontier`).
 
     Returns a dict of the separate verdicts:
@@ -287,6 +300,7 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict:
     out["passed"] = out["exact"] and out["endpoints"] and out["attained"] and out["not_beaten"]
     return out
 
+
 def _check_theorem_f(claim: Claim, frontier_fn=None) -> CheckResult:
     """Theorem F at every grid point, for the full l_inf ball and the weak-only one.
 
@@ -325,7 +339,7 @@ def _check_theorem_f(claim: Claim, frontier_fn=None) -> CheckResult:
 
 
 # ----------------------------------------------------------------------------- Monte Carlo runs
-def _runs_theorem_2_1(pt: Point) -> list:
+def _runs_theorem_2_1(pt: Point) -> list[Any]:
     """Theorem 2.1 at the shift adversary (radius 2 eta) for four linear classifiers."""
     _require(pt.p < 1 and pt.eta > 0, "p < 1 and eta > 0", pt)
     m = pt.model
@@ -336,10 +350,12 @@ def _runs_theorem_2_1(pt: Point) -> list:
             ("sign(x1)", robust_x1(m.d))]
     return [TradeoffRun(f"{name}, {_tag(m)}, shift 2 eta", m, clf) for name, clf in clfs]
 
-def _plan_theorem_2_1():
+
+def _plan_theorem_2_1() -> list[Any]:
     return _runs_theorem_2_1(Point(0.75, 1 / math.sqrt(10), 10))
 
-def _runs_tightness(pt: Point) -> list:
+
+def _runs_tightness(pt: Point) -> list[Any]:
     """sign(x1) attains the bound of Theorem 2.1 (delta = 1 - p) for 2 eta <= eps < 1."""
     _require(pt.p < 1 and 2 * pt.eta <= pt.eps < 1, "p < 1 and 2 eta <= eps < 1", pt)
     m, eps = pt.model, pt.eps
@@ -347,11 +363,13 @@ def _runs_tightness(pt: Point) -> list:
     return [LinearRun(f"sign(x1), {_tag(m, eps)}, linf", m, robust_x1(m.d), ThreatModel("linf", eps),
                       {"standard": m.p, "robust": bound})]
 
-def _plan_tightness():
+
+def _plan_tightness() -> list[Any]:
     eta = 1 / math.sqrt(10)
     return [r for eps in (2 * eta, 0.99) for r in _runs_tightness(Point(0.75, eta, 10, eps))]
 
-def _runs_theorem_f(pt: Point, points: int = 5) -> list:
+
+def _runs_theorem_f(pt: Point, points: int = 5) -> list[Any]:
     """Theorem F's frontier at (p, eta, d), l_inf eps = 2 eta < 1 (``eps`` must be 2 eta): five
     points, Bayes point to (p, p), each estimated with its rounded rule (:class:`FrontierRun`)."""
     from robtheory.theory.frontier import frontier, theorem_f_applies
@@ -362,7 +380,8 @@ def _runs_theorem_f(pt: Point, points: int = 5) -> list:
     front = frontier(m, t, "all")
     return [FrontierRun(f"Theorem F frontier, {_tag(m, t.eps)} (= 2 eta), linf", front, points)]
 
-def _plan_theorem_f():
+
+def _plan_theorem_f() -> list[Any]:
     return _runs_theorem_f(Point(0.75, 0.45, 4, 0.9))
 
 
