@@ -71,6 +71,25 @@ def test_theorem_2_1_check_can_fail():
     assert not theorem_2_1_check(0.95, 990000, 10**6, 200000, 10**6, 1e-3)["consistent"]
 
 
+def test_theorem_2_1_check_is_the_claims_sampled_test_and_keeps_its_digits():
+    """The torch check and the Monte Carlo column judge Theorem 2.1 by one statistic
+    (claims.theorem_2_1_sampled); its bound is computed from the error count, so at 3 errors in
+    10**9 it carries all its digits (from 1 - L_std it would carry ~8)."""
+    from scipy.stats import beta
+
+    p, n, alpha = 0.9, 10**9, 1e-6
+    for std_count, rob_count in ((n - 3, 20), (9500, 9500), (990000, 200000)):
+        nn = n if std_count > 10**6 else (10000 if std_count == 9500 else 10**6)
+        c = theorem_2_1_check(p, std_count, nn, rob_count, nn, alpha)
+        t = claims.theorem_2_1_sampled(p, std_count, nn, rob_count, nn, alpha)
+        assert c["consistent"] is t.consistent
+        assert c["bound_at_standard_lower_limit"] == t.bound
+    # independent value of the upper limit of 3 errors in 10**9 at alpha/2 (scipy's beta quantile)
+    c = theorem_2_1_check(p, n - 3, n, 20, n, alpha)
+    u_err = float(beta.isf(alpha / 2, 4, n - 3))
+    assert c["bound_at_standard_lower_limit"] == pytest.approx(9 * u_err, rel=1e-12)
+
+
 def test_torch_column_reports_the_toy_checks(toy_run):
     _, _, m = toy_run
     col = TorchColumn()

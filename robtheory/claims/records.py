@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from scipy.special import ndtr  # type: ignore[import-untyped]
 
@@ -28,10 +28,48 @@ from robtheory import stats
 from robtheory.stats.moments import mean_z, one_sided_z
 from robtheory.theory.closed_form import theorem_2_1_bound
 
-__all__ = ["CI_ALPHA", "MAX_SKEWNESS_OF_MEAN", "TestRecord", "Theorem21Sample", "theorem_2_1_sampled"]
+__all__ = ["CI_ALPHA", "MAX_SKEWNESS_OF_MEAN", "CheckRecord", "Theorem21Sample", "theorem_2_1_sampled"]
 
-#: A test record: the JSON-ready dict of one test (keys as in ``verify --json``'s ``checks``).
-TestRecord = dict[str, Any]
+class CheckRecord(TypedDict, total=False):
+    """One Monte Carlo test: a dict with these keys (those of ``verify --json``'s ``checks``;
+    the campaign CSV reads them too). Which keys a record has depends on its ``test``."""
+
+    label: str
+    quantity: str
+    #: ``agreement``, ``bound`` or ``mean``.
+    test: str
+    estimate: float
+    count: int
+    n: int
+    ci: list[float]
+    #: The closed form (agreement, mean) or the bound's value (bound).
+    analytic: float
+    passed: bool
+    p_value: float
+    z: float
+    alpha: float
+    min_detectable: float
+    min_detectable_below: float | None
+    min_detectable_above: float | None
+    #: ``<=`` or ``>=`` (bound tests).
+    relation: str
+    #: What the bound says (bound tests).
+    bound: str
+    confidence_limit: float
+    std_error: float
+    critical_z: float
+    skewness_of_mean: float
+    verdict: str
+    resolution: float | None
+    n_needed: int | None
+    inconclusive: bool
+    backend: str
+    start: int
+    claim: str
+    seed: int
+    bound_at_closed_form: float
+    method: str
+    stream_seed: int
 
 #: Confidence level of the reported intervals is ``1 - CI_ALPHA`` (the tests use their own alpha).
 CI_ALPHA = 0.05
@@ -45,7 +83,7 @@ def _n_needed(checks: Iterable[Mapping[str, Any]]) -> int | None:
     return max(int(v) for v in need if v is not None)
 
 
-def _judge(rec: TestRecord, res: stats.Resolution | None, *, cannot_judge: bool = False) -> TestRecord:
+def _judge(rec: CheckRecord, res: stats.Resolution | None, *, cannot_judge: bool = False) -> CheckRecord:
     """Add ``verdict``, ``resolution``, ``n_needed`` and ``inconclusive`` to a test record.
 
     ``res`` None: no resolution was stated (library callers that only want the test):
@@ -71,9 +109,9 @@ def _ci(count: int, n: int) -> list[float]:
 
 
 def _agreement_record(label: str, quantity: str, count: int, n: int, analytic: float,
-                      alpha: float, resolution: float | None = None) -> TestRecord:
+                      alpha: float, resolution: float | None = None) -> CheckRecord:
     r = stats.agreement_test(count, n, float(analytic), alpha)
-    rec = {"label": label, "quantity": quantity, "test": "agreement",
+    rec: CheckRecord = {"label": label, "quantity": quantity, "test": "agreement",
            "estimate": count / n, "count": count, "n": n, "ci": _ci(count, n),
            "analytic": float(analytic), "passed": bool(r.passed), "p_value": r.p_value,
            "z": r.z, "alpha": alpha, "min_detectable": r.min_detectable,
@@ -121,7 +159,7 @@ def _bound_resolution(n: int, bound: float, alpha: float, relation: str,
 
 def _bound_record(label: str, quantity: str, count: int, n: int, relation: str, bound: float,
                   alpha: float, limit: float | None = None, what: str = "",
-                  resolution: float | None = None) -> TestRecord:
+                  resolution: float | None = None) -> CheckRecord:
     r"""One-sided test of the claim's inequality ``P(correct) <relation> bound``.
 
     ``<=`` fails iff the lower one-sided :math:`1-\alpha` Clopper--Pearson limit exceeds the
@@ -131,7 +169,7 @@ def _bound_record(label: str, quantity: str, count: int, n: int, relation: str, 
     if limit is None:
         limit = _one_sided_limit(count, n, alpha, "lower" if relation == "<=" else "upper")
     passed = limit <= bound if relation == "<=" else limit >= bound
-    rec = {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
+    rec: CheckRecord = {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
            "estimate": count / n, "count": count, "n": n, "ci": _ci(count, n),
            "analytic": float(bound), "bound": what, "confidence_limit": float(limit),
            "passed": bool(passed), "alpha": alpha,
@@ -140,7 +178,7 @@ def _bound_record(label: str, quantity: str, count: int, n: int, relation: str, 
 
 
 # ----------------------------------------------------------------------------- runs
-def _stamp(records: list[TestRecord], backend: str, start: int) -> list[TestRecord]:
+def _stamp(records: list[CheckRecord], backend: str, start: int) -> list[CheckRecord]:
     for r in records:
         r["backend"], r["start"] = backend, start
     return records
@@ -166,7 +204,7 @@ def _mean_resolution(n: int, var: float, skew: float, alpha_tail: float,
 
 
 def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
-                 analytic: float, alpha: float, resolution: float | None = None) -> TestRecord:
+                 analytic: float, alpha: float, resolution: float | None = None) -> CheckRecord:
     r"""Two-sided CLT z-test of :math:`H_0: E[T] = a` from the sample mean and variance.
 
     Rejects iff :math:`|z| > z^*` with :math:`z^*` = :func:`one_sided_z` ``(alpha / 2, g)``:
@@ -188,7 +226,7 @@ def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float
     zcrit = math.inf if inconclusive else one_sided_z(alpha / 2, g)
     p_value = float(2 * ndtr(-abs(z)))
     half = 1.959963984540054 * se  # the reported interval is at level 1 - CI_ALPHA
-    rec = {"label": label, "quantity": quantity, "test": "mean", "estimate": float(mean),
+    rec: CheckRecord = {"label": label, "quantity": quantity, "test": "mean", "estimate": float(mean),
            "std_error": se, "n": n, "ci": [float(mean - half), float(mean + half)],
            "analytic": float(analytic), "passed": bool(abs(z) <= zcrit), "p_value": p_value,
            "z": float(z), "critical_z": zcrit, "alpha": alpha, "min_detectable": zcrit * se,
@@ -198,7 +236,7 @@ def _mean_record(label: str, quantity: str, mean: float, var: float, skew: float
 
 def _mean_bound_record(label: str, quantity: str, mean: float, var: float, skew: float, n: int,
                        relation: str, bound: float, alpha: float, what: str,
-                       resolution: float | None = None) -> TestRecord:
+                       resolution: float | None = None) -> CheckRecord:
     r"""One-sided test of the claim's inequality :math:`E[T] \mathrel{R} b` (``R`` in ``<=``, ``>=``).
 
     ``>=`` fails iff the upper confidence limit :math:`\bar T + z\,s/\sqrt n` falls below
@@ -215,7 +253,7 @@ def _mean_bound_record(label: str, quantity: str, mean: float, var: float, skew:
     # an inconclusive test cannot reject: its confidence limit is the whole half-line
     limit = sign * math.inf if inconclusive else mean + sign * z * se
     passed = limit >= bound if relation == ">=" else limit <= bound
-    rec = {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
+    rec: CheckRecord = {"label": label, "quantity": quantity, "test": "bound", "relation": relation,
            "estimate": float(mean), "std_error": se, "n": n,
            "ci": [float(mean - 1.959963984540054 * se), float(mean + 1.959963984540054 * se)],
            "analytic": float(bound), "bound": what, "confidence_limit": float(limit),

@@ -23,7 +23,7 @@ import numpy as np
 from robtheory import stats
 from robtheory.claims.record import Point
 from robtheory.claims.records import (
-    TestRecord,
+    CheckRecord,
     _agreement_record,
     _bound_record,
     _judge,
@@ -75,7 +75,7 @@ class LinearRun:
         return len(self.analytic) + len(self.bounds)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
         res = engine.estimate_linear(self.model, self.clf, self.threat, n, seed, self.backend or backend,
                                      start=start)
         out = [_agreement_record(self.label, q, res[q]["count"], n, a, alpha, resolution)
@@ -110,7 +110,7 @@ class CallableRun:
         return 1 + len(self.bounds)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
         res = engine.estimate_callable(self.model, self.classifier, n, seed, attack=self.attack,
                                        threat=self.threat, start=start)
         k = res["count"]
@@ -152,7 +152,7 @@ class TradeoffRun:
     n_tests: int = field(default=3, init=False)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
         model = self.model
         w, b = ref.linear_weights(model, self.clf)
         if np.any(w[1:] < 0):
@@ -206,7 +206,7 @@ class FrontierRun:
         return 2 * min(self.points, int(self.front.tau.size))
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
         from robtheory.claims.frontier_mc import frontier_mc
         from robtheory.mc.seeds import point_seed
 
@@ -327,7 +327,7 @@ class MeanRun:
         return len(self.analytic) + len(self.bounds)
 
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[TestRecord]:
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
         mom = sample_moments(self.model, self.statistic, n, seed, start, backend=backend)
         idx = {q: k for k, q in enumerate(self.quantities)}
         for q in [*self.analytic, *(b[0] for b in self.bounds)]:
