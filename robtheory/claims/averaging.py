@@ -67,7 +67,7 @@ def _check_claim_b(claim: Claim) -> CheckResult:
     return _result(worst < 0.01, len(pts), f"max robust accuracy {worst:.3e} at eps = 2 eta")
 
 
-def _log_gap(other_log_err, best_log_err) -> float:
+def _log_gap(other_log_err: Any, best_log_err: float) -> float:
     """``min(other) - best`` of log error rates (``inf`` when nothing beats a zero-error optimum).
 
     Optima are compared in log error rate, never in accuracy: in the tail every accuracy rounds
@@ -174,7 +174,7 @@ def _plan_bayes() -> list[Any]:
             for r in _runs_bayes(Point(p, mu / math.sqrt(d), d))]
 
 
-def _runs_robust_x1(pt: Point, norms=("linf", "l2")) -> list[Any]:
+def _runs_robust_x1(pt: Point, norms: tuple[str, ...] = ("linf", "l2")) -> list[Any]:
     """sign(x1) at radius ``eps``: robust accuracy p (eps < 1) or 0, standard p (l_inf, eps < 1)."""
     m, eps = pt.model, pt.eps
     out = []
@@ -187,7 +187,7 @@ def _runs_robust_x1(pt: Point, norms=("linf", "l2")) -> list[Any]:
     return out
 
 
-def _runs_x1_per_class(pt: Point, backends=(None, "numpy")) -> list[Any]:
+def _runs_x1_per_class(pt: Point, backends: tuple[str | None, ...] = (None, "numpy")) -> list[Any]:
     """sign(x1 + b), b = +-1/2, against the l_inf ball of radius 1/2 (x1 perturbable).
 
     The worst case moves x1 by -y/2 and the penalty is 1/2, so the robust margin is
@@ -216,7 +216,8 @@ def _plan_robust_x1() -> list[Any]:
             + _runs_x1_per_class(Point(0.9, eta, 1)))
 
 
-def _rounded_worst_case(model: ToyModel, eps: float, norm: str = "linf") -> Callable:
+def _rounded_worst_case(model: ToyModel, eps: float, norm: str = "linf"
+                        ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     r"""Exact worst case of ``sign(tau sign(x1) + s(x))`` in the l_inf or l_2 ball of radius eps < 1.
 
     l_inf: :math:`\min_{\lVert\delta\rVert_\infty\le\varepsilon} y\,(\tau\,\mathrm{sign}(x_1+\delta_1)
@@ -233,14 +234,14 @@ def _rounded_worst_case(model: ToyModel, eps: float, norm: str = "linf") -> Call
     if norm == "l2":
         step = eps / math.sqrt(model.d)
 
-        def attack_l2(X, y):
+        def attack_l2(X: np.ndarray, y: np.ndarray) -> np.ndarray:
             Xa = np.array(X, copy=True)
             Xa[:, 1:] -= (step * y)[:, None]
             return Xa
 
         return attack_l2
 
-    def attack(X, y):
+    def attack(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         return X - (eps * y)[:, None]
 
     return attack
@@ -256,8 +257,9 @@ def _runs_optimal_robust(pt: Point) -> list[Any]:
     if eps < min(m.eta, 1.0):
         tau, sd = opt.classifier.tau, math.sqrt(m.d)
 
-        def rounded(X, tau=tau, sd=sd):
-            return tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
+        def rounded(X: np.ndarray, tau: float = tau, sd: float = sd) -> np.ndarray:
+            out: np.ndarray = tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
+            return out
 
         return [CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, eps)}, linf, exact worst case",
                             m, rounded, _rounded_worst_case(m, eps), t, "robust", opt.value)]
@@ -307,14 +309,15 @@ def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list[An
     kind = f"{t.norm}, {'x1 perturbable' if t.perturb_x1 else 'weak-only'}"
     bound = (("robust", "<=", float(star.value), "A*_rob(eps)"),)
     ref_val = float(star.value) if not t.perturb_x1 else _best_unbiased_linear(m, t)
-    out = [LinearRun(f"robust-optimal linear ({lin.description}), {_tag(m, t.eps)}, {kind}, vs "
+    out: list[Any] = [LinearRun(f"robust-optimal linear ({lin.description}), {_tag(m, t.eps)}, {kind}, vs "
                      + ("A*_rob" if not t.perturb_x1 else "the brute-force best direction"),
                      m, lin.classifier, t, {"robust": ref_val}, bounds=bound)]
     if t.perturb_x1 and isinstance(star.classifier, RoundedClassifier) and math.isfinite(star.classifier.tau):
         tau, sd = star.classifier.tau, math.sqrt(m.d)
 
-        def rounded(X, tau=tau, sd=sd):
-            return tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
+        def rounded(X: np.ndarray, tau: float = tau, sd: float = sd) -> np.ndarray:
+            out: np.ndarray = tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd
+            return out
 
         out.append(CallableRun(f"rounded rule tau={tau:.4g}, {_tag(m, t.eps)}, {kind}, exact worst case",
                                m, rounded, _rounded_worst_case(m, t.eps, t.norm), t, "robust", star.value))

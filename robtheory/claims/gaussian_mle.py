@@ -75,7 +75,7 @@ def _gaussian_data(pt: Point) -> tuple[np.ndarray, np.ndarray]:
     return np.full(d, float(pt.eta)), 0.5 * (S + S.T)
 
 
-def _gaussian_mle_run(pt: Point, *, covariance: Callable | None = None, energy: Callable | None = None,
+def _gaussian_mle_run(pt: Point, *, covariance: Callable[..., Any] | None = None, energy: Callable[..., Any] | None = None,
                       mu_shift: float = 0.5) -> MeanRun:
     r"""Ilyas et al. Thm 2 on samples :math:`x \sim \mathcal N(y\mu^*, \Sigma^*)`, :math:`y` uniform.
 
@@ -138,7 +138,7 @@ def _gaussian_mle_run(pt: Point, *, covariance: Callable | None = None, energy: 
     shift = np.zeros(k)
     shift[0] = mu_shift
 
-    def penalised(x, y, mu):
+    def penalised(x: np.ndarray, y: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         z = x - y[:, None] * mu
         # (Sigma - tI) delta = t z, per row. einsum: a (rows, k) x (k, k) matmul goes through
         # BLAS, several times slower for so small a k
@@ -149,7 +149,7 @@ def _gaussian_mle_run(pt: Point, *, covariance: Callable | None = None, energy: 
         d2 = np.einsum("ij,ij->i", delta, delta)
         return ell, d2, v
 
-    def statistic(X, y):
+    def statistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         x = y[:, None] * mu_star + np.einsum("ij,kj->ik", X[:, 1:], L)
         ell, d2, v = penalised(x, y, mu_star)
         pen = ell - 0.5 * lam * d2

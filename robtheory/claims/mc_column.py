@@ -51,9 +51,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from robtheory import stats
 from robtheory._jsonio import json_ready
@@ -62,6 +62,7 @@ from robtheory.claims.averaging import _rounded_worst_case  # noqa: F401 (old im
 from robtheory.claims.gaussian_mle import _gaussian_data, _gaussian_mle_run, _plan_gaussian_mle  # noqa: F401
 from robtheory.claims.records import (  # noqa: F401 (old import path of the record builders)
     CI_ALPHA,
+    CheckRecord,
     MAX_SKEWNESS_OF_MEAN,
     _agreement_record,
     _bound_record,
@@ -126,7 +127,7 @@ class MCResult(CheckResult):
     is the worst of the tests' verdicts (PASS, INCONCLUSIVE, FAIL).
     """
 
-    checks: tuple = ()
+    checks: tuple[CheckRecord, ...] = ()
     verdict: str = stats.PASS
 
     @property
@@ -201,12 +202,12 @@ def _first_run(claim: Claim | str) -> int:
 
 # ----------------------------------------------------------------------------- the column
 # ----------------------------------------------------------------------------- the column
-def check_n(n) -> int:
+def check_n(n: Any) -> int:
     """``n`` as an int if it is a valid sample count per run (1 <= n <= 2**39), else a ValueError."""
     n, _ = ref.check_n_start(n)
     if n > MAX_N:
         raise ValueError(f"n must be <= 2**39 per run (runs use disjoint stream blocks), got n={n}")
-    return n
+    return int(n)
 
 
 class MonteCarloColumn:
@@ -233,7 +234,7 @@ class MonteCarloColumn:
         components, the weak-feature moments of the marginals), in the statistic's units.
     """
 
-    def __init__(self, claims, n: int = 10**6, seed: int = 0, backend: str = "auto",
+    def __init__(self, claims: Iterable[Claim], n: int = 10**6, seed: int = 0, backend: str = "auto",
                  total_alpha: float = engine.DEFAULT_TOTAL_ALPHA,
                  resolution: float = stats.DEFAULT_RESOLUTION,
                  mean_resolution: float = stats.DEFAULT_MEAN_RESOLUTION):
@@ -255,7 +256,7 @@ class MonteCarloColumn:
         self.total_alpha = float(total_alpha)
         self.alpha = stats.familywise_alpha(self.total_alpha, self.n_checks)
         self.results: dict[str, MCResult | None] = {}
-        self.marginal_result: dict | None = None
+        self.marginal_result: dict[str, Any] | None = None
         self.backends_used: set[str] = set()
 
     def __call__(self, claim: Claim) -> MCResult | None:
@@ -302,7 +303,7 @@ class MonteCarloColumn:
             }
         return self.marginal_result
 
-    def _judge_marginals(self, m: dict, tests: dict) -> None:
+    def _judge_marginals(self, m: dict[str, Any], tests: dict[str, Any]) -> None:
         """Give each marginal test a verdict at the run's resolutions (in place; a test that
         could not run -- no sample of a class -- becomes an INCONCLUSIVE stub)."""
         n, n_pos = m["n"], m["sums"]["n_pos"]
@@ -329,7 +330,7 @@ class MonteCarloColumn:
                 need = None if res.n_needed is None else -(-res.n_needed // m["d"])
             res = stats.Resolution(res.resolution, res.min_detectable, res.resolved, need)
             t = dict(t)
-            _judge(t, res)
+            _judge(cast(CheckRecord, t), res)
             t.pop("inconclusive")
             tests[key] = t
 
@@ -381,7 +382,7 @@ def _fmt_md(x: float) -> str:
     return "inf" if not math.isfinite(x) else f"{x:.2g}"
 
 
-def _detail(checks: list) -> str:
+def _detail(checks: list[CheckRecord]) -> str:
     agree = [c for c in checks if c["test"] == "agreement"]
     means = [c for c in checks if c["test"] == "mean"]
     bounds = [c for c in checks if c["test"] == "bound"]
@@ -420,7 +421,7 @@ def _detail(checks: list) -> str:
     return "; ".join(parts)
 
 
-def _marginal_detail(m: dict, tests: dict | None = None) -> str:
+def _marginal_detail(m: dict[str, Any], tests: dict[str, Any] | None = None) -> str:
     bits = []
     for k in ("y", "x1_pos", "x1_neg", "mean", "var"):
         t = m[k]
@@ -435,7 +436,7 @@ def _marginal_detail(m: dict, tests: dict | None = None) -> str:
 
 
 @contextlib.contextmanager
-def registered(col: MonteCarloColumn):
+def registered(col: MonteCarloColumn) -> Iterator[MonteCarloColumn]:
     """Register ``col`` as the ``"mc"`` column for the duration of a ``with`` block; yields it."""
     from robtheory import claims as _claims
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,14 +46,14 @@ _S10 = math.sqrt(10)
 
 
 # ----------------------------------------------------------------------------- analytic checks
-def _reduced_stats(w1, v, d):
+def _reduced_stats(w1: Any, v: Any, d: int) -> tuple[Any, ...]:
     """(a, b, S, Q, U1) of w = (w1, v/sqrt(d) * 1): v is the weight on z = d^{-1/2} sum x_i."""
     from robtheory.training import reduced_stats
 
-    return reduced_stats(w1, v, d)
+    return tuple(reduced_stats(w1, v, d))
 
 
-def svm_unit_norm_optimum(p: float, eta: float, d: int):
+def svm_unit_norm_optimum(p: float, eta: float, d: int) -> tuple[float, float]:
     """The unit-norm population SVM optimum ``(w1, v)`` (Theorem 2.2 (1)).
 
     By Lemma D.1 a global minimiser of (5) has equal weak weights, so it is ``(w1, v)`` in
@@ -65,7 +66,7 @@ def svm_unit_norm_optimum(p: float, eta: float, d: int):
     return opt.w1, opt.v
 
 
-def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
+def adversarial_svm_closed_form(p: float, eps_train: float, lam: float) -> Any:
     """Closed-form minimiser of J^adv once the weak weights are zero (theory §2.2).
 
     :math:`w_1^* = \\min\\{(2p-1-\\varepsilon)/\\lambda, 1/(1-\\varepsilon)\\}` if
@@ -76,7 +77,8 @@ def adversarial_svm_closed_form(p: float, eps_train: float, lam: float):
     return adversarial_hinge_closed_form(p, eps_train, lam)
 
 
-def adversarial_svm_optimum(p: float, eta: float, d: int, eps_train: float, lam: float):
+def adversarial_svm_optimum(p: float, eta: float, d: int, eps_train: float, lam: float
+                            ) -> tuple[float, float, float, Callable[[Any], float]]:
     """Certified global minimiser of the l_inf adversarial SVM objective in (w1, v).
 
     Returns ``(w1, v, J(w1, v), J)`` with ``J`` the objective as a function of ``(w1, v)``.
@@ -88,7 +90,7 @@ def adversarial_svm_optimum(p: float, eta: float, d: int, eps_train: float, lam:
     return opt.w1, opt.v, opt.value, lambda x: obj.value(x[0], x[1])
 
 
-def _svm_points():
+def _svm_points() -> list[Point]:
     pts = []
     for p, d, mu in itertools.product((0.5, 0.75, 0.9, 0.95, 0.975), (1, 100, 10**4), (4.0, 5.0, 8.0)):
         pts.append(Point(p, mu / math.sqrt(d), d, 2 * mu / math.sqrt(d)))
@@ -159,7 +161,7 @@ def _check_theorem_2_2_part2(claim: Claim) -> CheckResult:
                             f"w = 0 when eps_train >= 2p-1; same pattern for the logistic loss")
 
 
-def _unit_circle_high_v(n=721):
+def _unit_circle_high_v(n: int = 721) -> tuple[np.ndarray, np.ndarray]:
     th = np.linspace(math.pi / 4, 3 * math.pi / 4, n)  # v = sin(th) >= 1/sqrt2 >= |w1|
     return np.cos(th), np.sin(th)
 
@@ -299,10 +301,10 @@ def _adversarial_optimality_run(model: ToyModel, eps_train: float, lam: float, w
         kappa = _kink_kappa(p, eps_train, lam)
         alpha = (c - float(ndtri(min(kappa, 1.0)))) / (1 - eps_train) if kappa < 1 else 0.0
 
-    def one_sided(m0, rate):
+    def one_sided(m0: np.ndarray, rate: np.ndarray) -> np.ndarray:
         return np.where(m0 > _KINK_TOL, rate, np.where(m0 >= -_KINK_TOL, np.maximum(rate, 0.0), 0.0))
 
-    def statistic(X, y):
+    def statistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         s = y * X[:, 0]
         yz = y * X[:, 1:].sum(axis=1) / sd
         m0 = 1.0 - w1 * (s - eps_train)
@@ -337,7 +339,7 @@ def _adversarial_optimality_run(model: ToyModel, eps_train: float, lam: float, w
                    analytic, bounds=tuple(bounds))
 
 
-def _runs_theorem_2_2_part2(pt: Point, lams: tuple = (0.1, 0.5), eps_eval: float = 0.5) -> list[Any]:
+def _runs_theorem_2_2_part2(pt: Point, lams: tuple[float, ...] = (0.1, 0.5), eps_eval: float = 0.5) -> list[Any]:
     """The adversarial SVM optimum (w1*, 0) at eps_train = ``eps``: accuracy p, standard and
     robust at ``eps_eval`` < 1 (corrected hypothesis 2 eta <= eps_train < 2p - 1), at the first
     ``lam``; and its optimality (sampled one-sided derivatives of J^adv, :func:`_adversarial_optimality_run`)

@@ -147,7 +147,8 @@ def _check_lemma_d5(claim: Claim) -> CheckResult:
 # same samples, and per-sample (sub)gradients (MeanRun), against the generated closed forms.
 def _hinge(X: np.ndarray, y: np.ndarray, w: np.ndarray, penalty: float) -> np.ndarray:
     r"""Per-sample (adversarial) hinge loss :math:`\max(0, 1 - y\,w^Tx + \varepsilon\lVert w_P\rVert_*)`."""
-    return np.maximum(0.0, 1.0 - y * (X @ w) + penalty)
+    out: np.ndarray = np.maximum(0.0, 1.0 - y * (X @ w) + penalty)
+    return out
 
 
 def _penalty_gradient(w: np.ndarray, threat: ThreatModel | None) -> np.ndarray:
@@ -203,7 +204,7 @@ def _symmetry_run(model: ToyModel, lam: float, threat: ThreatModel | None, at_la
     pens = [ref.robust_penalty(v, threat) for v in (w, w_pi, w_sym)]
     dpen = _penalty_gradient(w_sym, threat)
 
-    def statistic(X, y):
+    def statistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         lw, lpi, lsym = (_hinge(X, y, v, pen) for v, pen in zip((w, w_pi, w_sym), pens))
         active = lsym > 0
         grad = active[:, None] * (dpen[None, :] - y[:, None] * X) + lam * w_sym[None, :]
@@ -269,7 +270,7 @@ def _lemma_d2_constants_run(model: ToyModel, c1: float | None = None) -> MeanRun
     p_star = 1 - c2 / c1
     p_fails = 1 - (1 - p_star) / 2  # halfway between p* and 1: the inequality is reversed
 
-    def statistic(X, y):
+    def statistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         q1 = np.maximum(0.0, 1.0 + w_half[0] - y * (X[:, 1:] @ w_half[1:]))
         q2 = _hinge(X, y, w_v1, 0.0)
         return np.column_stack([q1, q2, q2 - (1 - p_star) * q1,
@@ -284,7 +285,7 @@ def _lemma_d2_constants_run(model: ToyModel, c1: float | None = None) -> MeanRun
                            (q[4], "<=", 0.0, f"the argument fails at p = {p_fails:.5f} > p*")))
 
 
-def _unit_norm_stationarity_run(model: ToyModel, point: tuple | None = None) -> MeanRun:
+def _unit_norm_stationarity_run(model: ToyModel, point: tuple[float, float] | None = None) -> MeanRun:
     r"""The unit-norm SVM optimum :math:`x^* = (w_1^*, v^*)`, :math:`v^* \ge 1/\sqrt2`, on the samples.
 
     At :math:`x^*` the loss gradient is :math:`-\lambda x^*`: its component along the
@@ -304,7 +305,7 @@ def _unit_norm_stationarity_run(model: ToyModel, point: tuple | None = None) -> 
     loss_cf, g = closed_form_hinge(model, LinearClassifier(w, 0.0))
     gw1, gv = float(g[0]), float(g[1:-1].sum() / sd)
 
-    def statistic(X, y):
+    def statistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         lw = _hinge(X, y, w, 0.0)
         act = lw > 0
         g1 = np.where(act, -y * X[:, 0], 0.0)
@@ -351,7 +352,7 @@ def _zero_weak_run(model: ToyModel, eps_train: float, lam: float, delta: float =
     ws = [w_star] + [w_star + delta * np.concatenate([[0.0], e]) for e in dirs.values()]
     pens = [ref.robust_penalty(v, threat) for v in ws]
 
-    def statistic(X, y):
+    def statistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         L = [_hinge(X, y, v, pen) for v, pen in zip(ws, pens)]
         return np.column_stack([L[0], *(lk - L[0] for lk in L[1:])])
 
@@ -364,7 +365,7 @@ def _zero_weak_run(model: ToyModel, eps_train: float, lam: float, delta: float =
                                 for qk in q[1:]))
 
 
-def _runs_lemma_d5(pt: Point, lams=(0.1, 0.5)) -> list[Any]:
+def _runs_lemma_d5(pt: Point, lams: tuple[float, ...] = (0.1, 0.5)) -> list[Any]:
     """Lemma D.5 at eps_train = ``eps`` >= eta (the strengthening of the paper's 2 eta)."""
     _require(pt.eta > 0 and pt.eta <= pt.eps < 1, "eta <= eps_train = eps < 1", pt)
     return [_zero_weak_run(pt.model, pt.eps, lam) for lam in lams]

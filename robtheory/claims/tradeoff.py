@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ from robtheory.claims.runs import (
     _require,
     _tag,
 )
-from robtheory.model import ThreatModel
+from robtheory.model import ThreatModel, ToyModel
 from robtheory.theory.closed_form import (
     accuracy_stats,
     bayes_accuracy,
@@ -53,7 +54,7 @@ _S10 = math.sqrt(10)
 _EPS64 = float(np.finfo(float).eps)
 
 
-def log_theorem_2_1_bound(p, log_error_rate, bound_fn=theorem_2_1_bound):
+def log_theorem_2_1_bound(p: Any, log_error_rate: Any, bound_fn: Callable[..., Any] = theorem_2_1_bound) -> Any:
     """log of the Theorem 2.1 bound at the error rate ``exp(log_error_rate)``, without underflow.
 
     The bound ``bound_fn(p, error_rate=delta)`` is p/(1-p) delta, linear in delta: it is
@@ -65,7 +66,8 @@ def log_theorem_2_1_bound(p, log_error_rate, bound_fn=theorem_2_1_bound):
             + log_error_rate
 
 
-def theorem_2_1_log_slack(p, eta, eps, stats, kind, bound_fn=theorem_2_1_bound):
+def theorem_2_1_log_slack(p: float, eta: float, eps: float, stats: tuple[Any, ...], kind: str,
+                          bound_fn: Callable[..., Any] = theorem_2_1_bound) -> tuple[np.ndarray, np.ndarray]:
     """(log bound - log robust accuracy, its tolerance) for classifiers given by summary ``stats``.
 
     The bound is p/(1-p) delta with the exact standard error rate delta (its log, from the
@@ -84,7 +86,7 @@ def theorem_2_1_log_slack(p, eta, eps, stats, kind, bound_fn=theorem_2_1_bound):
     return slack, 16 * _EPS64 * (1 + np.abs(log_bound))
 
 
-def theorem_2_1_gap_tolerance(terms, tau: float, mu: float) -> float:
+def theorem_2_1_gap_tolerance(terms: float, tau: float, mu: float) -> float:
     """Rounding allowance of the gap identity (bound - acc_shift = closed-form gap) along ``f_tau``.
 
     The gap is a difference of two accuracies, so its absolute error is relative to the
@@ -111,7 +113,8 @@ def _theorem_2_1_family(pt: Point) -> list[Any]:
     ]
 
 
-def theorem_2_1_scan(points, bound_fn=theorem_2_1_bound) -> tuple[int, dict | None]:
+def theorem_2_1_scan(points: Iterable[Point], bound_fn: Callable[..., Any] = theorem_2_1_bound
+                     ) -> tuple[int, dict[str, Any] | None]:
     """Theorem 2.1's inequality for the check's classifiers at ``points``, in log space.
 
     Returns ``(n, worst)``: ``n`` comparisons, and the one with the smallest ratio
@@ -137,7 +140,7 @@ def theorem_2_1_scan(points, bound_fn=theorem_2_1_bound) -> tuple[int, dict | No
     return n, worst
 
 
-def _check_theorem_2_1(claim: Claim, bound_fn=theorem_2_1_bound) -> CheckResult:
+def _check_theorem_2_1(claim: Claim, bound_fn: Callable[..., Any] = theorem_2_1_bound) -> CheckResult:
     """Theorem 2.1 at every grid point, relatively: log acc_eps <= log(p/(1-p)) + log delta.
 
     ``bound_fn(p, error_rate=delta)`` is the right-hand side (replaceable only to show that the
@@ -186,7 +189,7 @@ def theorem_f_hypotheses(pt: Point) -> bool:
     return pt.p < 1 and pt.eta > 0 and math.isclose(pt.eps, 2 * pt.eta, rel_tol=1e-12) and pt.eps < 1
 
 
-def supporting_lambda(p: float, mu: float, tau) -> np.ndarray:
+def supporting_lambda(p: float, mu: float, tau: Any) -> np.ndarray:
     r"""The weight :math:`\lambda` whose Neyman--Pearson maximiser of :math:`\lambda\mathrm{Std} +
     (1-\lambda)\mathrm{Rob}` is :math:`f_\tau` (:mod:`robtheory.symbolic.frontier`): inverting
     :math:`e^{2\mu\tau} = (\lambda + p - 1)/(\lambda - p)` gives
@@ -203,7 +206,8 @@ THEOREM_F_TOL = 1e-12
 THEOREM_F_REL = 1e-9
 
 
-def theorem_f_candidates(pt: Point, kind: str, n_grid: int = 61, n_random: int = 400):
+def theorem_f_candidates(pt: Point, kind: str, n_grid: int = 61, n_random: int = 400
+                         ) -> tuple[np.ndarray, np.ndarray]:
     """(std, rob) of the rules the frontier must not be beaten by, at ``pt`` (radius 2 eta).
 
     * threshold rules on (x1, s): ``+1`` iff ``sigma s > t(x1)``, thresholds ``t(+1), t(-1)`` on an
@@ -225,7 +229,7 @@ def theorem_f_candidates(pt: Point, kind: str, n_grid: int = 61, n_random: int =
 
 
 @functools.lru_cache(maxsize=4)
-def _threshold_rules(pt: Point, n_grid: int):
+def _threshold_rules(pt: Point, n_grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(a, b, S, std, rob of the rounded rule) of the threshold rules of :func:`theorem_f_candidates`."""
     sd = math.sqrt(pt.d)
     t = np.tan(np.linspace(-math.pi / 2, math.pi / 2, n_grid + 2)[1:-1]) * max(1.0, pt.mu)
@@ -240,7 +244,7 @@ def _threshold_rules(pt: Point, n_grid: int):
     return a, b, S, std, rob
 
 
-def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict[str, Any]:
+def theorem_f_point_check(pt: Point, threat: ThreatModel, front: Any) -> dict[str, Any]:
     r"""Theorem F at one point for one frontier ``front`` (that of :func:`robtheory.theory.frontier.frontier`).
 
     Returns a dict of the separate verdicts:
@@ -265,7 +269,7 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict[str, An
     p, mu, d = pt.p, pt.mu, pt.d
     tau = np.asarray(front.tau, dtype=float)
     S, R = np.asarray(front.standard_accuracy, float), np.asarray(front.robust_accuracy, float)
-    out = {"exact": bool(front.exact), "n_frontier": int(tau.size)}
+    out: dict[str, Any] = {"exact": bool(front.exact), "n_frontier": int(tau.size)}
     tau_b = model.log_odds / (2 * mu)
     out["endpoints"] = bool(
         math.isclose(tau[0], tau_b, rel_tol=1e-12, abs_tol=1e-15)
@@ -278,7 +282,7 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict[str, An
     rounded = np.array([rounded_accuracy(model, RoundedClassifier(t, d), threat).robust_accuracy for t in tau[sub]])
     rob_sub = R[sub]
 
-    def rel(x, y):
+    def rel(x: np.ndarray, y: np.ndarray) -> float:
         return float(np.max(np.abs(x - y) / np.maximum(np.maximum(np.abs(x), np.abs(y)), 1e-300)))
 
     out["max_rel_dev"] = max(rel(S, std_spec), rel(R, rob_spec), rel(rob_sub, rounded))
@@ -301,7 +305,7 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front) -> dict[str, An
     return out
 
 
-def _check_theorem_f(claim: Claim, frontier_fn=None) -> CheckResult:
+def _check_theorem_f(claim: Claim, frontier_fn: Callable[[ToyModel, ThreatModel], Any] | None = None) -> CheckResult:
     """Theorem F at every grid point, for the full l_inf ball and the weak-only one.
 
     ``frontier_fn(model, threat)`` gives the frontier to check (default
@@ -313,7 +317,7 @@ def _check_theorem_f(claim: Claim, frontier_fn=None) -> CheckResult:
     from robtheory.symbolic.frontier import neyman_pearson
 
     if frontier_fn is None:
-        def frontier_fn(model, threat):
+        def frontier_fn(model: ToyModel, threat: ThreatModel) -> Any:
             return frontier(model, threat, "all")
 
     NP = neyman_pearson().results
