@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy.special import ndtr
@@ -255,7 +255,7 @@ def _runs_optimal_robust(pt: Point) -> list[Any]:
     t = ThreatModel("linf", eps)
     opt = optimal_robust_accuracy(m, t)
     if eps < min(m.eta, 1.0):
-        tau, sd = opt.classifier.tau, math.sqrt(m.d)
+        tau, sd = cast(RoundedClassifier, opt.classifier).tau, math.sqrt(m.d)
 
         def rounded(X: np.ndarray, tau: float = tau, sd: float = sd) -> np.ndarray:
             out: np.ndarray = tau * np.sign(X[:, 0]) + X[:, 1:].sum(axis=1) / sd

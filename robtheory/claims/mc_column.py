@@ -428,7 +428,8 @@ def _marginal_detail(m: dict[str, Any], tests: dict[str, Any] | None = None) -> 
         if t is not None:
             bits.append(f"{k} z={t['z']:+.2f}")
     text = f"D({MARGINAL_MODEL.p:g}, {MARGINAL_MODEL.eta:g}, {MARGINAL_MODEL.d}), n={m['n']}: " + ", ".join(bits)
-    inc = [k for k, t in (tests or {}).items() if t["verdict"] == stats.INCONCLUSIVE]
+    tests = tests or {}
+    inc = [k for k, t in tests.items() if t["verdict"] == stats.INCONCLUSIVE]
     if inc:
         need = _n_needed([tests[k] for k in inc])
         text += f"; INCONCLUSIVE: {', '.join(inc)}" + (f" (n >= {need} would resolve them)" if need else "")

@@ -29,6 +29,9 @@ import numpy as np
 from robtheory.classifiers import StructuredLinear, robust_x1
 from robtheory.model import ToyModel
 
+#: Summary statistics ``(a, b, S, Q, U1)`` of linear classifiers (scalars or arrays).
+Stats = tuple[Any, Any, Any, Any, Any]
+
 __all__ = ["Point", "CheckResult", "Claim", "cell_verdict", "GRID", "COLUMNS", "register_column",
            "column_registered", "random_linear_stats"]
 

@@ -24,6 +24,7 @@ from robtheory.claims.record import (
     CheckResult,
     Claim,
     Point,
+    Stats,
     _mu_at_least,
     _result,
 )
@@ -46,11 +47,12 @@ _S10 = math.sqrt(10)
 
 
 # ----------------------------------------------------------------------------- analytic checks
-def _reduced_stats(w1: Any, v: Any, d: int) -> tuple[Any, ...]:
+def _reduced_stats(w1: Any, v: Any, d: int) -> Stats:
     """(a, b, S, Q, U1) of w = (w1, v/sqrt(d) * 1): v is the weight on z = d^{-1/2} sum x_i."""
     from robtheory.training import reduced_stats
 
-    return tuple(reduced_stats(w1, v, d))
+    a, b, S, Q, U1 = reduced_stats(w1, v, d)
+    return a, b, S, Q, U1
 
 
 def svm_unit_norm_optimum(p: float, eta: float, d: int) -> tuple[float, float]:

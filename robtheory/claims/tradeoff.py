@@ -26,6 +26,7 @@ from robtheory.claims.record import (
     CheckResult,
     Claim,
     Point,
+    Stats,
     _result,
     random_linear_stats,
 )
@@ -66,7 +67,7 @@ def log_theorem_2_1_bound(p: Any, log_error_rate: Any, bound_fn: Callable[..., A
             + log_error_rate
 
 
-def theorem_2_1_log_slack(p: float, eta: float, eps: float, stats: tuple[Any, ...], kind: str,
+def theorem_2_1_log_slack(p: float, eta: float, eps: float, stats: Stats, kind: str,
                           bound_fn: Callable[..., Any] = theorem_2_1_bound) -> tuple[np.ndarray, np.ndarray]:
     """(log bound - log robust accuracy, its tolerance) for classifiers given by summary ``stats``.
 
@@ -97,7 +98,7 @@ def theorem_2_1_gap_tolerance(terms: float, tau: float, mu: float) -> float:
     return 8 * _EPS64 * (1 + (abs(tau) + mu) ** 2) * terms
 
 
-def _theorem_2_1_family(pt: Point) -> list[Any]:
+def _theorem_2_1_family(pt: Point) -> list[Stats]:
     """The classifiers of the Theorem 2.1 check at ``pt`` as summary statistics (a, b, S, Q, U1):
     f_tau, the Bayes rule, sign(x1) and 200 random linear classifiers with bias."""
     model = pt.model

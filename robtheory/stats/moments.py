@@ -15,8 +15,8 @@ import math
 from typing import TypedDict
 
 import numpy as np
-from scipy.optimize import brentq  # type: ignore[import-untyped]
-from scipy.special import ndtr, ndtri  # type: ignore[import-untyped]
+from scipy.optimize import brentq
+from scipy.special import ndtr, ndtri
 
 __all__ = ["Moments", "chunk_moments", "mean_z", "merge_moments", "one_sided_z"]
 
