@@ -35,7 +35,8 @@ settle is recorded with ``verdict: false``, so a certificate either carries a
 symbolic proof of each step or says that it does not (``asserted`` steps say so
 with their reason).
 
-The registry :data:`PROOF_MODULES` names the proof scripts of this package;
+The registry :data:`PROOF_MODULES` names the proof scripts of this package (read from the
+claims' records);
 :func:`run_all` builds every certificate.  The tests regenerate the
 certificates and compare them with the committed ones through
 :func:`comparable`, which ignores the library versions.
@@ -53,11 +54,13 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sympy
 
+from robtheory.claims import proof_modules
+
 __all__ = ["PROOF_MODULES", "Certificate", "Step", "comparable", "describe", "holds", "resolve", "run_all"]
 
-#: Proof scripts in this package, each a module with ``build() -> Certificate``.
-PROOF_MODULES: tuple[str, ...] = ("theorem_2_1", "derivations", "lemma_d1", "lemma_d2", "lemma_d3", "lemma_d4", "lemma_d5",
-                                   "theorem_f")
+#: Proof scripts in this package, each a module with ``build() -> Certificate``: those named by the
+#: claims' records (``Claim.proofs``), each once, in registry order.
+PROOF_MODULES: tuple[str, ...] = proof_modules()
 
 #: A domain: each symbol mapped to the set it ranges over.  Accepted sets are
 #: :class:`sympy.Interval` (bounds may be symbolic and may use symbols listed

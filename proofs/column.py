@@ -1,7 +1,7 @@
 """The "proof" verdict column of ``robtheory verify``: re-runs the proof scripts behind a claim.
 
-Each claim is mapped to the proof modules of this package that establish it (or the closed
-forms it rests on); the column builds those certificates afresh (sympy and interval
+Each claim's record names the proof modules of this package that establish it (or the closed
+forms it rests on: ``Claim.proofs``); the column builds those certificates afresh (sympy and interval
 arithmetic, nothing read from disk) and passes when every step of every one is proved and
 the steps that conclude the claim (:data:`CONCLUDED_BY`) are among them. Claims with no
 machine proof show ``-``.
@@ -17,55 +17,26 @@ import contextlib
 import importlib
 from dataclasses import dataclass
 
-from robtheory.claims import CheckResult, Claim, column_registered
+from robtheory.claims import REGISTRY, CheckResult, Claim, column_registered
 
 __all__ = ["CONCLUDED_BY", "PARTIAL", "PROOFS_OF", "ProofColumn", "ProofResult", "registered"]
 
-#: claim name -> proof modules (in this package) that certify it.
-PROOFS_OF = {
-    "claim_a": ("derivations",),
-    "claim_b": ("derivations",),
-    "theorem_2_1": ("theorem_2_1",),
-    "tightness": ("theorem_2_1",),
-    "theorem_2_2_part1": ("lemma_d1", "lemma_d2", "lemma_d3", "lemma_d4"),
-    "theorem_2_2_part2": ("lemma_d5", "derivations"),
-    "lemma_d1": ("lemma_d1",),
-    "lemma_d2": ("lemma_d2",),
-    "lemma_d3": ("lemma_d3",),
-    "lemma_d4": ("lemma_d4",),
-    "lemma_d5": ("lemma_d5",),
-    "bayes_optimality": ("derivations",),
-    "robust_x1": ("derivations",),
-    "optimal_robust": ("derivations",),
-    "theorem_f": ("theorem_f", "theorem_2_1"),
-}
+#: claim name -> proof modules (in this package) that certify it (read from the records: ``Claim.proofs``).
+PROOFS_OF: dict[str, tuple[str, ...]] = {c.name: c.proofs for c in REGISTRY if c.proofs}
 
-#: claim name -> "module:step" labels that conclude the claim; each must exist and pass.
-CONCLUDED_BY = {
-    "claim_a": ("derivations:claim_a",),
-    "claim_b": ("derivations:claim_b",),
-    "theorem_2_1": ("theorem_2_1:THM",),
-    "tightness": ("theorem_2_1:T.3",),
-    "theorem_2_2_part1": ("lemma_d1:LEMMA", "lemma_d2:LEMMA", "lemma_d3:LEMMA", "lemma_d4:LEMMA"),
-    "theorem_2_2_part2": ("lemma_d5:THM2.2.part2", "derivations:robust_x1.robust_linf"),
-    "lemma_d1": ("lemma_d1:LEMMA",),
-    "lemma_d2": ("lemma_d2:LEMMA",),
-    "lemma_d3": ("lemma_d3:LEMMA",),
-    "lemma_d4": ("lemma_d4:LEMMA",),
-    "lemma_d5": ("lemma_d5:LEMMA",),
-    "bayes_optimality": ("derivations:standard_optimal.maximum",),
-    "robust_x1": ("derivations:robust_x1.robust_linf", "derivations:robust_x1.robust_l2"),
-    "optimal_robust": ("derivations:a_star.attained",),
-    "theorem_f": ("theorem_f:THM", "theorem_f:CONVERSE"),
-}
+#: claim name -> "module:step" labels that conclude the claim; each must exist and pass (``Claim.proof_steps``).
+CONCLUDED_BY: dict[str, tuple[str, ...]] = {c.name: c.proof_steps for c in REGISTRY if c.proof_steps}
 
-#: claim name -> (certified, not certified), for claims the certificates cover in part.
-PARTIAL = {
-    "optimal_robust": (
-        "A*_rob for eps < min(eta, 1): the upper bound (Bayes accuracy of D(p, eta - eps, d)) and its "
-        "attainment by the rounded rule",
-        "the regimes eta <= eps < 1 and eps >= 1 (checked numerically by the analytic column)"),
-}
+#: claim name -> (certified, not certified), for claims the certificates cover in part (``Claim.proof_partial``).
+PARTIAL: dict[str, tuple[str, str]] = {c.name: c.proof_partial for c in REGISTRY if c.proof_partial}
+
+
+def _faces(claim: Claim) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, str] | None]:
+    """(proofs, concluding steps, partial) of ``claim``: the tables above for a registered name,
+    else the record's own fields (a claim not in the registry)."""
+    if claim.name in {c.name for c in REGISTRY}:
+        return PROOFS_OF.get(claim.name, ()), CONCLUDED_BY.get(claim.name, ()), PARTIAL.get(claim.name)
+    return claim.proofs, claim.proof_steps, claim.proof_partial
 
 
 @dataclass(frozen=True)
@@ -103,7 +74,7 @@ class ProofColumn:
         return self._cache[name]
 
     def __call__(self, claim: Claim) -> ProofResult | None:
-        names = PROOFS_OF.get(claim.name)
+        names, concluded_by, partial_pair = _faces(claim)
         if not names:
             return None
         parts, ok, steps = [], True, 0
@@ -115,7 +86,7 @@ class ProofColumn:
             asserted = len(d["asserted_steps"])
             parts.append(f"{name}: {proved}/{len(d['steps'])} steps" + (f", {asserted} asserted" if asserted else ""))
         missing = []
-        for label in CONCLUDED_BY.get(claim.name, ()):
+        for label in concluded_by:
             module, step = label.split(":", 1)
             verdicts = {s.step: s.verdict for s in self.certificate(module).steps}
             if not verdicts.get(step, False):
@@ -125,8 +96,8 @@ class ProofColumn:
         if missing:
             detail += "; concluding steps missing or failed: " + ", ".join(missing)
         partial = ""
-        if claim.name in PARTIAL:
-            certified, not_certified = PARTIAL[claim.name]
+        if partial_pair is not None:
+            certified, not_certified = partial_pair
             partial = f"partial (certified: {certified}; not certified: {not_certified})"
             detail = partial + " -- " + detail
         result = ProofResult(ok, steps, detail, partial)

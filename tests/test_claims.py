@@ -108,8 +108,8 @@ def test_theorem_2_1_check_catches_a_halved_bound_at_delta_1e_minus_20():
     # the registered check, restricted to mu = 10, passes with the bound and fails with half of it
     c = claims.get("theorem_2_1")
     hi = dataclasses.replace(c, hypotheses=lambda q: c.hypotheses(q) and q.mu == 10.0)
-    assert claims._check_theorem_2_1(hi).passed
-    res = claims._check_theorem_2_1(hi, bound_fn=_halved)
+    assert hi.check().passed
+    res = hi.control("bound_fn")(hi, bound_fn=_halved)
     assert not res.passed and "bound violated" in res.detail
     _, worst = claims.theorem_2_1_scan(hi.points(), _halved)
     assert worst["ratio"] < -1
@@ -173,11 +173,11 @@ def test_lemma_d2_checks_its_conclusion_at_the_grid_points():
     res = c.check()
     assert res.passed and res.n_points > 3  # more than the three constants
     # negative control: a conclusion stronger than what holds (min v* = 0.904 at p = .975, mu = 4)
-    bad = claims._check_lemma_d2(c, v_threshold=0.999)
+    bad = c.control("v_threshold")(c, v_threshold=0.999)
     assert not bad.passed
     # and Theorem 2.2 (1)'s check uses the same conclusion
     t = claims.get("theorem_2_2_part1")
-    assert not claims._check_theorem_2_2_part1(t, v_threshold=0.999).passed
+    assert not t.control("v_threshold")(t, v_threshold=0.999).passed
 
 
 def test_lemma_d2_optimum_really_has_v_at_least_1_over_sqrt2_independently():
@@ -230,8 +230,8 @@ def test_theorem_f_rejects_a_lowered_and_a_raised_frontier():
         # raised: nothing beats it, but no rule attains it
         high = claims.theorem_f_point_check(pt, threat, _shifted_frontier(1e-4, True)(pt.model, threat))
         assert high["not_beaten"] and not high["attained"]
-    assert not claims._check_theorem_f(few, _shifted_frontier(-1e-6)).passed
-    assert not claims._check_theorem_f(few, _shifted_frontier(+1e-6)).passed
+    assert not few.control("frontier_fn")(few, _shifted_frontier(-1e-6)).passed
+    assert not few.control("frontier_fn")(few, _shifted_frontier(+1e-6)).passed
 
 
 def test_theorem_f_rejects_the_unrounded_linear_family_as_the_frontier():
@@ -275,10 +275,11 @@ def test_bayes_check_compares_log_error_rates_in_the_tail(monkeypatch):
     """A Bayes error twice too large where the accuracy rounds to 1.0 must fail the check (an
     accuracy comparison cannot see it)."""
     from robtheory import claims as C
+    from robtheory.claims import averaging as family  # the module that holds the check
 
     assert C.get("bayes_optimality").check().passed
-    real = C.bayes_accuracy
-    monkeypatch.setattr(C, "bayes_accuracy", lambda model: _doubled_in_the_tail(real(model)))
+    real = family.bayes_accuracy
+    monkeypatch.setattr(family, "bayes_accuracy", lambda model: _doubled_in_the_tail(real(model)))
     res = C.get("bayes_optimality").check()
     assert not res.passed, res.detail
 
@@ -288,9 +289,10 @@ def test_optimal_robust_check_compares_log_error_rates_in_the_tail(monkeypatch):
     import dataclasses
 
     from robtheory import claims as C
+    from robtheory.claims import averaging as family  # the module that holds the check
 
     assert C.get("optimal_robust").check().passed
-    real = C.optimal_robust_accuracy
+    real = family.optimal_robust_accuracy
 
     def worse(model, threat):
         opt = real(model, threat)
@@ -298,6 +300,6 @@ def test_optimal_robust_check_compares_log_error_rates_in_the_tail(monkeypatch):
             return opt
         return dataclasses.replace(opt, error_rate=2 * opt.error_rate, log_error_rate=opt.log_error_rate + math.log(2))
 
-    monkeypatch.setattr(C, "optimal_robust_accuracy", worse)
+    monkeypatch.setattr(family, "optimal_robust_accuracy", worse)
     res = C.get("optimal_robust").check()
     assert not res.passed, res.detail

@@ -149,7 +149,7 @@ def test_lemma_d1_rejects_a_non_stationary_point_and_jensen_without_a_gap():
     good = _run(plan("lemma_d1")[0])  # standard J_lam
     assert all(c["passed"] for c in good)
     # the optimum of J_{2 lam} claimed stationary for J_lam, and "symmetrising changes nothing"
-    wrong = claims_mc._symmetry_run(ToyModel(0.9, 0.5, 10), 0.1, None, at_lam=0.2)
+    wrong = claims.get("lemma_d1").control("symmetry_run")(ToyModel(0.9, 0.5, 10), 0.1, None, at_lam=0.2)
     grads = [q for q in wrong.quantities if q.startswith("dJ/")]
     bad = _by_quantity(_run(wrong, analytic={"L(w) - L(pi w)": 0.0, "L(w) - L(sym w)": 0.0,
                                               **{q: 0.0 for q in grads}}, bounds=()))
@@ -166,11 +166,11 @@ def test_lemma_d2_rejects_a_wrong_constant_and_a_non_optimal_point():
         assert all(c["passed"] and not c["inconclusive"] for c in good)
     s2 = 1 / math.sqrt(2)
     # c1 with the weak-feature variance 1 in place of v^2 (0.066 instead of 0.017)
-    bad = _by_quantity(_run(claims_mc._lemma_d2_constants_run(consts.model, c1=float(ramp(1 + s2 - 4 * s2, 1.0)))))
+    bad = _by_quantity(_run(claims.get("lemma_d2").control("constants_run")(consts.model, c1=float(ramp(1 + s2 - 4 * s2, 1.0)))))
     assert not bad[(consts.quantities[0], "mean")]["passed"]
     assert not next(c for (q, t), c in bad.items() if q.startswith("c2 - (1 - p*)"))["passed"]
     # the lemma's boundary point (1/sqrt2, 1/sqrt2) claimed to be the unit-norm optimum
-    wrong = claims_mc._unit_norm_stationarity_run(station.model, point=(s2, s2))
+    wrong = claims.get("lemma_d2").control("stationarity_run")(station.model, point=(s2, s2))
     tangential = wrong.quantities[1]
     res = _by_quantity(_run(wrong, analytic={tangential: 0.0}))
     assert not res[(tangential, "mean")]["passed"]
@@ -181,11 +181,11 @@ def test_lemma_d5_rejects_eps_train_below_eta_and_a_wrong_sign_of_eta():
     run = plan("lemma_d5")[1]  # eps_train = 0.5 >= 2 eta, w1* interior
     assert all(c["passed"] for c in _run(run))
     # outside the hypothesis (eps_train = eta / 4): adding weak weight lowers the hinge term
-    outside = _by_quantity(_run(claims_mc._zero_weak_run(run.model, 0.05, 1.0)))
+    outside = _by_quantity(_run(claims.get("lemma_d5").control("zero_weak_run")(run.model, 0.05, 1.0)))
     assert not outside[("L(x* + all weak +delta) - L(x*)", "bound")]["passed"]
     assert outside[("L(x* + all weak +delta) - L(x*)", "mean")]["passed"]  # the closed form still agrees
     # closed form with the sign of eta flipped: L(x* - delta e) - L(x*) instead of L(x* + delta e) - L(x*)
-    flipped = claims_mc._zero_weak_run(run.model, 0.5, 0.5, delta=-0.1)
+    flipped = claims.get("lemma_d5").control("zero_weak_run")(run.model, 0.5, 0.5, delta=-0.1)
     q = "L(x* + all weak +delta) - L(x*)"
     bad = _by_quantity(_run(run, analytic={q: flipped.analytic[q]}))
     assert not bad[(q, "mean")]["passed"]
@@ -195,7 +195,7 @@ def test_lemma_d5_rejects_eps_train_below_eta_and_a_wrong_sign_of_eta():
 # The Gaussian robust MLE (Ilyas et al. 2019, Thm 2; registered, not from the paper): mean tests
 # on samples x ~ N(y mu*, Sigma*) at the default n, each with its negative control.
 def _gauss_run(eps, **kw):
-    return claims_mc._gaussian_mle_run(claims.Point(0.5, 1.0, 3, eps), **kw)
+    return claims.get("gaussian_robust_mle").control("mle_run")(claims.Point(0.5, 1.0, 3, eps), **kw)
 
 
 def _sigma_grads(records):
@@ -434,7 +434,7 @@ def test_theorem_2_2_part2_optimality_at_the_kink_and_in_the_interior():
 def test_theorem_2_2_part2_rejects_w1_with_eps_dropped(lam):
     run = next(r for r in plan("theorem_2_2_part2") if isinstance(r, claims_mc.MeanRun) and f"lam={lam:g}," in r.label)
     m = run.model
-    wrong = claims_mc._adversarial_optimality_run(m, 0.5, lam, w1=(2 * m.p - 1) / lam)
+    wrong = claims.get("theorem_2_2_part2").control("optimality_run")(m, 0.5, lam, w1=(2 * m.p - 1) / lam)
     res = _run(wrong)
     assert not all(c["passed"] for c in res)
     assert not _by_quantity(res)[("dJ/dw1 (right)", "mean")]["passed"]  # not stationary in w1
@@ -444,7 +444,7 @@ def test_theorem_2_2_part2_rejects_w1_with_eps_dropped(lam):
 
 def test_theorem_2_2_part2_optimality_needs_w1_positive():
     with pytest.raises(ValueError, match="w1 > 0"):
-        claims_mc._adversarial_optimality_run(plan("theorem_2_2_part2")[0].model, 0.85, 0.1)
+        claims.get("theorem_2_2_part2").control("optimality_run")(plan("theorem_2_2_part2")[0].model, 0.85, 0.1)
 
 
 def test_theorem_f_frontier_points_pass_and_a_shifted_frontier_fails():

@@ -71,6 +71,33 @@ def test_theorem_2_1_check_can_fail():
     assert not theorem_2_1_check(0.95, 990000, 10**6, 200000, 10**6, 1e-3)["consistent"]
 
 
+def test_theorem_2_1_check_is_the_claims_sampled_test_and_keeps_its_digits():
+    """The torch check and the Monte Carlo column judge Theorem 2.1 by one statistic
+    (claims.theorem_2_1_sampled); its bound is computed from the error count, so at 3 errors in
+    2**39 it carries all its digits (from 1 - L_std it would carry ~6)."""
+    import mpmath
+
+    p, alpha = 0.9, 1e-6
+    for std_count, rob_count, n in ((2**39 - 3, 20, 2**39), (9500, 9500, 10000), (990000, 200000, 10**6)):
+        c = theorem_2_1_check(p, std_count, n, rob_count, n, alpha)
+        t = claims.theorem_2_1_sampled(p, std_count, n, rob_count, n, alpha)
+        assert c["consistent"] is t.consistent
+        assert c["bound_at_standard_lower_limit"] == t.bound
+    # independent value: the q with P(Bin(2**39, q) <= 3) = alpha/2, by bisection at 60 digits
+    n = 2**39
+    with mpmath.workdps(60):
+        def cdf(q):
+            return mpmath.fsum(mpmath.binomial(n, j) * q**j * (1 - q) ** (n - j) for j in range(4))
+
+        lo, hi = mpmath.mpf(0), mpmath.mpf(1)
+        for _ in range(300):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if cdf(mid) > alpha / 2 else (lo, mid)
+        u_err = float(lo)
+    c = theorem_2_1_check(p, n - 3, n, 20, n, alpha)
+    assert c["bound_at_standard_lower_limit"] == pytest.approx(9 * u_err, rel=1e-9, abs=0)
+
+
 def test_torch_column_reports_the_toy_checks(toy_run):
     _, _, m = toy_run
     col = TorchColumn()

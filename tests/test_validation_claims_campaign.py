@@ -59,8 +59,9 @@ def test_claims_campaign_fails_on_a_wrong_closed_form(tmp_path, monkeypatch):
 def test_every_grid_point_lies_in_its_claims_region():
     assert set(claims_campaign.GRID) == set(claims_mc.POINT_RUNS) == set(claims_mc.PLANS)
     for name, pts in claims_campaign.GRID.items():
-        for p, mu, d, eps in pts:
-            assert claims_mc.plan_at(name, claims.Point(p, mu / math.sqrt(d), d, eps))
+        for pt in pts:  # one convention: Point(p, eta, d, eps), read from the claim's record
+            assert isinstance(pt, claims.Point) and pt == claims.Point(pt.p, pt.mu / math.sqrt(pt.d), pt.d, pt.eps)
+            assert claims_mc.plan_at(name, pt)
 
 
 def test_bad_arguments(tmp_path):

@@ -54,56 +54,23 @@ import numpy as np
 
 from robtheory import stats
 from robtheory._provenance import provenance
-from robtheory.claims import Point
+from robtheory.claims import REGISTRY, Point
 from robtheory.cli import _sample_count, _seed
 
 __all__ = ["GRID", "SMALL_GRID", "build_parser", "main", "plot_z", "run_campaign"]
 
-_S10 = math.sqrt(10)
-
-
-def _pt(p: float, mu: float, d: int, eps: float = 0.0) -> tuple:
-    return (p, mu, d, eps)
-
-
-#: Claim -> (p, mu, d, eps) points. eps is the radius the claim's check reads (Theorem 2.2
-#: part 2 and Lemma D.5: eps_train; D.1: the adversarial radius); claims tested at 2 eta
-#: ignore it. Each point lies in the region the claim's check needs (plan_at raises
-#: otherwise). Runs that materialise samples in NumPy (Theorem 2.1's and D.4's shift
-#: adversary, the rounded rule of optimal_robust) stay at d <= 10 to keep the campaign
-#: within minutes. The Gaussian robust MLE (Ilyas et al.) reads a point as: p = 1/2 (uniform
-#: labels), mean mu* = eta 1 (|mu*| = mu), dimension d <= 10, l2 budget eps (see
-#: robtheory.claims.mc_column._gaussian_mle_run).
-GRID: dict[str, tuple] = {
-    "claim_a": (_pt(0.9, 3.0, 100), _pt(0.6, 3.0, 10), _pt(0.975, 4.0, 1), _pt(0.75, 4.5, 10)),
-    "claim_b": (_pt(0.9, 3.0, 100), _pt(0.6, 3.0, 10), _pt(0.975, 4.0, 1), _pt(0.75, 4.5, 10)),
-    "theorem_2_1": (_pt(0.75, 1.0, 10), _pt(0.9, 0.5, 1), _pt(0.6, 2.0, 4)),
-    "theorem_2_2_part1": (_pt(0.9, 4.0, 100), _pt(0.75, 5.0, 10), _pt(0.975, 4.0, 10), _pt(0.6, 4.0, 1)),
-    "theorem_2_2_part2": (_pt(0.9, 0.2 * _S10, 10, 0.5), _pt(0.75, 0.2, 1, 0.4), _pt(0.975, 1.0, 100, 0.3)),
-    "lemma_d1": (_pt(0.9, 0.5 * _S10, 10, 0.1), _pt(0.75, 1.0, 4, 0.05), _pt(0.6, 2.0, 10, 0.2)),
-    "lemma_d2": (_pt(0.9, 4.0, 10), _pt(0.75, 4.5, 4), _pt(0.975, 4.0, 1)),
-    "lemma_d3": (_pt(0.75, 4.0, 10), _pt(0.9, 5.0, 1), _pt(0.975, 4.0, 4)),
-    "lemma_d4": (_pt(0.75, 4.0, 10), _pt(0.9, 5.0, 1), _pt(0.975, 4.0, 4)),
-    "lemma_d5": (_pt(0.9, 0.2 * _S10, 10, 0.3), _pt(0.9, 0.2 * _S10, 10, 0.5), _pt(0.75, 0.3, 1, 0.4),
-                 _pt(0.6, 1.0, 100, 0.15)),
-    "bayes_optimality": (_pt(0.75, 1.0, 100), _pt(0.975, 0.5, 10), _pt(0.6, 2.0, 1), _pt(0.99, 0.5, 100)),
-    "robust_x1": (_pt(0.9, 1.0, 10, 0.5), _pt(0.9, 1.0, 10, 1.5), _pt(0.6, 2.0, 100, 0.99),
-                  _pt(0.975, 0.5, 1, 1.2)),
-    "tightness": (_pt(0.75, 1.0, 10, 2 / _S10), _pt(0.75, 1.0, 10, 0.99), _pt(0.9, 0.2, 1, 0.5),
-                  _pt(0.6, 2.0, 100, 0.4)),
-    "optimal_robust": (_pt(0.75, 0.5 * _S10, 10, 0.2), _pt(0.9, 3.0, 10, 0.5), _pt(0.75, 0.2 * _S10, 10, 0.5),
-                       _pt(0.75, 2.0, 1, 1.5), _pt(0.6, 1.0, 100, 0.3)),
-    "gaussian_robust_mle": (_pt(0.5, 1.0, 3, 0.2), _pt(0.5, 2.0, 1, 0.5), _pt(0.5, 1.0, 10, 2.0)),
-    # Theorem F reads eps = 2 eta < 1 from (mu, d): eta = mu/sqrt(d); eps is the l_inf radius 2 eta.
-    "theorem_f": (_pt(0.75, 0.9, 4, 0.9), _pt(0.9, 1.0, 16, 0.5), _pt(0.6, 0.3, 1, 0.6)),
-}
+#: Claim -> its campaign points ``Point(p, eta, d, eps)``, read from the claims' records
+#: (``Claim.campaign``, declared in the claim's family module). eps is the radius the claim's check
+#: reads (Theorem 2.2 part 2 and Lemma D.5: eps_train; D.1: the adversarial radius); claims tested
+#: at 2 eta ignore it. Each point lies in the region the claim's check needs (plan_at raises
+#: otherwise). Runs that materialise samples in NumPy (Theorem 2.1's and D.4's shift adversary, the
+#: rounded rule of optimal_robust) stay at d <= 10 to keep the campaign within minutes. The Gaussian
+#: robust MLE (Ilyas et al.) reads a point as: p = 1/2 (uniform labels), mean mu* = eta 1, dimension
+#: d <= 10, l2 budget eps (see robtheory.claims.gaussian_mle._gaussian_mle_run).
+GRID: dict[str, tuple[Point, ...]] = {c.name: c.campaign for c in REGISTRY if c.campaign}
 
 #: One point per claim (the first of GRID) for smoke tests: the same code path, seconds.
 SMALL_GRID: dict[str, tuple] = {name: pts[:1] for name, pts in GRID.items()}
-
-
-def _point(p: float, mu: float, d: int, eps: float) -> Point:
-    return Point(p, mu / math.sqrt(d), d, eps)
 
 
 def _se(rec: dict) -> float:
@@ -132,7 +99,7 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
     total_alpha : float, in (0, 1)
         Family-wise false-alarm rate of all tests of the campaign (Bonferroni).
     grid : dict, optional
-        Claim name -> points ``(p, mu, d, eps)``; default :data:`GRID`.
+        Claim name -> points :class:`~robtheory.claims.Point` ``(p, eta, d, eps)``; default :data:`GRID`.
     claims : sequence of str, optional
         Only these claims of ``grid``.
     log : callable, optional
@@ -160,19 +127,19 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
     seed = ref.check_seed(seed)
     resolved = engine.resolve_backend(backend)
 
-    jobs = []  # (claim, point tuple, run)
+    jobs = []  # (claim, point, run)
     for name in names:
         for pt in grid[name]:
-            jobs += [(name, pt, run) for run in claims_mc.plan_at(name, _point(*pt))]
+            jobs += [(name, pt, run) for run in claims_mc.plan_at(name, pt)]
     n_tests = sum(run.n_tests for _, _, run in jobs)
     alpha = stats.familywise_alpha(total_alpha, n_tests)
     rows = []
     t0 = time.perf_counter()
-    for k, (name, (p, mu, d, eps), run) in enumerate(jobs):
+    for k, (name, pt, run) in enumerate(jobs):
         start = k * claims_mc.RUN_STRIDE
         for rec in run.run(n, seed, start, resolved, alpha):
             rows.append({
-                "claim": name, "p": p, "mu": mu, "eta": mu / math.sqrt(d), "d": d, "eps": eps, "run": k,
+                "claim": name, "p": pt.p, "mu": pt.mu, "eta": pt.eta, "d": pt.d, "eps": pt.eps, "run": k,
                 "label": rec["label"], "quantity": rec["quantity"], "test": rec["test"],
                 "relation": rec.get("relation", "="), "estimate": rec["estimate"], "analytic": rec["analytic"],
                 "std_error": _se(rec), "z": _z(rec), "p_value": rec.get("p_value"),
@@ -189,7 +156,7 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
     for name in names:
         sel = [r for r in rows if r["claim"] == name]
         zs = [abs(r["z"]) for r in sel if r["z"] is not None and not r["inconclusive"]]
-        per_claim[name] = {"points": [list(pt) for pt in grid[name]], "tests": len(sel),
+        per_claim[name] = {"points": [[pt.p, pt.mu, pt.d, pt.eps] for pt in grid[name]], "tests": len(sel),
                            "passed": sum(r["passed"] for r in sel),
                            "inconclusive": sum(r["inconclusive"] for r in sel),
                            "max_abs_z": max(zs) if zs else None}

@@ -51,19 +51,10 @@ from scipy.special import ndtr
 from robtheory import stats
 from robtheory.classifiers import dual_norm_penalty, dual_norm_penalty_gradient
 from robtheory.model import ThreatModel, ToyModel
+from robtheory.stats.moments import chunk_moments, mean_z, merge_moments
 from robtheory.mc import reference as ref
 
 __all__ = ["check_hinge", "closed_form_hinge", "estimate_hinge"]
-
-
-def _merge(acc: dict | None, count: int, mean: np.ndarray, m2: np.ndarray) -> dict:
-    """Chan et al.'s pairwise update of (count, mean, sum of squared deviations)."""
-    if acc is None:
-        return {"n": count, "mean": mean, "m2": m2}
-    n_a, n = acc["n"], acc["n"] + count
-    delta = mean - acc["mean"]
-    return {"n": n, "mean": acc["mean"] + delta * (count / n),
-            "m2": acc["m2"] + m2 + delta * delta * (n_a * count / n)}
 
 
 def estimate_hinge(
@@ -115,9 +106,7 @@ def estimate_hinge(
         G[:, 0] = loss
         G[:, 1:-1] = (-y[:, None] * X + dgrad[None, :]) * active[:, None]
         G[:, -1] = -y * active
-        mean = G.mean(axis=0)
-        m2 = ((G - mean) ** 2).sum(axis=0)
-        acc = _merge(acc, y.size, mean, m2)
+        acc = merge_moments(acc, chunk_moments(G, third=False))
     var = acc["m2"] / (n - 1)
     return {"n": n, "seed": ref.check_seed(seed), "start": start,
             "loss": {"mean": float(acc["mean"][0]), "var": float(var[0])},
@@ -147,11 +136,7 @@ def closed_form_hinge(model: ToyModel, clf: Any, threat: ThreatModel | None = No
 def _z_record(name: str, mean: float, var: float, n: int, analytic: float, alpha: float) -> dict:
     se = math.sqrt(max(var, 0.0) / n)
     zcrit = float(stats.two_sided_z(alpha))
-    diff = mean - analytic
-    if se > 0:
-        z = diff / se
-    else:  # a constant quantity (e.g. a gradient that is exactly 0 on every sample)
-        z = 0.0 if abs(diff) <= 1e-12 * max(1.0, abs(analytic)) else math.copysign(math.inf, diff)
+    z = mean_z(mean, se, analytic)  # a constant quantity (a gradient 0 on every sample): 0 or +-inf
     p_value = float(2 * ndtr(-abs(z)))
     return {"quantity": name, "estimate": float(mean), "analytic": float(analytic), "std_error": se,
             "ci": [float(mean - 1.959963984540054 * se), float(mean + 1.959963984540054 * se)],

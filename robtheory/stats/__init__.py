@@ -60,6 +60,7 @@ from robtheory.stats.tests import (
     residuals,
     z_threshold,
 )
+from robtheory.stats.moments import chunk_moments, mean_z, merge_moments, one_sided_z  # noqa: F401 (streaming moments)
 
 __all__ = [
     "BERRY_ESSEEN_C",

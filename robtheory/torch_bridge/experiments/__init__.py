@@ -29,7 +29,13 @@ class Experiment:
     figure: str
     summary: str
     target: str  # "module:function"
-    claims: tuple[str, ...] = ()  # registry claims whose torch column it feeds
+    @property
+    def claims(self) -> tuple[str, ...]:
+        """Registry claims whose torch column it feeds: read from the claims' records
+        (``Claim.torch_experiment`` names the experiment)."""
+        from robtheory.claims import claims_of_experiment
+
+        return claims_of_experiment(self.name)
 
     def load(self):
         module, func = self.target.split(":")
@@ -41,7 +47,7 @@ CATALOGUE: dict[str, Experiment] = {e.name: e for e in (
                "linear models and MLPs trained (standard and PGD) on D(p, eta, d): PGD vs the exact "
                "worst case, trained weights against the population optima as n grows, Theorem 2.1 "
                "for trained MLPs under PGD and the shift adversary",
-               ".toy:run", ("theorem_2_1", "theorem_2_2_part1", "theorem_2_2_part2")),
+               ".toy:run"),
     Experiment("sample-size", "Fig. 1 / Fig. 6",
                "binary MNIST: standard accuracy against training-set size for several eps_train, "
                "l2 and l_inf adversarial training", ".sample_size:run_sample_size"),
