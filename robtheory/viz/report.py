@@ -1,8 +1,8 @@
 """One self-contained HTML report: the claims table with every verdict column, the frontier and
 phase-diagram figures, the Monte Carlo residuals, and any extra sections.
 
-``write_report(out_dir, rows, columns)`` takes the rows ``robtheory verify`` computed (so the report and
-the table agree) and writes ``index.html`` with its figures beside it; images are referenced by
+``write_report(out_dir, rows, columns)`` takes the rows ``robtheory verify`` computed
+(:class:`robtheory.claims.verify.VerifyRow`, so the report and the table agree) and writes ``index.html`` with its figures beside it; images are referenced by
 relative path, so the folder can be moved or zipped as a whole.
 
 Monte Carlo residuals. When the rows carry the Monte Carlo column (``verify`` without ``--no-mc``),
@@ -25,9 +25,12 @@ import html
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from robtheory.claims.verify import VerifyRow
 
 __all__ = ["ReportSection", "figures", "frontier_mc_figures", "mc_residual_figure", "write_report"]
 
@@ -128,20 +131,25 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
     return out
 
 
-def _two_sided_records(rows: list[dict], column: str) -> list[tuple[str, str, float | None, float]]:
+def _rows(rows: Iterable[VerifyRow | Mapping[str, Any]]) -> list[VerifyRow]:
+    """Verify's rows as :class:`VerifyRow` (dicts, as in a ``verify --json`` file, are read back)."""
+    return [r if isinstance(r, VerifyRow) else VerifyRow.from_dict(r) for r in rows]
+
+
+def _two_sided_records(rows: Sequence[VerifyRow], column: str) -> list[tuple[str, str, float | None, float]]:
     """(claim, test kind, z, alpha) of every two-sided test in ``column`` of the rows."""
     recs = []
     for r in rows:
-        cell = r.get(column)
-        if not isinstance(cell, dict):
+        cell = r.cell(column)
+        if cell is None:
             continue
         for c in cell.get("checks") or ():
             if c.get("test") in ("agreement", "mean") and "alpha" in c:
-                recs.append((r["name"], str(c["test"]), c.get("z"), float(c["alpha"])))
+                recs.append((r.name, str(c["test"]), c.get("z"), float(c["alpha"])))
     return recs
 
 
-def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
+def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], column: str = "mc",
                        name: str = "mc_residuals.png") -> tuple[str, str] | None:
     """Draw the Monte Carlo column's two-sided tests as residuals in SE units, one column per claim.
 
@@ -154,6 +162,7 @@ def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
     from robtheory import stats
     from robtheory.viz.plot import plot_residuals
 
+    rows = _rows(rows)
     recs = _two_sided_records(rows, column)
     if not recs:
         return None
@@ -163,8 +172,8 @@ def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
     fig, ax = plt.subplots(figsize=(8.0, 4.2))
     plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
                    threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
-    n_vals = sorted({c.get("n") for r in rows if isinstance(r.get(column), dict)
-                     for c in r[column].get("checks") or () if c.get("n") is not None})
+    n_vals = sorted({c.get("n") for r in rows if r.cell(column) is not None
+                     for c in r.cell(column).get("checks") or () if c.get("n") is not None})
     ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
                  + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")", fontsize="small")
     fig.tight_layout()
@@ -205,13 +214,13 @@ def frontier_mc_figures(out_dir, mc: dict, name: str = "frontier_mc_residuals.pn
 _MC_WORDS = {"PASS": "all pass", "FAIL": "FAILED", "INCONCLUSIVE": "none fails, some INCONCLUSIVE"}
 
 
-def _verdict(cell) -> str:
+def _verdict(cell: Mapping[str, Any] | None) -> str:
     if cell is None:
         return '<td class="na">-</td>'
     from robtheory.claims import cell_verdict
 
     # Monte Carlo cells may be INCONCLUSIVE, proof cells PARTIAL: neither is shown as a pass
-    word = cell_verdict(cell)
+    word = cell_verdict(dict(cell))
     cls = {"PASS": "pass", "FAIL": "fail"}.get(word, "inconclusive")
     detail = html.escape(str(cell.get("detail", "")))
     return f'<td class="{cls}" title="{detail}">{word}<div class="detail">{detail}</div></td>'
@@ -228,7 +237,7 @@ def _section_html(sec: ReportSection) -> str:
     return f"<h2>{html.escape(sec.title)}</h2>\n{paras}\n{_figure_html(sec.figures)}\n"
 
 
-def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n: int | None = None,
+def write_report(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], columns: Sequence[str], *, frontier_mc_n: int | None = None,
                  seed: int = 0, extra_sections: Sequence[ReportSection] | None = None) -> Path:
     """Write ``out_dir/index.html`` from verify's rows and the names of its verdict columns.
 
@@ -236,10 +245,10 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
     ----------
     out_dir : path
         Created if needed; the page and all its images go there.
-    rows : list of dict
-        ``robtheory verify``'s rows (``name``, ``reference``, ``statement``, ``notes``,
-        ``analytic`` and one cell per column; the ``"mc"`` cell's ``checks`` feed the residual
-        figure).
+    rows : sequence of VerifyRow
+        ``robtheory verify``'s rows (:attr:`robtheory.claims.verify.VerifyResult.rows`; the
+        ``"mc"`` cell's ``checks`` feed the residual figure). Dicts in the ``verify --json``
+        layout are read back with :meth:`VerifyRow.from_dict`.
     columns : list of str
         The verdict columns after ``analytic``.
     frontier_mc_n : int, optional
@@ -248,6 +257,7 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
     extra_sections : sequence of ReportSection, optional
         Appended after the built-in sections, in order (the hook for the torch results).
     """
+    rows = _rows(rows)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     extra = tuple(extra_sections or ())
@@ -280,13 +290,14 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["claim", "paper", "statement", "analytic", *columns])
     body = []
     for r in rows:
-        cells = [f"<td><code>{html.escape(r['name'])}</code></td>", f"<td>{html.escape(r['reference'])}</td>",
-                 f"<td>{html.escape(r['statement'])}"
-                 + (f"<div class='note'>{html.escape(r['notes'])}</div>" if r.get("notes") else "") + "</td>",
-                 _verdict(r["analytic"])]
-        cells += [_verdict(r.get(c)) for c in columns]
+        a = r.analytic
+        cells = [f"<td><code>{html.escape(r.name)}</code></td>", f"<td>{html.escape(r.reference)}</td>",
+                 f"<td>{html.escape(r.statement)}"
+                 + (f"<div class='note'>{html.escape(r.notes)}</div>" if r.notes else "") + "</td>",
+                 _verdict({"passed": a.passed, "n_points": a.n_points, "detail": a.detail})]
+        cells += [_verdict(r.cell(c)) for c in columns]
         body.append("<tr>" + "".join(cells) + "</tr>")
-    n_pass = sum(bool(r["analytic"]["passed"]) for r in rows)
+    n_pass = sum(r.analytic.passed for r in rows)
     mc_html = (_figure_html(mc_figs) if mc_figs else
                "<p>No Monte Carlo results in this run (the Monte Carlo column was not run, e.g. "
                "<code>--no-mc</code>).</p>")
