@@ -160,3 +160,85 @@ def test_cli_json_is_the_library_document(tmp_path):
         for row in doc["claims"]:
             row.pop("seconds")
     assert cli_doc == lib_doc
+
+
+# ------------------------------------------------------------------ typed frontier and phase results
+def _small_frontier():
+    from robtheory.model import ThreatModel, ToyModel
+    from robtheory.theory.frontier import frontier
+
+    m = ToyModel(0.9, 0.2, 20)
+    return frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=11)
+
+
+def test_frontier_mc_typed_view_gives_back_the_dict_key_for_key():
+    from robtheory.claims.frontier_mc import FrontierMC, frontier_mc
+
+    raw = frontier_mc(_small_frontier(), 3000, points=3, seed=1)
+    typed = FrontierMC.from_dict(raw)
+    assert typed.to_dict() == raw
+    assert list(typed.to_dict()) == list(raw)
+    assert [list(p) for p in typed.to_dict()["points"]] == [list(p) for p in raw["points"]]
+    assert typed.points[0].standard.count == raw["points"][0]["standard"]["count"]
+    assert typed.verdict == raw["verdict"] and typed.n == 3000
+    with pytest.raises(ValueError, match="needs the keys"):
+        FrontierMC.from_dict({k: v for k, v in raw.items() if k != "verdict"})
+
+
+def test_frontier_json_with_mc_is_the_pre_refactor_layout(tmp_path, capsys):
+    """``frontier --mc --json``: the merge of the Monte Carlo points into the frontier document,
+    written out here as the single-module CLI did it, against the CLI's output."""
+    from robtheory.claims.frontier_mc import frontier_mc
+    from robtheory.cli import main
+    from robtheory.vocabulary import add_deprecated_aliases
+
+    front = _small_frontier()
+    assert main(["frontier", "--p", "0.9", "--eta", "0.2", "--d", "20", "--points", "11", "--mc", "3000",
+                 "--mc-points", "3", "--seed", "1", "--resolution", "0.1", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    mc = frontier_mc(front, 3000, points=3, seed=1, resolution=0.1)
+    want = front.to_dict()
+    for pt in mc["points"]:
+        want["points"][pt["index"]]["mc"] = {k: pt[k] for k in ("classifier", "method", "seed", "standard", "robust")}
+    want["mc"] = {k: v for k, v in mc.items() if k != "points"}
+    want["mc"]["estimated_indices"] = [pt["index"] for pt in mc["points"]]
+    add_deprecated_aliases(want, ("perturb_x1", "residual", "max_abs_residual"))
+    assert got == json.loads(json.dumps(want))
+
+
+def test_frontier_csv_columns_and_values(tmp_path):
+    import csv
+
+    front = _small_frontier()
+    front.to_csv(tmp_path / "f.csv")
+    with open(tmp_path / "f.csv") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["tau", "standard_accuracy", "robust_accuracy", "theorem_2_1_bound"]
+    assert len(rows) == 1 + front.tau.size
+    for row, tau, s, r in zip(rows[1:], front.tau, front.standard_accuracy, front.robust_accuracy):
+        assert row[0] == ("inf" if tau == float("inf") else repr(float(tau)))
+        assert float(row[1]) == float(s) and float(row[2]) == float(r)
+
+
+def _phase_ds(**attrs):
+    import numpy as np
+    import xarray as xr
+
+    base = {"n": 100, "seed": "7", "executor": "serial", "backend": "numba", "total_alpha": 1e-6,
+            "z_threshold": 5.0, "max_abs_residual": 1.0, "passed": 1, "resolution": 0.005, "verdict": "PASS",
+            "inconclusive": 0, "n_needed": -1}
+    return xr.Dataset({"residual": (("point", "classifier", "kind"), np.zeros((3, 2, 2)))}, attrs={**base, **attrs})
+
+
+@pytest.mark.parametrize("attrs, verdict, n_needed", [
+    ({}, "PASS", None),
+    ({"verdict": "INCONCLUSIVE", "inconclusive": 2, "n_needed": 4000}, "INCONCLUSIVE", 4000),
+    ({"verdict": "INCONCLUSIVE", "inconclusive": 2, "n_needed": -1}, "INCONCLUSIVE", None),
+    ({"passed": 0, "verdict": "INCONCLUSIVE"}, "FAIL", None),  # a residual past the threshold fails the run
+])
+def test_phase_mc_summary(attrs, verdict, n_needed):
+    from robtheory.experiments.phase_mc import PhaseMCSummary
+
+    s = PhaseMCSummary.from_dataset(_phase_ds(**attrs))
+    assert (s.verdict, s.n_needed, s.n_points, s.n_tests, s.seed) == (verdict, n_needed, 3, 12, 7)
+    assert s.to_dict()["verdict"] == verdict and set(s.to_dict()) >= {"n", "seed", "z_threshold", "passed"}

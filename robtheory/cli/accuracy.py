@@ -11,7 +11,7 @@ from robtheory.cli.common import UsageError
 from robtheory.cli.options import _EPS_HELP_ZERO, add_classifier, add_json_flag, add_model, add_threat
 from robtheory.vocabulary import add_deprecated_aliases
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from robtheory._jsonio import dumps
 from robtheory.cli.common import UsageError, _check_weight_vector_memory, _weight_vector_message
 from robtheory.cli.options import _positive_int, add_json_flag
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

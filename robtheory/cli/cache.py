@@ -7,7 +7,7 @@ from typing import Any
 
 from robtheory.cli.common import UsageError
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

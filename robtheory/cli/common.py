@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 from robtheory.model import fmt_number as _fmt
 
@@ -14,9 +15,8 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, status 2 (argparse's default prints usage too)
+    def error(self, message: str) -> NoReturn:  # one line, status 2 (argparse's default prints usage too)
         self.exit(2, f"{self.prog}: error: {message}\n")
-
 
 
 #: Exit status when nothing failed but some Monte Carlo test could not resolve its resolution.
@@ -26,7 +26,7 @@ EXIT_STATUSES = ("exit status: 0 success; 1 a check failed; 2 bad arguments (one
                  "have detected a deviation of --resolution at its n (raise --n, or coarsen --resolution)")
 
 
-def _inconclusive_note(count: int, total: int, resolution: float, n_needed, option: str) -> str:
+def _inconclusive_note(count: int, total: int, resolution: float, n_needed: int | None, option: str) -> str:
     """The summary's clause on inconclusive tests and the sample count that would settle them."""
     return (f"; {count} of {total} tests inconclusive (they cannot detect a deviation of {resolution:g}): "
             + (f"{option} {n_needed} would make them conclusive" if n_needed is not None
@@ -36,7 +36,6 @@ def _inconclusive_note(count: int, total: int, resolution: float, n_needed, opti
 def _exit_status(verdict: str) -> int:
     """0 for PASS, 1 for FAIL, 3 for INCONCLUSIVE."""
     return {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": EXIT_INCONCLUSIVE}[verdict]
-
 
 
 # --------------------------------------------------------------------------- output paths
@@ -100,8 +99,7 @@ def _weight_vector_message(d: int) -> str:
             f"{8 * (d + 1) / 2**30:.3g} GiB (limit {memory_limit() / 2**30:.3g} GiB, half the physical memory)")
 
 
-
-def _progress_bar(total: int):
+def _progress_bar(total: int) -> Any:
     """A tqdm bar on stderr when it is a terminal, else None (quiet in pipes and logs)."""
     if not sys.stderr.isatty():
         return None
@@ -112,8 +110,7 @@ def _progress_bar(total: int):
     return tqdm(total=total, unit="sample", unit_scale=True, file=sys.stderr, leave=False)
 
 
-
-def _check_cost(seconds: float, args, what: str) -> None:
+def _check_cost(seconds: float, args: argparse.Namespace, what: str) -> None:
     from robtheory._cost import check
 
     if not args.max_seconds > 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from robtheory._jsonio import dumps, write_json
@@ -12,7 +13,7 @@ from robtheory.cli.options import (_DeprecatedAlias, _positive_int, _sample_coun
 from robtheory.model import fmt_number as _fmt
 from robtheory.vocabulary import add_deprecated_aliases
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -94,58 +95,55 @@ def run(args: argparse.Namespace) -> int:
         hint = ("" if args.eps is not None or "eps" not in str(exc)
                 else f" (eps is the default 2*eta = {_fmt(eps)}; pass --eps to choose it)")
         raise UsageError(f"{exc}{hint}") from None
-    data = front.to_dict()
     mc = None
     if args.mc is not None:
-        from robtheory.claims.frontier_mc import frontier_mc
+        from robtheory.claims.frontier_mc import FrontierMC, frontier_mc
 
         if args.mc_points is not None and args.mc_points > front.tau.size:
             raise UsageError(f"--mc-points {args.mc_points} exceeds the {front.tau.size} points of the frontier "
                              f"(--points {args.n}); ask for at most {front.tau.size}")
         try:
-            mc = frontier_mc(front, args.mc, points=5 if args.mc_points is None else args.mc_points,
-                             seed=0 if args.seed is None else args.seed,
-                             total_alpha=1e-6 if args.alpha is None else args.alpha,
-                             resolution=args.resolution)
+            mc = FrontierMC.from_dict(frontier_mc(front, args.mc, points=5 if args.mc_points is None else args.mc_points,
+                                                  seed=0 if args.seed is None else args.seed,
+                                                  total_alpha=1e-6 if args.alpha is None else args.alpha,
+                                                  resolution=args.resolution))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        for pt in mc["points"]:
-            data["points"][pt["index"]]["mc"] = {k: pt[k] for k in ("classifier", "method", "seed", "standard", "robust")}
-        data["mc"] = {k: v for k, v in mc.items() if k != "points"}
-        data["mc"]["estimated_indices"] = [pt["index"] for pt in mc["points"]]
-    add_deprecated_aliases(data, ("perturb_x1", "residual", "max_abs_residual"))
+    from robtheory.claims.frontier_mc import frontier_document
+
+    data = add_deprecated_aliases(frontier_document(front, mc), ("perturb_x1", "residual", "max_abs_residual"))
     if out is not None:
         write_json(out / "frontier.json", data)
         front.to_csv(out / "frontier.csv")
         from robtheory.viz.figures import save_frontier_figure
 
         save_frontier_figure(out, front, mc)
-    status = 0 if mc is None else _exit_status(mc["verdict"])
+    status = 0 if mc is None else _exit_status(mc.verdict)
     if args.json:
         print(dumps(data, indent=2))
         return status
-    print(f"{data['note']}; {len(data['points'])} points")
+    print(f"{front.note}; {front.tau.size} points")
     print(f"{'tau':>12s}{'standard':>22s}{'robust':>22s}{'Thm 2.1 bound':>16s}")
-    for pt in data["points"]:
-        tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
-        bound = "-" if pt["theorem_2_1_bound"] is None else f"{pt['theorem_2_1_bound']:.6g}"
-        print(f"{tau:>12s}{float(pt['standard_accuracy'])!r:>22}{float(pt['robust_accuracy'])!r:>22}{bound:>16s}")
+    for tau_k, std, rob, bnd in zip(front.tau, front.standard_accuracy, front.robust_accuracy, front.bound):
+        tau = "inf" if not math.isfinite(tau_k) else f"{tau_k:.6g}"
+        bound = "-" if not math.isfinite(bnd) else f"{bnd:.6g}"
+        print(f"{tau:>12s}{float(std)!r:>22}{float(rob)!r:>22}{bound:>16s}")
     if mc is not None:
         # what is printed is what is judged: each count's exact binomial p-value against the
         # per-test alpha (a count fails iff p <= alpha), and whether the test resolves --resolution
-        print(f"Monte Carlo (n={mc['n']} per point, seed {mc['seed']}; exact binomial tests, Bonferroni over "
-              f"{mc['n_checks']} at alpha={mc['total_alpha']:g}: a count fails when its p-value <= "
-              f"{mc['alpha_per_check']:.3g}; resolution {mc['resolution']:g}):")
-        for pt in mc["points"]:
-            tau = "inf" if pt["tau"] is None else f"{pt['tau']:.6g}"
-            cells = "  ".join(f"{k} {pt[k]['estimate']:.5f} [{pt[k]['ci'][0]:.5f}, {pt[k]['ci'][1]:.5f}] "
-                              f"vs {pt[k]['analytic']:.5f} (p={pt[k]['p_value']:.3g}, {pt[k]['verdict']})"
-                              for k in ("standard", "robust"))
+        print(f"Monte Carlo (n={mc.n} per point, seed {mc.seed}; exact binomial tests, Bonferroni over "
+              f"{mc.n_checks} at alpha={mc.total_alpha:g}: a count fails when its p-value <= "
+              f"{mc.alpha_per_check:.3g}; resolution {mc.resolution:g}):")
+        for pt in mc.points:
+            tau = "inf" if pt.tau is None else f"{pt.tau:.6g}"
+            cells = "  ".join(f"{k} {c.estimate:.5f} [{c.ci[0]:.5f}, {c.ci[1]:.5f}] "
+                              f"vs {c.analytic:.5f} (p={c.p_value:.3g}, {c.verdict})"
+                              for k, c in (("standard", pt.standard), ("robust", pt.robust)))
             print(f"  tau={tau}: {cells}")
-        line = (f"Monte Carlo: {mc['verdict']} (smallest p-value {mc['min_p_value']:.3g}, per-test alpha "
-                f"{mc['alpha_per_check']:.3g})")
-        if mc["inconclusive"]:
-            line += _inconclusive_note(mc["inconclusive"], mc["n_checks"], mc["resolution"], mc["n_needed"], "--mc")
+        line = (f"Monte Carlo: {mc.verdict} (smallest p-value {mc.min_p_value:.3g}, per-test alpha "
+                f"{mc.alpha_per_check:.3g})")
+        if mc.inconclusive:
+            line += _inconclusive_note(mc.inconclusive, mc.n_checks, mc.resolution, mc.n_needed, "--mc")
         print(line)
     if out is not None:
         print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")

@@ -13,7 +13,7 @@ from robtheory.cli.options import (_EPS_HELP_ZERO, add_alpha, add_backend, add_c
                                    add_model, add_resolution, add_sample_count, add_seed, add_threat)
 from robtheory.vocabulary import add_deprecated_aliases
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

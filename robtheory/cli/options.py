@@ -14,6 +14,7 @@ import math
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["CLASSIFIERS", "MC_BACKENDS", "add_alpha", "add_backend", "add_classifier", "add_json_flag",
            "add_max_seconds", "add_model", "add_norm", "add_out", "add_resolution", "add_sample_count", "add_seed",
@@ -54,7 +55,6 @@ def _positive_float(text: str) -> float:
     if not x > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
     return x
-
 
 
 def _whole_number(text: str) -> int | None:
@@ -109,17 +109,18 @@ class _DeprecatedAlias(argparse.Action):
     """An old option name kept for one release: stores into the new option's ``dest`` and
     warns once on stderr (however often the old name is given)."""
 
-    def __init__(self, option_strings, dest, new_name: str = "", command: str = "", **kwargs):
+    def __init__(self, option_strings: Sequence[str], dest: str, new_name: str = "", command: str = "",
+                 **kwargs: Any) -> None:
         self.new_name, self.command, self.warned = new_name, command, False
         super().__init__(option_strings, dest, **kwargs)
 
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
         if not self.warned:
             self.warned = True
             print(f"robtheory {self.command}: warning: {option_string} is deprecated, use {self.new_name} "
                   f"(same meaning; {option_string} will be removed in a later release)", file=sys.stderr)
         setattr(namespace, self.dest, values)
-
 
 
 def _sample_count(text: str) -> int:
@@ -140,7 +141,6 @@ def _seed(text: str) -> int:
     return s
 
 
-
 #: The Monte Carlo backends a command may name (``auto`` picks the fastest usable one).
 MC_BACKENDS = ("auto", "numpy", "numba", "cupy")
 
@@ -153,7 +153,6 @@ _RESOLUTION_HELP = ("smallest deviation of an accuracy (absolute, in (0, 1)) eve
 _EPS_HELP_ZERO = ("radius of the threat ball (>= 0; default 0, a plain accuracy: the robust accuracy then "
                   "equals the standard one; frontier and svm default to 2*eta, the paper's adversary, because "
                   "their results are about the trade-off under it)")
-
 
 
 # ------------------------------------------------------------------------ option groups

@@ -10,7 +10,7 @@ from robtheory.cli.common import UsageError, _check_cost, _exit_status, _inconcl
 from robtheory.cli.options import (_finite_float, _positive_int, _sample_count, add_norm, add_out, add_resolution,
                                    add_seed)
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from robtheory.phase import check_grid_size, parse_spec, phase_grid, save, spec_length
 
     out = _output_dir(args.out, "--out")
+    assert out is not None  # --out is required
     if args.mc is None:
         for opt, val in (("--mc-points", args.mc_points), ("--scheduler", args.scheduler), ("--seed", args.seed),
                          ("--resolution", args.resolution)):
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"grid {dict(ds.sizes)}: wrote {paths['netcdf']}, {paths['csv']} and {len(figures)} figures")
     if args.mc is None:
         return 0
-    from robtheory.experiments.phase_mc import mc_overlay, save_mc
+    from robtheory.experiments.phase_mc import PhaseMCSummary, mc_overlay, save_mc
     from robtheory.viz.figures import save_phase_mc_figure
 
     try:
@@ -114,16 +115,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(" ".join(msg.split())) from None
     mc_paths = save_mc(mc, out)
     save_phase_mc_figure(out, mc)
-    # passed = 0 (a residual beyond the threshold) is a FAIL whatever the resolution
-    verdict = mc.attrs["verdict"] if mc.attrs["passed"] else "FAIL"
+    summary = PhaseMCSummary.from_dataset(mc)  # a residual beyond the threshold is a FAIL whatever the resolution
     inc = ""
-    if mc.attrs["inconclusive"]:
-        need = mc.attrs["n_needed"]  # -1 in the netCDF attributes where no n makes them conclusive
-        inc = _inconclusive_note(mc.attrs["inconclusive"], mc["residual"].size, mc.attrs["resolution"],
-                                 need if need > 0 else None, "--mc")
-    print(f"Monte Carlo: {mc.sizes['point']} points x n={args.mc} on {mc.attrs['executor']}; "
-          f"max |residual| = {mc.attrs['max_abs_residual']:.3g} SE (Bonferroni threshold "
-          f"{mc.attrs['z_threshold']:.3g} at alpha={mc.attrs['total_alpha']:g}, resolution "
-          f"{mc.attrs['resolution']:g}: {verdict}{inc}); wrote {mc_paths['netcdf']}, {mc_paths['csv']} "
+    if summary.inconclusive:
+        inc = _inconclusive_note(summary.inconclusive, summary.n_tests, summary.resolution, summary.n_needed, "--mc")
+    print(f"Monte Carlo: {summary.n_points} points x n={args.mc} on {summary.executor}; "
+          f"max |residual| = {summary.max_abs_residual:.3g} SE (Bonferroni threshold "
+          f"{summary.z_threshold:.3g} at alpha={summary.total_alpha:g}, resolution "
+          f"{summary.resolution:g}: {summary.verdict}{inc}); wrote {mc_paths['netcdf']}, {mc_paths['csv']} "
           f"and phase_mc_residuals.{{png,pdf}}")
-    return _exit_status(verdict)
+    return _exit_status(summary.verdict)

@@ -8,7 +8,7 @@ from typing import Any
 from robtheory.cli.common import _output_dir, _progress_bar
 from robtheory.cli.options import add_out
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

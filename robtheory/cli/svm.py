@@ -10,7 +10,7 @@ from robtheory.cli.common import UsageError, _check_cost
 from robtheory.cli.options import _finite_float, add_json_flag, add_model, add_norm
 from robtheory.model import fmt_number as _fmt
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from typing import Any
 from robtheory.cli.common import UsageError, _check_cost, _output_dir
 from robtheory.cli.options import _positive_int, add_out, add_seed
 
-__all__ = ['add_parser', 'run']
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

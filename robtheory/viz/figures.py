@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from robtheory.claims.frontier_mc import FrontierMC
     from robtheory.theory.frontier import Frontier
 
 __all__ = ["PHASE_FIGURE_VARIABLES", "phase_axes", "save_frontier_figure", "save_phase_figures",
@@ -43,10 +44,10 @@ def _save(fig: Any, out: Path, stem: str, formats: Sequence[str], dpi: int) -> l
     return paths
 
 
-def save_frontier_figure(out_dir: str | Path, front: Frontier, mc: Mapping[str, Any] | None = None, *,
+def save_frontier_figure(out_dir: str | Path, front: Frontier, mc: FrontierMC | Mapping[str, Any] | None = None, *,
                          stem: str = "frontier", formats: Sequence[str] = ("png", "pdf")) -> list[Path]:
     """Draw ``front`` (and the Monte Carlo points of ``mc``, a
-    :func:`robtheory.claims.frontier_mc.frontier_mc` result) into ``out_dir/stem.{formats}``."""
+    :class:`robtheory.claims.frontier_mc.FrontierMC`) into ``out_dir/stem.{formats}``."""
     from robtheory.viz.plot import plot_frontier, plot_frontier_mc
 
     plt = _pyplot()

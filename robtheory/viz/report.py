@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from robtheory.claims.frontier_mc import FrontierMC
 from robtheory.claims.verify import VerifyRow
 
 __all__ = ["ReportSection", "figures", "frontier_mc_figures", "mc_residual_figure", "write_report"]
@@ -82,7 +83,7 @@ def _plt():
 
 
 def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
-            frontier_mc: dict | None = None) -> list[tuple[str, str]]:
+            frontier_mc: FrontierMC | Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
     """Draw the report's frontier and phase figures into ``out_dir``; return (file name, caption) pairs.
 
     ``frontier_mc`` (a :func:`robtheory.claims.frontier_mc.frontier_mc` result for the Theorem F frontier
@@ -105,6 +106,8 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
         lin = frontier(model, ThreatModel("linf", 2 * eta), fam, n=n)
         ax.plot(lin.standard_accuracy, lin.robust_accuracy, label=label)
     if frontier_mc is not None:
+        if not isinstance(frontier_mc, FrontierMC):
+            frontier_mc = FrontierMC.from_dict(frontier_mc)
         plot_frontier_mc(ax, frontier_mc)
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
@@ -113,7 +116,7 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
     cap = (f"Trade-off frontier at eps = 2 eta for D(p={p}, eta={eta}, d={d}), with the Theorem 2.1 bound "
            "(dashed).")
     if frontier_mc is not None:
-        cap += (f" Points: Monte Carlo estimates (n={frontier_mc['n']}) of the rounded rules that attain the "
+        cap += (f" Points: Monte Carlo estimates (n={frontier_mc.n}) of the rounded rules that attain the "
                 "frontier, with 95% Clopper-Pearson intervals.")
     out.append(("frontier.png", cap))
 
@@ -187,28 +190,32 @@ def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], c
     return name, cap
 
 
-def frontier_mc_figures(out_dir, mc: dict, name: str = "frontier_mc_residuals.png") -> tuple[str, str]:
-    """Residuals of :func:`robtheory.claims.frontier_mc.frontier_mc` (standard and robust, per point)."""
+def frontier_mc_figures(out_dir, mc: FrontierMC | Mapping[str, Any],
+                        name: str = "frontier_mc_residuals.png") -> tuple[str, str]:
+    """Residuals of :func:`robtheory.claims.frontier_mc.frontier_mc` (standard and robust, per point;
+    ``mc`` a :class:`~robtheory.claims.frontier_mc.FrontierMC` or the function's dict)."""
     from robtheory.viz.plot import plot_residuals
 
+    if not isinstance(mc, FrontierMC):
+        mc = FrontierMC.from_dict(mc)
     plt = _plt()
     labels, z, groups = [], [], []
-    for pt in mc["points"]:
-        lab = "tau=inf" if pt["tau"] is None else f"tau={pt['tau']:.3g}"
-        for k in ("standard", "robust"):
+    for pt in mc.points:
+        lab = "tau=inf" if pt.tau is None else f"tau={pt.tau:.3g}"
+        for k, c in (("standard", pt.standard), ("robust", pt.robust)):
             labels.append(lab)
-            z.append(pt[k]["z"])
+            z.append(c.z)
             groups.append(k)
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    plot_residuals(ax, labels, z, groups=groups, threshold=mc["z_threshold"],
-                   threshold_label=f"Bonferroni +-{mc['z_threshold']:.2f} (alpha={mc['total_alpha']:g})")
-    ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc['n']} per point)", fontsize="small")
+    plot_residuals(ax, labels, z, groups=groups, threshold=mc.z_threshold,
+                   threshold_label=f"Bonferroni +-{mc.z_threshold:.2f} (alpha={mc.total_alpha:g})")
+    ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc.n} per point)", fontsize="small")
     fig.tight_layout()
     fig.savefig(Path(out_dir) / name, dpi=120)
     plt.close(fig)
     return name, (f"Monte Carlo points of the Theorem F frontier (rounded rules sign(tau sign(x1) + s(x)); robust "
-                  f"accuracy under the shift adversary): residuals in SE units, {mc['n_checks']} exact binomial "
-                  f"tests at family-wise alpha={mc['total_alpha']:g} ({_MC_WORDS[mc['verdict']]}).")
+                  f"accuracy under the shift adversary): residuals in SE units, {mc.n_checks} exact binomial "
+                  f"tests at family-wise alpha={mc.total_alpha:g} ({_MC_WORDS[mc.verdict]}).")
 
 
 _MC_WORDS = {"PASS": "all pass", "FAIL": "FAILED", "INCONCLUSIVE": "none fails, some INCONCLUSIVE"}
@@ -273,7 +280,8 @@ def write_report(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], columns
 
         bar.set_description("report: frontier Monte Carlo")
         m = ToyModel(0.95, 0.3, 100)
-        fmc = frontier_mc(frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=401), frontier_mc_n, seed=seed)
+        fmc = FrontierMC.from_dict(frontier_mc(frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=401),
+                                               frontier_mc_n, seed=seed))
         bar.update()
     bar.set_description("report: frontier and phase figures")
     figs = figures(out, frontier_mc=fmc)
