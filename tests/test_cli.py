@@ -127,3 +127,50 @@ def test_prove_writes_certificates(tmp_path, capsys):
     assert "PROVED" in out and "FAILED" not in out
     assert (tmp_path / "theorem_2_1.json").is_file()
     assert (tmp_path / "derivations.json").is_file()
+
+
+# ------------------------------------------------------------------ the CLI's layout (issue 13)
+def _commands():
+    import argparse
+
+    from robtheory.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+def _spec(parser, option):
+    action = next(a for a in parser._actions if option in a.option_strings)
+    return (action.type, action.help, action.required, action.default, action.choices, action.dest)
+
+
+@pytest.mark.parametrize("option, commands", [
+    ("--p", ("accuracy", "mc", "frontier", "svm")),
+    ("--eta", ("accuracy", "mc", "frontier", "svm")),
+    ("--d", ("accuracy", "mc", "frontier", "svm")),
+    ("--norm", ("accuracy", "mc", "frontier", "phase")),
+    ("--weak-only", ("accuracy", "mc", "frontier")),
+    ("--b", ("accuracy", "mc")),
+    ("--max-seconds", ("mc", "verify", "report", "phase", "svm", "torch", "frontier")),
+    ("--n", ("verify", "report")),
+    ("--alpha", ("verify", "report")),
+    ("--mean-resolution", ("verify", "report")),
+])
+def test_shared_options_are_one_definition(option, commands):
+    """An option that several commands share reads its value alike and says the same in --help."""
+    cmds = _commands()
+    specs = {cmd: _spec(cmds[cmd], option) for cmd in commands}
+    assert len(set(map(repr, specs.values()))) == 1, specs
+
+
+def test_every_command_has_its_own_module():
+    """``robtheory.cli.<command>`` holds each command's ``add_parser`` and ``run``."""
+    import importlib
+
+    from robtheory.cli.main import COMMANDS
+
+    assert set(COMMANDS) == set(_commands())
+    for name, run in COMMANDS.items():
+        module = importlib.import_module(f"robtheory.cli.{name}")
+        assert module.run is run and callable(module.add_parser)

@@ -42,18 +42,20 @@ import json
 import math
 import sys
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from robtheory import stats
 from robtheory._provenance import provenance
 from robtheory.classifiers import LinearClassifier, averaging, bayes
-from robtheory.cli import _sample_count, _seed
+from robtheory.cli.options import _sample_count, _seed
 from robtheory.theory.closed_form import linear_accuracy, robust_optimal_linear
 from robtheory.model import ThreatModel, ToyModel
 
-__all__ = ["GRID", "SMALL_GRID", "build_parser", "main", "plot_z", "run_campaign"]
+__all__ = ["GRID", "SMALL_GRID", "CampaignRow", "CountTest", "build_parser", "main", "plot_z", "run_campaign"]
 
 #: Rows of the stream reserved for each run.
 RUN_STRIDE = 1 << 40
@@ -101,9 +103,60 @@ def _z(count: int, n: int, analytic: float) -> float:
     return 0.0 if diff == 0 else math.copysign(math.inf, diff)
 
 
+@dataclass(frozen=True)
+class CountTest:
+    """One accuracy of one run: its count, the exact binomial test against the closed form, and
+    the residual in standard errors (``z``, infinite where the closed form is 0 or 1 and missed)."""
+
+    count: int
+    estimate: float
+    ci_lo: float
+    ci_hi: float
+    analytic: float
+    z: float
+    p_value: float
+    min_detectable: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One run of the campaign: the point, threat and classifier, and its two tested counts.
+
+    :meth:`to_dict` is the row of ``linear_campaign.csv`` (``standard_*`` and ``robust_*``
+    columns after the run's own)."""
+
+    run: int
+    p: float
+    mu: float
+    eta: float
+    d: int
+    eps: float
+    norm: str
+    perturb_x1: bool
+    classifier: str
+    n: int
+    seed: int
+    start: int
+    backend: str
+    standard: CountTest
+    robust: CountTest
+
+    @property
+    def max_abs_z(self) -> float:
+        return max(abs(self.standard.z), abs(self.robust.z))
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)[:-2]}
+        for kind, test in (("standard", self.standard), ("robust", self.robust)):
+            d.update({f"{kind}_{f.name}": getattr(test, f.name) for f in fields(test)})
+        return d
+
+
 def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alpha: float = 1e-6,
                  grid=GRID, log=None) -> dict:
-    """Run every (point, threat, classifier) of ``grid``; return the rows and the verdict."""
+    """Run every (point, threat, classifier) of ``grid``; return the rows (:class:`CampaignRow`)
+    and the verdict."""
     from robtheory.mc import engine
 
     if n > RUN_STRIDE:
@@ -119,22 +172,19 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
         clf = _classifier(cname, model, threat, k)
         res = engine.estimate_linear(model, clf, threat, n, seed, backend, start=k * RUN_STRIDE)
         acc = linear_accuracy(model, clf, threat)
-        row = {"run": k, "p": p, "mu": mu, "eta": model.eta, "d": d, "eps": eps, "norm": norm,
-               "perturb_x1": px1, "classifier": cname, "n": n, "seed": seed, "start": k * RUN_STRIDE,
-               "backend": res["backend"]}
+        tests = {}
         for kind, value in (("standard", acc.standard_accuracy), ("robust", acc.robust_accuracy)):
             c = res[kind]["count"]
             t = stats.agreement_test(c, n, value, alpha)
             lo, hi = stats.clopper_pearson_interval(c, n, 0.05)
-            row.update({f"{kind}_count": c, f"{kind}_estimate": c / n, f"{kind}_ci_lo": float(lo),
-                        f"{kind}_ci_hi": float(hi), f"{kind}_analytic": value,
-                        f"{kind}_z": _z(c, n, value), f"{kind}_p_value": t.p_value,
-                        f"{kind}_min_detectable": t.min_detectable, f"{kind}_passed": t.passed})
-        rows.append(row)
+            tests[kind] = CountTest(c, c / n, float(lo), float(hi), value, _z(c, n, value), t.p_value,
+                                    t.min_detectable, t.passed)
+        rows.append(CampaignRow(k, p, mu, model.eta, d, eps, norm, px1, cname, n, seed, k * RUN_STRIDE,
+                                res["backend"], tests["standard"], tests["robust"]))
         if log is not None and (k + 1) % 16 == 0:
             log(f"{k + 1}/{len(jobs)} runs, {time.perf_counter() - t0:.0f} s")
-    n_pass = sum(r["standard_passed"] + r["robust_passed"] for r in rows)
-    zs = np.array([abs(r[f"{q}_z"]) for r in rows for q in ("standard", "robust")])
+    n_pass = sum(r.standard.passed + r.robust.passed for r in rows)
+    zs = np.array([abs(test.z) for r in rows for test in (r.standard, r.robust)])
     return {"rows": rows, "n": n, "seed": seed, "backend": backend, "total_alpha": total_alpha,
             "grid": [list(pt) for pt in grid], "threats": [list(t) for t in THREAT_KINDS],
             "classifiers": list(CLASSIFIERS),
@@ -144,14 +194,14 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
-def plot_z(ax, rows: list, critical_z: float):
+def plot_z(ax, rows: list[CampaignRow], critical_z: float):
     """Scatter of (MC - analytic)/SE for every test, by threat model; returns ``ax``."""
     colors = {("linf", True): "C0", ("linf", False): "C1", ("l2", True): "C2", ("l2", False): "C3"}
     for (norm, px1), color in colors.items():
-        sel = [r for r in rows if r["norm"] == norm and r["perturb_x1"] == px1]
+        sel = [r for r in rows if r.norm == norm and r.perturb_x1 == px1]
         for q, marker in (("standard", "o"), ("robust", "^")):
-            x = [r["run"] for r in sel]
-            z = np.clip([r[f"{q}_z"] for r in sel], -1.5 * critical_z, 1.5 * critical_z)
+            x = [r.run for r in sel]
+            z = np.clip([getattr(r, q).z for r in sel], -1.5 * critical_z, 1.5 * critical_z)
             ax.scatter(x, z, s=6, c=color, marker=marker, alpha=0.7,
                        label=f"{q}, {norm} {'full' if px1 else 'weak-only'}")
     for s in (-1, 1):
@@ -167,16 +217,16 @@ def _write(out: Path, report: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     rows = report["rows"]
     with open(out / "linear_campaign.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0].to_dict().keys()))
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
+            writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.to_dict().items()})
 
     # The summary and provenance; the rows are in the CSV.
     data = {k: v for k, v in report.items() if k != "rows"}
-    worst = max(rows, key=lambda r: max(abs(r["standard_z"]), abs(r["robust_z"])))
+    worst = max(rows, key=lambda r: r.max_abs_z)
     data["worst_run"] = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                         for k, v in worst.items()}
+                         for k, v in worst.to_dict().items()}
     (out / "linear_campaign.json").write_text(json.dumps(data, indent=1) + "\n")
 
     import matplotlib

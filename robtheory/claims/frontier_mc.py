@@ -9,6 +9,9 @@ sits in the claims layer: it samples (the theory layer below never does).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +21,7 @@ from robtheory.stats import residuals, z_threshold
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.theory.frontier import Frontier, attaining_classifier
 
-__all__ = ["frontier_mc"]
+__all__ = ["FrontierMC", "FrontierMCCount", "FrontierMCPoint", "frontier_document", "frontier_mc"]
 
 
 def _finite_or_none(x: float):
@@ -165,3 +168,114 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
                 "Bonferroni over all standard and robust counts",
         "points": out_pts,
     }
+
+
+# ----------------------------------------------------------------------------- typed view
+@dataclass(frozen=True)
+class FrontierMCCount:
+    """One tested count of a frontier point (standard or robust accuracy); keys as in
+    :func:`frontier_mc`'s ``points[i]["standard"]``."""
+
+    analytic: float
+    estimate: float
+    count: int
+    n: int
+    ci: tuple[float, float]
+    level: float
+    std_error: float
+    z: float | None
+    p_value: float
+    passed: bool
+    verdict: str
+    resolution: float
+    min_detectable: float
+    n_needed: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["ci"] = list(self.ci)
+        return d
+
+
+@dataclass(frozen=True)
+class FrontierMCPoint:
+    """One estimated frontier point: its index into the frontier, tau, the attaining classifier,
+    how it was sampled, its stream seed, and the two tested counts."""
+
+    index: int
+    tau: float | None
+    classifier: str
+    method: str
+    seed: int
+    standard: FrontierMCCount
+    robust: FrontierMCCount
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "tau": self.tau, "classifier": self.classifier, "method": self.method,
+                "seed": self.seed, "standard": self.standard.to_dict(), "robust": self.robust.to_dict()}
+
+
+_COUNT_KEYS = tuple(f.name for f in fields(FrontierMCCount))
+_RUN_KEYS = ("n", "seed", "total_alpha", "alpha_per_check", "n_checks", "z_threshold", "max_abs_z", "min_p_value",
+             "resolution", "verdict", "inconclusive", "n_needed", "passed", "test")
+
+
+@dataclass(frozen=True)
+class FrontierMC:
+    """The result of :func:`frontier_mc` as a typed record (:meth:`from_dict` reads the dict the
+    function returns; :meth:`to_dict` gives it back, key for key)."""
+
+    n: int
+    seed: int
+    total_alpha: float
+    alpha_per_check: float
+    n_checks: int
+    z_threshold: float
+    max_abs_z: float | None
+    min_p_value: float
+    resolution: float
+    verdict: str
+    inconclusive: int
+    n_needed: int | None
+    passed: bool
+    test: str
+    points: tuple[FrontierMCPoint, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FrontierMC:
+        missing = [k for k in (*_RUN_KEYS, "points") if k not in data]
+        if missing:
+            raise ValueError(f"a frontier Monte Carlo result needs the keys {missing}")
+
+        def count(c: Mapping[str, Any]) -> FrontierMCCount:
+            vals = {k: c[k] for k in _COUNT_KEYS}
+            vals["ci"] = (float(c["ci"][0]), float(c["ci"][1]))
+            return FrontierMCCount(**vals)
+
+        pts = tuple(FrontierMCPoint(int(p["index"]), p["tau"], str(p["classifier"]), str(p["method"]), int(p["seed"]),
+                                    count(p["standard"]), count(p["robust"])) for p in data["points"])
+        return cls(**{k: data[k] for k in _RUN_KEYS}, points=pts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The dict :func:`frontier_mc` returns."""
+        d = {k: getattr(self, k) for k in _RUN_KEYS}
+        d["points"] = [p.to_dict() for p in self.points]
+        return d
+
+    def summary(self) -> dict[str, Any]:
+        """The run-level keys and the estimated indices: the ``mc`` object of ``robtheory frontier --json``."""
+        d = {k: getattr(self, k) for k in _RUN_KEYS}
+        d["estimated_indices"] = [p.index for p in self.points]
+        return d
+
+
+def frontier_document(front: Frontier, mc: FrontierMC | None = None) -> dict[str, Any]:
+    """``robtheory frontier --json``: :meth:`Frontier.to_dict`, with, when ``mc`` is given, each
+    estimated point's ``mc`` entry (classifier, method, seed and the two counts) and the run's
+    :meth:`FrontierMC.summary` as ``mc``."""
+    data = front.to_dict()
+    if mc is not None:
+        for pt in mc.points:
+            data["points"][pt.index]["mc"] = {k: v for k, v in pt.to_dict().items() if k not in ("index", "tau")}
+        data["mc"] = mc.summary()
+    return data

@@ -31,7 +31,9 @@ robtheory[dask]``); ``import robtheory`` never loads it.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +45,7 @@ from robtheory.stats import residuals, z_threshold
 __all__ = [
     "CLASSIFIERS",
     "KINDS",
+    "PhaseMCSummary",
     "mc_overlay",
     "point_seed",
     "residuals",
@@ -259,3 +262,44 @@ def save_mc(ds_mc, out_dir) -> dict:
     ds_mc.to_dataframe().to_csv(csv)
     return {"netcdf": nc, "csv": csv}
 
+
+
+@dataclass(frozen=True)
+class PhaseMCSummary:
+    """The run-level result of :func:`mc_overlay`, typed (read from the Dataset's attrs).
+
+    ``verdict`` is the run's verdict: FAIL when a residual exceeds the Bonferroni threshold
+    (``passed`` False) whatever the resolution, else the worst per-test verdict (PASS or
+    INCONCLUSIVE). ``n_needed`` is None where the attrs hold -1 (nothing inconclusive, or no n
+    resolves it). :meth:`to_dict` uses the attrs' key names.
+    """
+
+    n: int
+    seed: int
+    n_points: int
+    n_tests: int
+    executor: str
+    backend: str
+    total_alpha: float
+    z_threshold: float
+    max_abs_residual: float
+    passed: bool
+    resolution: float
+    verdict: str
+    inconclusive: int
+    n_needed: int | None
+
+    @classmethod
+    def from_dataset(cls, ds_mc: Any) -> PhaseMCSummary:
+        a = ds_mc.attrs
+        passed = bool(a["passed"])
+        need = int(a["n_needed"])
+        return cls(n=int(a["n"]), seed=int(a["seed"]), n_points=int(ds_mc.sizes["point"]),
+                   n_tests=int(ds_mc["residual"].size), executor=str(a["executor"]), backend=str(a["backend"]),
+                   total_alpha=float(a["total_alpha"]), z_threshold=float(a["z_threshold"]),
+                   max_abs_residual=float(a["max_abs_residual"]), passed=passed, resolution=float(a["resolution"]),
+                   verdict=str(a["verdict"]) if passed else stats.FAIL, inconclusive=int(a["inconclusive"]),
+                   n_needed=need if need > 0 else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -34,6 +34,7 @@ tested against the curve with exact binomial tests at a stated family-wise false
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +83,18 @@ class Frontier:
             "weak_only": not t.perturb_x1, "family": self.family, "exact": self.exact, "note": self.note,
             "points": pts,
         }
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write the points as CSV: tau (``inf`` for the robust end), both accuracies, the Theorem 2.1
+        bound (empty where it does not apply), and ``bias`` / ``weak_weight_ratio`` where set."""
+        points = self.to_dict()["points"]
+        cols = ["tau", "standard_accuracy", "robust_accuracy", "theorem_2_1_bound"]
+        cols += [k for k in ("bias", "weak_weight_ratio") if points and k in points[0]]
+        with open(path, "w") as fh:
+            fh.write(",".join(cols) + "\n")
+            for pt in points:
+                fh.write(",".join("inf" if pt[k] is None and k == "tau" else "" if pt[k] is None else repr(pt[k])
+                                  for k in cols) + "\n")
 
 
 def theorem_f_applies(model: ToyModel, threat: ThreatModel) -> bool:

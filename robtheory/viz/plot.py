@@ -117,24 +117,31 @@ def plot_mc_residuals(ax, ds_mc, *, threshold: bool = True):
 def plot_frontier_mc(ax, mc, *, label=None, **style):
     """Overlay the Monte Carlo points of :func:`robtheory.claims.frontier_mc.frontier_mc` on a frontier plot.
 
+    ``mc`` is a :class:`robtheory.claims.frontier_mc.FrontierMC` (or the dict ``frontier_mc``
+    returns, read through it).
+
     Each estimated point is drawn at (standard estimate, robust estimate) with its
     Clopper--Pearson intervals as error bars in both directions, filled if both of its
     agreement tests pass and as a red cross if one fails.
     """
-    pts = mc["points"]
-    ok = [p for p in pts if p["standard"]["passed"] and p["robust"]["passed"]]
+    from robtheory.claims.frontier_mc import FrontierMC
+
+    if not isinstance(mc, FrontierMC):
+        mc = FrontierMC.from_dict(mc)
+    pts = mc.points
+    ok = [p for p in pts if p.standard.passed and p.robust.passed]
     bad = [p for p in pts if p not in ok]
     if label is None:
-        level = pts[0]["standard"]["level"] if pts else 0.95
-        label = f"Monte Carlo (n={mc['n']}, {100 * level:g}% CI)"
+        level = pts[0].standard.level if pts else 0.95
+        label = f"Monte Carlo (n={mc.n}, {100 * level:g}% CI)"
     for group, fmt, color, lab in ((ok, "o", style.pop("color", "tab:red"), label),
                                    (bad, "x", "red", "Monte Carlo point rejected")):
         if not group:
             continue
-        xs = np.array([p["standard"]["estimate"] for p in group])
-        ys = np.array([p["robust"]["estimate"] for p in group])
-        xerr = np.array([[x - p["standard"]["ci"][0], p["standard"]["ci"][1] - x] for x, p in zip(xs, group)]).T
-        yerr = np.array([[y - p["robust"]["ci"][0], p["robust"]["ci"][1] - y] for y, p in zip(ys, group)]).T
+        xs = np.array([p.standard.estimate for p in group])
+        ys = np.array([p.robust.estimate for p in group])
+        xerr = np.array([[x - p.standard.ci[0], p.standard.ci[1] - x] for x, p in zip(xs, group)]).T
+        yerr = np.array([[y - p.robust.ci[0], p.robust.ci[1] - y] for y, p in zip(ys, group)]).T
         ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt=fmt, color=color, ms=4, capsize=2, lw=1,
                     label=lab, zorder=5, **style)
     ax.legend(loc="best", fontsize="small")

@@ -1,8 +1,8 @@
 """One self-contained HTML report: the claims table with every verdict column, the frontier and
 phase-diagram figures, the Monte Carlo residuals, and any extra sections.
 
-``write_report(out_dir, rows, columns)`` takes the rows ``robtheory verify`` computed (so the report and
-the table agree) and writes ``index.html`` with its figures beside it; images are referenced by
+``write_report(out_dir, rows, columns)`` takes the rows ``robtheory verify`` computed
+(:class:`robtheory.claims.verify.VerifyRow`, so the report and the table agree) and writes ``index.html`` with its figures beside it; images are referenced by
 relative path, so the folder can be moved or zipped as a whole.
 
 Monte Carlo residuals. When the rows carry the Monte Carlo column (``verify`` without ``--no-mc``),
@@ -24,9 +24,13 @@ from __future__ import annotations
 import html
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from robtheory.claims.frontier_mc import FrontierMC
+from robtheory.claims.verify import VerifyRow
 
 __all__ = ["ReportSection", "figures", "frontier_mc_figures", "mc_residual_figure", "write_report"]
 
@@ -78,7 +82,7 @@ def _plt():
 
 
 def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
-            frontier_mc: dict | None = None) -> list[tuple[str, str]]:
+            frontier_mc: FrontierMC | Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
     """Draw the report's frontier and phase figures into ``out_dir``; return (file name, caption) pairs.
 
     ``frontier_mc`` (a :func:`robtheory.claims.frontier_mc.frontier_mc` result for the Theorem F frontier
@@ -101,6 +105,8 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
         lin = frontier(model, ThreatModel("linf", 2 * eta), fam, n=n)
         ax.plot(lin.standard_accuracy, lin.robust_accuracy, label=label)
     if frontier_mc is not None:
+        if not isinstance(frontier_mc, FrontierMC):
+            frontier_mc = FrontierMC.from_dict(frontier_mc)
         plot_frontier_mc(ax, frontier_mc)
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
@@ -109,7 +115,7 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
     cap = (f"Trade-off frontier at eps = 2 eta for D(p={p}, eta={eta}, d={d}), with the Theorem 2.1 bound "
            "(dashed).")
     if frontier_mc is not None:
-        cap += (f" Points: Monte Carlo estimates (n={frontier_mc['n']}) of the rounded rules that attain the "
+        cap += (f" Points: Monte Carlo estimates (n={frontier_mc.n}) of the rounded rules that attain the "
                 "frontier, with 95% Clopper-Pearson intervals.")
     out.append(("frontier.png", cap))
 
@@ -127,20 +133,25 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
     return out
 
 
-def _two_sided_records(rows: list[dict], column: str) -> list[tuple[str, str, float | None, float]]:
+def _rows(rows: Iterable[VerifyRow | Mapping[str, Any]]) -> list[VerifyRow]:
+    """Verify's rows as :class:`VerifyRow` (dicts, as in a ``verify --json`` file, are read back)."""
+    return [r if isinstance(r, VerifyRow) else VerifyRow.from_dict(r) for r in rows]
+
+
+def _two_sided_records(rows: Sequence[VerifyRow], column: str) -> list[tuple[str, str, float | None, float]]:
     """(claim, test kind, z, alpha) of every two-sided test in ``column`` of the rows."""
     recs = []
     for r in rows:
-        cell = r.get(column)
-        if not isinstance(cell, dict):
+        cell = r.cell(column)
+        if cell is None:
             continue
         for c in cell.get("checks") or ():
             if c.get("test") in ("agreement", "mean") and "alpha" in c:
-                recs.append((r["name"], str(c["test"]), c.get("z"), float(c["alpha"])))
+                recs.append((r.name, str(c["test"]), c.get("z"), float(c["alpha"])))
     return recs
 
 
-def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
+def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], column: str = "mc",
                        name: str = "mc_residuals.png") -> tuple[str, str] | None:
     """Draw the Monte Carlo column's two-sided tests as residuals in SE units, one column per claim.
 
@@ -153,6 +164,7 @@ def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
     from robtheory import stats
     from robtheory.viz.plot import plot_residuals
 
+    rows = _rows(rows)
     recs = _two_sided_records(rows, column)
     if not recs:
         return None
@@ -162,8 +174,8 @@ def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
     fig, ax = plt.subplots(figsize=(8.0, 4.2))
     plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
                    threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
-    n_vals = sorted({c.get("n") for r in rows if isinstance(r.get(column), dict)
-                     for c in r[column].get("checks") or () if c.get("n") is not None})
+    n_vals = sorted({c.get("n") for r in rows if r.cell(column) is not None
+                     for c in r.cell(column).get("checks") or () if c.get("n") is not None})
     ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
                  + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")", fontsize="small")
     fig.tight_layout()
@@ -177,40 +189,44 @@ def mc_residual_figure(out_dir, rows: list[dict], column: str = "mc",
     return name, cap
 
 
-def frontier_mc_figures(out_dir, mc: dict, name: str = "frontier_mc_residuals.png") -> tuple[str, str]:
-    """Residuals of :func:`robtheory.claims.frontier_mc.frontier_mc` (standard and robust, per point)."""
+def frontier_mc_figures(out_dir, mc: FrontierMC | Mapping[str, Any],
+                        name: str = "frontier_mc_residuals.png") -> tuple[str, str]:
+    """Residuals of :func:`robtheory.claims.frontier_mc.frontier_mc` (standard and robust, per point;
+    ``mc`` a :class:`~robtheory.claims.frontier_mc.FrontierMC` or the function's dict)."""
     from robtheory.viz.plot import plot_residuals
 
+    if not isinstance(mc, FrontierMC):
+        mc = FrontierMC.from_dict(mc)
     plt = _plt()
     labels, z, groups = [], [], []
-    for pt in mc["points"]:
-        lab = "tau=inf" if pt["tau"] is None else f"tau={pt['tau']:.3g}"
-        for k in ("standard", "robust"):
+    for pt in mc.points:
+        lab = "tau=inf" if pt.tau is None else f"tau={pt.tau:.3g}"
+        for k, c in (("standard", pt.standard), ("robust", pt.robust)):
             labels.append(lab)
-            z.append(pt[k]["z"])
+            z.append(c.z)
             groups.append(k)
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    plot_residuals(ax, labels, z, groups=groups, threshold=mc["z_threshold"],
-                   threshold_label=f"Bonferroni +-{mc['z_threshold']:.2f} (alpha={mc['total_alpha']:g})")
-    ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc['n']} per point)", fontsize="small")
+    plot_residuals(ax, labels, z, groups=groups, threshold=mc.z_threshold,
+                   threshold_label=f"Bonferroni +-{mc.z_threshold:.2f} (alpha={mc.total_alpha:g})")
+    ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc.n} per point)", fontsize="small")
     fig.tight_layout()
     fig.savefig(Path(out_dir) / name, dpi=120)
     plt.close(fig)
     return name, (f"Monte Carlo points of the Theorem F frontier (rounded rules sign(tau sign(x1) + s(x)); robust "
-                  f"accuracy under the shift adversary): residuals in SE units, {mc['n_checks']} exact binomial "
-                  f"tests at family-wise alpha={mc['total_alpha']:g} ({_MC_WORDS[mc['verdict']]}).")
+                  f"accuracy under the shift adversary): residuals in SE units, {mc.n_checks} exact binomial "
+                  f"tests at family-wise alpha={mc.total_alpha:g} ({_MC_WORDS[mc.verdict]}).")
 
 
 _MC_WORDS = {"PASS": "all pass", "FAIL": "FAILED", "INCONCLUSIVE": "none fails, some INCONCLUSIVE"}
 
 
-def _verdict(cell) -> str:
+def _verdict(cell: Mapping[str, Any] | None) -> str:
     if cell is None:
         return '<td class="na">-</td>'
     from robtheory.claims import cell_verdict
 
     # Monte Carlo cells may be INCONCLUSIVE, proof cells PARTIAL: neither is shown as a pass
-    word = cell_verdict(cell)
+    word = cell_verdict(dict(cell))
     cls = {"PASS": "pass", "FAIL": "fail"}.get(word, "inconclusive")
     detail = html.escape(str(cell.get("detail", "")))
     return f'<td class="{cls}" title="{detail}">{word}<div class="detail">{detail}</div></td>'
@@ -227,7 +243,7 @@ def _section_html(sec: ReportSection) -> str:
     return f"<h2>{html.escape(sec.title)}</h2>\n{paras}\n{_figure_html(sec.figures)}\n"
 
 
-def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n: int | None = None,
+def write_report(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], columns: Sequence[str], *, frontier_mc_n: int | None = None,
                  seed: int = 0, extra_sections: Sequence[ReportSection] | None = None) -> Path:
     """Write ``out_dir/index.html`` from verify's rows and the names of its verdict columns.
 
@@ -235,10 +251,10 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
     ----------
     out_dir : path
         Created if needed; the page and all its images go there.
-    rows : list of dict
-        ``robtheory verify``'s rows (``name``, ``reference``, ``statement``, ``notes``,
-        ``analytic`` and one cell per column; the ``"mc"`` cell's ``checks`` feed the residual
-        figure).
+    rows : sequence of VerifyRow
+        ``robtheory verify``'s rows (:attr:`robtheory.claims.verify.VerifyResult.rows`; the
+        ``"mc"`` cell's ``checks`` feed the residual figure). Dicts in the ``verify --json``
+        layout are read back with :meth:`VerifyRow.from_dict`.
     columns : list of str
         The verdict columns after ``analytic``.
     frontier_mc_n : int, optional
@@ -247,6 +263,7 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
     extra_sections : sequence of ReportSection, optional
         Appended after the built-in sections, in order (the hook for the torch results).
     """
+    rows = _rows(rows)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     extra = tuple(extra_sections or ())
@@ -262,7 +279,8 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
 
         bar.set_description("report: frontier Monte Carlo")
         m = ToyModel(0.95, 0.3, 100)
-        fmc = frontier_mc(frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=401), frontier_mc_n, seed=seed)
+        fmc = FrontierMC.from_dict(frontier_mc(frontier(m, ThreatModel("linf", 2 * m.eta), "all", n=401),
+                                               frontier_mc_n, seed=seed))
         bar.update()
     bar.set_description("report: frontier and phase figures")
     figs = figures(out, frontier_mc=fmc)
@@ -279,13 +297,14 @@ def write_report(out_dir, rows: list[dict], columns: list[str], *, frontier_mc_n
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["claim", "paper", "statement", "analytic", *columns])
     body = []
     for r in rows:
-        cells = [f"<td><code>{html.escape(r['name'])}</code></td>", f"<td>{html.escape(r['reference'])}</td>",
-                 f"<td>{html.escape(r['statement'])}"
-                 + (f"<div class='note'>{html.escape(r['notes'])}</div>" if r.get("notes") else "") + "</td>",
-                 _verdict(r["analytic"])]
-        cells += [_verdict(r.get(c)) for c in columns]
+        a = r.analytic
+        cells = [f"<td><code>{html.escape(r.name)}</code></td>", f"<td>{html.escape(r.reference)}</td>",
+                 f"<td>{html.escape(r.statement)}"
+                 + (f"<div class='note'>{html.escape(r.notes)}</div>" if r.notes else "") + "</td>",
+                 _verdict({"passed": a.passed, "n_points": a.n_points, "detail": a.detail})]
+        cells += [_verdict(r.cell(c)) for c in columns]
         body.append("<tr>" + "".join(cells) + "</tr>")
-    n_pass = sum(bool(r["analytic"]["passed"]) for r in rows)
+    n_pass = sum(r.analytic.passed for r in rows)
     mc_html = (_figure_html(mc_figs) if mc_figs else
                "<p>No Monte Carlo results in this run (the Monte Carlo column was not run, e.g. "
                "<code>--no-mc</code>).</p>")
