@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import PurePath
+from typing import Any
 
 __all__ = ["dumps", "json_ready", "write_json"]
 
 
-def json_ready(obj):
+def json_ready(obj: Any) -> Any:
     """``obj`` with non-finite floats replaced by None and NumPy/path values made plain."""
     if isinstance(obj, dict):
         return {k: json_ready(v) for k, v in obj.items()}
@@ -35,12 +36,12 @@ def json_ready(obj):
     return obj
 
 
-def dumps(obj, **kwargs) -> str:
+def dumps(obj: Any, **kwargs: Any) -> str:
     """``json.dumps(json_ready(obj), allow_nan=False, **kwargs)``: always valid JSON."""
     return json.dumps(json_ready(obj), allow_nan=False, **kwargs)
 
 
-def write_json(path, obj, indent: int = 2) -> None:
+def write_json(path: str | PurePath, obj: Any, indent: int = 2) -> None:
     """Write ``obj`` to ``path`` as strict JSON (see :func:`dumps`) with a final newline."""
     with open(path, "w") as fh:
         fh.write(dumps(obj, indent=indent) + "\n")

@@ -9,7 +9,7 @@ sits in the claims layer: it samples (the theory layer below never does).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -24,11 +24,11 @@ from robtheory.theory.frontier import Frontier, attaining_classifier
 __all__ = ["FrontierMC", "FrontierMCCount", "FrontierMCPoint", "frontier_document", "frontier_mc"]
 
 
-def _finite_or_none(x: float):
+def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def _uniform_shift(model: ToyModel, threat: ThreatModel):
+def _uniform_shift(model: ToyModel, threat: ThreatModel) -> str | Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """The worst case of the rounded rule over the weak coordinates: every weak feature moved by
     ``-eps y`` (l_inf) or ``-eps y / sqrt(d)`` (l_2); ``"shift"`` (the Theorem 2.1 adversary) when
     this is the move by ``-2 eta y``."""
@@ -36,7 +36,7 @@ def _uniform_shift(model: ToyModel, threat: ThreatModel):
     if threat.norm == "linf" and step == 2 * model.eta:
         return "shift"
 
-    def attack(X, y):
+    def attack(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         Xa = np.array(X, copy=True)
         Xa[:, 1:] -= (X.dtype.type(step) * y)[:, None]
         return Xa
@@ -51,7 +51,7 @@ def _select(n_pts: int, points: int) -> np.ndarray:
 
 
 def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, total_alpha: float = 1e-6,
-                backend: str = "auto", resolution: float | None = None) -> dict:
+                backend: str = "auto", resolution: float | None = None) -> dict[str, Any]:
     r"""Monte Carlo estimates of a few points of a frontier, each tested against its claimed value.
 
     ``points`` points spread evenly along ``front`` (both ends included) are estimated with

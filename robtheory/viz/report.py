@@ -174,8 +174,8 @@ def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], c
     fig, ax = plt.subplots(figsize=(8.0, 4.2))
     plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
                    threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
-    n_vals = sorted({c.get("n") for r in rows if r.cell(column) is not None
-                     for c in r.cell(column).get("checks") or () if c.get("n") is not None})
+    cells = [cell for r in rows if (cell := r.cell(column)) is not None]
+    n_vals = sorted({c.get("n") for cell in cells for c in cell.get("checks") or () if c.get("n") is not None})
     ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
                  + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")", fontsize="small")
     fig.tight_layout()
