@@ -1,0 +1,609 @@
+r"""The numba kernels of :mod:`robtheory.mc.cpu` (fused sampling and reduction, no n x d array).
+
+Every jitted function of the CPU backend lives in this one file, device functions included:
+numba's on-disk cache is invalidated by changes to the file of the cached kernel only, so a
+device function kept in another module could leave a stale compiled kernel behind. The Python
+wrappers (argument handling, splitting long runs) are in :mod:`robtheory.mc.cpu`.
+
+The kernels draw exactly the samples of the NumPy oracle :mod:`robtheory.mc.reference`
+(same Philox stream layout, same stream tags, same score arithmetic) but never store
+them: a tile of :data:`TILE` samples lives in two small per-tile arrays (labels and
+running scores), the weak features are generated block by block in registers, and each
+tile returns its counts. Tiles are spread over threads with ``prange``; the per-tile
+partial results are kept in an array indexed by tile and summed in tile order at the
+end, so the counts (and the float sums of :func:`marginal_sums`) do not depend on the
+number of threads or on how the work is scheduled.
+
+Normal transform
+----------------
+The Philox words, uniforms, labels and the Box--Muller pairing are those of
+:mod:`robtheory.mc.philox` (its device functions are re-compiled here with
+``inline="always"`` so that LLVM can vectorise the loop over the samples of a tile).
+Only the elementary functions differ, because the loops must be vectorisable (libm
+calls are not, and SVML is not available everywhere):
+
+float64
+    :math:`\ln u` by the fdlibm/musl algorithm (reduction to :math:`[\sqrt2/2, \sqrt2)`,
+    degree-14 odd polynomial in :math:`s = f/(2 + f)`), and :math:`\sin, \cos` of
+    :math:`\theta = \mathrm{fl}(2\pi u)` by the fdlibm kernels after a Cody--Waite
+    reduction by :math:`\pi/2`: each within 1 ulp, so the normals agree with the NumPy
+    reference to a few ulps and the **counts agree exactly** (a flip would need a margin
+    within ~1e-15 of a threshold). Tested bit for bit on counts, ulp-bounded on values.
+    AVX2 has no instruction for 64-bit integer <-> float64 conversion, and LLVM
+    scalarises such a conversion inside a vectorised loop; so the uniforms
+    (:func:`_u53`), the exponent of the logarithm and the quadrant of the sine are
+    built from float64 bit patterns instead -- exactly the same values (tested), about
+    10 % more throughput.
+float32
+    cephes ``logf`` and ``sinf``/``cosf`` evaluated in float32, with the angle reduced
+    exactly from the uniform (:math:`4u - \mathrm{round}(4u)` is exact), so the normals
+    are within a few float32 ulps of the reference's float32 stream (which rounds a
+    float64 Box--Muller). float32 counts therefore agree with the reference
+    statistically, not bit for bit.
+
+Indices are uint64 throughout (sample ``start + t`` of a call), so sample counts past
+:math:`2^{31}` and indices past :math:`2^{32}` are exact; one kernel call handles at most
+:data:`MAX_CALL` samples, and the Python wrappers below split longer runs and add the
+counts as Python ints (memory is flat in n).
+
+The weight vector is padded with zeros to whole Philox blocks (2 float64 or 4 float32
+normals per block), so each kernel has a single inlined copy of the normal generator
+(compile time); adding ``0 * x`` leaves every score unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+from robtheory._cache import numba_cache
+from robtheory.mc import _philox_numba as _PN
+from robtheory.mc.reference import STREAM_NORMAL, STREAM_X1, STREAM_Y
+
+__all__ = ["MAX_CALL", "TILE"]
+
+#: Samples per tile (the unit of work of one thread at a time).
+TILE = 256
+#: Largest number of samples one kernel call handles (the partial-count array is
+#: ``MAX_CALL / TILE`` rows); larger runs are split by the caller.
+MAX_CALL = 1 << 22
+
+_DEV = {"inline": "always", "nogil": True, "error_model": "numpy"}
+_CALL = {"nogil": True, "error_model": "numpy"}
+_KER = {"parallel": True, "cache": numba_cache(), "nogil": True, "error_model": "numpy"}
+
+# The Philox device functions of robtheory.mc._philox_numba, inlined at numba-IR level so
+# that the per-tile sample loops vectorise (a call to the cached version is an opaque
+# function call that blocks vectorisation).
+_philox = njit(**_DEV)(_PN.philox4x32_nb.py_func)
+
+
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_Z64 = np.uint64(0)
+_SY = np.uint64(STREAM_Y)
+_SX1 = np.uint64(STREAM_X1)
+_SN = np.uint64(STREAM_NORMAL)
+
+
+# --------------------------------------------------------------------------- bit casts
+@intrinsic
+def _f64_bits(typingctx, x):
+    sig = types.uint64(types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return sig, codegen
+
+
+@intrinsic
+def _bits_f64(typingctx, x):
+    sig = types.float64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return sig, codegen
+
+
+@intrinsic
+def _f32_bits(typingctx, x):
+    sig = types.uint32(types.float32)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+
+    return sig, codegen
+
+
+@intrinsic
+def _bits_f32(typingctx, x):
+    sig = types.float32(types.uint32)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+
+    return sig, codegen
+
+
+# Integer -> float64 conversions have no AVX2 instruction for 64-bit lanes, so LLVM
+# extracts every lane and converts it with a scalar vcvtsi2sd inside the vectorised loops.
+# The two conversions below build the same float64 from its bits instead (exact, so the
+# uniforms and the logarithm are bit-identical to the plain conversions).
+_EXP_ONE = np.uint64(0x3FF0000000000000)  # bits of 1.0
+_EXP_2_52 = np.uint64(0x4330000000000000)  # bits of 2**52
+_HALF_ULP_1 = 2.0**-53
+
+
+@njit(**_DEV)
+def _u53(w_hi, w_lo):
+    """(2m + 1) 2**-53 with m = w_hi 2**20 + (w_lo >> 12), as :func:`uniform01_f64_nb`.
+
+    ``1.0 | m`` (bits) is :math:`1 + m 2^{-52}`; subtracting 1 is exact (Sterbenz), and
+    adding :math:`2^{-53}` gives :math:`(2m + 1) 2^{-53}` exactly (53 significant bits).
+    """
+    m = (np.uint64(w_hi) << np.uint64(20)) | (np.uint64(w_lo) >> np.uint64(12))
+    return (_bits_f64(_EXP_ONE | m) - 1.0) + _HALF_ULP_1
+
+
+@njit(**_DEV)
+def _small_uint_f64(e):
+    """float64(e) for an integer 0 <= e < 2**52, exactly: (2**52 | e) - 2**52."""
+    return _bits_f64(_EXP_2_52 | e) - 4503599627370496.0
+
+
+# --------------------------------------------------------------------------- float64 math
+# fdlibm e_log.c / musl log.c (Sun Microsystems, freely redistributable): max error < 1 ulp.
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_LG1 = 6.666666666666735130e-01
+_LG2 = 3.999999999940941908e-01
+_LG3 = 2.857142874366239149e-01
+_LG4 = 2.222219843214978396e-01
+_LG5 = 1.818357216161805012e-01
+_LG6 = 1.531383769920937332e-01
+_LG7 = 1.479819860511658591e-01
+
+
+@njit(**_DEV)
+def _log_f64(x):
+    """ln x for a positive normal float64 (branch-free: only such x occur here)."""
+    bits = _f64_bits(x)
+    # Reduce x to [sqrt(2)/2, sqrt(2)) * 2**k by moving the exponent (musl's trick).
+    hx = (bits >> _S32) + np.uint64(0x3FF00000 - 0x3FE6A09E)
+    dk = _small_uint_f64(hx >> np.uint64(20)) - 1023.0  # the exponent k, exactly, as a float
+    hx = (hx & np.uint64(0x000FFFFF)) + np.uint64(0x3FE6A09E)
+    xr = _bits_f64((hx << _S32) | (bits & _M32))
+    f = xr - 1.0
+    hfsq = 0.5 * f * f
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    t1 = w * (_LG2 + w * (_LG4 + w * _LG6))
+    t2 = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
+    r = t2 + t1
+    return s * (hfsq + r) + dk * _LN2_LO - hfsq + f + dk * _LN2_HI
+
+
+# fdlibm k_sin.c / k_cos.c on [-pi/4, pi/4] (with the tail y of the reduced argument).
+_S1 = -1.66666666666666324348e-01
+_S2 = 8.33333333332248946124e-03
+_S3 = -1.98412698298579493134e-04
+_S4 = 2.75573137070700676789e-06
+_S5 = -2.50507602534068634195e-08
+_S6 = 1.58969099521155010221e-10
+_C1 = 4.16666666666666019037e-02
+_C2 = -1.38888888888741095749e-03
+_C3 = 2.48015872894767294178e-05
+_C4 = -2.75573143513906633035e-07
+_C5 = 2.08757232129817482790e-09
+_C6 = -1.13596475577881948265e-11
+_INVPIO2 = 6.36619772367581382433e-01
+_PIO2_1 = 1.57079632673412561417e00  # first 33 bits of pi/2
+_PIO2_1T = 6.07710050650619224932e-11  # pi/2 - _PIO2_1
+_TOINT = 1.5 / 2.220446049250313e-16  # adding and subtracting it rounds to an integer
+_TWO_PI = 2.0 * math.pi
+
+
+@njit(**_DEV)
+def _sincos_f64(theta):
+    """(sin, cos) of theta in [0, 2 pi]: Cody-Waite by pi/2, then the fdlibm kernels."""
+    big = theta * _INVPIO2 + _TOINT  # ulp 1: its low mantissa bits are the integer itself
+    fn = big - _TOINT
+    q = np.int64(_f64_bits(big) & np.uint64(3))  # = int(fn) & 3 without a scalar float->int
+    r = theta - fn * _PIO2_1
+    w = fn * _PIO2_1T
+    x = r - w
+    y = (r - x) - w
+    z = x * x
+    zz = z * z
+    rs = _S2 + z * (_S3 + z * _S4) + z * zz * (_S5 + z * _S6)
+    v = z * x
+    sn = x - ((z * (0.5 * y - v * rs) - y) - v * _S1)
+    rc = z * (_C1 + z * (_C2 + z * _C3)) + zz * zz * (_C4 + z * (_C5 + z * _C6))
+    hz = 0.5 * z
+    wc = 1.0 - hz
+    cs = wc + (((1.0 - wc) - hz) + (z * rc - x * y))
+    # theta = q pi/2 + x: sin = (s, c, -s, -c)[q], cos = (c, -s, -c, s)[q]
+    odd = (q & 1) == 1
+    s_out = cs if odd else sn
+    c_out = sn if odd else cs
+    s_out = -s_out if q >= 2 else s_out
+    c_out = -c_out if (q == 1 or q == 2) else c_out
+    return s_out, c_out
+
+
+@njit(**_DEV)
+def _normal_pair_f64(k0, k1, i, j):
+    """Normals 2j and 2j + 1 of sample i (float64 layout of robtheory.mc.philox)."""
+    a, b, c, d = _philox(i & _M32, i >> _S32, j, _SN, k0, k1)
+    ua = _u53(a, b)
+    ub = _u53(c, d)
+    r = math.sqrt(-2.0 * _log_f64(ua))
+    sn, cs = _sincos_f64(_TWO_PI * ub)
+    return r * cs, r * sn
+
+
+# --------------------------------------------------------------------------- float32 math
+_F = np.float32
+_SQRTHF = _F(0.707106781186547524)
+_LF0 = _F(7.0376836292e-2)
+_LF1 = _F(-1.1514610310e-1)
+_LF2 = _F(1.1676998740e-1)
+_LF3 = _F(-1.2420140846e-1)
+_LF4 = _F(1.4249322787e-1)
+_LF5 = _F(-1.6668057665e-1)
+_LF6 = _F(2.0000714765e-1)
+_LF7 = _F(-2.4999993993e-1)
+_LF8 = _F(3.3333331174e-1)
+_LQ1 = _F(-2.12194440e-4)
+_LQ2 = _F(0.693359375)
+_SF1 = _F(-1.9515295891e-4)
+_SF2 = _F(8.3321608736e-3)
+_SF3 = _F(-1.6666654611e-1)
+_CF1 = _F(2.443315711809948e-5)
+_CF2 = _F(-1.388731625493765e-3)
+_CF3 = _F(4.166664568298827e-2)
+_F_HALF = _F(0.5)
+_F_ONE = _F(1.0)
+_F_TWO = _F(2.0)
+_F_FOUR = _F(4.0)
+_F_M2 = _F(-2.0)
+_F_PIO2 = _F(math.pi / 2)
+_F_2M24 = _F(2.0**-24)
+
+
+@njit(**_DEV)
+def _u24(w):
+    """(2m + 1) 2**-24 with m = w >> 9, as float32 (U24 of robtheory.mc.philox)."""
+    m = np.uint32(w) >> np.uint32(9)
+    return _F((m << np.uint32(1)) | np.uint32(1)) * _F_2M24
+
+
+@njit(**_DEV)
+def _log_f32(x):
+    """cephes logf for a positive normal float32, in float32 (a few ulps)."""
+    bits = _f32_bits(x)
+    e = np.int32((bits >> np.uint32(23)) & np.uint32(0xFF)) - np.int32(126)
+    mant = _bits_f32((bits & np.uint32(0x007FFFFF)) | np.uint32(0x3F000000))  # in [0.5, 1)
+    small = mant < _SQRTHF
+    e = e - np.int32(1) if small else e
+    xm = (mant + mant - _F_ONE) if small else (mant - _F_ONE)
+    z = xm * xm
+    y = ((((((((_LF0 * xm + _LF1) * xm + _LF2) * xm + _LF3) * xm + _LF4) * xm + _LF5) * xm
+           + _LF6) * xm + _LF7) * xm + _LF8) * xm * z
+    fe = _F(e)
+    y = y + _LQ1 * fe
+    y = y - _F_HALF * z
+    return xm + y + _LQ2 * fe
+
+
+@njit(**_DEV)
+def _sincos2pi_f32(u):
+    """(sin 2 pi u, cos 2 pi u) for u in (0, 1), in float32; exact quadrant reduction."""
+    t = _F_FOUR * u  # exact
+    qf = _F(math.floor(t + _F_HALF))
+    x = (t - qf) * _F_PIO2  # t - qf is exact, in [-1/2, 1/2]
+    q = np.int32(qf) & np.int32(3)
+    z = x * x
+    sn = ((_SF1 * z + _SF2) * z + _SF3) * z * x + x
+    cs = ((_CF1 * z + _CF2) * z + _CF3) * z * z - _F_HALF * z + _F_ONE
+    odd = (q & np.int32(1)) == np.int32(1)
+    s_out = cs if odd else sn
+    c_out = sn if odd else cs
+    s_out = -s_out if q >= np.int32(2) else s_out
+    c_out = -c_out if (q == np.int32(1) or q == np.int32(2)) else c_out
+    return s_out, c_out
+
+
+@njit(**_DEV)
+def _bm_f32(ua, ub):
+    r = math.sqrt(_F_M2 * _log_f32(ua))
+    sn, cs = _sincos2pi_f32(ub)
+    return _F(r) * cs, _F(r) * sn
+
+
+@njit(**_DEV)
+def _normal_quad_f32(k0, k1, i, j):
+    """Normals 4j .. 4j + 3 of sample i (float32 layout of robtheory.mc.philox)."""
+    a, b, c, d = _philox(i & _M32, i >> _S32, j, _SN, k0, k1)
+    za, zb = _bm_f32(_u24(a), _u24(b))
+    zc, zd = _bm_f32(_u24(c), _u24(d))
+    return za, zb, zc, zd
+
+
+# --------------------------------------------------------------------------- tiles
+@njit(**_CALL)
+def _labels_tile(k0, k1, i0, m, p, y, x1):
+    """y[t], x1[t] (float64, +-1) of samples i0 + t, t < m: coordinate 0 of streams Y, X1.
+
+    The two streams are drawn by one inlined Philox call site in a loop over the stream
+    tag (one copy of the unrolled rounds: compile time), vectorised over the tile.
+    """
+    for st in range(2):
+        tag = _SY if st == 0 else _SX1
+        for t in range(m):
+            i = i0 + np.uint64(t)
+            a, b, _c, _d = _philox(i & _M32, i >> _S32, _Z64, tag, k0, k1)
+            x1[t] = _u53(a, b)  # the uniform, for now
+        if st == 0:
+            for t in range(m):
+                y[t] = 1.0 if x1[t] < 0.5 else -1.0
+    for t in range(m):
+        x1[t] = y[t] if x1[t] < p else -y[t]
+
+
+@njit(**_CALL)
+def _linear_tile_f64(k0, k1, i0, m, w, b, eta, p, pen, y, s):
+    """Counts of one tile. ``w`` is padded with zeros to 1 + 2 * blocks entries: adding
+    ``0 * x`` leaves a score unchanged (up to the sign of a zero), so the padded sum equals
+    the reference's sum over the d real coordinates."""
+    _labels_tile(k0, k1, i0, m, p, y, s)
+    w0 = w[0]
+    for t in range(m):
+        s[t] = w0 * s[t]
+    for j in range((w.shape[0] - 1) // 2):
+        wa = w[1 + 2 * j]
+        wb = w[2 + 2 * j]
+        ju = np.uint64(j)
+        for t in range(m):
+            za, zb = _normal_pair_f64(k0, k1, i0 + np.uint64(t), ju)
+            ey = eta * y[t]
+            acc = s[t] + wa * (ey + za)
+            s[t] = acc + wb * (ey + zb)
+    ks = 0
+    kr = 0
+    for t in range(m):
+        mg = y[t] * (s[t] + b)
+        ks += 1 if mg > 0.0 else 0
+        kr += 1 if mg > pen else 0
+    return ks, kr
+
+
+@njit(**_CALL)
+def _linear_tile_f32(k0, k1, i0, m, w, b, eta, p, pen, y64, x164, y, s):
+    """As :func:`_linear_tile_f64` in float32; ``w`` padded to 1 + 4 * blocks entries."""
+    _labels_tile(k0, k1, i0, m, p, y64, x164)
+    w0 = w[0]
+    for t in range(m):
+        y[t] = _F(y64[t])
+        s[t] = w0 * _F(x164[t])
+    for j in range((w.shape[0] - 1) // 4):
+        wa = w[1 + 4 * j]
+        wb = w[2 + 4 * j]
+        wc = w[3 + 4 * j]
+        wd = w[4 + 4 * j]
+        ju = np.uint64(j)
+        for t in range(m):
+            za, zb, zc, zd = _normal_quad_f32(k0, k1, i0 + np.uint64(t), ju)
+            ey = eta * y[t]
+            acc = s[t] + wa * (ey + za)
+            acc = acc + wb * (ey + zb)
+            acc = acc + wc * (ey + zc)
+            s[t] = acc + wd * (ey + zd)
+    ks = 0
+    kr = 0
+    for t in range(m):
+        mg = y[t] * (s[t] + b)
+        ks += 1 if mg > _F(0.0) else 0
+        kr += 1 if mg > pen else 0
+    return ks, kr
+
+
+# --------------------------------------------------------------------------- kernels
+@njit(**_KER)
+def _linear_kernel_f64(k0, k1, start, n, w, b, eta, p, pen):
+    n_tiles = (n + TILE - 1) // TILE
+    part = np.zeros((n_tiles, 2), dtype=np.int64)
+    for q in prange(n_tiles):
+        y = np.empty(TILE)
+        s = np.empty(TILE)
+        m = min(TILE, n - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        ks, kr = _linear_tile_f64(k0, k1, i0, m, w, b, eta, p, pen, y, s)
+        part[q, 0] = ks
+        part[q, 1] = kr
+    return part[:, 0].sum(), part[:, 1].sum()
+
+
+@njit(**_KER)
+def _linear_kernel_f32(k0, k1, start, n, w, b, eta, p, pen):
+    n_tiles = (n + TILE - 1) // TILE
+    part = np.zeros((n_tiles, 2), dtype=np.int64)
+    for q in prange(n_tiles):
+        y64 = np.empty(TILE)
+        x164 = np.empty(TILE)
+        y = np.empty(TILE, dtype=np.float32)
+        s = np.empty(TILE, dtype=np.float32)
+        m = min(TILE, n - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        ks, kr = _linear_tile_f32(k0, k1, i0, m, w, b, eta, p, pen, y64, x164, y, s)
+        part[q, 0] = ks
+        part[q, 1] = kr
+    return part[:, 0].sum(), part[:, 1].sum()
+
+
+@njit(**_CALL)
+def _marginal_tile(k0, k1, i0, m, d, eta, p, y, x1, rs, sq):
+    """Per-sample sums of x_k and x_k**2 over the d weak features (float64 stream)."""
+    _labels_tile(k0, k1, i0, m, p, y, x1)
+    for t in range(m):
+        rs[t] = 0.0
+        sq[t] = 0.0
+    for j in range((d + 1) // 2):
+        ju = np.uint64(j)
+        keep_b = 1.0 if 2 * j + 1 < d else 0.0  # the last block of an odd d has one coordinate
+        for t in range(m):
+            za, zb = _normal_pair_f64(k0, k1, i0 + np.uint64(t), ju)
+            ey = eta * y[t]
+            xa = ey + za
+            xb = (ey + zb) * keep_b
+            rs[t] += xa + xb
+            sq[t] += xa * xa + xb * xb
+
+
+@njit(**_KER)
+def _marginal_kernel(k0, k1, start, n, d, eta, p):
+    """Per-tile counts (n_pos, x1=y | +, x1=y | -) and sums (x | +, x | -, x^2), reduced
+    in tile order."""
+    n_tiles = (n + TILE - 1) // TILE
+    cnt = np.zeros((n_tiles, 3), dtype=np.int64)
+    sums = np.zeros((n_tiles, 3))
+    for q in prange(n_tiles):
+        y = np.empty(TILE)
+        x1 = np.empty(TILE)
+        rs = np.empty(TILE)
+        sq = np.empty(TILE)
+        m = min(TILE, n - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        _marginal_tile(k0, k1, i0, m, d, eta, p, y, x1, rs, sq)
+        npos = 0
+        eqp = 0
+        eqn = 0
+        sp = 0.0
+        sn = 0.0
+        s2 = 0.0
+        for t in range(m):
+            if y[t] > 0:
+                npos += 1
+                eqp += 1 if x1[t] == y[t] else 0
+                sp += rs[t]
+            else:
+                eqn += 1 if x1[t] == y[t] else 0
+                sn += rs[t]
+            s2 += sq[t]
+        cnt[q, 0] = npos
+        cnt[q, 1] = eqp
+        cnt[q, 2] = eqn
+        sums[q, 0] = sp
+        sums[q, 1] = sn
+        sums[q, 2] = s2
+    tot_c = np.zeros(3, dtype=np.int64)
+    tot_s = np.zeros(3)
+    for q in range(n_tiles):  # fixed order: independent of the thread count
+        for c in range(3):
+            tot_c[c] += cnt[q, c]
+            tot_s[c] += sums[q, c]
+    return tot_c, tot_s
+
+
+@njit(**_CALL)
+def _normal_matrix_f64(k0, k1, start, count, d, out):
+    """out[r, :] = the kernels' float64 normals of sample start + r (out has even width)."""
+    for r in range(count):
+        i = start + np.uint64(r)
+        for j in range(d // 2):
+            za, zb = _normal_pair_f64(k0, k1, i, np.uint64(j))
+            out[r, 2 * j] = za
+            out[r, 2 * j + 1] = zb
+
+
+@njit(**_CALL)
+def _normal_matrix_f32(k0, k1, start, count, d, out):
+    """out[r, :] = the kernels' float32 normals of sample start + r (width a multiple of 4)."""
+    for r in range(count):
+        i = start + np.uint64(r)
+        for j in range(d // 4):
+            za, zb, zc, zd = _normal_quad_f32(k0, k1, i, np.uint64(j))
+            out[r, 4 * j] = za
+            out[r, 4 * j + 1] = zb
+            out[r, 4 * j + 2] = zc
+            out[r, 4 * j + 3] = zd
+
+
+@njit(**_KER)
+def _sample_kernel_f64(k0, k1, start, count, eta, p, y, X):
+    """y[r] and X[r, :] = (x1, eta*y + z) of sample start + r (X in Fortran order).
+
+    The labels, x1 and the weak-feature arithmetic are those of
+    :func:`robtheory.mc.reference.sample_chunk`; the normals are the kernels' float64
+    normals (within a few ulps of the reference's)."""
+    d = X.shape[1] - 1
+    n_tiles = (count + TILE - 1) // TILE
+    for q in prange(n_tiles):
+        ty = np.empty(TILE)
+        tx = np.empty(TILE)
+        xa = np.empty(TILE)
+        xb = np.empty(TILE)
+        m = min(TILE, count - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        r0 = q * TILE
+        _labels_tile(k0, k1, i0, m, p, ty, tx)
+        for t in range(m):
+            y[r0 + t] = ty[t]
+            X[r0 + t, 0] = tx[t]
+        for j in range((d + 1) // 2):
+            ju = np.uint64(j)
+            # generate into 1-d tile buffers (a loop LLVM vectorises), then copy the columns
+            for t in range(m):
+                za, zb = _normal_pair_f64(k0, k1, i0 + np.uint64(t), ju)
+                ey = eta * ty[t]
+                xa[t] = ey + za
+                xb[t] = ey + zb
+            c = 1 + 2 * j
+            X[r0:r0 + m, c] = xa[:m]
+            if c + 1 <= d:  # the last block of an odd d has one coordinate
+                X[r0:r0 + m, c + 1] = xb[:m]
+
+
+# --------------------------------------------------------------------------- bare generator
+@njit(**_KER)
+def _normal_sum_kernel_f64(k0, k1, start, n, blocks):
+    """Sum of the float64 normals of samples start .. start + n - 1, blocks pairs each (the
+    generator alone: what :func:`_linear_kernel_f64` costs without the labels and the score)."""
+    n_tiles = (n + TILE - 1) // TILE
+    part = np.zeros(n_tiles)
+    for q in prange(n_tiles):
+        m = min(TILE, n - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        acc = 0.0
+        for j in range(blocks):
+            ju = np.uint64(j)
+            for t in range(m):
+                za, zb = _normal_pair_f64(k0, k1, i0 + np.uint64(t), ju)
+                acc += za + zb
+        part[q] = acc
+    return part.sum()
+
+
+@njit(**_KER)
+def _normal_sum_kernel_f32(k0, k1, start, n, blocks):
+    """As :func:`_normal_sum_kernel_f64` for the float32 layout (blocks of four normals)."""
+    n_tiles = (n + TILE - 1) // TILE
+    part = np.zeros(n_tiles)
+    for q in prange(n_tiles):
+        m = min(TILE, n - q * TILE)
+        i0 = start + np.uint64(q) * np.uint64(TILE)
+        acc = _F(0.0)
+        for j in range(blocks):
+            ju = np.uint64(j)
+            for t in range(m):
+                za, zb, zc, zd = _normal_quad_f32(k0, k1, i0 + np.uint64(t), ju)
+                acc += (za + zb) + (zc + zd)
+        part[q] = acc
+    return part.sum()
