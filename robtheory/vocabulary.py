@@ -115,6 +115,8 @@ _OPTIONS = (
     Option("--no-proofs", "flag", "verify, report: skip the proof column"),
     Option("--no-torch", "flag", "verify, report: skip the torch column"),
     Option("--torch-results", "path", "report: add the experiments saved by 'robtheory torch --out DIR'"),
+    Option("--from", "path", "report: write the report from a saved 'robtheory verify --json FILE' result "
+           "instead of running verify"),
     Option("--family", "choice", "frontier: all, linear or linear-unbiased"),
     Option("--lam", "number", "l2 regularisation of the SVM objective, > 0"),
     Option("--unit-norm", "flag", "svm: tune lam so that the optimum has unit norm"),

@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:  # the Monte Carlo column loads the sampling engine: only when
 #: A verdict column: called once per claim; None means the column has nothing to say (``-``).
 Column = Callable[[Claim], "CheckResult | None"]
 
-__all__ = ["Cell", "Column", "VerifyRow", "VerifyResult", "verify", "FAIL", "INCONCLUSIVE", "PASS"]
+__all__ = ["Cell", "Column", "VerifyRow", "VerifyResult", "load", "verify", "FAIL", "INCONCLUSIVE", "PASS"]
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 
@@ -203,6 +204,40 @@ class VerifyResult:
         """The document ``verify --json`` writes: ``claims``, ``mc``, ``passed``, ``verdict``."""
         return {"claims": [r.to_dict() for r in self.rows], "mc": None if self.mc is None else dict(self.mc),
                 "passed": self.passed, "verdict": self.verdict}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VerifyResult:
+        """Read back a ``verify --json`` document (:meth:`to_dict`). The columns are those of the
+        rows (every row of a run has the same ones); ``mc_statement`` is not saved, so it is None."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("claims"), list) or not data["claims"]:
+            raise ValueError("a verify document needs a non-empty 'claims' list (write one with "
+                             "'robtheory verify --json FILE')")
+        missing = [k for k in ("passed", "verdict") if k not in data]
+        if missing:
+            raise ValueError(f"a verify document needs the keys {missing}, got {sorted(data)}")
+        rows = tuple(VerifyRow.from_dict(r) for r in data["claims"])
+        columns = rows[0].columns
+        odd = [r.name for r in rows if r.columns != columns]
+        if odd:
+            raise ValueError(f"rows {odd} have other columns than {list(columns)}: not one verify run")
+        mc = data.get("mc")
+        return cls(rows, columns, None if mc is None else dict(mc), None, bool(data["passed"]), str(data["verdict"]))
+
+
+def load(path: str | Path) -> VerifyResult:
+    """A saved ``robtheory verify --json FILE`` result (:meth:`VerifyResult.from_dict`); a ValueError
+    names the file when it is not one."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read a verify result from {str(path)!r}: {exc}") from None
+    try:
+        return VerifyResult.from_dict(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{str(path)!r} is not a 'robtheory verify --json' result: {exc}") from None
 
 
 def _overall(rows: Iterable[VerifyRow], marginals: Mapping[str, Any] | None) -> tuple[bool, str]:
