@@ -159,3 +159,36 @@ def test_frontier_cli_mc(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(args + ["--mc", "100", "--alpha", "2"])
     assert exc.value.code == 2 and "--alpha" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("norm,eps", [("linf", 0.5), ("l2", 0.9), ("linf-weak", 0.5)])
+def test_rounded_rules_off_theorem_f_agree_under_their_exact_worst_case(norm, eps):
+    """Family 'all' away from eps = 2 eta: the rounded rules under RoundedClassifier.worst_case (the
+    one implementation of their worst case), not the Theorem 2.1 shift."""
+    threat = (ThreatModel("linf", eps, perturb_x1=False) if norm == "linf-weak" else ThreatModel(norm, eps))
+    assert not (threat.norm == "linf" and eps == 2 * MODEL.eta)
+    f = frontier(MODEL, threat, "all", n=41)
+    res = frontier_mc(f, N, points=4, seed=5, total_alpha=ALPHA)
+    assert res["passed"], res
+    # the attack matters: at some point the robust accuracy is far (>> the test's resolution) below
+    # the standard one, so a wrong worst case would show
+    assert max(pt["standard"]["analytic"] - pt["robust"]["analytic"] for pt in res["points"]) > 0.02
+
+
+def test_a_weaker_attack_on_the_rounded_rules_is_caught(monkeypatch):
+    """Negative control: half the worst-case step leaves robust accuracy too high at this n."""
+    import robtheory.claims.frontier_mc as FM
+
+    threat = ThreatModel("linf", 0.5)
+    f = frontier(MODEL, threat, "all", n=41)
+
+    def half(model, t):
+        def attack(X, y):
+            Xa = np.array(X, copy=True)
+            Xa[:, 1:] -= (0.5 * t.eps * y)[:, None]
+            return Xa
+        return attack
+
+    monkeypatch.setattr(FM, "_uniform_shift", half)
+    res = frontier_mc(f, N, points=4, seed=5, total_alpha=ALPHA)
+    assert not res["passed"]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from robtheory import stats
+from robtheory.classifiers import RoundedClassifier
 from robtheory.mc.seeds import point_seed
 from robtheory.stats import residuals, z_threshold
 from robtheory.model import ThreatModel, ToyModel
@@ -29,17 +30,17 @@ def _finite_or_none(x: float) -> float | None:
 
 
 def _uniform_shift(model: ToyModel, threat: ThreatModel) -> str | Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """The worst case of the rounded rule over the weak coordinates: every weak feature moved by
-    ``-eps y`` (l_inf) or ``-eps y / sqrt(d)`` (l_2); ``"shift"`` (the Theorem 2.1 adversary) when
-    this is the move by ``-2 eta y``."""
+    """The exact worst case of the rounded rules (:meth:`robtheory.classifiers.RoundedClassifier.worst_case`,
+    which does not depend on tau): every weak feature moved by ``-eps y`` (l_inf) or
+    ``-eps y / sqrt(d)`` (l_2); ``"shift"`` (the engine's Theorem 2.1 adversary) when this is the
+    move by ``-2 eta y``."""
     step = threat.eps if threat.norm == "linf" else threat.eps / math.sqrt(model.d)
     if threat.norm == "linf" and step == 2 * model.eta:
         return "shift"
+    rule = RoundedClassifier(0.0, model.d)
 
     def attack(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        Xa = np.array(X, copy=True)
-        Xa[:, 1:] -= (X.dtype.type(step) * y)[:, None]
-        return Xa
+        return rule.worst_case(X, y, threat)
 
     return attack
 
