@@ -552,22 +552,30 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         rob_first = np.abs(np.gradient(rob[keep])) <= np.abs(np.gradient(std[keep]))
     todo = np.arange(keep.size)
     gap = np.full(keep.size, np.inf)
-    for rnd in range(3):
+    for rnd in range(4):
         kk = keep[todo]
         fk = np.isfinite(taus[kk])
         Xc = np.stack([np.where(fk, taus[kk] + bias[kk], np.inf), np.where(fk, taus[kk] - bias[kk], np.inf),
                        np.where(fk, rr[kk], sd)], axis=1)
-        U, inc, bx = _certify_linear(cb, Xc, rob_first[todo])
+        # the first pass only searches (bound to 1e-6: cheap); the later ones certify
+        U, inc, bx, rob_first[todo] = _certify_linear(cb, Xc, rob_first[todo],
+                                                      tol=1e-6 if rnd == 0 else 0.1 * _CERT_TOL)
         s0, q0 = cb.values(Xc[:, 0], Xc[:, 1], Xc[:, 2])
         moved = inc > np.where(rob_first[todo], q0, s0)
-        new = np.stack([(bx[:, 0] + bx[:, 1]) / 2, (bx[:, 0] - bx[:, 1]) / 2, bx[:, 2]], axis=1)
-        if rnd < 2:  # polish the moved points on their constraint
+        with np.errstate(invalid="ignore"):  # sign(x1) (c = inf) never moves
+            new = np.stack([(bx[:, 0] + bx[:, 1]) / 2, (bx[:, 0] - bx[:, 1]) / 2, bx[:, 2]], axis=1)
+        if rnd < 3:  # polish the moved points on their constraint
             for j in np.flatnonzero(moved & (U - inc > _CERT_TOL)):
-                t_j = cb.values(*bx[j])[0 if rob_first[todo[j]] else 1]
-                x = solve(new[j].copy(), float(t_j), by_std=bool(rob_first[todo[j]]))
-                sj, qj = cb.values(x[0] + x[1], x[0] - x[1], x[2])
-                if (sj >= t_j and qj > cb.values(*bx[j])[1]) if rob_first[todo[j]] else (qj >= t_j and sj > cb.values(*bx[j])[0]):
-                    new[j] = x
+                rf_j = bool(rob_first[todo[j]])
+                t_j = (s0 if rf_j else q0)[j]  # the level the bound was computed at
+                # SLSQP meets its constraint only to ~1e-12: aim a little above the level (costs
+                # at most the multiplier, <= 1, times the margin)
+                for margin in (1e-11, 1e-10):
+                    x = solve(new[j].copy(), float(t_j) + margin, by_std=rf_j)
+                    sj, qj = (float(v) for v in cb.values(x[0] + x[1], x[0] - x[1], x[2]))
+                    if (sj >= t_j and qj > inc[j]) if rf_j else (qj >= t_j and sj > inc[j]):
+                        new[j] = x
+                        break
         idx = kk[moved]
         nm = new[moved]
         if idx.size:
@@ -577,14 +585,15 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
             taus[idx], bias[idx], rr[idx] = nm[:, 0], nm[:, 1], nm[:, 2]
             std[idx], rob[idx], err[idx] = s2, r2, e2
         own = np.where(rob_first[todo], rob[kk], std[kk])
-        gap[todo] = np.where(moved, np.inf, U - own)
-        todo = todo[moved]
+        # a bound at the old point's level also holds at the new one's (it is at least as high there)
+        gap[todo] = np.inf if rnd == 0 else U - own
+        todo = todo if rnd == 0 else todo[~np.isfinite(gap[todo])]
         if todo.size == 0:
             break
     if todo.size:  # points moved in the last round: certify them where they are now
         kk = keep[todo]
         Xc = np.stack([taus[kk] + bias[kk], taus[kk] - bias[kk], rr[kk]], axis=1)
-        U = _certify_linear(cb, Xc, rob_first[todo])[0]
+        U, _, _, rob_first[todo] = _certify_linear(cb, Xc, rob_first[todo])
         gap[todo] = U - np.where(rob_first[todo], rob[kk], std[kk])
     if np.any(gap < -1e-12):  # an upper bound below a value attained by a reported rule
         raise RuntimeError(f"linear frontier certificate failed: bound below an attained point by {-gap.min():.3g}")
@@ -689,9 +698,15 @@ class _LinearBounds:
         return p * ndtr(c + m) + (1 - p) * ndtr(m - c)
 
     def values(self, c1, c2, r):
-        """(std, rob) at points (arrays; c may be +-inf)."""
-        (m0, _), (me, _), _, _ = self._margins(c1, c1, c2, c2, r, r)
-        return 0.5 * (self._g(c1, m0) + self._g(c2, m0)), 0.5 * (self._g(c1, me) + self._g(c2, me))
+        """(std, rob) at points (arrays; c1 = c2 = inf is the rule sign(x1))."""
+        c1, c2, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (c1, c2, r)))
+        with np.errstate(invalid="ignore"):
+            (m0, _), (me, _), _, _ = self._margins(c1, c1, c2, c2, r, r)
+            std = 0.5 * (self._g(c1, m0) + self._g(c2, m0))
+            rob = 0.5 * (self._g(c1, me) + self._g(c2, me))
+        x1 = np.isinf(c1) & np.isinf(c2) & (c1 > 0) & (c2 > 0)
+        x1_rob = self.p if (self.eps < 1 or not self.full) else 0.0
+        return np.where(x1, self.p, std), np.where(x1, x1_rob, rob)
 
     def _gsup(self, cl, ch, m):
         """sup of g(c; m) over c in [cl, ch] at fixed m (arrays)."""
@@ -807,13 +822,16 @@ class _LinearBounds:
                 lag = lag + contrib_k
                 contrib[np.flatnonzero(fin), k] = contrib_k + 1e-3 * half[:, k]
             supG[fin] = np.minimum(supG[fin], np.where(rf, mvS, mvQ))
-            supF[fin] = np.minimum(supF[fin], np.minimum(np.where(rf, mvQ, mvS), lag - lm * tt))
+            # the Lagrangian's rounding grows with lam (G, a sum of four Phi, is rounded well
+            # below 1e-14, then scaled by lam; lam <= 1, see _certify_linear)
+            supF[fin] = np.minimum(supF[fin], np.minimum(np.where(rf, mvQ, mvS), lag - lm * tt + lm * 1e-14))
             cF[fin], cG[fin] = np.where(rf, q_, s_), np.where(rf, s_, q_)
         ub = np.where(supG + _CERT_WIDEN < t, -np.inf, supF + _CERT_WIDEN)
-        return ub, contrib, cF, cG
+        return np.where(np.isnan(ub), np.inf, ub), contrib, cF, cG  # NaN: no bound
 
 
-def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300):
+def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
+                    tol: float = 0.1 * _CERT_TOL):
     """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
 
     For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
@@ -821,27 +839,38 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     Branch and bound over boxes of (c1, c2, r) (c1 >= |c2| without loss: swapping c1 and c2
     changes nothing, and for p >= 1/2 negating and swapping them raises both accuracies when
     c1 + c2 < 0), with :meth:`_LinearBounds.bound` and a Lagrange multiplier estimated at the
-    point. Feasible box centres that beat a point replace it. Returns (U, inc, X_best):
-    the bound, the best value found (>= the point's own) and the classifier attaining it.
+    point. Feasible box centres that beat a point replace it. Returns (U, inc, X_best, rob_first):
+    the bound, the best value found (>= the point's own), the classifier attaining it and the
+    maximised accuracy (``rob_first`` is only a first guess: the roles swap where the
+    frontier's slope at the point, the multiplier, exceeds 1).
     """
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol)
+
+
+def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol):
     X = np.array(X, dtype=float)
     n = X.shape[0]
     s0, q0 = bounds.values(X[:, 0], X[:, 1], X[:, 2])
+    # the multiplier of max F s.t. G >= t is the frontier's slope |dF/dG| at the point: where it
+    # exceeds 1 the roles swap (F = Std), so that lam <= 1 and its rounding stays small
+    gs, gq = bounds.point_grads(np.where(np.isfinite(X), X, 1e300))
+    rob_first = np.array(rob_first, dtype=bool)
+    for _ in range(2):
+        gF, gG = np.where(rob_first[:, None], gq, gs), np.where(rob_first[:, None], gs, gq)
+        nG = np.sum(gG * gG, axis=1)
+        lam = np.nan_to_num(np.where(nG > 0, np.maximum(0.0, -np.sum(gF * gG, axis=1) / nG), 0.0))
+        rob_first = np.where(lam > 1, ~rob_first, rob_first)
+    lam = np.minimum(lam, 1.0)
     t = np.where(rob_first, s0, q0)
     inc = np.where(rob_first, q0, s0)
+    inc0 = inc.copy()
     best_x = X.copy()
-    gs, gq = bounds.point_grads(np.where(np.isfinite(X), X, 1e300))
-    gF, gG = np.where(rob_first[:, None], gq, gs), np.where(rob_first[:, None], gs, gq)
-    nG = np.sum(gG * gG, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lam = np.where(nG > 0, np.maximum(0.0, -np.sum(gF * gG, axis=1) / nG), 0.0)
-    lam = np.nan_to_num(lam)
     r_lo = 1.0 if bounds.r_free else bounds.sd
     lo = np.tile([0.0, -np.inf if not bounds.unbiased else 0.0, r_lo], (n, 1))
     hi = np.tile([np.inf, np.inf, bounds.sd], (n, 1))
     tid = np.arange(n)
     done_max = np.full(n, -np.inf)  # the largest bound among boxes already discarded
-    prune_tol = 0.1 * _CERT_TOL
     eta_, eps_ = bounds.eta, bounds.eps
     c_max = 64.0 + 4 * (eta_ + eps_) * bounds.sd + 4 * (abs(bounds.L) if math.isfinite(bounds.L) else 0.0)
     for _ in range(max_iter):
@@ -859,7 +888,11 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
                     if bounds.unbiased:
                         m[1] = m[0]
                     best_x[i] = m
-        drop = ub <= inc[tid] + prune_tol
+        # a point beaten by more than the tolerance stops here (U = inf): it is to be polished
+        # where the search found the better rule, and certified again
+        beaten = inc - inc0 > 5 * prune_tol
+        done_max[beaten] = np.inf
+        drop = (ub <= inc[tid] + prune_tol) | beaten[tid]
         np.maximum.at(done_max, tid[drop], ub[drop])
         keep = ~drop
         if bounds.unbiased is False:
@@ -903,7 +936,9 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     if tid.size:
         ub = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])[0]
         np.maximum.at(done_max, tid, ub)
-    return np.maximum(done_max, inc), inc, best_x
+    # no max with inc here: a valid bound covers the boxes holding the points themselves, so a
+    # bound below an attained value is a broken bound and must show
+    return done_max, inc, best_x, rob_first
 
 
 def exact_gap(p: float, mu: float, tau) -> np.ndarray:
