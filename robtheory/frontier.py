@@ -593,7 +593,17 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     if todo.size:  # points moved in the last round: certify them where they are now
         kk = keep[todo]
         Xc = np.stack([taus[kk] + bias[kk], taus[kk] - bias[kk], rr[kk]], axis=1)
-        U, _, _, rob_first[todo] = _certify_linear(cb, Xc, rob_first[todo])
+        U, inc, bx, rob_first[todo] = _certify_linear(cb, Xc, rob_first[todo], stop_beaten=False)
+        s0, q0 = cb.values(Xc[:, 0], Xc[:, 1], Xc[:, 2])
+        mv = inc > np.where(rob_first[todo], q0, s0)  # the best rule the search met replaces the point
+        if mv.any():
+            idx, c = kk[mv], bx[mv]
+            nm = np.stack([(c[:, 0] + c[:, 1]) / 2, (c[:, 0] - c[:, 1]) / 2, c[:, 2]], axis=1)
+            Q2 = np.ones(idx.size)
+            s2, e2 = accuracy_stats(p, eta, 0.0, nm[:, 0], nm[:, 1], nm[:, 2], Q2, nm[:, 2], "standard")[:2]
+            r2 = accuracy_stats(p, eta, eps, nm[:, 0], nm[:, 1], nm[:, 2], Q2, nm[:, 2], kind)[0]
+            taus[idx], bias[idx], rr[idx] = nm[:, 0], nm[:, 1], nm[:, 2]
+            std[idx], rob[idx], err[idx] = s2, r2, e2
         gap[todo] = U - np.where(rob_first[todo], rob[kk], std[kk])
     if np.any(gap < -1e-12):  # an upper bound below a value attained by a reported rule
         raise RuntimeError(f"linear frontier certificate failed: bound below an attained point by {-gap.min():.3g}")
@@ -831,7 +841,7 @@ class _LinearBounds:
 
 
 def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
-                    tol: float = 0.1 * _CERT_TOL):
+                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True):
     """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
 
     For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
@@ -845,10 +855,10 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     frontier's slope at the point, the multiplier, exceeds 1).
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol)
+        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten)
 
 
-def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol):
+def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten):
     X = np.array(X, dtype=float)
     n = X.shape[0]
     s0, q0 = bounds.values(X[:, 0], X[:, 1], X[:, 2])
@@ -890,7 +900,7 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol):
                     best_x[i] = m
         # a point beaten by more than the tolerance stops here (U = inf): it is to be polished
         # where the search found the better rule, and certified again
-        beaten = inc - inc0 > 5 * prune_tol
+        beaten = (inc - inc0 > 5 * prune_tol) & stop_beaten
         done_max[beaten] = np.inf
         drop = (ub <= inc[tid] + prune_tol) | beaten[tid]
         np.maximum.at(done_max, tid[drop], ub[drop])
