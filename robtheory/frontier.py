@@ -786,19 +786,27 @@ class _LinearBounds:
         return g1, g2, gr
 
     def mean_value(self, lo, hi, w_std, w_rob):
-        """Upper bound of ``w_std Std + w_rob Rob`` over finite boxes (value at the centre plus the
-        largest slope times the half-width, per variable)."""
-        mid = 0.5 * (lo + hi)
-        if self.unbiased:
-            mid[:, 1] = mid[:, 0]
-        s, q = self.values(mid[:, 0], mid[:, 1], mid[:, 2])
-        out = w_std * s + w_rob * q
+        """Upper bound of ``w_std Std + w_rob Rob`` over finite boxes by the mean-value theorem,
+        expanded about the point of the box that each variable's slope enclosure favours: its top
+        where the slope is >= 0 on the whole box, its bottom where <= 0 (no term: an optimum on
+        a face, e.g. r = sqrt d, is then bounded to second order), else its centre (half the
+        width times the largest slope). Returns the bound and, per variable, half its width times
+        its largest slope (where to split)."""
+        y = 0.5 * (lo + hi)
         half = 0.5 * (hi - lo)
+        terms = np.zeros_like(lo)
+        total = np.zeros(lo.shape[0])
         for k, (gl, gh) in enumerate(self.grads(lo, hi, w_std, w_rob)):
             if self.unbiased and k == 1:
                 continue
-            out = out + half[:, k] * np.maximum(np.abs(gl), np.abs(gh))
-        return out, s, q
+            up, down = gl >= 0, gh <= 0
+            y[:, k] = np.where(up, hi[:, k], np.where(down, lo[:, k], y[:, k]))
+            terms[:, k] = half[:, k] * np.maximum(np.abs(gl), np.abs(gh))
+            total = total + np.where(up | down, 0.0, terms[:, k])
+        if self.unbiased:
+            y[:, 1] = y[:, 0]
+        s, q = self.values(y[:, 0], y[:, 1], y[:, 2])
+        return w_std * s + w_rob * q + total, terms
 
     def point_grads(self, x):
         """Gradients of (std, rob) at points x (N, 3) over the free variables, shape (N, 3) each."""
@@ -820,17 +828,15 @@ class _LinearBounds:
         if fin.any():
             l_, h_, rf, tt, lm = lo[fin], hi[fin], rob_first[fin], t[fin], lam[fin]
             one = np.ones(l_.shape[0])
-            mvS, s_, q_ = self.mean_value(l_, h_, one, 0 * one)
+            mvS = self.mean_value(l_, h_, one, 0 * one)[0]
             mvQ = self.mean_value(l_, h_, 0 * one, one)[0]
             wS, wQ = np.where(rf, lm, one), np.where(rf, one, lm)  # F + lam G
-            half = 0.5 * (h_ - l_)
-            lag = wS * s_ + wQ * q_
-            for k, (gl, gh) in enumerate(self.grads(l_, h_, wS, wQ)):
-                if self.unbiased and k == 1:
-                    continue
-                contrib_k = half[:, k] * np.maximum(np.abs(gl), np.abs(gh))
-                lag = lag + contrib_k
-                contrib[np.flatnonzero(fin), k] = contrib_k + 1e-3 * half[:, k]
+            lag, terms = self.mean_value(l_, h_, wS, wQ)
+            contrib[np.flatnonzero(fin)] = terms + 1e-3 * 0.5 * (h_ - l_)
+            mid = 0.5 * (l_ + h_)
+            if self.unbiased:
+                mid[:, 1] = mid[:, 0]
+            s_, q_ = self.values(mid[:, 0], mid[:, 1], mid[:, 2])
             supG[fin] = np.minimum(supG[fin], np.where(rf, mvS, mvQ))
             # the Lagrangian's rounding grows with lam (G, a sum of four Phi, is rounded well
             # below 1e-14, then scaled by lam; lam <= 1, see _certify_linear)
