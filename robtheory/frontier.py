@@ -587,7 +587,9 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         own = np.where(rob_first[todo], rob[kk], std[kk])
         # a bound at the old point's level also holds at the new one's (it is at least as high there)
         gap[todo] = np.inf if rnd == 0 else U - own
-        todo = todo if rnd == 0 else todo[~np.isfinite(gap[todo])]
+        # the beaten points, and those whose boxes ran out (many points share one box budget),
+        # go round again
+        todo = todo if rnd == 0 else todo[~(gap[todo] <= _CERT_TOL)]
         if todo.size == 0:
             break
     if todo.size:  # points moved in the last round: certify them where they are now
