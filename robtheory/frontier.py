@@ -841,7 +841,7 @@ class _LinearBounds:
             s_, q_ = self.values(mid[:, 0], mid[:, 1], mid[:, 2])
             supG[fin] = np.minimum(supG[fin], np.where(rf, mvS, mvQ))
             # the Lagrangian's rounding grows with lam (G, a sum of four Phi, is rounded well
-            # below 1e-14, then scaled by lam; lam <= 1, see _certify_linear)
+            # below 1e-14, then scaled by lam; lam <= 1000, see _certify_linear)
             supF[fin] = np.minimum(supF[fin], np.minimum(np.where(rf, mvQ, mvS), lag - lm * tt + lm * 1e-14))
             cF[fin], cG[fin] = np.where(rf, q_, s_), np.where(rf, s_, q_)
         ub = np.where(supG + _CERT_WIDEN < t, -np.inf, supF + _CERT_WIDEN)
@@ -870,16 +870,17 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
     X = np.array(X, dtype=float)
     n = X.shape[0]
     s0, q0 = bounds.values(X[:, 0], X[:, 1], X[:, 2])
-    # the multiplier of max F s.t. G >= t is the frontier's slope |dF/dG| at the point: where it
-    # exceeds 1 the roles swap (F = Std), so that lam <= 1 and its rounding stays small
+    # the multiplier of max F s.t. G >= t is the frontier's slope |dF/dG| at a smooth point: where
+    # it is huge (e.g. the top of the curve, whose one-sided slope from the neighbours misleads)
+    # the roles swap, so that lam <= 1000 and its rounding (x 1e-14) stays small
     gs, gq = bounds.point_grads(np.where(np.isfinite(X), X, 1e300))
     rob_first = np.array(rob_first, dtype=bool)
     for _ in range(2):
         gF, gG = np.where(rob_first[:, None], gq, gs), np.where(rob_first[:, None], gs, gq)
         nG = np.sum(gG * gG, axis=1)
         lam = np.nan_to_num(np.where(nG > 0, np.maximum(0.0, -np.sum(gF * gG, axis=1) / nG), 0.0))
-        rob_first = np.where(lam > 1, ~rob_first, rob_first)
-    lam = np.minimum(lam, 1.0)
+        rob_first = np.where(lam > 1000, ~rob_first, rob_first)
+    lam = np.minimum(lam, 1000.0)
     t = np.where(rob_first, s0, q0)
     inc = np.where(rob_first, q0, s0)
     inc0 = inc.copy()
