@@ -158,6 +158,10 @@ _KEYS = (
     Key("weak_weight_ratio", "number|null", "|u|_1/|u|_2 of the point's weak weights"),
     Key("bias", "number", "frontier: the point's bias b/|u|_2; accuracy --classifier robust-optimal: the chosen "
                           "rule's bias b"),
+    Key("gap_bound", "number|null", "frontier --family linear|linear-unbiased (optimised): certified bound of "
+                                    "the point's distance below the frontier (in robust accuracy where the curve "
+                                    "is flatter than 1, else in standard accuracy); exact is true when every "
+                                    "point's is <= 1e-9"),
     Key("x1_weight", "number", "accuracy --classifier robust-optimal: the chosen rule's weight a on x1"),
     Key("weak_weight", "number", "accuracy --classifier robust-optimal: the chosen rule's weight c on each "
                                  "weak feature (rule sign(a x1 + c sum x_i + b))"),
