@@ -201,7 +201,7 @@ def test_linear_family_mirrors_the_generated_accuracies(norm, full):
     its gradients their central differences; its scalar path equals its array path."""
     from robtheory import ThreatModel, ToyModel
     from robtheory.theory.closed_form import variant
-    from robtheory.theory.frontier import _LinearFamily
+    from robtheory.theory.linear_frontier import _LinearFamily
 
     d = 16
     model, threat = ToyModel(0.8, 0.3, d), ThreatModel(norm, 0.2, perturb_x1=full)

@@ -14,7 +14,7 @@ import pytest
 from scipy.stats import norm
 
 from robtheory import ThreatModel, ToyModel
-from robtheory.theory import frontier as fr
+from robtheory.theory import linear_certificate as lc
 from robtheory.theory.frontier import frontier
 
 
@@ -134,7 +134,7 @@ def test_linear_points_below_theorem_f_with_their_gap():
 def test_planted_low_bound_is_caught(monkeypatch):
     """Negative control: bounds lowered by 1e-6 fall below points the rules attain, and the
     frontier refuses to report them."""
-    monkeypatch.setattr(fr, "_CERT_WIDEN", -1e-6)
+    monkeypatch.setattr(lc, "_CERT_WIDEN", -1e-6)
     with pytest.raises(RuntimeError, match="certificate failed"):
         frontier(ToyModel(0.75, 0.447, 5), ThreatModel("l2", 0.894), "linear", n=21)
 
@@ -142,9 +142,9 @@ def test_planted_low_bound_is_caught(monkeypatch):
 def test_planted_loose_search_is_not_exact(monkeypatch):
     """Negative control: a branch and bound cut short (few boxes) cannot close the gap, and the
     frontier then says exact false."""
-    monkeypatch.setattr(fr, "_certify_linear",
-                        lambda b, X, rf, **k: fr.__dict__["_certify_linear_orig"](b, X, rf, max_iter=5))
-    monkeypatch.setitem(fr.__dict__, "_certify_linear_orig", _ORIG)
+    monkeypatch.setattr(lc, "_certify_linear",
+                        lambda b, X, rf, **k: lc.__dict__["_certify_linear_orig"](b, X, rf, max_iter=5))
+    monkeypatch.setitem(lc.__dict__, "_certify_linear_orig", _ORIG)
     f = frontier(ToyModel(0.75, 0.447, 5), ThreatModel("l2", 0.894), "linear", n=21)
     assert not f.exact and f.gap_bound.max() > 1e-9
 
@@ -157,7 +157,7 @@ def test_uncertified_local_optima_are_caught(monkeypatch):
         own = np.where(rf, q0, s0)
         return own, own, X, np.asarray(rf, dtype=bool)
 
-    monkeypatch.setattr(fr, "_certify_linear", no_search)
+    monkeypatch.setattr(lc, "_certify_linear", no_search)
     f = frontier(ToyModel(0.95, 0.3, 100), ThreatModel("linf", 0.6), "linear", n=21)
     worst = max(_brute_best(f, True, i)[0] - _brute_best(f, True, i)[1] - f.gap_bound[i] for i in (13, 16))
     assert worst > 1e-9
@@ -197,7 +197,7 @@ def test_box_bounds_hold_at_sampled_points(norm_, eps, full):
     """Every bound of a box (monotonicity, mean value, and a Lagrangian) is at least the value of
     every sampled rule in the box, evaluated by the test's own accuracies."""
     m, t = ToyModel(0.8, 0.3, 9), ThreatModel(norm_, eps, perturb_x1=full)
-    b = fr._LinearBounds(m, t, norm_ == "linf", False)
+    b = lc._LinearBounds(m, t, norm_ == "linf", False)
     rng = np.random.default_rng(3)
     for width in (1.0, 1e-2, 1e-4):
         lo, hi = _boxes(rng, 200, m.d, width)
@@ -218,8 +218,8 @@ def test_box_bound_check_can_fail(monkeypatch):
     """Negative control: a planted slope enclosure that is too narrow (phi's range at its lower
     end only) makes some box's mean-value bound fall below a sampled rule."""
     m, t = ToyModel(0.8, 0.3, 9), ThreatModel("linf", 0.6)
-    monkeypatch.setattr(fr, "_phi_range", lambda lo, hi: (0 * lo, 0 * lo))
-    b = fr._LinearBounds(m, t, True, False)
+    monkeypatch.setattr(lc, "_phi_range", lambda lo, hi: (0 * lo, 0 * lo))
+    b = lc._LinearBounds(m, t, True, False)
     rng = np.random.default_rng(3)
     lo, hi = _boxes(rng, 200, m.d, 1.0)
     pts = lo[:, None, :] + (hi - lo)[:, None, :] * rng.random((200, 400, 3))
@@ -228,4 +228,4 @@ def test_box_bound_check_can_fail(monkeypatch):
     assert np.any(b.mean_value(lo, hi, np.ones(200), np.zeros(200))[0] < s.max(axis=1) - 1e-6)
 
 
-_ORIG = fr._certify_linear
+_ORIG = lc._certify_linear

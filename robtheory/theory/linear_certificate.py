@@ -1,0 +1,353 @@
+"""Certified bounds on the linear frontier: branch and bound over boxes of (c1, c2, r).
+
+For a point of :func:`robtheory.theory.linear_frontier._linear_frontier`, :func:`_certify_linear`
+bounds the best robust accuracy any linear classifier reaches at the point's standard accuracy (or
+the best standard accuracy at its robust accuracy where the curve is steep), with the box bounds of
+:class:`_LinearBounds` (monotonicity, mean value with interval enclosures of the slopes, a
+Lagrangian bound). The bounds are exact inequalities evaluated in float64 and raised by
+:data:`_CERT_WIDEN`; a point is exact when its gap is at most :data:`_CERT_TOL`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import ndtr
+
+from robtheory.model import ThreatModel, ToyModel
+
+__all__: list[str] = []
+
+
+_CERT_TOL = 1e-9  # the certified gap under which a linear frontier is reported exact
+_CERT_WIDEN = 1e-12  # every floating-point upper bound is raised by this much (rounding of O(1) sums)
+
+
+def _phi_range(lo, hi):
+    """Enclosure of the normal density over [lo, hi] (unimodal at 0)."""
+    k = 1 / math.sqrt(2 * math.pi)
+    top = k * np.exp(-0.5 * np.clip(0.0, lo, hi) ** 2)
+    bot = k * np.minimum(np.exp(-0.5 * lo * lo), np.exp(-0.5 * hi * hi))
+    return bot, top
+
+
+def _imul(al, ah, bl, bh):
+    """Product of intervals [al, ah] * [bl, bh] (finite)."""
+    c = np.stack([al * bl, al * bh, ah * bl, ah * bh])
+    return c.min(axis=0), c.max(axis=0)
+
+
+class _LinearBounds:
+    r"""Rigorous bounds for the linear families over boxes of ``(c1, c2, r)`` (:class:`_LinearFamily`'s
+    parameters, ``c_{1,2} = a \pm b``; ``unbiased``: ``c2 = c1 = a``).
+
+    With :math:`g(c; m) = p\Phi(c+m) + (1-p)\Phi(m-c)` both accuracies are
+    :math:`\tfrac12(g(c_1; m) + g(c_2; m))` at the margins :math:`m_0 = \eta r` (standard) and
+    :math:`m_\varepsilon(a, r)` (robust). Two upper bounds of either accuracy, or of a Lagrangian
+    ``F + lam (G - t)``, over a box:
+
+    * by monotonicity: g rises with m, and in c it has one maximum at ``L/(2m)`` (m > 0) or
+      none inside (m <= 0: a minimum), so its supremum over an interval of c at the largest m of
+      the box is a closed form (valid for infinite end points);
+    * by the mean-value theorem: the value at the centre plus half of each width times the
+      largest slope over the box, from interval enclosures of the partial derivatives
+      (``phi`` over an interval is known in closed form); quadratic in the width at a
+      stationary point of the Lagrangian, so the bound closes on a constrained optimum.
+    """
+
+    def __init__(self, model: ToyModel, threat: ThreatModel, r_free: bool, unbiased: bool):
+        self.p, self.eta, self.eps, self.d = model.p, model.eta, threat.eps, model.d
+        self.norm, self.full = threat.norm, threat.perturb_x1
+        self.sd = math.sqrt(model.d)
+        self.r_free, self.unbiased = r_free, unbiased
+        with np.errstate(divide="ignore"):
+            self.L = math.log(self.p / (1 - self.p)) if self.p < 1 else math.inf
+
+    # -- margins -------------------------------------------------------------------------
+    def _margins(self, c1l, c1h, c2l, c2h, rl, rh):
+        """Enclosures of m0, m_eps and of d m_eps/d c_j (each c_j) and d m_eps/d r, d m0/d r."""
+        eta, eps = self.eta, self.eps
+        al, ah = (c1l + c2l) / 2, (c1h + c2h) / 2
+        absl = np.where((al <= 0) & (ah >= 0), 0.0, np.minimum(np.abs(al), np.abs(ah)))
+        absh = np.maximum(np.abs(al), np.abs(ah))
+        m0l, m0h = eta * rl, eta * rh
+        zero = np.zeros_like(al)
+        if self.norm == "linf":
+            k = eta - eps
+            mel, meh = np.minimum(k * rl, k * rh), np.maximum(k * rl, k * rh)
+            if self.full:
+                mel, meh = mel - eps * absh, meh - eps * absl
+                dl = np.where(al > 0, -eps / 2, np.where(ah < 0, eps / 2, -eps / 2))
+                dh = np.where(al > 0, -eps / 2, np.where(ah < 0, eps / 2, eps / 2))
+            else:
+                dl, dh = zero, zero
+            drl = drh = k + zero
+        else:
+            base = eta * self.sd
+            if self.full:
+                mel, meh = base - eps * np.sqrt(1 + absh ** 2), base - eps * np.sqrt(1 + absl ** 2)
+                with np.errstate(invalid="ignore"):
+                    psi_l = np.where(np.isinf(al), np.sign(al), al / np.sqrt(1 + al * al))
+                    psi_h = np.where(np.isinf(ah), np.sign(ah), ah / np.sqrt(1 + ah * ah))
+                dl, dh = -eps / 2 * psi_h, -eps / 2 * psi_l
+            else:
+                mel = meh = base - eps + zero
+                dl, dh = zero, zero
+            drl = drh = zero
+        return (m0l, m0h), (mel, meh), (dl, dh), (drl, drh)
+
+    # -- values --------------------------------------------------------------------------
+    def _g(self, c, m):
+        p = self.p
+        return p * ndtr(c + m) + (1 - p) * ndtr(m - c)
+
+    def values(self, c1, c2, r):
+        """(std, rob) at points (arrays; c1 = c2 = inf is the rule sign(x1))."""
+        c1, c2, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (c1, c2, r)))
+        with np.errstate(invalid="ignore"):
+            (m0, _), (me, _), _, _ = self._margins(c1, c1, c2, c2, r, r)
+            std = 0.5 * (self._g(c1, m0) + self._g(c2, m0))
+            rob = 0.5 * (self._g(c1, me) + self._g(c2, me))
+        x1 = np.isinf(c1) & np.isinf(c2) & (c1 > 0) & (c2 > 0)
+        x1_rob = self.p if (self.eps < 1 or not self.full) else 0.0
+        return np.where(x1, self.p, std), np.where(x1, x1_rob, rob)
+
+    def _gsup(self, cl, ch, m):
+        """sup of g(c; m) over c in [cl, ch] at fixed m (arrays)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            peak = np.where(m > 0, self.L / (2 * np.where(m > 0, m, 1.0)), np.nan)
+        inner = self._g(np.clip(np.nan_to_num(peak, nan=0.0), cl, ch), m)
+        ends = np.maximum(self._g(cl, m), self._g(ch, m))
+        return np.where(m > 0, inner, ends)
+
+    def _mono(self, lo, hi):
+        """Monotonicity bounds: sup std, sup rob over the boxes."""
+        c1l, c2l, rl = lo.T
+        c1h, c2h, rh = hi.T
+        (m0l, m0h), (mel, meh), _, _ = self._margins(c1l, c1h, c2l, c2h, rl, rh)
+        s = 0.5 * (self._gsup(c1l, c1h, m0h) + self._gsup(c2l, c2h, m0h))
+        q1, q2 = self._gsup(c1l, c1h, meh), self._gsup(c2l, c2h, meh)
+        if self.full:
+            # m_eps <= M - eps a (M = (eta - eps) r, or eta sqrt(d) under l_2, where
+            # sqrt(1 + a^2) >= a), so c1 + m_eps <= (1 - eps/2) c1 - (eps/2) c2 + M, linear in the
+            # box: this keeps c and the margin coupled along an infinite side (eps >= 2)
+            M = (self.eta - self.eps) * np.maximum(rl, rh) if self.norm == "linf" else self.eta * self.sd + 0 * rl
+            M = M if self.norm == "l2" or self.eta >= self.eps else (self.eta - self.eps) * rl
+            k = 1 - self.eps / 2
+            p = self.p
+            with np.errstate(invalid="ignore"):
+                for j, (al, ah, bl) in enumerate(((c1l, c1h, c2l), (c2l, c2h, c1l))):
+                    top = np.where(k > 0, k * ah, np.where(k < 0, k * al, 0.0)) - self.eps / 2 * bl + M
+                    top = np.where(np.isnan(top), np.inf, top)
+                    alt = p * ndtr(np.minimum(top, ah + meh)) + (1 - p) * ndtr(meh - al)
+                    if j == 0:
+                        q1 = np.minimum(q1, alt)
+                    else:
+                        q2 = np.minimum(q2, alt)
+        return s, 0.5 * (q1 + q2)
+
+    def _dg(self, cl, ch, ml, mh):
+        """Enclosures of dg/dc and dg/dm over c in [cl, ch], m in [ml, mh]."""
+        p = self.p
+        ul, uh = _phi_range(cl + ml, ch + mh)
+        vl, vh = _phi_range(ml - ch, mh - cl)
+        return (p * ul - (1 - p) * vh, p * uh - (1 - p) * vl), (p * ul + (1 - p) * vl, p * uh + (1 - p) * vh)
+
+    def grads(self, lo, hi, w_std, w_rob):
+        """Enclosure of the gradient of ``w_std Std + w_rob Rob`` over (finite) boxes in the box
+        variables: (c1, c2, r), or (a, -, r) with c1 = c2 = a (unbiased). Shape (3, 2, N)."""
+        c1l, c2l, rl = lo.T
+        c1h, c2h, rh = hi.T
+        (m0l, m0h), (mel, meh), (dl, dh), (drl, drh) = self._margins(c1l, c1h, c2l, c2h, rl, rh)
+        gc = []
+        gm_e = [0.0, 0.0]
+        gm_0 = [0.0, 0.0]
+        for cl, ch in ((c1l, c1h), (c2l, c2h)):
+            (c0l, c0h), (n0l, n0h) = self._dg(cl, ch, m0l, m0h)
+            (cel, ceh), (nel, neh) = self._dg(cl, ch, mel, meh)
+            gc.append((0.5 * (w_std * c0l + w_rob * cel), 0.5 * (w_std * c0h + w_rob * ceh)))
+            gm_e = [gm_e[0] + 0.5 * nel, gm_e[1] + 0.5 * neh]
+            gm_0 = [gm_0[0] + 0.5 * n0l, gm_0[1] + 0.5 * n0h]
+        # the robust margin's dependence on a = (c1 + c2)/2 (dl, dh: d m_eps / d c_j)
+        tl, th = _imul(w_rob * gm_e[0], w_rob * gm_e[1], dl, dh)
+        g1 = (gc[0][0] + tl, gc[0][1] + th)
+        g2 = (gc[1][0] + tl, gc[1][1] + th)
+        rl_, rh_ = _imul(w_rob * gm_e[0], w_rob * gm_e[1], drl, drh)
+        gr = (rl_ + w_std * self.eta * gm_0[0], rh_ + w_std * self.eta * gm_0[1])
+        if self.unbiased:
+            g1 = (g1[0] + g2[0], g1[1] + g2[1])
+            g2 = (np.zeros_like(g1[0]), np.zeros_like(g1[0]))
+        return g1, g2, gr
+
+    def mean_value(self, lo, hi, w_std, w_rob):
+        """Upper bound of ``w_std Std + w_rob Rob`` over finite boxes by the mean-value theorem,
+        expanded about the point of the box that each variable's slope enclosure favours: its top
+        where the slope is >= 0 on the whole box, its bottom where <= 0 (no term: an optimum on
+        a face, e.g. r = sqrt d, is then bounded to second order), else its centre (half the
+        width times the largest slope). Returns the bound and, per variable, half its width times
+        its largest slope (where to split)."""
+        y = 0.5 * (lo + hi)
+        half = 0.5 * (hi - lo)
+        terms = np.zeros_like(lo)
+        total = np.zeros(lo.shape[0])
+        for k, (gl, gh) in enumerate(self.grads(lo, hi, w_std, w_rob)):
+            if self.unbiased and k == 1:
+                continue
+            up, down = gl >= 0, gh <= 0
+            y[:, k] = np.where(up, hi[:, k], np.where(down, lo[:, k], y[:, k]))
+            terms[:, k] = half[:, k] * np.maximum(np.abs(gl), np.abs(gh))
+            total = total + np.where(up | down, 0.0, terms[:, k])
+        if self.unbiased:
+            y[:, 1] = y[:, 0]
+        s, q = self.values(y[:, 0], y[:, 1], y[:, 2])
+        return w_std * s + w_rob * q + total, terms
+
+    def point_grads(self, x):
+        """Gradients of (std, rob) at points x (N, 3) over the free variables, shape (N, 3) each."""
+        gs = np.stack([0.5 * (g[0] + g[1]) for g in self.grads(x, x, 1.0, 0.0)], axis=1)
+        gq = np.stack([0.5 * (g[0] + g[1]) for g in self.grads(x, x, 0.0, 1.0)], axis=1)
+        mask = np.array([1.0, 0.0 if self.unbiased else 1.0, 1.0 if self.r_free else 0.0])
+        return np.nan_to_num(gs) * mask, np.nan_to_num(gq) * mask
+
+    def bound(self, lo, hi, rob_first, t, lam):
+        """For each box: an upper bound of the maximised accuracy F over the part of the box where
+        the other one, G, is >= t (``-inf`` where that part is empty), the per-variable
+        contributions to the mean-value bound (to choose a split), and (F, G) at the centre
+        (NaN for infinite boxes)."""
+        supS, supQ = self._mono(lo, hi)
+        supF, supG = np.where(rob_first, supQ, supS), np.where(rob_first, supS, supQ)
+        fin = np.all(np.isfinite(lo) & np.isfinite(hi), axis=1)
+        n = lo.shape[0]
+        cF, cG, contrib = np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, 3))
+        if fin.any():
+            l_, h_, rf, tt, lm = lo[fin], hi[fin], rob_first[fin], t[fin], lam[fin]
+            one = np.ones(l_.shape[0])
+            mvS = self.mean_value(l_, h_, one, 0 * one)[0]
+            mvQ = self.mean_value(l_, h_, 0 * one, one)[0]
+            wS, wQ = np.where(rf, lm, one), np.where(rf, one, lm)  # F + lam G
+            lag, terms = self.mean_value(l_, h_, wS, wQ)
+            contrib[np.flatnonzero(fin)] = terms + 1e-3 * 0.5 * (h_ - l_)
+            mid = 0.5 * (l_ + h_)
+            if self.unbiased:
+                mid[:, 1] = mid[:, 0]
+            s_, q_ = self.values(mid[:, 0], mid[:, 1], mid[:, 2])
+            supG[fin] = np.minimum(supG[fin], np.where(rf, mvS, mvQ))
+            # the Lagrangian's rounding grows with lam (G, a sum of four Phi, is rounded well
+            # below 1e-14, then scaled by lam; lam <= 1000, see _certify_linear)
+            supF[fin] = np.minimum(supF[fin], np.minimum(np.where(rf, mvQ, mvS), lag - lm * tt + lm * 1e-14))
+            cF[fin], cG[fin] = np.where(rf, q_, s_), np.where(rf, s_, q_)
+        ub = np.where(supG + _CERT_WIDEN < t, -np.inf, supF + _CERT_WIDEN)
+        return np.where(np.isnan(ub), np.inf, ub), contrib, cF, cG  # NaN: no bound
+
+
+def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
+                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True):
+    """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
+
+    For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
+    U_i of max{Rob : Std >= std_i} over the whole family; else of max{Std : Rob >= rob_i}.
+    Branch and bound over boxes of (c1, c2, r) (c1 >= |c2| without loss: swapping c1 and c2
+    changes nothing, and for p >= 1/2 negating and swapping them raises both accuracies when
+    c1 + c2 < 0), with :meth:`_LinearBounds.bound` and a Lagrange multiplier estimated at the
+    point. Feasible box centres that beat a point replace it. Returns (U, inc, X_best, rob_first):
+    the bound, the best value found (>= the point's own), the classifier attaining it and the
+    maximised accuracy (``rob_first`` is only a first guess: the roles swap where the
+    frontier's slope at the point, the multiplier, exceeds 1).
+    """
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten)
+
+
+def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten):
+    X = np.array(X, dtype=float)
+    n = X.shape[0]
+    s0, q0 = bounds.values(X[:, 0], X[:, 1], X[:, 2])
+    # the multiplier of max F s.t. G >= t is the frontier's slope |dF/dG| at a smooth point: where
+    # it is huge (e.g. the top of the curve, whose one-sided slope from the neighbours misleads)
+    # the roles swap, so that lam <= 1000 and its rounding (x 1e-14) stays small
+    gs, gq = bounds.point_grads(np.where(np.isfinite(X), X, 1e300))
+    rob_first = np.array(rob_first, dtype=bool)
+    for _ in range(2):
+        gF, gG = np.where(rob_first[:, None], gq, gs), np.where(rob_first[:, None], gs, gq)
+        nG = np.sum(gG * gG, axis=1)
+        lam = np.nan_to_num(np.where(nG > 0, np.maximum(0.0, -np.sum(gF * gG, axis=1) / nG), 0.0))
+        rob_first = np.where(lam > 1000, ~rob_first, rob_first)
+    lam = np.minimum(lam, 1000.0)
+    t = np.where(rob_first, s0, q0)
+    inc = np.where(rob_first, q0, s0)
+    inc0 = inc.copy()
+    best_x = X.copy()
+    r_lo = 1.0 if bounds.r_free else bounds.sd
+    lo = np.tile([0.0, -np.inf if not bounds.unbiased else 0.0, r_lo], (n, 1))
+    hi = np.tile([np.inf, np.inf, bounds.sd], (n, 1))
+    tid = np.arange(n)
+    done_max = np.full(n, -np.inf)  # the largest bound among boxes already discarded
+    eta_, eps_ = bounds.eta, bounds.eps
+    c_max = 64.0 + 4 * (eta_ + eps_) * bounds.sd + 4 * (abs(bounds.L) if math.isfinite(bounds.L) else 0.0)
+    for _ in range(max_iter):
+        if tid.size == 0:
+            break
+        ub, contrib, cF, cG = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])
+        # feasible centres that beat the incumbent
+        better = np.isfinite(cF) & (cG >= t[tid]) & (cF > inc[tid])
+        if better.any():
+            for j in np.flatnonzero(better):
+                i = tid[j]
+                if cF[j] > inc[i]:
+                    inc[i] = cF[j]
+                    m = 0.5 * (lo[j] + hi[j])
+                    if bounds.unbiased:
+                        m[1] = m[0]
+                    best_x[i] = m
+        # a point beaten by more than the tolerance stops here (U = inf): it is to be polished
+        # where the search found the better rule, and certified again
+        beaten = (inc - inc0 > 5 * prune_tol) & stop_beaten
+        done_max[beaten] = np.inf
+        drop = (ub <= inc[tid] + prune_tol) | beaten[tid]
+        np.maximum.at(done_max, tid[drop], ub[drop])
+        keep = ~drop
+        if bounds.unbiased is False:
+            keep &= ~((hi[:, 0] < lo[:, 1]) | (hi[:, 0] + hi[:, 1] < 0))  # dominated (see above)
+        lo, hi, tid, contrib = lo[keep], hi[keep], tid[keep], contrib[keep]
+        ub_keep = ub[keep]
+        if tid.size == 0 or 2 * tid.size > max_boxes:
+            break
+        # split: an infinite side first (c1 beyond c_max is not split: the tail box keeps its
+        # monotonicity bound), else the variable with the largest share of the bound
+        infinite = ~(np.isfinite(lo) & np.isfinite(hi))
+        infinite[:, 0] &= lo[:, 0] < c_max
+        share = np.where(np.isfinite(hi - lo), contrib + 1e-12 * (hi - lo), 0.0)
+        share[:, 0] = np.where(lo[:, 0] >= c_max, 0.0, share[:, 0])
+        if bounds.unbiased:
+            share[:, 1] = 0.0
+        k = np.where(infinite.any(axis=1), np.argmax(infinite, axis=1), np.argmax(share, axis=1))
+        rows = np.arange(tid.size)
+        a, b = lo[rows, k], hi[rows, k]
+        with np.errstate(invalid="ignore"):
+            cut = np.where(np.isinf(a) & np.isinf(b), 0.0,
+                           np.where(np.isinf(b), np.minimum(a + np.maximum(16.0, np.abs(a)), c_max),
+                                    np.where(np.isinf(a), b - np.maximum(16.0, np.abs(b)), 0.5 * (a + b))))
+        ok = (cut > a) & (cut < b) & (infinite.any(axis=1) | (share.max(axis=1) > 0))
+        # boxes that can no longer be split leave with their bound
+        np.maximum.at(done_max, tid[~ok], ub_keep[~ok])
+        lo, hi, tid, k, cut, rows = lo[ok], hi[ok], tid[ok], k[ok], cut[ok], np.arange(ok.sum())
+        lo2, hi2 = lo.copy(), hi.copy()
+        hi[rows, k] = cut
+        lo2[rows, k] = cut
+        lo = np.concatenate([lo, lo2])
+        hi = np.concatenate([hi, hi2])
+        tid = np.concatenate([tid, tid])
+        # c1 >= |c2|: the c2 side never reaches beyond the c1 side's top
+        lo[:, 1] = np.maximum(lo[:, 1], -hi[:, 0])
+        hi[:, 1] = np.minimum(hi[:, 1], hi[:, 0])
+        if bounds.unbiased:
+            lo[:, 1], hi[:, 1] = lo[:, 0], hi[:, 0]
+        valid = lo[:, 1] <= hi[:, 1]
+        lo, hi, tid = lo[valid], hi[valid], tid[valid]
+    if tid.size:
+        ub = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])[0]
+        np.maximum.at(done_max, tid, ub)
+    # no max with inc here: a valid bound covers the boxes holding the points themselves, so a
+    # bound below an attained value is a broken bound and must show
+    return done_max, inc, best_x, rob_first
