@@ -185,7 +185,7 @@ def _runs_gaussian_mle(pt: Point) -> list[Any]:
 def _plan_gaussian_mle() -> list[Any]:
     # The anisotropic 3-d covariance (eigenvalues 0.1, 1, 10) of the claim's analytic check,
     # at a small budget (lam = 11.2: Sigma_r near Sigma*, and Sigma_r without its I/lam term
-    # still above I/lam, so the negative control of tests/test_mc_claims.py is finite) and a
+    # still above I/lam, so the negative control of tests/claims/test_mc_claims.py is finite) and a
     # large one (lam = 1.15: Sigma_r far from Sigma*).
     return [r for eps in (0.2, 1.0) for r in _runs_gaussian_mle(Point(0.5, 1.0, 3, eps))]
 

@@ -11,7 +11,7 @@ catalogue's claims, the README table) is read from the records.
 Stream blocks. The Monte Carlo runs of the claim whose record says ``stream_block = b`` are runs
 ``64 b, 64 b + 1, ...`` of the Philox stream (block 0 holds the sampler's marginal tests). The
 block is pinned in the record, never derived from a position: inserting or reordering claims
-moves no sample. A new claim takes the next unused block (``tests/test_claim_record.py`` checks
+moves no sample. A new claim takes the next unused block (``tests/claims/test_claim_record.py`` checks
 that blocks are unique and that today's are unchanged).
 """
 

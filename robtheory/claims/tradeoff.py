@@ -145,7 +145,7 @@ def _check_theorem_2_1(claim: Claim, bound_fn: Callable[..., Any] = theorem_2_1_
     """Theorem 2.1 at every grid point, relatively: log acc_eps <= log(p/(1-p)) + log delta.
 
     ``bound_fn(p, error_rate=delta)`` is the right-hand side (replaceable only to show that the
-    check rejects a wrong bound at any delta: tests/test_claims.py).
+    check rejects a wrong bound at any delta: tests/claims/test_claims.py).
     """
     n, worst = theorem_2_1_scan(claim.points(), bound_fn)
     if worst is None:

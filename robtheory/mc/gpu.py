@@ -20,7 +20,7 @@ float32
     kernel) in float32, FMA contraction allowed: agreement with the other backends is
     statistical, as for the CPU float32 kernel.
 
-Without a GPU, ``tests/test_mc_gpu.py`` still compiles this CUDA source as host C++ (with
+Without a GPU, ``tests/mc/test_mc_gpu.py`` still compiles this CUDA source as host C++ (with
 one-thread stand-ins for the CUDA built-ins) and checks that its float64 counts equal the
 numba kernel's; the ``gpu``-marked tests there run it on the device.
 """

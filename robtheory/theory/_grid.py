@@ -61,23 +61,23 @@ class Mirror(NamedTuple):
 #: Every hand-written kernel of robtheory that mirrors a generated or symbolic formula, in one
 #: place. The generated code (:mod:`robtheory.theory._generated`, printed from
 #: :mod:`robtheory.symbolic`) is the truth; these re-state it where speed needs it (one fused
-#: pass over a grid, an optimiser's inner loop). ``tests/test_grid.py`` checks that every
+#: pass over a grid, an optimiser's inner loop). ``tests/theory/test_grid.py`` checks that every
 #: entry names real code and a real test.
 MIRRORS: tuple[Mirror, ...] = (
     Mirror("robtheory.theory._grid._numpy_path", "robtheory.theory._generated.accuracy_linf_full",
-           "tests/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
+           "tests/theory/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
     Mirror("robtheory.theory._grid_numba._margins", "robtheory.symbolic.codegen.stable_margin",
-           "tests/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
+           "tests/theory/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
     Mirror("robtheory.theory._grid_numba._pgt", "robtheory.theory._generated.error_linf_full",
-           "tests/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
+           "tests/theory/test_grid.py::test_matches_accuracy_stats_in_both_tails"),
     Mirror("robtheory.theory.linear_frontier._LinearFamily.evaluate", "robtheory.theory._generated.accuracy_linf_full",
-           "tests/test_grid.py::test_linear_family_mirrors_the_generated_accuracies"),
+           "tests/theory/test_grid.py::test_linear_family_mirrors_the_generated_accuracies"),
     Mirror("robtheory.theory.linear_frontier._LinearFamily.scalar", "robtheory.theory._generated.accuracy_linf_full",
-           "tests/test_grid.py::test_linear_family_mirrors_the_generated_accuracies"),
+           "tests/theory/test_grid.py::test_linear_family_mirrors_the_generated_accuracies"),
     Mirror("robtheory.theory.frontier.exact_gap", "robtheory.symbolic.named.rounded_rule_robust_accuracy",
-           "tests/test_frontier.py::test_sharp_bound_dominates_the_frontier_with_the_exact_gap"),
+           "tests/theory/test_frontier.py::test_sharp_bound_dominates_the_frontier_with_the_exact_gap"),
     Mirror("robtheory.phase.rounded_rule_frontier", "robtheory.symbolic.named.rounded_rule_robust_accuracy",
-           "tests/test_phase_exact.py::test_elsewhere_against_mpmath_and_frontier"),
+           "tests/phase/test_phase_exact.py::test_elsewhere_against_mpmath_and_frontier"),
 )
 
 #: Threat-model variants (as in :func:`robtheory.theory.closed_form.accuracy_stats`) and their kernel codes.

@@ -52,8 +52,8 @@ from robtheory.training.thresholds import (
 
 # Also reachable here, outside __all__: SVMConvergenceError, LOGISTIC_RTOL and logistic_stats
 # (public names that were never listed), and three private ones that callers outside this
-# package still reach through it (_dcd_standard: tests/test_setup_install.py; _kink_kappa:
-# claims/mc_column.py; _kink_marginal: tests/test_lemmas.py); new code imports from the modules.
+# package still reach through it (_dcd_standard: tests/packaging/test_setup_install.py; _kink_kappa:
+# claims/mc_column.py; _kink_marginal: tests/proofs/test_lemmas.py); new code imports from the modules.
 
 __all__ = [
     "LOSSES",

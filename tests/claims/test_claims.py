@@ -9,7 +9,7 @@ import pytest
 
 from robtheory import claims
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("claim", claims.REGISTRY, ids=lambda c: c.name)

@@ -17,7 +17,7 @@ from robtheory import cli, vocabulary
 from robtheory.cli import build_parser, main
 from robtheory.vocabulary import DEPRECATED_KEYS, DEPRECATED_OPTIONS, KEYS, OPTIONS, check_document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = ["--p", "0.95", "--eta", "0.3", "--d", "10"]
 
 

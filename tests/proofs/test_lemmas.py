@@ -1,7 +1,7 @@
 """Lemma D.1-D.5 certificates: they pass, record their regions, and their checks can fail.
 
 Regeneration against the committed JSON is done for every module of PROOF_MODULES by
-tests/test_proofs.py; here: content, negative controls of the interval machinery and of the
+tests/proofs/test_proofs.py; here: content, negative controls of the interval machinery and of the
 inequalities each lemma relies on, and agreement of the interval enclosures with scipy.
 """
 

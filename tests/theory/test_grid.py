@@ -181,7 +181,7 @@ def test_every_mirror_names_real_code_and_a_real_test():
 
     from robtheory.theory._grid import MIRRORS
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     assert len({m.kernel for m in MIRRORS}) == len(MIRRORS)
     for m in MIRRORS:
         if m.kernel.startswith("robtheory.theory._grid_numba") and grid_backend("auto") != "numba":

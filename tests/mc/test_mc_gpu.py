@@ -1,7 +1,7 @@
 """The CuPy kernels against numba and the NumPy oracle on the same stream.
 
 The ``gpu``-marked tests need a CUDA GPU and CuPy: run them with
-``python -m pytest -m gpu tests/test_mc_gpu.py``; elsewhere they are skipped with the
+``python -m pytest -m gpu tests/mc/test_mc_gpu.py``; elsewhere they are skipped with the
 reason CuPy gives. One test runs everywhere a C++ compiler is found: it compiles the
 CUDA source of :mod:`robtheory.mc.gpu` as host C++ (with one-thread stand-ins for the
 CUDA built-ins and the host's libm) and checks that its counts equal numba's, so the

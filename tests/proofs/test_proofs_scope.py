@@ -14,7 +14,7 @@ from robtheory.proofs import _certificate
 from robtheory.proofs._certificate import Certificate, describe
 
 PROOF_DIR = Path(_certificate.__file__).resolve().parent
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.mark.parametrize("name", _certificate.PROOF_MODULES)

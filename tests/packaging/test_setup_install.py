@@ -19,7 +19,7 @@ import textwrap
 import types
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "robtheory"
 NUMBA_FILES = (".nbi", ".nbc")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: distribution name -> import name
 HARD = {"numpy": "numpy", "scipy": "scipy", "sympy": "sympy", "numba": "numba", "matplotlib": "matplotlib",
         "tqdm": "tqdm", "xarray": "xarray", "python-flint": "flint", "clarabel": "clarabel"}

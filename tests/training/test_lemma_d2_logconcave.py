@@ -1,6 +1,6 @@
 """Lemma D.2, step 3: the log-concavity of R(., 1) and the monotonicity of rho in mu.
 
-The committed certificate is compared with a regenerated one in tests/test_proofs.py; here: the
+The committed certificate is compared with a regenerated one in tests/proofs/test_proofs.py; here: the
 new steps are present, passed and record their regions; the same interval machinery and the same
 symbolic deciders *fail* on false variants (negative controls); and mpmath cross-checks what the
 certificate proves at random points (a cross-check, not a substitute for the proof).

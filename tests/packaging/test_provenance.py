@@ -25,7 +25,7 @@ import robtheory
 from robtheory import _provenance
 from robtheory._provenance import Provenance, netcdf_attrs, provenance
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SENTINEL = "c0ffee1"
 KEYS = set(Provenance.__annotations__)
 
