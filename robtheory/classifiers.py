@@ -32,6 +32,7 @@ __all__ = [
     "robust_x1",
     "bayes",
     "load_weights",
+    "as_linear",
     "dual_norm_penalty",
     "dual_norm_penalty_gradient",
     "dual_norm_stats",
@@ -379,3 +380,40 @@ def dual_norm_stats(kind: str, a: ArrayLike, Q: ArrayLike,
     if kind == "l2_weak":
         return zero + Q, zero, zero + 1.0, zero
     raise ValueError(f"unknown objective kind {kind!r}")
+
+
+def as_linear(clf: object) -> LinearClassifier | StructuredLinear | ConstantClassifier:
+    """The linear classifier ``clf`` stands for: what the closed forms and the Monte Carlo engine accept.
+
+    Parameters
+    ----------
+    clf : LinearClassifier, StructuredLinear, ConstantClassifier, array_like or (w, b)
+        A classifier object (returned as it is), a weight vector ``w`` of length ``d + 1``
+        (``w[0]`` on x1, bias 0), or a pair ``(w, b)``.
+
+    Returns
+    -------
+    LinearClassifier, StructuredLinear or ConstantClassifier
+
+    Raises
+    ------
+    ValueError
+        For anything else (a :class:`RoundedClassifier` is not linear), naming what to pass.
+
+    Examples
+    --------
+    >>> as_linear(([0.5, 0.1, 0.1], -0.2))
+    LinearClassifier(w=array([0.5, 0.1, 0.1]), b=-0.2)
+    """
+    if isinstance(clf, (LinearClassifier, StructuredLinear, ConstantClassifier)):
+        return clf
+    if isinstance(clf, RoundedClassifier):
+        raise ValueError("RoundedClassifier is not linear (it rounds x1): use rounded_accuracy, or "
+                         "estimate_callable for Monte Carlo")
+    if isinstance(clf, tuple) and len(clf) == 2 and np.ndim(clf[0]) == 1:
+        return LinearClassifier(np.asarray(clf[0], dtype=float), float(clf[1]))
+    if isinstance(clf, (np.ndarray, list)) and np.ndim(clf) == 1:
+        return LinearClassifier(np.asarray(clf, dtype=float), 0.0)
+    raise ValueError(f"not a linear classifier: {clf!r}; pass a LinearClassifier(w, b), a StructuredLinear, "
+                     "a ConstantClassifier, a weight vector w of length d + 1, or a pair (w, b)")
+

@@ -34,3 +34,8 @@ def __getattr__(name: str):
 
         return getattr(engine, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazily loaded names are public too: list them (dir() showed none of them before)
+    return sorted(set(__all__) | {n for n in globals() if n.startswith('__')})

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from robtheory.theory import _generated as G
 from robtheory import _special as _sp
 from robtheory.classifiers import (
+    as_linear,
     ConstantClassifier,
     LinearClassifier,
     LinearStats,
@@ -143,13 +144,13 @@ class Accuracy:
         return {k: float(v) for k, v in asdict(self).items()}
 
 
-def _stats_of(clf: _Linear | RoundedClassifier, model: ToyModel) -> LinearStats:
+def _stats_of(clf: object, model: ToyModel) -> LinearStats:
     if isinstance(clf, RoundedClassifier):
         raise TypeError("RoundedClassifier is not linear; use rounded_accuracy")
-    return clf.stats(model)
+    return as_linear(clf).stats(model)
 
 
-def _direction_stats_of(clf: _Linear, model: ToyModel) -> LinearStats:
+def _direction_stats_of(clf: object, model: ToyModel) -> LinearStats:
     """The statistics of ``clf``, or of ``clf`` scaled by a power of two where they overflow.
 
     Weights near the largest double have sums (S, U1) or a norm (Q) beyond it; the accuracy
@@ -159,6 +160,7 @@ def _direction_stats_of(clf: _Linear, model: ToyModel) -> LinearStats:
     st = _stats_of(clf, model)
     if all(math.isfinite(v) for v in (st.a, st.b, st.S, st.Q, st.U1)):
         return st
+    clf = as_linear(clf)
     if isinstance(clf, LinearClassifier):
         e = math.frexp(max(float(np.max(np.abs(clf.w))), abs(clf.b)))[1]
         return LinearClassifier(np.ldexp(clf.w, -e), math.ldexp(clf.b, -e)).stats(model)
@@ -169,10 +171,29 @@ def _direction_stats_of(clf: _Linear, model: ToyModel) -> LinearStats:
     return st  # pragma: no cover - every classifier with weights is one of the two
 
 
-def linear_accuracy(model: ToyModel, clf: _Linear, threat: ThreatModel | None = None) -> Accuracy:
-    """Standard accuracy of ``clf`` and its robust accuracy under ``threat``.
+def linear_accuracy(model: ToyModel, clf: _Linear | ArrayLike | tuple[ArrayLike, float],
+                    threat: ThreatModel | None = None) -> Accuracy:
+    """Standard accuracy of ``f(x) = sign(w.x + b)`` on D(p, eta, d) and its robust accuracy under ``threat``.
 
-    Without a threat model the robust columns equal the standard ones (eps = 0).
+    Parameters
+    ----------
+    model : ToyModel
+        D(p, eta, d).
+    clf : LinearClassifier, StructuredLinear, ConstantClassifier, array_like or (w, b)
+        The classifier; a weight vector ``w`` of length ``d + 1`` (``w[0]`` on x1) or a pair
+        ``(w, b)`` is accepted as the Monte Carlo engine accepts it (:func:`robtheory.classifiers.as_linear`).
+    threat : ThreatModel, optional
+        The ball the adversary moves x in; without one the robust columns equal the standard ones.
+
+    Returns
+    -------
+    Accuracy
+        ``standard_accuracy``, ``robust_accuracy``, their error rates (exact, not ``1 - accuracy``)
+        and the logarithms of the error rates (finite far into the tails).
+
+    With ``w = (a, u)``, :math:`S = \\sum_i u_i`, :math:`Q = \\lVert u\\rVert_2`,
+    :math:`P_{>}(m, q) = P(\\mathcal N(m, q^2) > 0)` and the dual norm :math:`\\lVert\\cdot\\rVert_*` of
+    the threat's ball over the coordinates it may move, the robust accuracy is
 
     .. math::
 
@@ -180,8 +201,16 @@ def linear_accuracy(model: ToyModel, clf: _Linear, threat: ThreatModel | None = 
             p\\,P_{>}(a + yb + \\eta S - \\varepsilon\\lVert w\\rVert_*, Q)
           + (1-p)\\,P_{>}(-a + yb + \\eta S - \\varepsilon\\lVert w\\rVert_*, Q)\\Big]
 
-    The accuracy does not change when ``(w, b)`` is scaled by a positive factor, and neither
-    does what this returns: weights of any finite size are handled (see :func:`accuracy_stats`).
+    (eps = 0 gives the standard accuracy). The accuracy does not change when ``(w, b)`` is scaled
+    by a positive factor, and neither does what this returns: weights of any finite size are
+    handled (see :func:`accuracy_stats`).
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> acc = linear_accuracy(ToyModel(0.95, 0.3, 100), [0.0] + [1.0] * 100, ThreatModel("linf", 0.6))
+    >>> round(acc.standard_accuracy, 6), round(acc.robust_accuracy, 6)
+    (0.99865, 0.00135)
     """
     st = _direction_stats_of(clf, model)
     common = (model.p, model.eta)
