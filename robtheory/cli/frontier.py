@@ -6,6 +6,8 @@ import argparse
 import math
 from typing import Any
 
+import numpy as np
+
 from robtheory._jsonio import dumps, write_json
 from robtheory.cli.common import UsageError, _exit_status, _inconclusive_note, _output_dir, _progress_bar
 from robtheory.cli.options import (_DeprecatedAlias, _positive_int, _sample_count, add_alpha, add_json_flag,
@@ -122,12 +124,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps(data, indent=2))
         return status
-    print(f"{front.note}; {front.tau.size} points")
-    print(f"{'tau':>12s}{'standard':>22s}{'robust':>22s}{'Thm 2.1 bound':>16s}")
-    for tau_k, std, rob, bnd in zip(front.tau, front.standard_accuracy, front.robust_accuracy, front.bound):
-        tau = "inf" if not math.isfinite(tau_k) else f"{tau_k:.6g}"
-        bound = "-" if not math.isfinite(bnd) else f"{bnd:.6g}"
-        print(f"{tau:>12s}{float(std)!r:>22}{float(rob)!r:>22}{bound:>16s}")
+    _print_summary(front, out)
     if mc is not None:
         # what is printed is what is judged: each count's exact binomial p-value against the
         # per-test alpha (a count fails iff p <= alpha), and whether the test resolves --resolution
@@ -148,3 +145,62 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
     return status
+
+
+#: Rows of the console summary (both ends included); the full table is in the CSV/JSON.
+SUMMARY_ROWS = 11
+
+
+def _print_summary(front: Any, out: Any) -> None:
+    """The frontier's ends and a few points evenly spaced between them, with the parameters of the
+    classifier that attains each one (family ``all``: the rounded rule's threshold tau; the linear
+    families: the x1 weight, the bias and the weak-weight ratio where they are free, and the
+    certified gap), and where the full table is."""
+    n = front.tau.size
+    idx = np.unique(np.round(np.linspace(0, n - 1, min(SUMMARY_ROWS, n))).astype(int))
+    # identical points (a frontier that is one point, e.g. p = 1) are shown once
+    keep = [int(i) for k, i in enumerate(idx)
+            if k == 0 or (front.standard_accuracy[i], front.robust_accuracy[i])
+            != (front.standard_accuracy[idx[k - 1]], front.robust_accuracy[idx[k - 1]])]
+    cols: list[tuple[str, Any]] = []
+    if front.family == "all":
+        cols.append(("tau", front.tau))  # sign(tau sign(x1) + s(x)); inf: sign(x1)
+    else:
+        cols.append(("x1 weight", front.tau))  # sign(a x1 + u.z + b) with |u|_2 = 1
+        if front.bias is not None:
+            cols.append(("bias", front.bias))
+        if front.r is not None:
+            cols.append(("|u|_1/|u|_2", front.r))
+    cols += [("standard", front.standard_accuracy), ("robust", front.robust_accuracy),
+             ("Thm 2.1 bound", front.bound)]
+    if front.gap_bound is not None:
+        cols.append(("gap_bound", front.gap_bound))
+    width = 16
+    print(f"{front.note}; {n} points")
+    if front.family == "all":
+        print("rule at each point: sign(tau*sign(x1) + s(x)), s(x) = sum of the weak features / sqrt(d); "
+              "tau = inf is sign(x1)")
+    else:
+        print("rule at each point: sign(a*x1 + u.z + b) with |u|_2 = 1; a = x1 weight, b = bias"
+              + (", |u|_1/|u|_2 the spread of the weak weights" if front.r is not None else " (equal weak weights)"))
+    print("".join(f"{name:>{width}s}" for name, _ in cols))
+    for i in keep:
+        cells = []
+        for name, arr in cols:
+            v = float(arr[i])
+            if name == "tau" and math.isinf(v) or name == "x1 weight" and math.isinf(v):
+                cells.append("inf")
+            elif not math.isfinite(v):
+                cells.append("-")
+            elif name in ("standard", "robust"):
+                cells.append(f"{v:.10f}")
+            else:
+                cells.append(f"{v:.6g}")
+        print("".join(f"{c:>{width}s}" for c in cells))
+    where = f"{out}/frontier.csv" if out is not None else "--json, or --out DIR (frontier.csv)"
+    if n == 1:
+        print(f"the frontier is a single point; the full table: {where}")
+    elif len(keep) == 1:
+        print(f"all {n} points are the same point; the full table: {where}")
+    else:
+        print(f"shown: {len(keep)} of {n} points (both ends, evenly spaced); the full table: {where}")
