@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from flint import arb, ctx
 
@@ -202,7 +202,7 @@ def cover(check: Callable[[float, float], float], a: float, b: float, max_depth:
         raise ValueError(f"max_boxes must be a positive integer, got {max_boxes!r}")
     if int(max_depth) != max_depth or max_depth < 0:
         raise ValueError(f"max_depth must be a nonnegative integer, got {max_depth!r}")
-    boxes = []
+    boxes: list[Any] = []
     worst = math.inf
     width = (b - a) / initial
     stack = [(a + k * width, a + (k + 1) * width if k + 1 < initial else b, 0) for k in range(initial)][::-1]

@@ -27,6 +27,7 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def _summary(rows: list) -> dict:
     out: dict = {}
     for r in rows:
         out.setdefault(r["kind"], {}).setdefault(r["n"], []).append(r)
-    table = {}
+    table: dict[str, Any] = {}
     for kind, by_n in out.items():
         table[kind] = []
         for n in sorted(by_n):

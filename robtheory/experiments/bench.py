@@ -282,8 +282,8 @@ def grid_benchmark(points: int = GRID_POINTS[0], *, repeats: int = 5, d: int = 1
         if pinned is not None:
             os.sched_setaffinity(0, pinned)
     for v in variants:
-        v["ratio"] = ref / v["seconds"]
-        v["ratio_per_ndtr"] = v["ratio"] * v["ndtr_per_point"]
+        v["ratio"] = ref / float(v["seconds"])  # type: ignore[arg-type]
+        v["ratio_per_ndtr"] = v["ratio"] * v["ndtr_per_point"]  # type: ignore[operator]
     tracemalloc.start()
     try:
         _grid_fast(p, mu, d)

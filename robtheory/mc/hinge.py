@@ -107,6 +107,7 @@ def estimate_hinge(
         G[:, 1:-1] = (-y[:, None] * X + dgrad[None, :]) * active[:, None]
         G[:, -1] = -y * active
         acc = merge_moments(acc, chunk_moments(G, third=False))
+    assert acc is not None  # n >= 1: at least one chunk
     var = acc["m2"] / (n - 1)
     return {"n": n, "seed": ref.check_seed(seed), "start": start,
             "loss": {"mean": float(acc["mean"][0]), "var": float(var[0])},
