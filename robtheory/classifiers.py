@@ -222,12 +222,12 @@ class RoundedClassifier:
         moving every coordinate by :math:`-\varepsilon y`: with :math:`|x_1| = 1 > \varepsilon` the
         sign of x1 cannot change, and a sampled check then exercises that the rule really rounds it.
         l_2: the weights of :math:`s` have l_2 norm 1, so the whole budget goes to the weak
-        features, each moved by :math:`-\varepsilon y/\sqrt d` (x1 stays). A weak-only l_inf ball
-        moves the weak features only. Returns a new array.
+        features, each moved by :math:`-\varepsilon y/\sqrt d` (x1 stays). A weak-only ball moves
+        the weak features only, and then any eps is allowed (x1 keeps its sign). Returns a new array.
         """
         eps = threat.eps
-        if not eps < 1:
-            raise ValueError(f"the rounded rule's worst case needs eps < 1, got eps={eps!r}")
+        if threat.perturb_x1 and not eps < 1:  # x1 itself could be flipped: another worst case
+            raise ValueError(f"the rounded rule's worst case needs eps < 1 when x1 can move, got eps={eps!r}")
         if threat.norm == "l2" or not threat.perturb_x1:
             Xa = np.array(X, copy=True)
             Xa[:, 1:] -= ((eps / math.sqrt(self.d) if threat.norm == "l2" else eps) * y)[:, None]

@@ -161,3 +161,26 @@ def test_weights_are_copied_and_frozen():
         clf.w[0] = 5.0
     st = clf.stats()
     assert (st.a, st.S, st.Q, st.U1) == (1.0, -1.0, math.sqrt(13.0), 5.0)
+
+
+def test_rounded_worst_case_for_weak_only_balls_of_any_radius():
+    """x1 cannot move in a weak-only ball, so the rounded rule's worst case (every weak feature moved
+    by -eps y, or -eps y / sqrt(d) under l_2) holds for eps >= 1 too; with x1 movable it needs eps < 1."""
+    import numpy as np
+    import pytest
+
+    from robtheory import ThreatModel
+    from robtheory.classifiers import RoundedClassifier
+
+    rule = RoundedClassifier(0.7, 4)
+    X = np.array([[1.0, 0.2, -0.1, 0.3, 0.0], [-1.0, 0.5, 0.5, -0.2, 1.0]])
+    y = np.array([1.0, -1.0])
+    Xa = rule.worst_case(X, y, ThreatModel.weak_only("linf", 1.5))
+    assert np.array_equal(Xa[:, 0], X[:, 0]) and np.allclose(Xa[:, 1:], X[:, 1:] - 1.5 * y[:, None])
+    Xb = rule.worst_case(X, y, ThreatModel.weak_only("l2", 3.0))
+    assert np.allclose(Xb[:, 1:], X[:, 1:] - 1.5 * y[:, None])  # 3 / sqrt(4) per coordinate
+    # the margin drops by exactly eps sqrt(d) (l_inf) and eps (l_2)
+    m = y * rule.score(X)
+    assert np.allclose(m - y * rule.score(Xa), 1.5 * 2) and np.allclose(m - y * rule.score(Xb), 3.0)
+    with pytest.raises(ValueError, match="eps < 1 when x1 can move"):
+        rule.worst_case(X, y, ThreatModel("linf", 1.5))

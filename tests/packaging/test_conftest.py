@@ -16,7 +16,7 @@ from pathlib import Path
 import conftest
 import pytest
 
-CONFTEST = Path(__file__).with_name("conftest.py")
+CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"  # tests/conftest.py
 
 PROBE = '''
 import os
