@@ -165,7 +165,16 @@ def _host_cuda_kernel(tmp_path_factory):
     """The CUDA source of robtheory.mc.gpu compiled as host C++ (the stand-ins of test_mc_gpu)."""
     global _HOST_CUDA
     if _HOST_CUDA is None:
-        from test_mc_gpu import _DRIVER, _STUBS
+        import importlib.util
+        from pathlib import Path
+
+        # the stand-ins live in tests/mc/test_mc_gpu.py (loaded by path: its folder is on sys.path
+        # only when pytest collected it in the same run)
+        path = Path(__file__).resolve().parents[1] / "mc" / "test_mc_gpu.py"
+        spec = importlib.util.spec_from_file_location("_robtheory_test_mc_gpu", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        _DRIVER, _STUBS = mod._DRIVER, mod._STUBS
 
         from robtheory.mc import gpu
 
