@@ -55,14 +55,7 @@ def _from_saved(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--from: {exc}") from None
     _output_dir(args.out, "--out")
-    sections = []
-    if args.torch_results:
-        from robtheory.torch_bridge.report import sections as torch_sections
-
-        try:
-            sections = torch_sections(args.torch_results, args.out)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    sections = verify.saved_torch_sections(args.torch_results, args.out) if args.torch_results else []
     mc = result.mc
     # the frontier's Monte Carlo overlay as a live report draws it: n = min(run's n, 10**5), its seed
     fmc_n = None if mc is None else min(int(mc["n"]), 10**5)

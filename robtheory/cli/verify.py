@@ -184,18 +184,22 @@ def run(args: argparse.Namespace) -> int:
     return _exit_status(result.verdict)
 
 
+def saved_torch_sections(results_dir: str, out_dir: str) -> list[Any]:
+    """The report sections of the torch experiments saved in ``results_dir`` (``--torch-results``);
+    a UsageError names what is wrong with the folder."""
+    from robtheory.torch_bridge.report import sections as torch_sections
+
+    try:
+        return list(torch_sections(results_dir, out_dir))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _write_report(args: argparse.Namespace, result: VerifyResult, torch_col: Any, table: Any) -> None:
     from robtheory.viz.report import write_report
 
-    sections = []
-    if args.torch_results:
-        from robtheory.torch_bridge.report import sections as torch_sections
-
-        try:
-            sections = torch_sections(args.torch_results, args.report)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    elif torch_col is not None and torch_col.results_dir is not None:
+    sections = saved_torch_sections(args.torch_results, args.report) if args.torch_results else []
+    if not args.torch_results and torch_col is not None and torch_col.results_dir is not None:
         from robtheory.torch_bridge.report import sections as torch_sections
 
         sections = torch_sections(torch_col.results_dir, args.report)
