@@ -69,7 +69,7 @@ from robtheory.model import ToyModel
 __all__ = ["LEARNERS", "REFERENCES", "bayes_robust_errors", "corollary22_n", "corollary23_n",
            "log_lower_bound", "lower_bound", "lower_bound_n", "robust_error", "sample_zbar",
            "theorem21_eps", "theorem21_failure", "to_paper_units", "zbar_from_training_sets",
-           "zbar_robust_errors"]
+           "zbar_robust_errors", "zbar_sufficient_n"]
 
 #: Where each statement is (Schmidt, Santurkar, Tsipras, Talwar, Madry, NeurIPS 2018).
 REFERENCES = {
@@ -337,3 +337,32 @@ def bayes_robust_errors(n: int, d: int, eps: float, trials: int, seed: int, *, s
                "soft": lambda: np.sign(m) * np.maximum(np.abs(m) - eps, 0.0),
                "hard": lambda: np.where(np.abs(m) > eps, m, 0.0)}
     return {learner: robust_error(weights[learner](), theta, eps, sigma) for learner in learners}
+
+
+def zbar_sufficient_n(eta: float, d: int, eps: float, beta: float, *, quantile: float = 0.99,
+                      trials: int = 400, seed: int = 0, n_max: int = 2**30) -> int:
+    r"""Smallest ``n`` at which the ``quantile`` of :math:`\bar z`'s exact robust error is :math:`\le \beta` (an estimate).
+
+    Toy units (:math:`\theta = \eta\mathbf 1`, :math:`\sigma = 1`, :math:`\ell_\infty` radius
+    ``eps``). The draws share their noise across ``n`` (:math:`\bar z_n = \theta + g/\sqrt n` with
+    the same ``trials`` rows :math:`g` of the engine's stream), the empirical quantile is found by
+    doubling ``n`` and then bisecting; returns ``n_max + 1`` if even ``n_max`` does not reach it.
+    This is what the theorems' sufficient ``n`` is compared with (docs/theory.md).
+    """
+    theta = np.full(_dim(d), _positive("eta", eta))
+    g = sample_zbar(np.zeros(d), 1, _count("trials", trials), seed)
+
+    def ok(n: int) -> bool:
+        return bool(np.quantile(robust_error(theta + g / math.sqrt(n), theta, eps), quantile) <= beta)
+
+    if ok(1):
+        return 1
+    lo, hi = 1, 2
+    while not ok(hi):
+        lo, hi = hi, 2 * hi
+        if hi > n_max:
+            return n_max + 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return hi
