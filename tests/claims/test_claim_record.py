@@ -19,6 +19,8 @@ BLOCKS_AT_F23BEF5 = {
     "claim_a": 1, "claim_b": 2, "theorem_2_1": 3, "theorem_2_2_part1": 4, "theorem_2_2_part2": 5,
     "lemma_d1": 6, "lemma_d2": 7, "lemma_d3": 8, "lemma_d4": 9, "lemma_d5": 10, "bayes_optimality": 11,
     "robust_x1": 12, "tightness": 13, "optimal_robust": 14, "gaussian_robust_mle": 15, "theorem_f": 16,
+    # Schmidt et al. 2018 (issue 14)
+    "schmidt_robust_error": 25, "schmidt_theorem_21": 26, "schmidt_corollary_22": 27, "schmidt_theorem_11": 28,
 }
 
 
