@@ -144,21 +144,22 @@ def _plan_robust_error() -> list[Any]:
 
 
 # ----------------------------------------------------------------------------- Theorem 21
-def _check_theorem_21(claim: Claim) -> CheckResult:
+def _check_theorem_21(claim: Claim, eps_fn: Callable[..., float] = S.theorem21_eps) -> CheckResult:
     r"""The deterministic core of Theorem 21 at every grid point, in the paper's units.
 
     On Lemma 16's event :math:`\langle \hat w, \theta\rangle \ge c\sqrt d`,
     :math:`c = \frac{2\sqrt n-1}{2\sqrt n+4\sigma}`, a unit :math:`\hat w` has
     :math:`\lVert\hat w\rVert_1 \le \sqrt d`, so its exact robust error is at most
     :math:`\Phi(\sqrt d(\varepsilon - c)/\sigma)`; at :math:`\varepsilon \le` :func:`theorem21_eps`
-    this must be :math:`\le \beta`.
+    this must be :math:`\le \beta`. ``eps_fn(n, d, sigma, beta)`` replaces the theorem's
+    :math:`\varepsilon` (a too large one is the negative control).
     """
     n_pts, slack = 0, math.inf
     for pt in claim.points():
         sig = 1.0 / pt.eta
         for n in (1, 4, 16, 100, 10**4):
             for beta in (0.01, 0.1):
-                eps_max = S.theorem21_eps(n, pt.d, sig, beta)
+                eps_max = eps_fn(n, pt.d, sig, beta)
                 if eps_max < 0:
                     continue
                 c = (2 * math.sqrt(n) - 1) / (2 * math.sqrt(n) + 4 * sig)
@@ -215,11 +216,14 @@ def _cor22_points() -> list[tuple[int, float, float]]:
     return out
 
 
-def _check_corollary_22(claim: Claim) -> CheckResult:
-    """Corollary 22's n satisfies Theorem 21's condition at beta = 0.01 (how the corollary follows)."""
+def _check_corollary_22(claim: Claim, n_fn: Callable[..., int] = S.corollary22_n) -> CheckResult:
+    """Corollary 22's n satisfies Theorem 21's condition at beta = 0.01 (how the corollary follows).
+
+    ``n_fn(eps, d, sigma)`` replaces the corollary's n (a too small one is the negative control).
+    """
     n_pts, margin = 0, math.inf
     for d, sig, eps in _cor22_points():
-        n = S.corollary22_n(eps, d, sig)
+        n = n_fn(eps, d, sig)
         eps_max = S.theorem21_eps(n, d, sig, 0.01)
         if eps > eps_max:
             return _result(False, n_pts, f"d={d}, sigma'={sig:.4g}, eps'={eps:.4g}: n={n} gives eps_max={eps_max:.4g}")
@@ -355,7 +359,7 @@ SCHMIDT_THEOREM_21 = Claim(
                   "beta = 0.01). The paper normalises z_bar to unit length: the classifier is the same.",
     mc_plan=_plan_theorem_21, mc_at=_runs_theorem_21, stream_block=26,
     campaign=(Point(0.5, 1.0, 400, 0.4), Point(0.5, 0.5, 10**4, 0.1)),
-    controls={"run": _theorem_21_run})
+    controls={"run": _theorem_21_run, "eps_fn": _check_theorem_21})
 
 SCHMIDT_COROLLARY_22 = Claim(
     "schmidt_corollary_22", "Sample complexity of l_inf-robust z_bar (Schmidt et al. Cor. 22)",
@@ -369,7 +373,7 @@ SCHMIDT_COROLLARY_22 = Claim(
                   "for the toy's z_bar by orders of magnitude (docs/theory.md, 'Schmidt et al. 2018').",
     mc_plan=_plan_corollary_22, mc_at=_runs_corollary_22, stream_block=27,
     campaign=(Point(0.5, 8.0, 256, 2.0), Point(0.5, 4.0, 4096, 0.4)),
-    controls={"run": _corollary_22_run})
+    controls={"run": _corollary_22_run, "n_fn": _check_corollary_22})
 
 SCHMIDT_THEOREM_11 = Claim(
     "schmidt_theorem_11", "Lower bound for every learner under a Gaussian prior (Schmidt et al. Thm 11)",
