@@ -95,8 +95,10 @@ def test_the_tables_keep_todays_entries():
         "theorem_2_2_part2": ("lemma_d5", "derivations"), "lemma_d1": ("lemma_d1",), "lemma_d2": ("lemma_d2",),
         "lemma_d3": ("lemma_d3",), "lemma_d4": ("lemma_d4",), "lemma_d5": ("lemma_d5",),
         "bayes_optimality": ("derivations",), "robust_x1": ("derivations",), "optimal_robust": ("derivations",),
-        "theorem_f": ("theorem_f", "theorem_2_1")}
-    assert set(column.PARTIAL) == {"optimal_robust"}
+        "theorem_f": ("theorem_f", "theorem_2_1"),
+        # Schmidt et al. 2018 (issue 14)
+        "schmidt_theorem_11": ("schmidt_lower_bound",)}
+    assert set(column.PARTIAL) == {"optimal_robust", "schmidt_theorem_11"}
     assert CATALOGUE["toy"].claims == ("theorem_2_1", "theorem_2_2_part1", "theorem_2_2_part2")
     assert all(not e.claims for e in CATALOGUE.values() if e.name != "toy")
 
@@ -118,7 +120,10 @@ def test_negative_controls_are_named_on_the_records_and_fail():
     assert names == {"theorem_2_1": {"bound_fn"}, "theorem_f": {"frontier_fn"},
                      "theorem_2_2_part1": {"v_threshold"}, "theorem_2_2_part2": {"optimality_run"},
                      "lemma_d1": {"symmetry_run"}, "lemma_d2": {"v_threshold", "constants_run", "stationarity_run"},
-                     "lemma_d5": {"zero_weak_run"}, "gaussian_robust_mle": {"mle_run"}}
+                     "lemma_d5": {"zero_weak_run"}, "gaussian_robust_mle": {"mle_run"},
+                     # Schmidt et al. 2018 (issue 14; each fails in tests/claims/test_schmidt_claims.py)
+                     "schmidt_robust_error": {"formula"}, "schmidt_theorem_21": {"run", "eps_fn"},
+                     "schmidt_corollary_22": {"run", "n_fn"}, "schmidt_theorem_11": {"run"}}
     c = claims.get("theorem_2_1")
     with pytest.raises(ValueError, match="no negative control 'nope'.*bound_fn"):
         c.control("nope")
