@@ -184,6 +184,8 @@ def _theorem_21_run(eta: float, d: int, n: int, beta: float, trials: int, *,
     """
     sig, _ = S.to_paper_units(eta, 0.0)
     eps = eta * S.theorem21_eps(n, d, sig, beta)
+    if eps <= 0:
+        raise ValueError(f"Theorem 21 covers no eps > 0 at n={n}, d={d}, sigma'={sig:g}, beta={beta:g}")
     b = beta if claimed_beta is None else claimed_beta
     fail = S.theorem21_failure(d, sig)
 
@@ -346,7 +348,7 @@ SCHMIDT_ROBUST_ERROR = Claim(
     notes=_NOTE + "The paper bounds this by exp(-(<w,theta> - eps |w|_*)^2/(2 sigma^2)) (Lemma 20); the exact "
                   "value is its Gaussian tail.",
     mc_plan=_plan_robust_error, mc_at=_runs_robust_error, stream_block=25,
-    campaign=(Point(0.5, 0.3, 10, 0.2), Point(0.5, 0.1, 100, 0.05)),
+    campaign=(Point.from_mu(0.5, 1.0, 10, 0.2), Point.from_mu(0.5, 1.0, 100, 0.05)),
     controls={"formula": _robust_error_run})
 
 SCHMIDT_THEOREM_21 = Claim(
@@ -360,7 +362,7 @@ SCHMIDT_THEOREM_21 = Claim(
     notes=_NOTE + "Hypotheses: any sigma > 0, beta in (0, 1), d >= 1 (the toy's points are tested at n = 25, "
                   "beta = 0.01). The paper normalises z_bar to unit length: the classifier is the same.",
     mc_plan=_plan_theorem_21, mc_at=_runs_theorem_21, stream_block=26,
-    campaign=(Point(0.5, 1.0, 400, 0.4), Point(0.5, 0.5, 10**4, 0.1)),
+    campaign=(Point.from_mu(0.5, 20.0, 400, 0.4), Point.from_mu(0.5, 50.0, 10**4, 0.1)),
     controls={"run": _theorem_21_run, "eps_fn": _check_theorem_21})
 
 SCHMIDT_COROLLARY_22 = Claim(
@@ -374,7 +376,7 @@ SCHMIDT_COROLLARY_22 = Claim(
     notes=_NOTE + "In toy units the hypotheses read eta >= 32 d^(-1/4), eps <= eta/4. The constant 64 is loose "
                   "for the toy's z_bar by orders of magnitude (docs/theory.md, 'Schmidt et al. 2018').",
     mc_plan=_plan_corollary_22, mc_at=_runs_corollary_22, stream_block=27,
-    campaign=(Point(0.5, 8.0, 256, 2.0), Point(0.5, 4.0, 4096, 0.4)),
+    campaign=(Point.from_mu(0.5, 128.0, 256, 2.0), Point.from_mu(0.5, 256.0, 4096, 0.4)),
     controls={"run": _corollary_22_run, "n_fn": _check_corollary_22})
 
 SCHMIDT_THEOREM_11 = Claim(
@@ -388,7 +390,7 @@ SCHMIDT_THEOREM_11 = Claim(
                   "the toy's eta 1. Closed form derived in proofs/schmidt_lower_bound.py; the learners checked "
                   "are z_bar and the soft/hard thresholded posterior mean.",
     mc_plan=_plan_theorem_11, mc_at=_runs_theorem_11, stream_block=28,
-    campaign=(Point(0.5, 0.1, 100, 0.1), Point(0.5, 0.2, 10, 0.2)),
+    campaign=(Point.from_mu(0.5, 1.0, 100, 0.1), Point.from_mu(0.5, 0.6, 10, 0.2)),
     proofs=("schmidt_lower_bound",), proof_steps=("schmidt_lower_bound:THM",),
     proof_partial=("Theorem 11's closed form 1/2 (2 Phi(eps sqrt((sigma^2+n)/n)) - 1)^d, for every learner",
                    "Corollary 23's threshold n <= eps^2 sigma^2/(8 log d) (checked numerically by the analytic column)"),
