@@ -181,3 +181,25 @@ def test_zbar_sufficient_n_is_consistent_with_its_definition():
     assert q(n) <= 0.1 < q(n - 1)
     # unreachable: even the population classifier w = theta has error Phi(-(eta - eps) sqrt d) = Phi(-1.6) > 0.05
     assert S.zbar_sufficient_n(eta, d, eps, 0.05, trials=100, seed=3, n_max=2**20) == 2**20 + 1
+
+
+@given(d=st.integers(1, 50), eta=st.floats(0.05, 2.0), eps_frac=st.floats(0.0, 2.0), scale=st.floats(1e-3, 1e3),
+       seed=st.integers(0, 2**32 - 1), norm=st.sampled_from(["linf", "l2"]))
+def test_robust_error_properties(d, eta, eps_frac, scale, seed, norm):
+    rng = np.random.default_rng(seed)
+    theta = np.full(d, eta)
+    w = theta + rng.standard_normal(d)
+    eps = eps_frac * eta
+    e = float(S.robust_error(w, theta, eps, norm=norm))
+    # the classifier does not change when w is scaled
+    assert float(S.robust_error(scale * w, theta, eps, norm=norm)) == pytest.approx(e, rel=1e-9, abs=1e-300)
+    # flipping the sign of a coordinate of both w and theta changes nothing
+    flip = np.where(rng.random(d) < 0.5, -1.0, 1.0)
+    assert float(S.robust_error(flip * w, flip * theta, eps, norm=norm)) == pytest.approx(e, rel=1e-9, abs=1e-300)
+    # a larger ball never lowers the error; the l_inf ball contains the l_2 ball of the same radius
+    assert float(S.robust_error(w, theta, eps + 0.1, norm=norm)) >= e
+    assert float(S.robust_error(w, theta, eps, norm="linf")) >= float(S.robust_error(w, theta, eps, norm="l2"))
+    # n -> infinity: z_bar -> theta, whose error is Phi(-(eta - eps) sqrt d) (l_inf) / Phi(eps - eta sqrt d) (l_2)
+    zb = theta + rng.standard_normal(d) / math.sqrt(1e14)
+    pop = sps.norm.cdf(-(eta - eps) * math.sqrt(d)) if norm == "linf" else sps.norm.cdf(eps - eta * math.sqrt(d))
+    assert float(S.robust_error(zb, theta, eps, norm=norm)) == pytest.approx(pop, rel=1e-5, abs=1e-300)
