@@ -47,7 +47,8 @@ class TrialsRun:
     ``draw(seed, start)`` returns ``{quantity: array (trials,)}``. ``prob_bounds`` test an
     indicator quantity's probability one-sidedly (exact Clopper--Pearson limits),
     ``agree`` an indicator's probability against a closed form (exact binomial test),
-    ``mean_bounds`` a real quantity's mean one-sidedly (CLT with skewness correction).
+    ``mean_bounds`` a real quantity's mean one-sidedly (CLT with skewness correction). The
+    records' ``n`` is the number of trials (training sets, or prior draws), not of samples of x.
     """
 
     label: str
@@ -78,8 +79,6 @@ class TrialsRun:
         for q, a in self.mean_agree.items():
             mean, var, skew, k = _moments(vals[q])
             out.append(_mean_record(self.label, q, mean, var, skew, k, a, alpha, mean_resolution))
-        for r in out:  # n counts training sets (or prior draws), not samples of x
-            r["unit"] = "training sets"
         return _stamp(out, "numpy", start)
 
 
