@@ -102,9 +102,9 @@ def build() -> Certificate:
 
     s = sp.Symbol("s", positive=True)  # s^2 as in the step "posterior_mean.variance"
     Mj = Normal("Mj", 0, s)
-    prob = P(Mj <= eps) - P(Mj <= -eps)
-    cert.identity("event.coordinate", "P(|m_j| <= eps) = P(m_j <= eps) - P(m_j <= -eps) = 2 Phi(eps/s) - 1 for m_j ~ N(0, s^2) (sympy.stats)",
-                  prob.rewrite(sp.erf), (2 * Phi(eps / s) - 1).rewrite(sp.erf))
+    prob = sp.sympify(P(Mj <= eps) - P(Mj <= -eps))
+    cert.identity("event.coordinate", "P(|m_j| <= eps) = P(m_j <= eps) - P(m_j <= -eps) = 2 Phi(eps/s) - 1 for "
+                  "m_j ~ N(0, s^2) (sympy.stats)", prob.rewrite(sp.erf), sp.sympify(2 * Phi(eps / s) - 1).rewrite(sp.erf))
     cert.deduce("bound", "coordinates of m are independent (functions of independent coordinates of theta and the "
                 "noise), so P(|m|_inf <= eps) = (2 Phi(eps/s) - 1)^d and the robust error is >= "
                 "1/2 (2 Phi(eps/s) - 1)^d", ["conditional", "zbar.marginal", "posterior_mean.variance",
