@@ -55,7 +55,6 @@ error rate of :math:`w_\infty` (a closed form, :func:`population_transfer`) and 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
