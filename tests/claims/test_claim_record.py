@@ -20,6 +20,9 @@ BLOCKS_AT_F23BEF5 = {
     "lemma_d1": 6, "lemma_d2": 7, "lemma_d3": 8, "lemma_d4": 9, "lemma_d5": 10, "bayes_optimality": 11,
     "robust_x1": 12, "tightness": 13, "optimal_robust": 14, "gaussian_robust_mle": 15, "theorem_f": 16,
 }
+# issue 14 (finite-sample claims): transfer and feature selection
+BLOCKS_AT_F23BEF5.update({"transfer_exact": 21, "transfer_limit": 22, "feature_selection_law": 23,
+                          "feature_selection_limit": 24})
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +119,9 @@ def test_negative_controls_are_named_on_the_records_and_fail():
     assert names == {"theorem_2_1": {"bound_fn"}, "theorem_f": {"frontier_fn"},
                      "theorem_2_2_part1": {"v_threshold"}, "theorem_2_2_part2": {"optimality_run"},
                      "lemma_d1": {"symmetry_run"}, "lemma_d2": {"v_threshold", "constants_run", "stationarity_run"},
-                     "lemma_d5": {"zero_weak_run"}, "gaussian_robust_mle": {"mle_run"}}
+                     "lemma_d5": {"zero_weak_run"}, "gaussian_robust_mle": {"mle_run"},
+                     "transfer_exact": {"transfer_run"}, "transfer_limit": {"limit_fn"},
+                     "feature_selection_law": {"pass_fn", "law_run"}}
     c = claims.get("theorem_2_1")
     with pytest.raises(ValueError, match="no negative control 'nope'.*bound_fn"):
         c.control("nope")
