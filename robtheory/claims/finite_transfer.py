@@ -297,6 +297,7 @@ SELECTION_LAW = Claim(
     "and noncentrality eta sqrt(n); x1 with probability P(|2K/n - 1| >= t), K ~ Binomial(n, p).",
     lambda pt: True, _check_selection_law,
     mc_plan=_plan_selection_law, mc_at=_runs_selection_law, stream_block=23,
+    proofs=("finite_transfer",), proof_steps=("finite_transfer:LAW",),
     campaign=tuple(Point(0.7, eta, n) for n, eta, _ in _LAW_CASES),
     controls={"pass_fn": _check_selection_law, "law_run": _selection_law_run})
 
