@@ -114,7 +114,7 @@ def _check_transfer_limit(claim: Claim, *, limit_fn: Callable[..., dict[str, flo
     limit like 1/sqrt(n), a factor 3.2), or is within 5 standard errors; the limit itself is the closed-form adversarial error of
     (2p - 1, eta, ..., eta). ``limit_fn(model, threat)`` replaces the population rates (control)."""
     limit_fn = TR.population_transfer if limit_fn is None else limit_fn
-    details = []
+    details: list[str] = []
     for pt in _LIMIT_POINTS:
         threat = ThreatModel("linf", pt.eps)
         w_inf = np.r_[2 * pt.p - 1, np.full(pt.d, pt.eta)]
@@ -147,10 +147,10 @@ def _runs_transfer_limit(pt: Point) -> list[Any]:
     for kind, wB in (("standard->standard", w_inf), ("standard->robust", w_rob)):
         fool = TR.population_transfer(pt.model, threat, kind)["fool_rate"]
         g = TR._direction(w_inf[None, :], threat)[0]
-        wB_ = wB
 
-        def statistic(X: np.ndarray, y: np.ndarray, wB_: np.ndarray = wB_, g: np.ndarray = g) -> np.ndarray:
-            return (y * ((X - threat.eps * y[:, None] * g) @ wB_) <= 0).astype(float)[:, None]
+        def statistic(X: np.ndarray, y: np.ndarray, wB_: np.ndarray = wB, g: np.ndarray = g) -> np.ndarray:
+            fooled: np.ndarray = (y * ((X - threat.eps * y[:, None] * g) @ wB_) <= 0).astype(float)
+            return fooled[:, None]
 
         q = ("B errs at x + delta_A",)
         out.append(MeanRun(f"population pair {kind}, p={pt.p:g}, eta={pt.eta:g}, d={pt.d}, linf eps={pt.eps:g}",
@@ -196,7 +196,8 @@ def _selection_law_run(pt: Point, t: float, *, pass_fn: Callable[..., float] | N
     def statistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         v = y[:, None] * X[:, 1:]
         r = v.sum(1) / (math.sqrt(n) * np.linalg.norm(v, axis=1))
-        return (np.abs(r) >= t).astype(float)[:, None]
+        kept: np.ndarray = (np.abs(r) >= t).astype(float)
+        return kept[:, None]
 
     q = (f"|r| >= {t:g}",)
     return MeanRun(f"weak feature kept, n={n} samples, eta={pt.eta:g}, t={t:g}", pt.model, statistic, q,

@@ -96,7 +96,7 @@ def test_the_tables_keep_todays_entries():
         "theorem_2_2_part2": ("lemma_d5", "derivations"), "lemma_d1": ("lemma_d1",), "lemma_d2": ("lemma_d2",),
         "lemma_d3": ("lemma_d3",), "lemma_d4": ("lemma_d4",), "lemma_d5": ("lemma_d5",),
         "bayes_optimality": ("derivations",), "robust_x1": ("derivations",), "optimal_robust": ("derivations",),
-        "theorem_f": ("theorem_f", "theorem_2_1")}
+        "theorem_f": ("theorem_f", "theorem_2_1"), "feature_selection_law": ("finite_transfer",)}
     assert set(column.PARTIAL) == {"optimal_robust"}
     assert CATALOGUE["toy"].claims == ("theorem_2_1", "theorem_2_2_part1", "theorem_2_2_part2")
     assert all(not e.claims for e in CATALOGUE.values() if e.name != "toy")
