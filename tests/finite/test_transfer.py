@@ -169,3 +169,21 @@ def test_curve_rejects_bad_input() -> None:
         T.transfer_curve(model, [10], [0.1], kinds=("robust->robust",))
     with pytest.raises(ValueError, match="length d"):
         T.pair_rates(model, np.ones(3), np.ones(4), ThreatModel("linf", 0.1))
+
+
+@settings(max_examples=40)
+@given(p=st.floats(0.5, 1.0), eta=st.floats(0.0, 1.5), d=st.integers(1, 12), e1=st.floats(0.0, 2.0),
+       e2=st.floats(0.0, 2.0), norm=st.sampled_from(["linf", "l2"]), seed=st.integers(0, 2**32 - 1))
+def test_rates_are_probabilities_and_grow_with_the_radius(p, eta, d, e1, e2, norm, seed) -> None:
+    """joint <= success, joint <= fool; where A's attack direction lowers B's margin (<w_B, g_A> >= 0)
+    a larger radius fools B at least as often."""
+    rng = np.random.default_rng(seed)
+    wA, wB = rng.normal(0.2, 1.0, d + 1), rng.normal(0.2, 1.0, d + 1)
+    model = ToyModel(p, eta, d)
+    lo, hi = sorted((e1, e2))
+    r_lo, r_hi = (T.pair_rates(model, wA, wB, ThreatModel(norm, e)) for e in (lo, hi))
+    for r in (r_lo, r_hi):
+        assert all(-1e-15 <= r[q] <= 1 + 1e-15 for q in T.RATES[:3])
+        assert r["transfer_joint"] <= min(r["attack_success"], r["fool_rate"]) + 1e-12
+    if T.pair_statistics(wA, wB, ThreatModel(norm, 1.0))["cBA"][0] >= 0:
+        assert r_hi["fool_rate"] >= r_lo["fool_rate"] - 1e-12
