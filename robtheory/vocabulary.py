@@ -128,6 +128,8 @@ _OPTIONS = (
     Option("--threads", "count", "torch: intra-op threads"),
     Option("--version", "flag", "print robtheory's version and exit"),
     Option("--trials", "count", "transfer: pairs of training sets; feature-selection: training sets (default 100)"),
+    Option("--svm-lam", "number", "feature-selection: also train the adversarial SVM with this lam (> 0) as a "
+                                  "reference learner"),
     Option("--t", "spec", "feature-selection: a SPEC of thresholds of |empirical correlation with y|, in [0, 1]"),
 )
 OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
@@ -281,7 +283,7 @@ _KEYS = (
     Key("x1_kept", "number|null", "feature-selection: fraction of training sets keeping x1"),
     Key("x1_kept_exact", "number|null", "feature-selection: its exact value, P(|2K/n - 1| >= t)"),
     Key("reference_learners", "array", "feature-selection: the robust (x1 only) and standard learners per n"),
-    Key("learner", "string", "feature-selection: robust_learner or standard_learner"),
+    Key("learner", "string", "feature-selection: robust_learner, standard_learner or adversarial_svm (--svm-lam)"),
     Key("grid", "object", "bench: the closed-form grid timing"),
     Key("machine", "map", "facts about the machine (free-form names: nproc, cpu_model, platform, ...)"),
     Key("date", "string", "ISO 8601 date and time of the run"),

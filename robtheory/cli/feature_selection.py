@@ -33,6 +33,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_norm(fp)
     fp.add_argument("--weak-only", action="store_true", help="the adversary cannot perturb x1")
     fp.add_argument("--trials", type=_positive_int, default=100, help="training sets, >= 2 (default 100)")
+    fp.add_argument("--svm-lam", type=_finite_float, default=None,
+                    help="also train the adversarially trained hinge SVM (training.fit_svm, this l2 "
+                         "regularisation, > 0, against the same --eps ball) on the same training sets and "
+                         "report it as the reference learner adversarial_svm (default: off)")
     add_seed(fp, "seed of the training sets, in [0, 2**64) (default 0)")
     add_out(fp, "also write netCDF, CSV and figures to this directory")
     add_json_flag(fp)
@@ -62,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
         if args.trials < 2:
             raise ValueError(f"--trials must be >= 2 (a standard error needs two), got {args.trials}")
         threat = ThreatModel(args.norm, args.eps, not args.weak_only)
-        c = selection_curve(model, ns, ts, threat, trials=args.trials, seed=args.seed)
+        if args.svm_lam is not None and not args.svm_lam > 0:
+            raise ValueError(f"--svm-lam must be > 0, got {args.svm_lam:g}")
+        c = selection_curve(model, ns, ts, threat, trials=args.trials, seed=args.seed, svm_lam=args.svm_lam)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     D = c.data
@@ -80,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
              "standard_accuracy": _num(D[f"{name}_standard"][k]),
              "standard_accuracy_se": _num(D[f"{name}_standard_se"][k]),
              "robust_accuracy": _num(D[f"{name}_robust"][k]), "robust_accuracy_se": _num(D[f"{name}_robust_se"][k])}
-            for name in ("robust_learner", "standard_learner") for k, n in enumerate(c.n)]
+            for name in ("robust_learner", "standard_learner", "adversarial_svm") if f"{name}_standard" in D
+            for k, n in enumerate(c.n)]
     doc = {"model": {"p": model.p, "eta": model.eta, "d": model.d}, "eps": args.eps, "norm": args.norm,
            "weak_only": args.weak_only, "trials": args.trials, "seed": args.seed, "results": rows,
            "limits": limits, "reference_learners": refs}
@@ -106,9 +113,11 @@ def run(args: argparse.Namespace) -> int:
     for lim in limits:
         print(f"{lim['t']:>6.3g} {'inf':>8} {lim['standard_accuracy']:>9.4f} {'':>7} {lim['robust_accuracy']:>8.4f}")
     for r in refs:
-        if r["learner"] == "robust_learner":
-            print(f"{'robust':>6} {r['n']:>8d} {r['standard_accuracy']:>9.4f} {r['standard_accuracy_se']:>7.4f} "
-                  f"{r['robust_accuracy']:>8.4f} {r['robust_accuracy_se']:>7.4f}   (weak features dropped)")
+        if r["learner"] in ("robust_learner", "adversarial_svm"):
+            what = ("robust", "(weak features dropped)") if r["learner"] == "robust_learner" else \
+                ("svm", f"(adversarial SVM, lam {args.svm_lam:g})")
+            print(f"{what[0]:>6} {r['n']:>8d} {r['standard_accuracy']:>9.4f} {r['standard_accuracy_se']:>7.4f} "
+                  f"{r['robust_accuracy']:>8.4f} {r['robust_accuracy_se']:>7.4f}   {what[1]}")
     if out is not None:
         print(f"wrote {out / 'feature_selection.nc'}, {out / 'feature_selection.csv'} and "
               f"feature_selection.{{pdf,svg,png}}")

@@ -201,12 +201,30 @@ def _nested_sums(model: ToyModel, ns: np.ndarray, trial: int, seed: int) -> tupl
     return c1, c2
 
 
+def _svm_weights(model: ToyModel, ns: np.ndarray, trials: int, seed: int, lam: float,
+                 threat: ThreatModel) -> np.ndarray:
+    """``fit_svm`` weights on the first ``n`` rows of training set ``k``: shape ``(trials, len(ns), d + 1)``."""
+    from robtheory.training import fit_svm
+
+    if not (np.isfinite(lam) and lam > 0):
+        raise ValueError(f"svm_lam must be > 0, got svm_lam={lam!r}")
+    out = np.empty((trials, ns.size, model.d + 1))
+    for k in range(trials):
+        X, y = training_set(model, int(ns.max()), k, seed)
+        for i, m in enumerate(ns):
+            out[k, i] = fit_svm(X[:m], y[:m], lam, threat).w
+    return out
+
+
 def selection_curve(model: ToyModel, n: ArrayLike, t: ArrayLike, threat: ThreatModel, *, trials: int = 100,
-                    seed: int = 0) -> SelectionCurve:
+                    seed: int = 0, svm_lam: float | None = None) -> SelectionCurve:
     """Exact accuracies of feature-selected difference-of-means models, averaged over ``trials`` training sets.
 
     Trial ``k`` is training set ``k`` of :func:`robtheory.finite.learners.training_set` (nested in
-    ``n``). Returns a :class:`SelectionCurve`.
+    ``n``). With ``svm_lam`` the same training sets also train the adversarially trained hinge SVM
+    (:func:`robtheory.training.fit_svm` with ``lam = svm_lam`` against ``threat``, certified to its
+    duality gap): the reference learner ``adversarial_svm`` (adversarial training at the same eps on
+    the same data). Returns a :class:`SelectionCurve`.
     """
     ns = np.unique(np.asarray(n, dtype=np.int64).ravel())
     if ns.size == 0 or ns.min() < 1:
@@ -242,7 +260,12 @@ def selection_curve(model: ToyModel, n: ArrayLike, t: ArrayLike, threat: ThreatM
     data["standard_limit"], data["robust_limit"] = _accuracy_of_weights(model, lim, threat)
     Wr = W.copy()
     Wr[..., 1:] = 0.0
-    for name, V in (("robust_learner", Wr), ("standard_learner", W)):
+    refs = [("robust_learner", Wr), ("standard_learner", W)]
+    if svm_lam is not None:
+        refs.append(("adversarial_svm", _svm_weights(model, ns, trials, seed, float(svm_lam), threat)))
+        data["adversarial_svm_weak_kept"], data["adversarial_svm_weak_kept_se"] = summary(
+            (refs[-1][1][..., 1:] != 0).sum(-1).astype(float))
+    for name, V in refs:
         std, rob = _accuracy_of_weights(model, V, threat)
         data[f"{name}_standard"], data[f"{name}_standard_se"] = summary(std)
         data[f"{name}_robust"], data[f"{name}_robust_se"] = summary(rob)

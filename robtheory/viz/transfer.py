@@ -58,6 +58,10 @@ def plot_selection(ax: Any, ds: Any, quantity: str = "robust_accuracy") -> Any:
         ax.fill_between(n, m - 2 * se, m + 2 * se, color=c, alpha=0.2, lw=0)
         ax.axhline(float(ds[f"{key}_limit"].sel(t=t)), color=c, ls=":", lw=1)
     ax.plot(n, ds[f"robust_learner_{key}"].values, "k--", lw=1.5, label="robust learner ($x_1$ only)")
+    if f"adversarial_svm_{key}" in ds:
+        m, se = ds[f"adversarial_svm_{key}"].values, ds[f"adversarial_svm_{key}_se"].values
+        ax.plot(n, m, "s-", color="0.4", ms=3, label="adversarially trained SVM")
+        ax.fill_between(n, m - 2 * se, m + 2 * se, color="0.4", alpha=0.2, lw=0)
     ax.set_xscale("log")
     ax.set_xlabel("training-set size $n$")
     ax.set_ylabel({"robust": r"robust accuracy ($\varepsilon$ = " + f"{ds.attrs['eps']:g}, {ds.attrs['norm']})",

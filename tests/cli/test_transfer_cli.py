@@ -93,3 +93,25 @@ def test_figures_have_data(tmp_path) -> None:
     plot_selection(ax2, ds2)
     assert len(ax2.lines) >= 5 and "robust accuracy" in ax2.get_ylabel()
     plt.close("all")
+
+
+def test_feature_selection_with_the_adversarial_svm(capsys) -> None:
+    from robtheory.finite.learners import training_set
+    from robtheory.theory.closed_form import linear_accuracy
+    from robtheory.training import fit_svm
+
+    code, out, err = _run(["feature-selection", *MODEL, "--n", "8,30", "--t", "0.5", "--eps", "0.3",
+                           "--trials", "2", "--svm-lam", "0.05", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert check_document(doc) == []
+    rows = [r for r in doc["reference_learners"] if r["learner"] == "adversarial_svm"]
+    assert [r["n"] for r in rows] == [8, 30]
+    model, threat = ToyModel(0.8, 0.3, 5), ThreatModel("linf", 0.3)
+    ws = [fit_svm(*training_set(model, 30, k, 0), 0.05, threat).w for k in range(2)]
+    assert all(np.any(w) for w in ws)
+    want = np.mean([linear_accuracy(model, w, threat).robust_accuracy for w in ws])
+    assert rows[1]["robust_accuracy"] == pytest.approx(want, abs=1e-12)
+    code, _, err = _run(["feature-selection", *MODEL, "--n", "8", "--t", "0.5", "--eps", "0.6", "--svm-lam", "0"],
+                        capsys)
+    assert code == 2 and "--svm-lam" in err
