@@ -78,7 +78,7 @@ _OPTIONS = (
     Option("--eps", "number",
            "radius of the threat ball, >= 0. Default 0 in accuracy and mc (a plain accuracy: the robust one "
            "then equals the standard one); 2*eta in frontier and svm, the paper's adversary (Theorem F is exact "
-           "there, and Theorem 2.2 evaluates at it); phase: a SPEC"),
+           "there, and Theorem 2.2 evaluates at it); phase, transfer: a SPEC"),
     Option("--eps-over-eta", "spec", "phase: radii as multiples of eta instead of --eps"),
     Option("--eps-train", "number", "svm: adversarial-training radius, >= 0 (default 0: standard training)"),
     Option("--norm", "choice", "threat-model norm: linf or l2 (default linf)"),
@@ -87,7 +87,7 @@ _OPTIONS = (
     Option("--w", "path", "d+1 weights (.npy or text) for --classifier weights"),
     Option("--b", "number", "bias for --classifier weights (default 0)"),
     Option("--n", "samples", "Monte Carlo samples per run (mc, verify, report); in frontier a deprecated alias "
-                             "of --points"),
+                             "of --points; transfer, feature-selection: a SPEC of training-set sizes"),
     Option("--points", "count", "frontier: points of the curve before pruning (default 201); for --family "
                                 "linear, values per grid axis"),
     Option("--mc", "samples", "frontier, phase: Monte Carlo samples per estimated point (default: off)"),
@@ -127,6 +127,10 @@ _OPTIONS = (
     Option("--device", "choice", "torch: cpu or cuda"),
     Option("--threads", "count", "torch: intra-op threads"),
     Option("--version", "flag", "print robtheory's version and exit"),
+    Option("--trials", "count", "transfer: pairs of training sets; feature-selection: training sets (default 100)"),
+    Option("--svm-lam", "number", "feature-selection: also train the adversarial SVM with this lam (> 0) as a "
+                                  "reference learner"),
+    Option("--t", "spec", "feature-selection: a SPEC of thresholds of |empirical correlation with y|, in [0, 1]"),
 )
 OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
 
@@ -256,7 +260,30 @@ _KEYS = (
     Key("detail", "string", "a sentence about a result"),
     Key("seconds", "number", "wall-clock seconds"),
     # bench
-    Key("results", "array", "bench: one row per backend and dimension"),
+    Key("results", "array", "bench: one row per backend and dimension; transfer, feature-selection: one row per "
+                            "grid point"),
+    # finite-sample transfer and feature selection (transfer, feature-selection)
+    Key("trials", "integer", "transfer: pairs of training sets; feature-selection: training sets"),
+    Key("kind", "string", "transfer: the pair, source->target, each standard or robust (weak features dropped)"),
+    Key("fool_rate", "number|null", "transfer: mean over pairs of P(B errs at x + delta_A), delta_A the worst "
+                                    "case against A"),
+    Key("fool_rate_se", "number|null", "standard error of fool_rate over pairs"),
+    Key("transfer_rate", "number|null", "transfer: mean over pairs of P(B errs at x + delta_A | A and B right at x, "
+                                        "A wrong at x + delta_A); null where A has no adversarial example"),
+    Key("transfer_rate_se", "number|null", "standard error of transfer_rate over pairs"),
+    Key("attack_success", "number|null", "transfer: P(A and B right at x, A wrong at x + delta_A)"),
+    Key("transfer_joint", "number|null", "transfer: P(that, and B wrong at x + delta_A)"),
+    Key("pairs", "integer", "transfer: pairs where transfer_rate is defined"),
+    Key("limits", "array", "transfer, feature-selection: the population learners' values (n -> infinity)"),
+    Key("t", "number", "feature-selection: threshold of |empirical correlation with y|"),
+    Key("standard_accuracy_se", "number|null", "standard error of the mean standard accuracy over training sets"),
+    Key("robust_accuracy_se", "number|null", "standard error of the mean robust accuracy over training sets"),
+    Key("weak_kept", "number|null", "feature-selection: mean number of weak features kept"),
+    Key("weak_kept_exact", "number|null", "feature-selection: its exact expectation, d P(|r_j| >= t)"),
+    Key("x1_kept", "number|null", "feature-selection: fraction of training sets keeping x1"),
+    Key("x1_kept_exact", "number|null", "feature-selection: its exact value, P(|2K/n - 1| >= t)"),
+    Key("reference_learners", "array", "feature-selection: the robust (x1 only) and standard learners per n"),
+    Key("learner", "string", "feature-selection: robust_learner, standard_learner or adversarial_svm (--svm-lam)"),
     Key("grid", "object", "bench: the closed-form grid timing"),
     Key("machine", "map", "facts about the machine (free-form names: nproc, cpu_model, platform, ...)"),
     Key("date", "string", "ISO 8601 date and time of the run"),

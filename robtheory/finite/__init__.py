@@ -9,6 +9,8 @@ have known laws. This layer computes those laws, the expected test accuracies ov
 (exactly where a closed form or a low-dimensional integral exists, by Monte Carlo over training sets
 drawn from the counter-based streams of :mod:`robtheory.mc` elsewhere), and the quantities built
 on them (crossover sample sizes, transfer rates, feature-selection curves).
+Transfer of adversarial examples between trained models: :mod:`robtheory.finite.transfer`;
+robustness by feature selection: :mod:`robtheory.finite.feature_selection`.
 
 It sits above :mod:`robtheory.mc` (it draws training sets from the engine) and below
 :mod:`robtheory.claims` (whose records check its results).
