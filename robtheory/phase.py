@@ -47,7 +47,7 @@ import numpy as np
 from robtheory._provenance import netcdf_attrs
 from robtheory._provenance import provenance as _provenance
 from robtheory.theory._grid import unbiased_accuracy
-from robtheory.theory.closed_form import optimal_robust_accuracy_grid
+from robtheory.theory.closed_form import best_robust_accuracy_grid
 from robtheory.model import ToyModel
 from robtheory.model import fmt_number as _num
 
@@ -256,7 +256,7 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
         out[f"{name}_robust"] = acc(*st, k=kind, e=EPS)
 
     # A*_rob: the one vectorised implementation (robtheory.theory.closed_form)
-    out["optimal_robust"] = optimal_robust_accuracy_grid(P, ETA, EPS, Dd, norm)
+    out["optimal_robust"] = best_robust_accuracy_grid(P, ETA, EPS, Dd, norm)
     x1_breaks = EPS >= 1
 
     # Accuracy price of robustness along the rounded-rule frontier (solved, not sampled).

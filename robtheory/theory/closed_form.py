@@ -46,11 +46,11 @@ __all__ = [
     "linear_accuracy",
     "bayes_accuracy",
     "theorem_2_1_bound",
-    "optimal_robust_accuracy",
-    "optimal_robust_accuracy_grid",
+    "best_robust_classifier",
+    "best_robust_accuracy_grid",
     "robust_optimum_case",
     "ROBUST_OPTIMUM_CASES",
-    "robust_optimal_linear",
+    "best_robust_linear_classifier",
     "structured_weights",
     "hinge_loss",
     "hinge_gradient",
@@ -327,9 +327,9 @@ def robust_optimum_case(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLi
     return case.astype(np.int8), np.maximum(eta - per_coord, 0.0)
 
 
-def optimal_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
+def best_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
                                  perturb_x1: bool = True, *, backend: str = "auto") -> np.ndarray:
-    """:math:`A^*_{rob}` of :func:`optimal_robust_accuracy`, vectorised over broadcast arrays.
+    """:math:`A^*_{rob}` of :func:`best_robust_classifier`, vectorised over broadcast arrays.
 
     The same cases (:func:`robust_optimum_case`); the shifted models' accuracies come from the
     fast unbiased-classifier grid (:func:`robtheory.theory._grid.unbiased_accuracy`), equal to the
@@ -356,7 +356,7 @@ def optimal_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d
     return np.select([case == 0, case == 1, case == 2, case == 3], [bayes_shift, avg_shift, P, 0.5], np.nan)
 
 
-def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClassifier:
+def best_robust_classifier(model: ToyModel, threat: ThreatModel) -> OptimalClassifier:
     """:math:`A^*_{rob}(\\varepsilon)` over all measurable classifiers, and a classifier attaining it.
 
     l_inf: for :math:`\\varepsilon < \\min(\\eta, 1)` the Bayes accuracy of the
@@ -368,7 +368,7 @@ def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClas
     ``eps >= 1`` is not derived (the adversary can split its budget) and raises.
     The case is chosen from the parameters alone (:func:`robust_optimum_case`, no accuracies are
     compared), and the returned error rates are exact in the tail (the shifted model's standard
-    error rate). :func:`optimal_robust_accuracy_grid` is the vectorised accuracy.
+    error rate). :func:`best_robust_accuracy_grid` is the vectorised accuracy.
     """
     eps, d = threat.eps, model.d
     case_, eta_s = robust_optimum_case(model.p, model.eta, eps, d, threat.norm, threat.perturb_x1)
@@ -482,7 +482,7 @@ def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> li
     return out
 
 
-def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> OptimalClassifier:
+def best_robust_linear_classifier(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> OptimalClassifier:
     """The linear classifier with the highest robust accuracy (lowest robust error) under ``threat``.
 
     Reduction: for a fixed weight ``a`` on x1 and fixed :math:`Q = \\lVert u\\rVert_2`, the
@@ -576,7 +576,22 @@ def hinge_gradient(model: ToyModel, clf: _Linear, threat: ThreatModel | None = N
     return {k: float(np.asarray(v, dtype=float)) for k, v in zip(("a", "b", "S", "Q", "U1"), vals)}
 
 
-def __getattr__(name: str) -> type:
+#: Old names kept for one release: ``optimal_robust_accuracy`` and ``robust_optimal_linear`` were
+#: easy to confuse (both return an :class:`OptimalClassifier`; one optimises over every classifier,
+#: the other over linear ones).
+DEPRECATED_NAMES = {
+    "optimal_robust_accuracy": "best_robust_classifier",
+    "robust_optimal_linear": "best_robust_linear_classifier",
+    "optimal_robust_accuracy_grid": "best_robust_accuracy_grid",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in DEPRECATED_NAMES:
+        new = DEPRECATED_NAMES[name]
+        warnings.warn(f"{name} is deprecated: it is now {new} (robtheory.theory.closed_form.{new})",
+                      DeprecationWarning, stacklevel=2)
+        return globals()[new]
     # ``Optimum`` was this record's name until the architecture refactor; it clashed with the
     # training solver's result (now robtheory.training.PopulationOptimum). Kept one release.
     if name == "Optimum":
