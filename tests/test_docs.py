@@ -28,13 +28,6 @@ DOCUMENTED_MODULES = (
 #: Modules whose docstring examples must run (a superset of the above: their examples are tested
 #: even where not every name has one yet).
 DOCTESTED_MODULES = DOCUMENTED_MODULES + (
-    "robtheory.phase",
-    "robtheory.stats.intervals",
-    "robtheory.stats.resolution",
-    "robtheory.stats.tests",
-    "robtheory.training.population",
-    "robtheory.training.thresholds",
-    "robtheory.training.objective",
     "robtheory.claims.verify",
 )
 
