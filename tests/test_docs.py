@@ -23,11 +23,16 @@ DOCUMENTED_MODULES = (
     "robtheory.theory.closed_form",
     "robtheory.mc",
     "robtheory.mc.engine",
+    "robtheory.phase",
+    "robtheory.stats",
 )
 
 #: Modules whose docstring examples must run (a superset of the above: their examples are tested
 #: even where not every name has one yet).
 DOCTESTED_MODULES = DOCUMENTED_MODULES + (
+    "robtheory.stats.intervals",
+    "robtheory.stats.resolution",
+    "robtheory.stats.tests",
     "robtheory.claims.verify",
 )
 
