@@ -25,6 +25,9 @@ DOCUMENTED_MODULES = (
     "robtheory.mc.engine",
     "robtheory.phase",
     "robtheory.stats",
+    "robtheory.training.population",
+    "robtheory.training.objective",
+    "robtheory.training.thresholds",
 )
 
 #: Modules whose docstring examples must run (a superset of the above: their examples are tested
