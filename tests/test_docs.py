@@ -25,14 +25,18 @@ DOCUMENTED_MODULES = (
     "robtheory.mc.engine",
     "robtheory.phase",
     "robtheory.stats",
-    "robtheory.training.population",
-    "robtheory.training.objective",
-    "robtheory.training.thresholds",
+    "robtheory.training",
 )
 
 #: Modules whose docstring examples must run (a superset of the above: their examples are tested
 #: even where not every name has one yet).
 DOCTESTED_MODULES = DOCUMENTED_MODULES + (
+    "robtheory.training.population",
+    "robtheory.training.objective",
+    "robtheory.training.thresholds",
+    "robtheory.training.gaussian_mle",
+    "robtheory.training.finite_sample",
+    "robtheory.training.logistic",
     "robtheory.stats.intervals",
     "robtheory.stats.resolution",
     "robtheory.stats.tests",
