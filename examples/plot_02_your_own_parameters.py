@@ -38,8 +38,8 @@ import matplotlib.pyplot as plt
 
 from robtheory.theory.frontier import frontier
 
-front = frontier(model, threat, family="all", n=101)
-linear = frontier(model, threat, family="linear-unbiased", n=101)
+front = frontier(model, threat, family="all", n=61)
+linear = frontier(model, threat, family="linear-unbiased", n=61)
 fig, ax = plt.subplots(layout="constrained")
 ax.plot(front.standard_accuracy, front.robust_accuracy, label="all classifiers (exact)")
 ax.plot(linear.standard_accuracy, linear.robust_accuracy, "--", label="linear, no bias")

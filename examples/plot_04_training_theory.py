@@ -43,7 +43,7 @@ from robtheory.training import weak_feature_threshold
 t = weak_feature_threshold(model, lam)
 print(f"weak features dropped from eps_train = {t:.6f} on (eta = {model.eta}, 2 eta = {2 * model.eta})")
 
-eps_grid = np.linspace(0.0, 0.95, 39)
+eps_grid = np.linspace(0.0, 0.95, 20)
 opts = [solve(Objective(model, lam, ThreatModel("linf", float(e)) if e else None)) for e in eps_grid]
 fig, ax = plt.subplots(layout="constrained")
 ax.plot(eps_grid, [o.w1 for o in opts], "o-", ms=3, label=r"$w_1^*$ (weight on $x_1$)")

@@ -101,3 +101,14 @@ def test_closed_forms_say_what_to_pass(fn):
         fn(MODEL, "averaging")
     with pytest.raises(ValueError, match=r"d = 4|length d \+ 1"):
         fn(MODEL, np.ones(3))
+
+
+@pytest.mark.parametrize("module", ["robtheory.theory.linear_frontier", "robtheory.theory.linear_certificate",
+                                    "robtheory.theory.frontier"])
+def test_each_theory_module_imports_on_its_own(module):
+    # a fresh interpreter: inside the test session another module may have imported frontier first
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-500:]
