@@ -11,5 +11,5 @@ pip install -q -e ".[docs]"
 rm -rf docs/_build docs/api/generated docs/auto_examples docs/sg_execution_times.rst
 export MPLBACKEND=Agg
 start=$(date +%s)
-sphinx-build -W --keep-going -q -b html docs docs/_build/html
+sphinx-build -W --keep-going -q -j auto -b html docs docs/_build/html
 echo "CI: docs built with no warning and every gallery example run in $(( $(date +%s) - start )) s (docs/_build/html/index.html)"
