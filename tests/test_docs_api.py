@@ -112,3 +112,12 @@ def test_each_theory_module_imports_on_its_own(module):
 
     res = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-500:]
+
+
+def test_old_names_work_through_the_old_module_path():
+    with pytest.warns(DeprecationWarning):
+        import robtheory.closed_form as old_path
+        importlib.reload(old_path)
+    with pytest.warns(DeprecationWarning, match="best_robust_classifier"):
+        fn = old_path.optimal_robust_accuracy
+    assert fn is closed_form.best_robust_classifier
