@@ -80,5 +80,5 @@ ax.axhline(x1.robust_accuracy, color="C2", label=r"sign$(x_1)$: robust accuracy 
 ax.set_xlabel("number of weak features $d$")
 ax.set_ylabel("accuracy")
 ax.set_title(rf"$p = {p}$, $\eta = {eta}$, $\ell_\infty$ ball $\varepsilon = 2\eta$")
-ax.legend(loc="center left", fontsize="small")
+fig.legend(loc="outside lower center", ncols=2, fontsize="small")
 plt.show()

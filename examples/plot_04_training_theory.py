@@ -53,7 +53,7 @@ ax.axvline(2 * model.eta, color="grey", ls="--", label=r"$\varepsilon_{train} = 
 ax.set_xlabel(r"training radius $\varepsilon_{train}$ ($\ell_\infty$)")
 ax.set_ylabel("optimal weight")
 ax.set_title(rf"population hinge SVM, $p = {model.p}$, $\eta = {model.eta}$, $d = {model.d}$, $\lambda = {lam}$")
-ax.legend(loc="upper right", fontsize="small")
+ax.legend(loc="upper left", fontsize="small")
 plt.show()
 
 # %%
