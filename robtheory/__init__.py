@@ -4,11 +4,26 @@ Tsipras, Santurkar, Engstrom, Turner, Madry (ICLR 2019). The public surface is s
 
 * :class:`ToyModel`, :class:`ThreatModel` -- the distribution D(p, eta, d) and the l_inf/l_2 balls;
 * :class:`LinearClassifier`, :class:`StructuredLinear` and the named classifiers;
-* :func:`linear_accuracy`, :func:`bayes_accuracy`, :func:`optimal_robust_accuracy`,
-  :func:`robust_optimal_linear` -- closed forms generated from the sympy derivations;
+* :func:`linear_accuracy`, :func:`bayes_accuracy`, :func:`theorem_2_1_bound`,
+  :func:`best_robust_classifier` (the highest robust accuracy over *all* classifiers, A*_rob) and
+  :func:`best_robust_linear_classifier` (over *linear* classifiers) -- closed forms generated from
+  the sympy derivations;
 * :mod:`robtheory.claims` -- the registry of the paper's statements.
 
-sympy is imported only by :mod:`robtheory.symbolic` (derivations, code generation, proofs).
+``optimal_robust_accuracy`` and ``robust_optimal_linear`` are the old names of the last two
+(deprecated: they still work and warn). sympy is imported only by :mod:`robtheory.symbolic`
+(derivations, code generation, proofs).
+
+Examples
+--------
+>>> import robtheory
+>>> model = robtheory.ToyModel(p=0.95, eta=0.3, d=100)
+>>> threat = robtheory.ThreatModel("linf", 0.6)
+>>> acc = robtheory.linear_accuracy(model, robtheory.averaging(100), threat)
+>>> round(acc.standard_accuracy, 4), round(acc.robust_accuracy, 4)
+(0.9987, 0.0013)
+>>> robtheory.best_robust_classifier(model, threat).description
+'sign(x1)'
 """
 
 from robtheory.classifiers import (
@@ -23,9 +38,9 @@ from robtheory.classifiers import (
 from robtheory.theory.closed_form import (
     Accuracy,
     bayes_accuracy,
+    best_robust_classifier,
+    best_robust_linear_classifier,
     linear_accuracy,
-    optimal_robust_accuracy,
-    robust_optimal_linear,
     theorem_2_1_bound,
 )
 from robtheory.model import ThreatModel, ToyModel
@@ -45,8 +60,27 @@ __all__ = [
     "Accuracy",
     "linear_accuracy",
     "bayes_accuracy",
-    "optimal_robust_accuracy",
-    "robust_optimal_linear",
+    "best_robust_classifier",
+    "best_robust_linear_classifier",
     "theorem_2_1_bound",
     "__version__",
 ]
+
+#: Deprecated top-level names (kept for one release) and the names that replace them.
+_DEPRECATED = {"optimal_robust_accuracy": "best_robust_classifier",
+               "robust_optimal_linear": "best_robust_linear_classifier"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEPRECATED:
+        import warnings
+
+        warnings.warn(f"robtheory.{name} is deprecated: it is now robtheory.{_DEPRECATED[name]}",
+                      DeprecationWarning, stacklevel=2)
+        return globals()[_DEPRECATED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the public names first-class; submodules already imported show up as attributes too
+    return sorted(set(__all__) | {n for n in globals() if not n.startswith("_")} | {"__version__"})

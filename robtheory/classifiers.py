@@ -41,7 +41,26 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LinearStats:
-    """Summary statistics of ``w = (a, u)`` and bias ``b`` that every closed form uses."""
+    """Summary statistics of ``w = (a, u)`` and bias ``b`` that every closed form uses.
+
+    Attributes
+    ----------
+    a : float
+        Weight on the robust feature x1 (``w[0]``).
+    b : float
+        Bias.
+    S : float
+        :math:`\\sum_i u_i`, the sum of the weak weights ``u = w[1:]``.
+    Q : float
+        :math:`\\lVert u\\rVert_2`.
+    U1 : float
+        :math:`\\lVert u\\rVert_1`.
+
+    Examples
+    --------
+    >>> LinearClassifier([0.5, 3.0, -4.0], 0.1).stats()
+    LinearStats(a=0.5, b=0.1, S=-1.0, Q=5.0, U1=7.0)
+    """
 
     a: float
     b: float
@@ -81,6 +100,16 @@ class LinearClassifier:
         :class:`ConstantClassifier` for ``sign(b)``).
     b : float, default 0
         Bias. Scores of exactly 0 count as errors.
+
+    Examples
+    --------
+    >>> clf = LinearClassifier([1.0, 0.1, 0.1, 0.1], b=-0.05)
+    >>> clf.d, clf.stats().S
+    (3, 0.30000000000000004)
+    >>> LinearClassifier([0.0, 0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: w is all zero: a linear classifier needs a direction (use ConstantClassifier for sign(b))
     """
 
     w: np.ndarray
@@ -122,7 +151,28 @@ class LinearClassifier:
 
 @dataclass(frozen=True)
 class StructuredLinear:
-    """``sign(a x1 + c sum_{i>=2} x_i + b)``: equal weights ``c`` on the ``d`` weak features."""
+    """``sign(a x1 + c sum_{i>=2} x_i + b)``: equal weights ``c`` on the ``d`` weak features.
+
+    Nothing of size ``d`` is stored, so ``d = 10**6`` costs nothing (:meth:`weights` materialises
+    the vector).
+
+    Parameters
+    ----------
+    a : float
+        Weight on x1.
+    c : float
+        Weight on each weak feature (``a`` and ``c`` not both 0).
+    d : int >= 1
+        Number of weak features.
+    b : float, default 0
+        Bias.
+
+    Examples
+    --------
+    >>> clf = StructuredLinear(a=1.0, c=0.1, d=4)
+    >>> clf.weights()
+    array([1. , 0.1, 0.1, 0.1, 0.1])
+    """
 
     a: float
     c: float
@@ -155,7 +205,21 @@ class StructuredLinear:
 
 @dataclass(frozen=True)
 class ConstantClassifier:
-    """``f(x) = sign(b)``: the same label for every input (``b = 0`` is always wrong)."""
+    """``f(x) = sign(b)``: the same label for every input (``b = 0`` is always wrong).
+
+    Parameters
+    ----------
+    d : int >= 1
+        Number of weak features of the model it is applied to.
+    b : float, default 1
+        Its constant score.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel, linear_accuracy
+    >>> linear_accuracy(ToyModel(0.9, 0.3, 5), ConstantClassifier(5)).standard_accuracy
+    0.5
+    """
 
     d: int
     b: float = 1.0
@@ -177,6 +241,20 @@ class RoundedClassifier:
     Not linear: rounding x1 makes perturbations of x1 smaller than 1 irrelevant. With
     :math:`\\tau = L/(2\\mu_\\varepsilon)` it attains the optimal robust accuracy
     :math:`A^*_{rob}(\\varepsilon)` (theory §3.8). ``tau = inf`` is ``sign(x1)``.
+
+    Parameters
+    ----------
+    tau : float >= 0 or inf
+        Weight of the rounded robust feature against the normalised sum ``s(x)``.
+    d : int >= 1
+        Number of weak features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rule = RoundedClassifier(tau=0.5, d=4)
+    >>> rule.predict(np.array([[0.3, 1.0, -1.0, 0.2, 0.0], [-2.0, 0.1, 0.1, 0.1, 0.1]]))
+    array([ 1., -1.])
     """
 
     tau: float
@@ -242,13 +320,46 @@ def check_dimension(clf: LinearClassifier | StructuredLinear | ConstantClassifie
 
 
 def averaging(d: int) -> StructuredLinear:
-    """The averaging classifier of eq. (4): ``w = (0, 1/d, ..., 1/d)``."""
+    """The averaging classifier of eq. (4): ``w = (0, 1/d, ..., 1/d)``.
+
+    Parameters
+    ----------
+    d : int >= 1
+        Number of weak features.
+
+    Returns
+    -------
+    StructuredLinear
+        ``sign(mean of the weak features)``: accurate (:math:`\\Phi(\\mu)`) and not robust at
+        ``eps = 2 eta`` (:math:`\\Phi(-\\mu)` under l_inf).
+
+    Examples
+    --------
+    >>> averaging(4)
+    StructuredLinear(a=0.0, c=0.25, d=4, b=0.0)
+    """
     d = _positive_int("d", d)
     return StructuredLinear(a=0.0, c=1.0 / d, d=d)
 
 
 def robust_x1(d: int) -> StructuredLinear:
-    """The robust classifier ``sign(x1)``."""
+    """The robust classifier ``sign(x1)``.
+
+    Parameters
+    ----------
+    d : int >= 1
+        Number of weak features (they get weight 0).
+
+    Returns
+    -------
+    StructuredLinear
+        Accuracy ``p``, standard and robust, for every ball of radius ``eps < 1``.
+
+    Examples
+    --------
+    >>> robust_x1(4)
+    StructuredLinear(a=1.0, c=0.0, d=4, b=0.0)
+    """
     return StructuredLinear(a=1.0, c=0.0, d=d)
 
 
@@ -258,6 +369,23 @@ def bayes(model: ToyModel) -> StructuredLinear:
     :math:`\\tau_B = L/(2\\mu)`. When ``p = 1`` (L infinite) or ``mu = 0`` (weak features
     carry no signal) the Bayes rule is ``sign(x1)``; at ``p = 1/2, mu = 0`` every rule has
     accuracy 1/2 and ``sign(x1)`` is returned.
+
+    Parameters
+    ----------
+    model : ToyModel
+        D(p, eta, d); :math:`L = \\ln(p/(1-p))` and :math:`\\mu = \\eta\\sqrt d`.
+
+    Returns
+    -------
+    StructuredLinear
+        ``StructuredLinear(tau_B, 1/sqrt(d), d)``, or ``sign(x1)`` in the cases above.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> clf = bayes(ToyModel(0.95, 0.3, 100))
+    >>> round(clf.a, 6), clf.c                      # tau_B = L / (2 mu) = 2.944439 / 6
+    (0.49074, 0.1)
     """
     mu, L = model.mu, model.log_odds
     if math.isinf(L) or mu == 0:
@@ -271,7 +399,26 @@ def bayes(model: ToyModel) -> StructuredLinear:
 def load_weights(path: str | PathLike[str]) -> np.ndarray:
     """Read a weight vector from ``.npy`` (a 1-D array of real numbers) or whitespace-separated
     text. Every problem with the file is a ``ValueError`` naming it (``OSError`` only for a file
-    that exists but cannot be read)."""
+    that exists but cannot be read).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.npy`` file, or any other name for a text file of numbers.
+
+    Returns
+    -------
+    ndarray, shape (d + 1,)
+        The weights, ``w[0]`` on x1 (what ``robtheory accuracy --classifier weights --w`` reads).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "w.txt"
+    >>> _ = f.write_text("0.5 0.1 0.1")
+    >>> load_weights(f)
+    array([0.5, 0.1, 0.1])
+    """
     path = Path(path)
     if not path.exists():
         raise ValueError(f"weights file {str(path)!r} does not exist")
@@ -316,6 +463,26 @@ def dual_norm_penalty(w: np.ndarray, threat: ThreatModel | None) -> float:
     l_inf: the l_1 norm of the perturbable weights; l_2: their l_2 norm, computed without
     overflow or underflow of the squares (:func:`_norm2`: weights of 1e200 give a finite
     penalty, where summing the squares would give inf).
+
+    Parameters
+    ----------
+    w : array_like, shape (d + 1,)
+        The weights, ``w[0]`` on x1.
+    threat : ThreatModel or None
+        The ball; its ``perturb_x1`` decides whether ``w[0]`` is priced.
+
+    Returns
+    -------
+    float
+        What the worst perturbation takes off the margin ``y (w.x + b)``.
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel
+    >>> dual_norm_penalty([1.0, 3.0, -4.0], ThreatModel("linf", 0.5))      # 0.5 * (1 + 3 + 4)
+    4.0
+    >>> dual_norm_penalty([1.0, 3.0, -4.0], ThreatModel.weak_only("l2", 0.5))  # 0.5 * |(3, -4)|
+    2.5
     """
     if threat is None or threat.eps == 0:
         return 0.0
@@ -331,6 +498,21 @@ def dual_norm_penalty_gradient(w: np.ndarray, threat: ThreatModel | None) -> np.
     0; l_2: :math:`\varepsilon\,w_P/\lVert w_P\rVert_2`, defined only for :math:`w_P \ne 0`
     (computed on ``w_P`` scaled by a power of two, so huge or tiny weights neither overflow
     nor underflow). A point where the penalty is not differentiable is a ``ValueError``.
+
+    Parameters
+    ----------
+    w : array_like, shape (d + 1,)
+    threat : ThreatModel or None
+
+    Returns
+    -------
+    ndarray, shape (d + 1,)
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel
+    >>> dual_norm_penalty_gradient([1.0, 3.0, -4.0], ThreatModel.weak_only("l2", 0.5))
+    array([ 0. ,  0.3, -0.4])
     """
     w = np.asarray(w, dtype=float)
     g = np.zeros_like(w)
@@ -363,7 +545,22 @@ def dual_norm_stats(kind: str, a: ArrayLike, Q: ArrayLike,
     ``|a| + U1``, without x1 ``U1``; l_2 with x1 ``hypot(a, Q)`` (overflow-safe), without x1
     ``Q``. ``kind`` is the threat variant (:func:`robtheory.theory.closed_form.variant`:
     ``standard``, ``linf_full``, ``linf_weak``, ``l2_full``, ``l2_weak``); ``sign(0) = 0`` in the
-    partials. Not multiplied by eps. Returns ``(N, dN/da, dN/dQ, dN/dU1)``.
+    partials. Not multiplied by eps.
+
+    Parameters
+    ----------
+    kind : {"standard", "linf_full", "linf_weak", "l2_full", "l2_weak"}
+    a, Q, U1 : array_like
+        Statistics of the weights (broadcast together).
+
+    Returns
+    -------
+    N, dN_da, dN_dQ, dN_dU1 : ndarray
+
+    Examples
+    --------
+    >>> [float(x) for x in dual_norm_stats("l2_full", 3.0, 4.0, 7.0)]
+    [5.0, 0.6, 0.8, 0.0]
     """
     a = np.asarray(a, dtype=float)
     zero = np.zeros_like(a)

@@ -11,3 +11,8 @@ from robtheory.theory.closed_form import *  # noqa: F401,F403
 __all__ = list(_0.__all__)
 
 warnings.warn("robtheory.closed_form is deprecated; import from robtheory.theory.closed_form", DeprecationWarning, stacklevel=2)
+
+
+def __getattr__(name: str) -> object:
+    # names that are themselves deprecated aliases in the new module (optimal_robust_accuracy, ...)
+    return getattr(_0, name)

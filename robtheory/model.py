@@ -81,6 +81,18 @@ class ToyModel:
     Two derived quantities recur everywhere: :math:`\\mu = \\eta\\sqrt{d}`, the signal-to-noise
     ratio of the normalised sum :math:`s(x) = d^{-1/2}\\sum_{i\\ge2} x_i \\sim \\mathcal{N}(y\\mu, 1)`,
     and :math:`L = \\ln(p/(1-p))`, the log-odds of the robust feature (``inf`` at ``p = 1``).
+    A label y is +1 or -1 with probability 1/2; x1 equals y with probability p and -y otherwise;
+    x2..x_{d+1} are independent N(eta y, 1).
+
+    Examples
+    --------
+    >>> m = ToyModel(p=0.95, eta=0.3, d=100)
+    >>> m.mu, m.dim, round(m.log_odds, 4)
+    (3.0, 101, 2.9444)
+    >>> ToyModel(0.4, 0.3, 100)
+    Traceback (most recent call last):
+    ...
+    ValueError: p must lie in [1/2, 1], got p=0.4; p < 1/2 is the mirror image of the model: use p' = 1 - p = 0.6 and flip the sign of x1
     """
 
     p: float
@@ -134,6 +146,20 @@ class ThreatModel:
     perturb_x1 : bool, default True
         If False, the adversary may move only the weak features ``x2..x_{d+1}`` (the
         "weak-only" variant used by the proof of Theorem 2.1).
+
+    Notes
+    -----
+    A linear classifier ``sign(w.x + b)`` loses exactly ``eps`` times the dual norm of the weights
+    the adversary may move (l1 for l_inf, l2 for l_2) from its margin: that is what the closed
+    forms and the Monte Carlo engine charge it.
+
+    Examples
+    --------
+    >>> t = ThreatModel("linf", 0.6)
+    >>> t.dual, t.perturb_x1
+    ('l1', True)
+    >>> ThreatModel.weak_only("l2", 1.5)
+    ThreatModel(norm='l2', eps=1.5, perturb_x1=False)
     """
 
     norm: str = "linf"

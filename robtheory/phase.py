@@ -47,7 +47,7 @@ import numpy as np
 from robtheory._provenance import netcdf_attrs
 from robtheory._provenance import provenance as _provenance
 from robtheory.theory._grid import unbiased_accuracy
-from robtheory.theory.closed_form import optimal_robust_accuracy_grid
+from robtheory.theory.closed_form import best_robust_accuracy_grid
 from robtheory.model import ToyModel
 from robtheory.model import fmt_number as _num
 
@@ -61,6 +61,20 @@ def regime_meanings(norm: str) -> dict:
     """The ``regime`` codes and what each one compares, for ``norm`` (:data:`REGIMES` for l_inf).
 
     Under l_2 the grid compares the per-coordinate budget eps/sqrt(d) with eta, so the text says so.
+
+    Parameters
+    ----------
+    norm : {"linf", "l2"}
+
+    Returns
+    -------
+    dict
+        ``{code: meaning}`` for the codes 0-3 of the ``regime`` variable of :func:`phase_grid`.
+
+    Examples
+    --------
+    >>> regime_meanings("linf")[2]
+    'eps >= 2 eta (Theorem 2.1)'
     """
     if norm == "linf":
         return dict(REGIMES)
@@ -78,6 +92,16 @@ def memory_limit() -> int:
     """The most memory one grid may plan to use: half the physical memory (bytes).
 
     Read with ``os.sysconf``; 8 GiB where the platform does not report it.
+
+    Returns
+    -------
+    int
+        Bytes.
+
+    Examples
+    --------
+    >>> memory_limit() > 0
+    True
     """
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
@@ -87,7 +111,27 @@ def memory_limit() -> int:
 
 def check_grid_size(lengths: dict) -> int:
     """The number of points of a grid with axes ``{name: length}``; ValueError (with the point
-    count and the estimated memory) if it would need more than :func:`memory_limit`."""
+    count and the estimated memory) if it would need more than :func:`memory_limit`.
+
+    Parameters
+    ----------
+    lengths : dict
+        ``{axis name: number of values}``.
+
+    Returns
+    -------
+    int
+        The number of grid points (the product of the lengths).
+
+    Examples
+    --------
+    >>> check_grid_size({"p": 2, "mu": 40, "eps_over_eta": 31, "d": 1})
+    2480
+    >>> check_grid_size({"mu": 10**9, "eps": 10**9})
+    Traceback (most recent call last):
+    ...
+    ValueError: the grid has 1000000000000000000 points (mu 1000000000 x eps 1000000000) and would need ...
+    """
     n = math.prod(int(v) for v in lengths.values())
     need = n * BYTES_PER_POINT
     if need > memory_limit():
@@ -129,7 +173,24 @@ def _spec(text, name):
 
 
 def spec_length(text: str, name: str = "value") -> int:
-    """The number of values of a grid SPEC, without building it (see :func:`parse_spec`)."""
+    """The number of values of a grid SPEC, without building it (see :func:`parse_spec`).
+
+    Parameters
+    ----------
+    text : str
+        A grid SPEC.
+    name : str, default "value"
+        The option it came from, for error messages.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> spec_length("0.5:8:40"), spec_length("1,2,3"), spec_length("log:1:1e6:7")
+    (40, 3, 7)
+    """
     vals, rng = _spec(text, name)
     return len(vals) if rng is None else rng[2]
 
@@ -137,7 +198,26 @@ def spec_length(text: str, name: str = "value") -> int:
 def parse_spec(text: str, name: str = "value") -> np.ndarray:
     """Parse a grid SPEC: a number, a comma-separated list, ``start:stop:num`` (linear, both ends
     included) or ``log:start:stop:num`` (geometric, both ends included). A range longer than
-    :func:`check_grid_size` allows for a whole grid is refused before it is allocated."""
+    :func:`check_grid_size` allows for a whole grid is refused before it is allocated.
+
+    Parameters
+    ----------
+    text : str
+        The SPEC (what ``robtheory phase --mu`` and the other axis options take).
+    name : str, default "value"
+        The option it came from: every ValueError names it.
+
+    Returns
+    -------
+    ndarray, shape (number of values,)
+
+    Examples
+    --------
+    >>> parse_spec("0:1:5")
+    array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    >>> parse_spec("log:1:100:3"), parse_spec("0.9,0.95")
+    (array([  1.,  10., 100.]), array([0.9 , 0.95]))
+    """
     vals, rng = _spec(text, name)
     if rng is None:
         return np.array(vals)
@@ -151,7 +231,19 @@ def parse_spec(text: str, name: str = "value") -> np.ndarray:
 
 def provenance() -> dict[str, str]:
     """Version, git commit, date and library versions of the code that produced a grid, as netCDF
-    attributes (:func:`robtheory._provenance.netcdf_attrs` of the one provenance record)."""
+    attributes (:func:`robtheory._provenance.netcdf_attrs` of the one provenance record).
+
+    Returns
+    -------
+    dict
+        ``{attribute: text}``: ``robtheory_version``, ``commit``, ``date``, ``python``, the
+        versions of the numeric libraries.
+
+    Examples
+    --------
+    >>> {"robtheory_version", "commit", "date"} <= set(provenance())
+    True
+    """
     return netcdf_attrs(_provenance())
 
 
@@ -194,6 +286,43 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
     ``n_tau`` is accepted and ignored (deprecated): ``frontier_standard`` is no longer read off
     a grid of ``tau`` but solved (:func:`rounded_rule_frontier`).
     A grid larger than :func:`check_grid_size` allows is refused before it is allocated.
+
+    Parameters
+    ----------
+    p : array_like, 1-d, values in [1/2, 1]
+        ``P(x1 = y)``.
+    d : array_like, 1-d, positive integers
+        Numbers of weak features.
+    eta, mu : array_like, 1-d, >= 0 (keyword; exactly one)
+        The weak features' mean, or :math:`\\mu = \\eta\\sqrt d` (then eta = mu / sqrt(d) per d).
+    eps, eps_over_eta : array_like, 1-d, >= 0 (keyword; exactly one)
+        The adversary's radius, or the radius in units of eta.
+    norm : {"linf", "l2"}
+    required_robust : float in [0, 1], default 0.5
+        The robust accuracy at which ``frontier_standard`` (the best standard accuracy of a
+        rounded rule that is at least this robust) and ``price`` (the Bayes accuracy minus it)
+        are read.
+    lam : float > 0, optional
+        The SVM regularisation for ``adv_training_threshold``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions ``(p, eta or mu, eps or eps_over_eta, d)``; variables the standard and
+        robust accuracies of ``averaging``, ``bayes`` and ``robust_x1``, ``optimal_robust``
+        (A*_rob), ``frontier_standard``, ``price``, ``regime`` (codes of
+        :func:`regime_meanings`) and the derived axis (``eta`` or ``eps``); provenance in the
+        attributes. :func:`save` writes it as ``phase.nc``; ``xarray.open_dataset`` reads it back.
+
+    Examples
+    --------
+    >>> ds = phase_grid([0.95], [100], mu=[1.0, 3.0], eps_over_eta=[0.0, 2.0])
+    >>> dict(ds.sizes)
+    {'p': 1, 'mu': 2, 'eps_over_eta': 2, 'd': 1}
+    >>> float(ds["robust_x1_robust"].sel(mu=3.0, eps_over_eta=2.0).item())   # sign(x1): p
+    0.95
+    >>> int(ds["regime"].sel(mu=3.0, eps_over_eta=2.0).item())
+    2
     """
     import xarray as xr
 
@@ -256,7 +385,7 @@ def phase_grid(p, d, *, eta=None, mu=None, eps=None, eps_over_eta=None, norm: st
         out[f"{name}_robust"] = acc(*st, k=kind, e=EPS)
 
     # A*_rob: the one vectorised implementation (robtheory.theory.closed_form)
-    out["optimal_robust"] = optimal_robust_accuracy_grid(P, ETA, EPS, Dd, norm)
+    out["optimal_robust"] = best_robust_accuracy_grid(P, ETA, EPS, Dd, norm)
     x1_breaks = EPS >= 1
 
     # Accuracy price of robustness along the rounded-rule frontier (solved, not sampled).
@@ -397,6 +526,32 @@ def rounded_rule_frontier(P, ETA, EPS, sd, L, per_coord, required_robust, norm, 
     :func:`_bisect_doubles` (certified: a bracketing bisection on a monotone predicate, to the
     last bit of ``tau``), with the predicate decided in a form that does not round next to 0
     or 1 (:func:`_robust_enough`). About 63 passes over the points that need it.
+
+    Parameters
+    ----------
+    P, ETA, EPS, sd, L, per_coord : ndarray
+        The grid's p, eta, eps, sqrt(d), log-odds and per-coordinate budget, broadcast together.
+    required_robust : float in [0, 1]
+    norm : {"linf", "l2"}
+    bayes : tuple of ndarray, keyword
+        The statistics ``(a, b, S, Q, U1)`` of the Bayes rule at each point
+        (:class:`~robtheory.classifiers.LinearStats`).
+    bayes_standard : ndarray, keyword
+        The Bayes rule's standard accuracy at each point.
+
+    Returns
+    -------
+    ndarray
+        The best standard accuracy at each point (NaN where no rounded rule is robust enough).
+
+    Examples
+    --------
+    At eps = 2 eta the Theorem 2.1 bound is attained: robust accuracy 1/2 needs a standard error of
+    at least (1 - p)/p * 1/2, so p = 0.6 gives 2/3:
+
+    >>> ds = phase_grid([0.6], [10**6], eta=[0.3], eps=[0.6])      # calls this function
+    >>> round(float(ds["frontier_standard"].item()), 6)
+    0.666667
     """
     r = float(required_robust)
     shape = P.shape
@@ -439,7 +594,29 @@ def _adv_training_threshold(P, ETA, D, lam):
 
 
 def save(ds, out_dir) -> dict:
-    """Write ``phase.nc`` (netCDF, scipy engine) and ``phase.csv``; return their paths."""
+    """Write ``phase.nc`` (netCDF, scipy engine) and ``phase.csv``; return their paths.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A grid of :func:`phase_grid`.
+    out_dir : str or path-like
+        Created if missing.
+
+    Returns
+    -------
+    dict
+        ``{"netcdf": Path, "csv": Path}``.
+
+    Examples
+    --------
+    >>> import tempfile, xarray as xr
+    >>> ds = phase_grid([0.95], [100], mu=[1.0, 3.0], eps_over_eta=[0.0, 2.0])
+    >>> paths = save(ds, tempfile.mkdtemp())
+    >>> with xr.open_dataset(paths["netcdf"], engine="scipy") as saved:   # drawn again without recomputing
+    ...     bool((saved["averaging_robust"] == ds["averaging_robust"]).all())
+    True
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     nc = out / "phase.nc"

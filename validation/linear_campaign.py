@@ -52,7 +52,7 @@ from robtheory import stats
 from robtheory._provenance import provenance
 from robtheory.classifiers import LinearClassifier, averaging, bayes
 from robtheory.cli.options import _sample_count, _seed
-from robtheory.theory.closed_form import linear_accuracy, robust_optimal_linear
+from robtheory.theory.closed_form import linear_accuracy, best_robust_linear_classifier
 from robtheory.model import ThreatModel, ToyModel
 
 __all__ = ["GRID", "SMALL_GRID", "CampaignRow", "CountTest", "build_parser", "main", "plot_z", "run_campaign"]
@@ -89,7 +89,7 @@ def _classifier(name: str, model: ToyModel, threat: ThreatModel, k: int):
     if name == "bayes":
         return bayes(model)
     if name == "robust_optimal":
-        return robust_optimal_linear(model, threat).classifier
+        return best_robust_linear_classifier(model, threat).classifier
     rng = np.random.default_rng([k, model.d, int(model.p * 1000)])
     w = rng.normal(size=model.d + 1)
     w[1:] += 1.5 / math.sqrt(model.d)  # lean on the weak features, keep some signs mixed

@@ -40,8 +40,8 @@ from robtheory.theory.closed_form import (
     accuracy_stats,
     bayes_accuracy,
     linear_accuracy,
-    optimal_robust_accuracy,
-    robust_optimal_linear,
+    best_robust_classifier,
+    best_robust_linear_classifier,
 )
 
 #: sqrt(10): campaign points at d = 10 written with mu = eta sqrt(10).
@@ -123,8 +123,8 @@ def _check_optimal_robust(claim: Claim) -> CheckResult:
             continue
         model = pt.model
         for threat in (ThreatModel("linf", pt.eps), ThreatModel.weak_only("linf", pt.eps)):
-            opt = optimal_robust_accuracy(model, threat)
-            lin = robust_optimal_linear(model, threat)
+            opt = best_robust_classifier(model, threat)
+            lin = best_robust_linear_classifier(model, threat)
             fam = [linear_accuracy(model, c, threat).log_robust_error_rate for c in _tau_family(pt.d)]
             gap = _log_gap(np.array([lin.log_error_rate, *fam]), opt.log_error_rate)
             best = abs(opt.log_error_rate)
@@ -235,7 +235,7 @@ def _runs_optimal_robust(pt: Point) -> list[Any]:
     _require(pt.eps > 0, "eps > 0", pt)
     m, eps = pt.model, pt.eps
     t = ThreatModel("linf", eps)
-    opt = optimal_robust_accuracy(m, t)
+    opt = best_robust_classifier(m, t)
     if eps < min(m.eta, 1.0):
         rule = cast(RoundedClassifier, opt.classifier)
         return [CallableRun(f"rounded rule tau={rule.tau:.4g}, {_tag(m, eps)}, linf, exact worst case",
@@ -247,7 +247,7 @@ def _best_unbiased_linear(model: ToyModel, threat: ThreatModel, grid: int = 2000
     """Brute force: the highest robust accuracy of ``sign(a x1 + c sum x_i)`` over a grid of
     ``grid`` directions ``(a, c) = (sin theta, cos theta / sqrt d)``, theta in [0, pi/2] (the
     last one is sign(x1)), and of the constant rule: an optimiser-free reference for
-    :func:`robtheory.theory.closed_form.robust_optimal_linear` (the grid step in theta is 8e-5, so the
+    :func:`robtheory.theory.closed_form.best_robust_linear_classifier` (the grid step in theta is 8e-5, so the
     grid maximum is below the true one by ~1e-9, far below what sampling resolves)."""
     from robtheory.theory.closed_form import accuracy_stats, variant
 
@@ -265,8 +265,8 @@ _MIXED_B = -0.15
 
 
 def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list[Any]:
-    """A*_rob(eps) (:func:`~robtheory.theory.closed_form.optimal_robust_accuracy`) and the robust-optimal
-    linear classifier (:func:`~robtheory.theory.closed_form.robust_optimal_linear`) under any ball.
+    """A*_rob(eps) (:func:`~robtheory.theory.closed_form.best_robust_classifier`) and the robust-optimal
+    linear classifier (:func:`~robtheory.theory.closed_form.best_robust_linear_classifier`) under any ball.
 
     * the robust-optimal linear classifier, sampled under its exact worst case, against an
       optimiser-free value: A*_rob itself in the weak-only balls (x1 never moves, so the
@@ -278,11 +278,11 @@ def _runs_optimal_robust_threat(model: ToyModel, threat: ThreatModel) -> list[An
     * a linear classifier with signed, mixed and zero weights and a bias (d = 9): standard
       and robust accuracy against their closed forms, and acc_eps <= A*_rob.
     """
-    from robtheory.theory.closed_form import robust_optimal_linear
+    from robtheory.theory.closed_form import best_robust_linear_classifier
 
     t, m = threat, model
-    star = optimal_robust_accuracy(m, t)
-    lin = robust_optimal_linear(m, t)
+    star = best_robust_classifier(m, t)
+    lin = best_robust_linear_classifier(m, t)
     kind = f"{t.norm}, {'x1 perturbable' if t.perturb_x1 else 'weak-only'}"
     bound = (("robust", "<=", float(star.value), "A*_rob(eps)"),)
     ref_val = float(star.value) if not t.perturb_x1 else _best_unbiased_linear(m, t)

@@ -77,7 +77,7 @@ def theorem_2_1_log_slack(p: float, eta: float, eps: float, stats: Stats, kind: 
     by a factor 2 is seen at delta = 1e-20 as at delta = exp(-800). The tolerance is
     ``16 eps64 (1 + |log bound|)``: both logs carry an absolute rounding error proportional to
     their size (the Gaussian tail's argument mu is rounded to a few ulps, and
-    d log Phi(-mu)/d mu ~ mu ~ sqrt(2 |log Phi(-mu)|)).
+    ``d log Phi(-mu)/d mu ~ mu ~ sqrt(2 |log Phi(-mu)|)``).
     """
     log_err = accuracy_stats(p, eta, 0.0, *stats, "standard")[2]
     log_bound = log_theorem_2_1_bound(p, log_err, bound_fn)
@@ -91,9 +91,9 @@ def theorem_2_1_gap_tolerance(terms: float, tau: float, mu: float) -> float:
     """Rounding allowance of the gap identity (bound - acc_shift = closed-form gap) along ``f_tau``.
 
     The gap is a difference of two accuracies, so its absolute error is relative to the
-    *terms* (``terms`` = bound + acc_shift + |identity|), not to the gap: 8 ulps times
-    ``1 + (|tau| + mu)^2`` (each Phi(x) has relative error ~|x| times the rounding of its argument
-    x, itself ~ulps of |tau| + mu). Nothing absolute: at delta = 1e-20 the allowance is ~1e-35.
+    *terms* (``terms = bound + acc_shift + |identity|``), not to the gap: 8 ulps times
+    ``1 + (|tau| + mu)^2`` (each Phi(x) has relative error ~``|x|`` times the rounding of its argument
+    x, itself ~ulps of ``|tau| + mu``). Nothing absolute: at delta = 1e-20 the allowance is ~1e-35.
     """
     return 8 * _EPS64 * (1 + (abs(tau) + mu) ** 2) * terms
 

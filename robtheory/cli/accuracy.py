@@ -43,7 +43,7 @@ def _load_weights(path: str) -> Any:
 def _model_threat_classifier(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """The model, threat and classifier named by the shared options of ``accuracy`` and ``mc``."""
     from robtheory.classifiers import LinearClassifier, averaging, bayes, robust_x1
-    from robtheory.theory.closed_form import robust_optimal_linear
+    from robtheory.theory.closed_form import best_robust_linear_classifier
     from robtheory.model import ThreatModel, ToyModel
 
     model = ToyModel(args.p, args.eta, args.d)
@@ -57,7 +57,7 @@ def _model_threat_classifier(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     elif args.classifier == "bayes":
         clf = bayes(model)
     elif args.classifier == "robust-optimal":
-        clf = robust_optimal_linear(model, threat).classifier
+        clf = best_robust_linear_classifier(model, threat).classifier
     else:
         if args.w is None:
             raise UsageError("--classifier weights needs --w FILE")

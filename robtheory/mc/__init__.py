@@ -12,6 +12,17 @@
 
 ``import robtheory.mc`` imports neither numba nor cupy; the names below are loaded from
 :mod:`robtheory.mc.engine` on first use.
+
+Examples
+--------
+>>> import robtheory.mc
+>>> from robtheory import ToyModel, averaging
+>>> model = ToyModel(0.9, 0.3, 100)
+>>> res = robtheory.mc.check_against_closed_form(model, averaging(100), n=20_000, seed=0, backend="numpy")
+>>> res["standard"]["n"], res["passed"]
+(20000, True)
+>>> "estimate_linear" in dir(robtheory.mc)
+True
 """
 
 from __future__ import annotations

@@ -62,7 +62,19 @@ def _notice(message: str) -> None:
 
 
 def backend_status() -> dict[str, Status]:
-    """``{name: (usable, reason)}`` for numpy, numba and cupy, as seen now."""
+    """``{name: (usable, reason)}`` for numpy, numba and cupy, as seen now.
+
+    Returns
+    -------
+    dict
+        ``{"numpy": (True, "ok"), "numba": (bool, str), "cupy": (bool, str)}``: whether each
+        backend can run here and, if not, why (one sentence).
+
+    Examples
+    --------
+    >>> backend_status()["numpy"]
+    (True, 'ok')
+    """
     from robtheory.mc import gpu
 
     return {"numpy": (True, "ok"), "numba": numba_usable(), "cupy": gpu.cupy_usable()}
@@ -70,7 +82,26 @@ def backend_status() -> dict[str, Status]:
 
 def resolve_backend(backend: str = "auto") -> str:
     """The concrete backend for ``backend`` (:func:`robtheory._backend.resolve`: "auto" is cupy,
-    then numba, then NumPy with a one-line notice); a ValueError names an unknown or unusable one."""
+    then numba, then NumPy with a one-line notice); a ValueError names an unknown or unusable one.
+
+    Parameters
+    ----------
+    backend : {"auto", "numpy", "numba", "cupy"}
+
+    Returns
+    -------
+    str
+        The backend that will run.
+
+    Examples
+    --------
+    >>> resolve_backend("numpy")
+    'numpy'
+    >>> resolve_backend("fortran")
+    Traceback (most recent call last):
+    ...
+    ValueError: ...fortran...
+    """
     return resolve(backend, BACKENDS, backend_status, ("cupy", "numba"), _notice)
 
 
@@ -164,6 +195,15 @@ def estimate_linear(
     dict
         ``standard`` and ``robust``: ``{estimate, count, n, ci: [lo, hi], level,
         analytic}``; and ``backend``, ``dtype``, ``seed``, ``start``, ``n``.
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel, bayes
+    >>> model = ToyModel(0.9, 0.3, 10)
+    >>> res = estimate_linear(model, bayes(model), ThreatModel("linf", 0.3), n=10_000, seed=1, backend="numpy")
+    >>> std = res["standard"]
+    >>> std["n"], std["ci"][0] <= std["analytic"] <= std["ci"][1]
+    (10000, True)
     """
     model = _check_model(model)
     threat = _check_threat(threat)
@@ -222,6 +262,31 @@ def estimate_callable(
     See :func:`robtheory.mc.reference.callable_counts` for ``attack`` (None, ``"shift"``
     for the Theorem 2.1 adversary, or a callable), ``threat`` (checks that the attack
     stays in the ball) and ``xp``. ``analytic`` is an optional value to report alongside.
+
+    Parameters
+    ----------
+    model : ToyModel
+    classifier : callable
+        ``classifier(X)`` maps samples ``X`` of shape ``(m, d + 1)`` (x1 first) to scores of shape
+        ``(m,)``; a sample is correct iff ``y * score > 0``.
+    n : int >= 1
+    seed : int in [0, 2**64)
+    attack, threat, analytic, dtype, start, chunk, ci_alpha, xp
+        Keywords, as above and in :func:`estimate_linear`.
+
+    Returns
+    -------
+    dict
+        ``{estimate, count, n, ci, level, analytic, backend, seed, start}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from robtheory import ToyModel
+    >>> res = estimate_callable(ToyModel(0.9, 0.3, 10), lambda X: np.sign(X[:, 0]), n=10_000, seed=1,
+    ...                         analytic=0.9)                   # sign(x1) is right with probability p
+    >>> res["ci"][0] <= 0.9 <= res["ci"][1]
+    True
     """
     model = _check_model(model)
     threat = _check_threat(threat)
@@ -241,6 +306,29 @@ def estimate_marginals(
 
     float64 stream. ``"cupy"`` has no marginal kernel and runs on numba (or NumPy); the
     returned ``backend`` says which ran.
+
+    Parameters
+    ----------
+    model : ToyModel
+    n : int >= 1
+    seed : int in [0, 2**64)
+    backend : {"auto", "numpy", "numba", "cupy"}
+    start : int >= 0, keyword
+    progress : callable, optional, keyword
+
+    Returns
+    -------
+    dict
+        ``n``, ``d``, ``n_pos`` (labels +1), ``x1_eq_y_pos``/``x1_eq_y_neg`` (x1 = y within each
+        class), ``sum_x_pos``/``sum_x_neg`` (sums of the weak features per class), ``sum_x2`` and
+        ``backend``.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> m = estimate_marginals(ToyModel(0.9, 0.3, 10), n=1000, seed=1, backend="numpy")
+    >>> m["n"], 0 < m["x1_eq_y_pos"] <= m["n_pos"]
+    (1000, True)
     """
     model = _check_model(model)
     n, start = ref.check_n_start(n, start)
@@ -309,6 +397,15 @@ def check_against_closed_form(
         The :func:`estimate_linear` dict, each of ``standard``/``robust`` extended with
         ``agreement: {passed, p_value, z, alpha, min_detectable, method}``; plus
         ``passed`` (both pass), ``total_alpha`` and ``alpha_per_check``.
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel, bayes
+    >>> model = ToyModel(0.9, 0.3, 10)
+    >>> res = check_against_closed_form(model, bayes(model), ThreatModel("linf", 0.3), n=10_000, seed=1,
+    ...                                 backend="numpy")
+    >>> res["passed"], res["alpha_per_check"] == res["total_alpha"] / 2
+    (True, True)
     """
     alpha = stats.familywise_alpha(total_alpha, n_checks)
     res = estimate_linear(model, clf, threat, n, seed, backend, dtype=dtype, start=start,
@@ -351,6 +448,32 @@ def check_marginals(
 
     ``expected`` may override ``p``, ``eta`` or ``var`` (the weak-feature variance) to test
     deliberately wrong values (negative controls).
+
+    Parameters
+    ----------
+    model : ToyModel
+    n : int >= 1
+    seed : int in [0, 2**64)
+    backend : {"auto", "numpy", "numba", "cupy"}
+    total_alpha : float in (0, 1), keyword
+        Family-wise false-alarm rate of the five checks.
+    expected : dict, optional, keyword
+    start : int >= 0, keyword
+
+    Returns
+    -------
+    dict
+        One entry per check (``y``, ``x1_pos``, ``x1_neg``, ``mean``, ``var``: each with
+        ``passed``, ``p_value``, ``z``), ``passed`` (all five), the ``sums`` and the settings.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> check_marginals(ToyModel(0.9, 0.3, 10), n=10_000, seed=1, backend="numpy")["passed"]
+    True
+    >>> check_marginals(ToyModel(0.9, 0.3, 10), n=10_000, seed=1, backend="numpy",
+    ...                 expected={"p": 0.8})["passed"]      # a wrong p is rejected
+    False
     """
     from scipy.special import ndtr
 

@@ -22,6 +22,17 @@ the binomial law (design principle 6):
 
 Counts are Python ints or int64 and all probability arithmetic is float64, so sample
 sizes far beyond :math:`2^{31}` are handled without overflow.
+
+Examples
+--------
+A count of 79,900 successes in 100,000 trials against a closed form of 0.8, at a false-alarm rate
+of 1e-3, judged with a resolution of 0.005:
+
+>>> from robtheory import stats
+>>> test = stats.agreement_test(79_900, 100_000, 0.8, 1e-3)
+>>> res = stats.proportion_resolution(100_000, 0.8, 1e-3, 0.005)
+>>> test.passed, res.resolved, stats.verdict(rejected=not test.passed, resolved=res.resolved)
+(True, True, 'PASS')
 """
 
 from __future__ import annotations

@@ -43,6 +43,11 @@ def two_sided_z(alpha: npt.ArrayLike) -> Any:
     Returns
     -------
     float or ndarray
+
+    Examples
+    --------
+    >>> round(float(two_sided_z(0.05)), 6)
+    1.959964
     """
     a = _check_prob_open(alpha, "alpha")
     return _scalar_or_array(-special.ndtri(a / 2.0))
@@ -88,6 +93,12 @@ def wilson_interval(
     Returns
     -------
     (lo, hi) : floats or ndarrays of float64
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(5, 100)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.0215, 0.1118)
     """
     k, nn = _check_counts(count, n)
     a = _check_prob_open(alpha, "alpha")
@@ -130,6 +141,14 @@ def clopper_pearson_interval(
     Returns
     -------
     (lo, hi) : floats or ndarrays of float64
+
+    Examples
+    --------
+    With no success in 10 trials the upper end is :math:`1 - (\\alpha/2)^{1/10}`:
+
+    >>> lo, hi = clopper_pearson_interval(0, 10)
+    >>> float(lo), round(float(hi), 6), round(1 - 0.025 ** 0.1, 6)
+    (0.0, 0.308497, 0.308497)
     """
     k, nn = _check_counts(count, n)
     a = _check_prob_open(alpha, "alpha")
@@ -165,6 +184,11 @@ class Estimate:
     ----------
     estimate : float
         :math:`k/n`, derived (not passed) so that it cannot disagree with the counts.
+
+    Examples
+    --------
+    >>> Estimate(30, 100, (0.21, 0.40), 0.95).estimate
+    0.3
     """
 
     count: int
@@ -213,6 +237,12 @@ def binomial_estimate(
     Returns
     -------
     Estimate
+
+    Examples
+    --------
+    >>> est = binomial_estimate(30, 100)
+    >>> est.estimate, est.level, est.ci[0] < 0.3 < est.ci[1]
+    (0.3, 0.95, True)
     """
     count, n = _check_count_n(count, n)
     alpha = _check_scalar_prob(alpha, "alpha", closed=False)

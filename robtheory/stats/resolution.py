@@ -118,6 +118,11 @@ def min_detectable(
         ``inf`` where some deviation on a requested side can never be detected (e.g.
         :math:`p_0 = 0.01`, :math:`n = 100`: even :math:`p = 0` is not rejected).
         Accurate when :math:`n p_0 q_0 \gg z^2`; a normal approximation otherwise.
+
+    Examples
+    --------
+    >>> round(min_detectable(10**6, 0.5, 1e-3), 6)
+    0.001646
     """
     if not _is_int(n) or int(n) <= 0:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -166,6 +171,12 @@ def n_for_detectable(
     Returns
     -------
     int
+
+    Examples
+    --------
+    >>> n = n_for_detectable(0.005, 0.5, 1e-3)
+    >>> n, min_detectable(n, 0.5, 1e-3) <= 0.005 < min_detectable(n - 1, 0.5, 1e-3)
+    (108476, True)
     """
     if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, (numbers.Real, np.floating)):
         raise ValueError(f"delta must be a real number, got {delta!r}")  # noqa: TRY004
@@ -224,6 +235,12 @@ class Resolution:
     n_needed : int or None
         The smallest n at which the test resolves ``resolution`` (at most n when
         ``resolved``); None where no n does.
+
+    Examples
+    --------
+    >>> res = proportion_resolution(100, 0.8, 1e-3, 0.005)
+    >>> res.resolved, res.n_needed
+    (False, 69497)
     """
 
     resolution: float
@@ -260,6 +277,15 @@ def proportion_resolution(
     Returns
     -------
     Resolution
+
+    Examples
+    --------
+    100 samples cannot see a deviation of 0.005 from 0.8; 400,000 can:
+
+    >>> proportion_resolution(100, 0.8, 1e-3, 0.005).resolved
+    False
+    >>> proportion_resolution(400_000, 0.8, 1e-3, 0.005).resolved
+    True
     """
     if not _is_int(n) or int(n) <= 0:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -310,6 +336,14 @@ def mean_resolution(n: int, sd: float, z: float, resolution: float = DEFAULT_MEA
     Returns
     -------
     Resolution
+
+    Examples
+    --------
+    A z-test with critical value 3 on 10,000 samples of standard deviation 1 detects 3/100:
+
+    >>> res = mean_resolution(10_000, 1.0, 3.0, 0.05)
+    >>> round(res.min_detectable, 12), res.resolved
+    (0.03, True)
     """
     if not _is_int(n) or int(n) <= 0:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -343,7 +377,25 @@ def mean_resolution(n: int, sd: float, z: float, resolution: float = DEFAULT_MEA
 
 def verdict(rejected: bool, resolved: bool) -> str:
     """``"FAIL"`` if the test rejected (evidence whatever its power), else ``"PASS"`` if it
-    resolves its resolution, else ``"INCONCLUSIVE"``."""
+    resolves its resolution, else ``"INCONCLUSIVE"``.
+
+    Parameters
+    ----------
+    rejected : bool
+        Whether the test rejected its null hypothesis (the closed form).
+    resolved : bool
+        Whether it could have detected a deviation of its resolution (:class:`Resolution`).
+
+    Returns
+    -------
+    str
+        ``"PASS"``, ``"FAIL"`` or ``"INCONCLUSIVE"``.
+
+    Examples
+    --------
+    >>> verdict(rejected=False, resolved=True), verdict(False, False), verdict(True, False)
+    ('PASS', 'INCONCLUSIVE', 'FAIL')
+    """
     if rejected:
         return FAIL
     return PASS if resolved else INCONCLUSIVE
@@ -351,7 +403,23 @@ def verdict(rejected: bool, resolved: bool) -> str:
 
 def worst_verdict(verdicts: Iterable[str]) -> str:
     """The verdict of a family: FAIL if any member fails, else INCONCLUSIVE if any is,
-    else PASS (also for an empty family)."""
+    else PASS (also for an empty family).
+
+    Parameters
+    ----------
+    verdicts : iterable of str
+        Verdicts of :data:`VERDICTS`.
+
+    Returns
+    -------
+    str
+        ``"FAIL"`` if any failed, else ``"INCONCLUSIVE"`` if any was, else ``"PASS"``.
+
+    Examples
+    --------
+    >>> worst_verdict(["PASS", "INCONCLUSIVE", "PASS"])
+    'INCONCLUSIVE'
+    """
     vs = list(verdicts)
     for v in vs:
         if v not in VERDICTS:

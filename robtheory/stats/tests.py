@@ -59,6 +59,11 @@ def berry_esseen_bound(n: npt.ArrayLike, p0: npt.ArrayLike) -> Any:
     Returns
     -------
     float or ndarray
+
+    Examples
+    --------
+    >>> round(float(berry_esseen_bound(1000, 0.5)), 4)
+    0.015
     """
     nn = np.asarray(n, dtype=np.float64)
     p = np.asarray(p0, dtype=np.float64)
@@ -116,6 +121,13 @@ def binomial_p_value(
     Returns
     -------
     float or ndarray of float64, in [0, 1]
+
+    Examples
+    --------
+    >>> float(binomial_p_value(5, 10, 0.5))           # the most likely count: p-value 1
+    1.0
+    >>> round(float(binomial_p_value(520, 1000, 0.5)), 4)
+    0.2174
     """
     k, nn = _check_counts(count, n)
     p = np.asarray(p0, dtype=np.float64)
@@ -154,6 +166,11 @@ def familywise_alpha(total_alpha: float, n_checks: int) -> float:
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> familywise_alpha(1e-3, 10)
+    0.0001
     """
     total_alpha = _check_scalar_prob(total_alpha, "total_alpha", closed=False)
     if not _is_int(n_checks) or int(n_checks) < 1:
@@ -186,6 +203,12 @@ class AgreementResult:
         The power used for ``min_detectable``.
     method : str
         ``"exact"`` or ``"normal"``: which p-value was computed.
+
+    Examples
+    --------
+    >>> r = agreement_test(520, 1000, 0.5, 0.01)
+    >>> r.passed, round(r.z, 4)                      # z = 20 / sqrt(250)
+    (True, 1.2649)
     """
 
     count: int
@@ -253,6 +276,14 @@ def agreement_test(
     Returns
     -------
     AgreementResult
+
+    Examples
+    --------
+    >>> r = agreement_test(520, 1000, 0.5, 0.01)
+    >>> r.passed, r.method, round(r.p_value, 4)
+    (True, 'exact', 0.2174)
+    >>> agreement_test(560, 1000, 0.5, 0.01).passed     # z = 60 / sqrt(250) = 3.8
+    False
     """
     count, n = _check_count_n(count, n)
     p0 = _check_scalar_prob(p0, "p0", closed=True)
@@ -280,7 +311,25 @@ def agreement_test(
 
 
 def z_threshold(total_alpha: float, n_checks: int) -> float:
-    """Two-sided Bonferroni threshold :math:`z_{1-\\alpha/(2m)}` for ``m = n_checks`` residuals."""
+    """Two-sided Bonferroni threshold :math:`z_{1-\\alpha/(2m)}` for ``m = n_checks`` residuals.
+
+    Parameters
+    ----------
+    total_alpha : float in (0, 1)
+        Family-wise false-alarm rate.
+    n_checks : int >= 1
+        Number of checks that share it.
+
+    Returns
+    -------
+    float
+        :func:`two_sided_z` of :func:`familywise_alpha`: the largest ``|z|`` a check may show.
+
+    Examples
+    --------
+    >>> round(z_threshold(1e-3, 10), 4)
+    3.8906
+    """
     return float(two_sided_z(familywise_alpha(total_alpha, n_checks)))
 
 
@@ -291,6 +340,25 @@ def residuals(
 
     Where :math:`a_0 \in \{0, 1\}` the standard error is 0: the residual is 0 if the
     estimate equals it and infinite (signed) otherwise.
+
+    Parameters
+    ----------
+    count : array_like of int
+        Successes.
+    n : array_like of int
+        Trials (broadcast with ``count``).
+    analytic : array_like, in [0, 1]
+        The closed-form probabilities.
+
+    Returns
+    -------
+    ndarray
+        The residuals in null standard errors.
+
+    Examples
+    --------
+    >>> residuals([520, 480], 1000, [0.5, 0.5]).round(4)
+    array([ 1.2649, -1.2649])
     """
     count, n, a0 = (np.asarray(x, float) for x in (count, n, analytic))
     est = count / n

@@ -46,11 +46,11 @@ __all__ = [
     "linear_accuracy",
     "bayes_accuracy",
     "theorem_2_1_bound",
-    "optimal_robust_accuracy",
-    "optimal_robust_accuracy_grid",
+    "best_robust_classifier",
+    "best_robust_accuracy_grid",
     "robust_optimum_case",
     "ROBUST_OPTIMUM_CASES",
-    "robust_optimal_linear",
+    "best_robust_linear_classifier",
     "structured_weights",
     "hinge_loss",
     "hinge_gradient",
@@ -58,7 +58,22 @@ __all__ = [
 
 
 def variant(threat: ThreatModel | None) -> str:
-    """Name of the generated-function family for a threat model (``standard`` if None)."""
+    """Name of the generated-function family for a threat model (``standard`` if None).
+
+    Parameters
+    ----------
+    threat : ThreatModel or None
+
+    Returns
+    -------
+    str
+        ``"standard"``, or ``"<norm>_full"`` / ``"<norm>_weak"`` (x1 perturbable or not).
+
+    Examples
+    --------
+    >>> variant(ThreatModel.weak_only("l2", 1.0)), variant(None)
+    ('l2_weak', 'standard')
+    """
     if threat is None:
         return "standard"
     return f"{threat.norm}_{'full' if threat.perturb_x1 else 'weak'}"
@@ -72,8 +87,11 @@ def accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLike, b
     Parameters
     ----------
     p, eta, eps, a, b, S, Q, U1 : array_like
-        Model parameters and classifier statistics (broadcast together).
+        Model parameters (p in [1/2, 1], eta >= 0, the radius eps >= 0) and the statistics of
+        ``sign(a x1 + u.z + b)``: ``S`` the sum, ``Q`` the l2 norm and ``U1`` the l1 norm of the
+        weak weights ``u`` (:class:`~robtheory.classifiers.LinearStats`), broadcast together.
     kind : {"standard", "linf_full", "linf_weak", "l2_full", "l2_weak"}
+        The threat (:func:`variant`); ``eps`` is ignored for ``"standard"``.
 
     Returns
     -------
@@ -90,6 +108,12 @@ def accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLike, b
     ``w.x + b``, so at points where they are beyond ``2**±256`` they are first multiplied by a
     common power of two (:func:`robtheory._special.rescale_statistics`): weights of 1e300 or
     1e-300 give the same accuracies as weights of 1.
+
+    Examples
+    --------
+    >>> acc, err, log_err = accuracy_stats(0.9, 0.3, 0.0, 0.0, 0.0, [1.0, 2.0], 1.0, [1.0, 2.0])
+    >>> acc.round(6), err.round(6)                 # Phi(0.3 S): one or two weak features of weight 1
+    (array([0.617911, 0.725747]), array([0.382089, 0.274253]))
     """
     if kind not in ("standard", "linf_full", "linf_weak", "l2_full", "l2_weak"):
         raise ValueError(f"unknown accuracy kind {kind!r}")
@@ -118,6 +142,24 @@ def log_accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLik
     ``Q > 0``. So the generated log error rate evaluated there is the log accuracy, exact in
     the tail. Where ``Q = 0`` (no weak weight: the accuracy is a sum of indicators, never tiny)
     it is ``log`` of the accuracy.
+
+    Parameters
+    ----------
+    p, eta, eps, a, b, S, Q, U1, kind
+        As in :func:`accuracy_stats`.
+
+    Returns
+    -------
+    ndarray
+        :math:`\\ln` of the accuracy, broadcast over the arguments.
+
+    Examples
+    --------
+    The averaging classifier at d = 100 (``S = 1, Q = 0.1, U1 = 1``) under l_inf at eps = 2 eta has
+    robust accuracy :math:`\\Phi(-3)`:
+
+    >>> round(float(log_accuracy_stats(0.95, 0.3, 0.6, 0.0, 0.0, 1.0, 0.1, 1.0, "linf_full")), 4)
+    -6.6077
     """
     acc = accuracy_stats(p, eta, eps, a, b, S, Q, U1, kind)[0]
     neg = [-np.asarray(x, dtype=float) for x in (eps, a, b, S)]
@@ -131,7 +173,25 @@ def log_accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLik
 
 @dataclass(frozen=True)
 class Accuracy:
-    """Standard and robust accuracy of one classifier, with exact error rates."""
+    """Standard and robust accuracy of one classifier, with exact error rates.
+
+    Attributes
+    ----------
+    standard_accuracy, robust_accuracy : float in [0, 1]
+    standard_error_rate, robust_error_rate : float in [0, 1]
+        Exact complements (not ``1 - accuracy``: ``1e-300`` where the accuracy rounds to 1).
+    log_standard_error_rate, log_robust_error_rate : float <= 0
+        Their natural logs, finite where the error rates underflow.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel, averaging
+    >>> acc = linear_accuracy(ToyModel(0.95, 4.0, 100), averaging(100))
+    >>> acc.standard_accuracy, round(acc.log_standard_error_rate, 1)     # 1 - Phi(40) = exp(-804.6)
+    (1.0, -804.6)
+    >>> sorted(acc.to_dict())[:2]
+    ['log_robust_error_rate', 'log_standard_error_rate']
+    """
 
     standard_accuracy: float
     robust_accuracy: float
@@ -237,7 +297,28 @@ def rounded_accuracy(model: ToyModel, clf: RoundedClassifier, threat: ThreatMode
 
 
 def bayes_accuracy(model: ToyModel) -> Accuracy:
-    """:math:`A_B(p,\\mu) = p\\Phi(\\mu + L/(2\\mu)) + (1-p)\\Phi(\\mu - L/(2\\mu))` (theory §3.3)."""
+    """:math:`A_B(p,\\mu) = p\\Phi(\\mu + L/(2\\mu)) + (1-p)\\Phi(\\mu - L/(2\\mu))` (theory §3.3).
+
+    The standard accuracy of the Bayes classifier (:func:`robtheory.classifiers.bayes`), the best
+    of any classifier; :math:`\\mu = \\eta\\sqrt d`, :math:`L = \\ln(p/(1-p))`, :math:`\\Phi` the
+    standard normal distribution function.
+
+    Parameters
+    ----------
+    model : ToyModel
+        D(p, eta, d).
+
+    Returns
+    -------
+    Accuracy
+        Its robust columns equal the standard ones (no threat).
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> round(bayes_accuracy(ToyModel(0.95, 0.3, 100)).standard_accuracy, 6)
+    0.999469
+    """
     return linear_accuracy(model, bayes(model))
 
 
@@ -249,6 +330,28 @@ def theorem_2_1_bound(p: ArrayLike, standard_accuracy: ArrayLike | None = None, 
     Pass the exact ``error_rate`` wherever it is known (``accuracy_stats`` returns it): the bound
     computed from a rounded accuracy as ``1 - acc`` loses every digit once delta < 1e-16 and is 0
     below that, exactly where the theorem says the most. Give one of the two.
+
+    Parameters
+    ----------
+    p : array_like, in [1/2, 1]
+        ``P(x1 = y)``.
+    standard_accuracy : array_like, in [0, 1], optional
+        The classifier's standard accuracy ``1 - delta``.
+    error_rate : array_like, in [0, 1], optional (keyword)
+        Its standard error rate ``delta`` (exact; preferred).
+
+    Returns
+    -------
+    ndarray
+        The bound on the robust accuracy at ``eps >= 2 eta`` of any classifier with that
+        standard error rate; ``inf`` at ``p = 1`` (no bound).
+
+    Examples
+    --------
+    >>> theorem_2_1_bound(0.95, error_rate=[0.01, 1e-20])          # 19 * delta
+    array([1.9e-01, 1.9e-19])
+    >>> theorem_2_1_bound(0.95, 0.99)
+    array(0.19)
     """
     if (standard_accuracy is None) == (error_rate is None):
         raise ValueError("give exactly one of standard_accuracy and error_rate")
@@ -266,6 +369,22 @@ class OptimalClassifier:
     ``value`` is the accuracy, which rounds to 1.0 once the error rate is below ~1e-16;
     ``error_rate`` and ``log_error_rate`` are its exact complement and the complement's natural
     log (finite where the error rate underflows), and are what optima are chosen by.
+
+    Attributes
+    ----------
+    classifier : object
+        The optimum (a StructuredLinear, RoundedClassifier or ConstantClassifier).
+    value : float
+        The (robust) accuracy it attains.
+    description : str
+        The optimum in words.
+    error_rate, log_error_rate : float
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> best_robust_classifier(ToyModel(0.95, 0.3, 100), ThreatModel("linf", 0.6)).description
+    'sign(x1)'
     """
 
     classifier: object
@@ -281,6 +400,21 @@ def structured_weights(clf: object) -> dict[str, float]:
     Defined for :class:`~robtheory.classifiers.StructuredLinear` (every named classifier) and
     :class:`~robtheory.classifiers.ConstantClassifier` (``a = c = 0``); the three numbers
     rebuild the classifier as ``StructuredLinear(a, c, d, b)``.
+
+    Parameters
+    ----------
+    clf : StructuredLinear or ConstantClassifier
+
+    Returns
+    -------
+    dict
+        ``x1_weight``, ``weak_weight`` and ``bias`` (the JSON keys of ``robtheory accuracy``).
+
+    Examples
+    --------
+    >>> from robtheory import averaging
+    >>> structured_weights(averaging(4))
+    {'x1_weight': 0.0, 'weak_weight': 0.25, 'bias': 0.0}
     """
     if isinstance(clf, ConstantClassifier):
         return {"x1_weight": 0.0, "weak_weight": 0.0, "bias": float(clf.b)}
@@ -310,11 +444,26 @@ def robust_optimum_case(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLi
     averaging of the shifted weak features; 2 budget at least ``eta``, x1 intact: ``sign(x1)``;
     3 both gone: a constant; 4 the l_2 ball with x1 broken, not derived.
 
+    Parameters
+    ----------
+    p, eta, eps, d : array_like
+        The model D(p, eta, d) (p in [1/2, 1], eta >= 0, d >= 1) and the radius eps >= 0,
+        broadcast together.
+    norm : {"linf", "l2"}
+    perturb_x1 : bool, default True
+        False for the weak-only ball.
+
     Returns
     -------
     case : ndarray of int8
     eta_shifted : ndarray
         ``max(eta - budget, 0)``, the shifted model's weak-feature mean.
+
+    Examples
+    --------
+    >>> case, eta_s = robust_optimum_case(0.9, 0.3, [0.1, 0.5, 1.5], 100)
+    >>> case, eta_s
+    (array([0, 2, 3], dtype=int8), array([0.2, 0. , 0. ]))
     """
     if norm not in ("linf", "l2"):
         raise ValueError(f"norm must be 'linf' or 'l2', got norm={norm!r}")
@@ -327,14 +476,33 @@ def robust_optimum_case(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLi
     return case.astype(np.int8), np.maximum(eta - per_coord, 0.0)
 
 
-def optimal_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
+def best_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d: ArrayLike, norm: str = "linf",
                                  perturb_x1: bool = True, *, backend: str = "auto") -> np.ndarray:
-    """:math:`A^*_{rob}` of :func:`optimal_robust_accuracy`, vectorised over broadcast arrays.
+    """:math:`A^*_{rob}` of :func:`best_robust_classifier`, vectorised over broadcast arrays.
 
     The same cases (:func:`robust_optimum_case`); the shifted models' accuracies come from the
     fast unbiased-classifier grid (:func:`robtheory.theory._grid.unbiased_accuracy`), equal to the
     scalar function's to rounding. NaN where A*_rob is not derived (case 4). Used by
     :func:`robtheory.phase.phase_grid`.
+
+    Parameters
+    ----------
+    p, eta, eps, d : array_like
+        As in :func:`robust_optimum_case`, broadcast together.
+    norm : {"linf", "l2"}
+    perturb_x1 : bool, default True
+    backend : {"auto", "numpy", "numba"}, keyword
+        The grid kernel (the values do not depend on it).
+
+    Returns
+    -------
+    ndarray
+        :math:`A^*_{rob}` at each point (the broadcast shape).
+
+    Examples
+    --------
+    >>> best_robust_accuracy_grid(0.95, 0.3, [0.1, 0.6], 100).round(6)   # shifted Bayes; sign(x1)
+    array([0.99189, 0.95   ])
     """
     from robtheory.theory._grid import unbiased_accuracy
 
@@ -356,7 +524,7 @@ def optimal_robust_accuracy_grid(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, d
     return np.select([case == 0, case == 1, case == 2, case == 3], [bayes_shift, avg_shift, P, 0.5], np.nan)
 
 
-def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClassifier:
+def best_robust_classifier(model: ToyModel, threat: ThreatModel) -> OptimalClassifier:
     """:math:`A^*_{rob}(\\varepsilon)` over all measurable classifiers, and a classifier attaining it.
 
     l_inf: for :math:`\\varepsilon < \\min(\\eta, 1)` the Bayes accuracy of the
@@ -368,7 +536,40 @@ def optimal_robust_accuracy(model: ToyModel, threat: ThreatModel) -> OptimalClas
     ``eps >= 1`` is not derived (the adversary can split its budget) and raises.
     The case is chosen from the parameters alone (:func:`robust_optimum_case`, no accuracies are
     compared), and the returned error rates are exact in the tail (the shifted model's standard
-    error rate). :func:`optimal_robust_accuracy_grid` is the vectorised accuracy.
+    error rate). :func:`best_robust_accuracy_grid` is the vectorised accuracy.
+    (Called ``optimal_robust_accuracy`` before; that name is a deprecated alias.)
+
+    Here :math:`L = \\ln(p/(1-p))` and :math:`\\mu_\\varepsilon = (\\eta - \\varepsilon)\\sqrt d`
+    (l_inf) is the weak features' signal left after the adversary's shift.
+
+    Parameters
+    ----------
+    model : ToyModel
+        D(p, eta, d).
+    threat : ThreatModel
+        The ball (any radius eps >= 0; l_2 needs ``eps < 1`` or ``perturb_x1=False``).
+
+    Returns
+    -------
+    OptimalClassifier
+        ``value`` = :math:`A^*_{rob}`, ``classifier`` a rule attaining it, and its exact error
+        rate and log error rate.
+
+    Raises
+    ------
+    NotImplementedError
+        For the l_2 ball with x1 perturbable and ``eps >= 1``.
+
+    See Also
+    --------
+    best_robust_linear_classifier : the same optimum over linear classifiers only.
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> opt = best_robust_classifier(ToyModel(0.95, 0.3, 100), ThreatModel("linf", 0.1))
+    >>> round(opt.value, 6), opt.description
+    (0.99189, 'rounded Bayes rule of the shifted model sign(tau*sign(x1) + s(x))')
     """
     eps, d = threat.eps, model.d
     case_, eta_s = robust_optimum_case(model.p, model.eta, eps, d, threat.norm, threat.perturb_x1)
@@ -482,7 +683,7 @@ def _l2_full_stationary_thetas(L: float, mu: float, eps: float, grid: int) -> li
     return out
 
 
-def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> OptimalClassifier:
+def best_robust_linear_classifier(model: ToyModel, threat: ThreatModel, grid: int = 4001) -> OptimalClassifier:
     """The linear classifier with the highest robust accuracy (lowest robust error) under ``threat``.
 
     Reduction: for a fixed weight ``a`` on x1 and fixed :math:`Q = \\lVert u\\rVert_2`, the
@@ -507,6 +708,34 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
     the accuracies all round to 1.0); two within ``1e-12`` of each other (relative) tie, and the
     first of sign(x1), constant, the others wins. The returned :class:`OptimalClassifier` carries the
     error rate and its log; :func:`structured_weights` gives the classifier's three weights.
+    (Called ``robust_optimal_linear`` before; that name is a deprecated alias.)
+
+    Parameters
+    ----------
+    model : ToyModel
+        D(p, eta, d); :math:`L = \\ln(p/(1-p))`, :math:`\\mu = \\eta\\sqrt d`.
+    threat : ThreatModel
+        Any ball (l_inf or l_2, x1 perturbable or not, any radius eps >= 0).
+    grid : int >= 2, default 4001
+        Points in ``theta = arctan(tau)`` that bracket the stationary points (l_2 with x1
+        perturbable only).
+
+    Returns
+    -------
+    OptimalClassifier
+        ``classifier`` (a StructuredLinear or ConstantClassifier), its robust accuracy ``value``,
+        exact error rate and log error rate.
+
+    See Also
+    --------
+    best_robust_classifier : the optimum over all classifiers (A*_rob), at least as high.
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> opt = best_robust_linear_classifier(ToyModel(0.95, 0.3, 100), ThreatModel("linf", 0.1))
+    >>> round(opt.value, 6), opt.description
+    (0.990479, 'sign(tau*x1 + s(x)) with tau = 0.711235')
     """
     d, eps = model.d, threat.eps
     L = model.log_odds
@@ -555,19 +784,64 @@ def robust_optimal_linear(model: ToyModel, threat: ThreatModel, grid: int = 4001
                    best_acc.log_robust_error_rate)
 
 
-def hinge_loss(model: ToyModel, clf: _Linear, threat: ThreatModel | None = None) -> float:
-    """Population hinge loss :math:`E\\max(0, 1 - y(w^Tx + b))`, adversarial if ``threat`` is given."""
+def hinge_loss(model: ToyModel, clf: _Linear | ArrayLike | tuple[ArrayLike, float],
+               threat: ThreatModel | None = None) -> float:
+    """Population hinge loss :math:`E\\max(0, 1 - y(w^Tx + b))`, adversarial if ``threat`` is given.
+
+    Adversarial: :math:`E\\max(0, 1 - y(w^Tx + b) + \\varepsilon\\lVert w_P\\rVert_*)`, the loss at
+    the worst point of the ball (:func:`robtheory.classifiers.dual_norm_penalty`).
+
+    Parameters
+    ----------
+    model : ToyModel
+        D(p, eta, d).
+    clf : LinearClassifier, StructuredLinear, ConstantClassifier, array_like or (w, b)
+        As in :func:`linear_accuracy` (the loss, unlike the accuracy, depends on the scale of w).
+    threat : ThreatModel, optional
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> model = ToyModel(0.95, 0.3, 100)
+    >>> round(hinge_loss(model, [1.0] + [0.0] * 100), 6)      # sign(x1): E max(0, 1 - y x1) = 2 (1 - p)
+    0.1
+    >>> round(hinge_loss(model, ([1.0] + [0.0] * 100, 0.0), ThreatModel("linf", 0.5)), 6)  # (1-p) 2.5 + p 0.5
+    0.6
+    """
     st = _stats_of(clf, model)
     eps = 0.0 if threat is None else threat.eps
     fn = G.hinge_standard if threat is None else getattr(G, f"hinge_{variant(threat)}")
     return float(fn(model.p, model.eta, eps, st.a, st.b, st.S, st.Q, st.U1))
 
 
-def hinge_gradient(model: ToyModel, clf: _Linear, threat: ThreatModel | None = None) -> dict[str, float]:
+def hinge_gradient(model: ToyModel, clf: _Linear | ArrayLike | tuple[ArrayLike, float],
+                   threat: ThreatModel | None = None) -> dict[str, float]:
     """Gradient of the population hinge loss w.r.t. (a, b, S, Q, U1).
 
     For a full weight vector the chain rule gives, per weak weight,
     :math:`\\partial/\\partial u_i = g_S + g_Q u_i/Q + g_{U_1}\\operatorname{sign}(u_i)`.
+
+    Parameters
+    ----------
+    model, clf, threat
+        As in :func:`hinge_loss`.
+
+    Returns
+    -------
+    dict
+        ``{"a": g_a, "b": g_b, "S": g_S, "Q": g_Q, "U1": g_U1}``: partial derivatives in the
+        statistics of :class:`~robtheory.classifiers.LinearStats`.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> g = hinge_gradient(ToyModel(0.95, 0.3, 100), [1.0] + [0.0] * 100)
+    >>> round(g["a"], 6), round(g["S"], 6)        # -E[y x1 1{margin < 1}], -eta E[1{margin < 1}]
+    (0.05, -0.015)
     """
     st = _stats_of(clf, model)
     eps = 0.0 if threat is None else threat.eps
@@ -576,7 +850,22 @@ def hinge_gradient(model: ToyModel, clf: _Linear, threat: ThreatModel | None = N
     return {k: float(np.asarray(v, dtype=float)) for k, v in zip(("a", "b", "S", "Q", "U1"), vals)}
 
 
-def __getattr__(name: str) -> type:
+#: Old names kept for one release: ``optimal_robust_accuracy`` and ``robust_optimal_linear`` were
+#: easy to confuse (both return an :class:`OptimalClassifier`; one optimises over every classifier,
+#: the other over linear ones).
+DEPRECATED_NAMES = {
+    "optimal_robust_accuracy": "best_robust_classifier",
+    "robust_optimal_linear": "best_robust_linear_classifier",
+    "optimal_robust_accuracy_grid": "best_robust_accuracy_grid",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in DEPRECATED_NAMES:
+        new = DEPRECATED_NAMES[name]
+        warnings.warn(f"{name} is deprecated: it is now {new} (robtheory.theory.closed_form.{new})",
+                      DeprecationWarning, stacklevel=2)
+        return globals()[new]
     # ``Optimum`` was this record's name until the architecture refactor; it clashed with the
     # training solver's result (now robtheory.training.PopulationOptimum). Kept one release.
     if name == "Optimum":

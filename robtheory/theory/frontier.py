@@ -180,6 +180,8 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
     sd = math.sqrt(d)
     tau_bayes = L / (2 * mu) if mu > 0 else math.inf
     if family == "linear":
+        from robtheory.theory.linear_frontier import _linear_frontier
+
         return _linear_frontier(model, threat, n, progress)
     if family == "all":
         if threat.perturb_x1 and eps >= 1:
@@ -200,6 +202,8 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
         if _optimised(model, threat, family):
             # The l_inf penalty eps*||u||_1 rewards concentrated weak weights while accuracy rewards
             # spread ones: the two-parameter family (tau, r = ||u||_1/||u||_2 in [1, sqrt d]).
+            from robtheory.theory.linear_frontier import _linear_frontier
+
             return _linear_frontier(model, threat, n, progress, biased=False)
         exact = True
         note = ("linear classifiers without bias: f_tau (equal weak weights, optimal among unbiased "
@@ -352,6 +356,13 @@ def attaining_classifier(front: Frontier, index: int):
             f"sign({tau:.6g}*x1 + u.z{with_b}), |u|_2 = 1, |u|_1 = {r:.6g}")
 
 
-# The optimised linear families live in their own modules (imported here, after everything they use
-# from this one is defined: robtheory.theory.linear_frontier imports Frontier, _trace, ... from here).
-from robtheory.theory.linear_frontier import _LinearFamily, _linear_frontier  # noqa: E402,F401
+# The optimised linear families live in their own modules, which import Frontier, _trace, ... from
+# this one: they are imported where they are used (an import at the bottom of this module made
+# `import robtheory.theory.linear_frontier` fail on its own, a circular import), and the two names
+# once re-exported from here still resolve.
+def __getattr__(name: str):
+    if name in ("_LinearFamily", "_linear_frontier"):
+        from robtheory.theory import linear_frontier
+
+        return getattr(linear_frontier, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

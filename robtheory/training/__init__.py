@@ -15,6 +15,16 @@ One module per subject:
   another paper's result.
 
 This package re-exports their public names, so ``robtheory.training.X`` keeps working.
+
+Examples
+--------
+Adversarial training at ``eps_train = 2 eta`` puts no weight on the weak features (Theorem 2.2):
+
+>>> from robtheory import ThreatModel, ToyModel
+>>> from robtheory.training import Objective, solve
+>>> opt = solve(Objective(ToyModel(0.95, 0.4, 100), lam=0.1, threat=ThreatModel("linf", 0.8)))
+>>> opt.v, round(opt.w1, 9)
+(0.0, 1.0)
 """
 
 from __future__ import annotations

@@ -30,6 +30,26 @@ def sample(model: ToyModel, n: int, rng: int | np.random.Generator | None) -> tu
     solver stopped at a duality gap of 0.59) and its count of unconverged seeds (BENCHMARKS.md,
     ``validation/svm_solvers.py``), and the tests that reproduce them. Moving them to the
     reference stream would change which data those numbers describe.
+
+    Parameters
+    ----------
+    model : ToyModel
+    n : int >= 1
+    rng : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    X : ndarray, shape (n, d + 1)
+        ``X[:, 0]`` is x1.
+    y : ndarray, shape (n,)
+        Labels in {-1, +1}.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> X, y = sample(ToyModel(0.9, 0.3, 5), 4, 0)
+    >>> X.shape, set(y) <= {-1.0, 1.0}
+    ((4, 6), True)
     """
     rng = np.random.default_rng(rng)
     y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
@@ -47,6 +67,14 @@ class FiniteSampleSVM:
     duality ``D(alpha) <= P(w*) <= P(w)``, so ``gap = primal - dual >= 0`` bounds the
     suboptimality of ``w``, and :math:`\\lVert w - w^*\\rVert \\le \\sqrt{2\\,\\mathrm{gap}/\\lambda}`.
     ``solver`` names the method that produced the point (``"dcd"``, ``"lbfgs"`` or ``"conic"``).
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> X, y = sample(ToyModel(0.9, 0.3, 5), 200, 0)
+    >>> fit = fit_svm(X, y, lam=0.1, threat=ThreatModel("linf", 0.6))
+    >>> fit.gap <= 1e-9, fit.w.shape
+    (True, (6,))
     """
 
     w: np.ndarray
@@ -296,6 +324,40 @@ def fit_svm(X: ArrayLike, y: ArrayLike, lam: float, threat: ThreatModel | None =
     second-order cone for l_2) on a working set of the samples near the hinge, grown until no
     sample contradicts it. The interior point reaches gaps near 1e-12 on problems of this kind;
     ``tol`` much below the rounding of ``P`` and ``D`` (about ``n * 1e-16``) cannot be certified.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, k)
+        Training inputs (``k = d + 1``, ``X[:, 0]`` is x1).
+    y : array_like, shape (n,)
+        Labels in {-1, +1}.
+    lam : float > 0
+        The regularisation :math:`\lambda`.
+    threat : ThreatModel, optional
+        The training adversary (None: standard training).
+    tol : float > 0, default 1e-9
+        The duality gap to certify.
+
+    Returns
+    -------
+    FiniteSampleSVM
+        ``w``, the primal and dual values and the certified ``gap``.
+
+    Raises
+    ------
+    SVMConvergenceError
+        When no solver certifies ``tol``.
+
+    Examples
+    --------
+    At ``eps_train = 2 eta`` the weak weights are dropped:
+
+    >>> import numpy as np
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> X, y = sample(ToyModel(0.9, 0.3, 5), 200, 0)
+    >>> fit = fit_svm(X, y, lam=0.1, threat=ThreatModel("linf", 0.6))
+    >>> fit.gap <= 1e-9, bool(np.max(np.abs(fit.w[1:])) < 1e-6)
+    (True, True)
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)

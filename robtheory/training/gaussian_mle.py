@@ -55,6 +55,25 @@ def robust_covariance(Sigma_star: ArrayLike, lam: float) -> np.ndarray:
     (``ell`` the Gaussian NLL): the inner max is :math:`\frac12 z^T(\Sigma - tI)^{-1}z`,
     ``t = 1/lam``, and per eigen-direction :math:`-c/(s-t)^2 + 1/s = 0` gives
     :math:`s = t + c/2 + \sqrt{tc + c^2/4}`. ``lam = inf`` gives :math:`\Sigma^*`.
+
+    Parameters
+    ----------
+    Sigma_star : array_like, shape (k, k)
+        The data's covariance :math:`\Sigma^*` (symmetric positive definite).
+    lam : float > 0 or inf
+        The adversary's multiplier :math:`\lambda`.
+
+    Returns
+    -------
+    ndarray, shape (k, k)
+
+    Examples
+    --------
+    Per eigenvalue ``c`` of :math:`\Sigma^*`: :math:`c/2 + t + \sqrt{tc + c^2/4}`, here with ``t = 1``:
+
+    >>> robust_covariance([[1.0, 0.0], [0.0, 4.0]], lam=1.0).round(6)
+    array([[2.618034, 0.      ],
+           [0.      , 5.828427]])
     """
     S = _check_cov(Sigma_star)
     if not lam > 0:
@@ -69,6 +88,20 @@ def perturbation_energy(Sigma_star: ArrayLike, lam: float) -> float:
 
     :math:`\delta^* = t(\Sigma - tI)^{-1}z`, so :math:`E\lVert\delta^*\rVert^2
     = t^2\operatorname{tr}((\Sigma_r - tI)^{-2}\Sigma^*)`, increasing in ``t = 1/lam``.
+
+    Parameters
+    ----------
+    Sigma_star : array_like, shape (k, k)
+    lam : float > 0
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(perturbation_energy([[1.0, 0.0], [0.0, 4.0]], lam=lam_for_budget([[1.0, 0.0], [0.0, 4.0]], 0.5)), 12)
+    0.25
     """
     S = _check_cov(Sigma_star)
     t = 1.0 / lam
@@ -86,6 +119,24 @@ def lam_for_budget(Sigma_star: ArrayLike, eps: float) -> float:
     is the exact robust MLE for that adversary. Solved by Brent's method in ``log t``.
     (For small budgets :math:`\lambda \approx \sqrt{\operatorname{tr}\Sigma^{*-1}}/\varepsilon`: with
     Ilyas et al.'s ``eps`` read as a squared radius this is their :math:`\lambda \sim \varepsilon^{-1/2}`.)
+
+    Parameters
+    ----------
+    Sigma_star : array_like, shape (k, k)
+    eps : float > 0
+        The root-mean-square budget.
+
+    Returns
+    -------
+    float
+        :math:`\lambda(\varepsilon)`.
+
+    Examples
+    --------
+    >>> S = [[1.0, 0.0], [0.0, 4.0]]
+    >>> lam = lam_for_budget(S, 0.5)
+    >>> round(perturbation_energy(S, lam), 12)           # E |delta*|^2 = eps^2
+    0.25
     """
     S = _check_cov(Sigma_star)
     if not eps > 0:
@@ -126,6 +177,30 @@ def robust_gaussian_nll(Sigma: ArrayLike, mu: ArrayLike, Sigma_star: ArrayLike, 
       perturbation maps is, by Lagrangian duality, :math:`\min_{0<t<s_{min}(\Sigma)}[\cdot + \varepsilon^2/(2t)]`,
       a one-dimensional convex problem solved by bounded Brent;
     * neither: the standard NLL.
+
+    Parameters
+    ----------
+    Sigma : array_like, shape (k, k)
+        The model's covariance.
+    mu : array_like, shape (k,)
+        The model's mean.
+    Sigma_star, mu_star : array_like
+        The data's covariance and mean.
+    lam, eps : float, optional (keyword; at most one)
+        The penalised adversary's multiplier, or the mean-square budget.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    Without an adversary, at the truth: :math:`\frac12\operatorname{tr}(I) + \frac12\log\det\Sigma^*`:
+
+    >>> import math
+    >>> S = [[1.0, 0.0], [0.0, 4.0]]
+    >>> bool(round(robust_gaussian_nll(S, [1.0, 0.0], S, [1.0, 0.0]), 12) == round(1 + 0.5 * math.log(4), 12))
+    True
     """
     Sigma = np.atleast_2d(np.asarray(Sigma, dtype=float))
     d = np.asarray(mu, dtype=float) - np.asarray(mu_star, dtype=float)
@@ -154,6 +229,30 @@ def fit_robust_gaussian(Sigma_star: ArrayLike, mu_star: ArrayLike, *, lam: float
     variable, optimised jointly (``log t`` free) -- by the minimax identity the joint minimum is
     the robust optimum. BFGS with finite-difference gradients from :math:`\Sigma^*`, then the
     result is re-evaluated with the exact inner max. Returns ``(mu, Sigma, value)``.
+
+    Parameters
+    ----------
+    Sigma_star : array_like, shape (k, k)
+    mu_star : array_like, shape (k,)
+    lam, eps : float, optional (keyword; one of them)
+    start : array_like, optional (keyword)
+        A starting point of the parameter vector.
+
+    Returns
+    -------
+    mu : ndarray, shape (k,)
+    Sigma : ndarray, shape (k, k)
+    value : float
+
+    Examples
+    --------
+    The numerical optimum agrees with the closed form :func:`robust_covariance`:
+
+    >>> import numpy as np
+    >>> S = np.diag([1.0, 4.0])
+    >>> mu, Sigma, value = fit_robust_gaussian(S, [1.0, 1.0], lam=1.0)
+    >>> bool(np.allclose(Sigma, robust_covariance(S, 1.0), atol=1e-5))
+    True
     """
     S = _check_cov(Sigma_star)
     mu_star = np.asarray(mu_star, dtype=float)
@@ -198,6 +297,22 @@ def alignment(Sigma: ArrayLike, mu: ArrayLike) -> float:
     its input gradient is :math:`\propto\Sigma^{-1}\mu`. As the l2 budget grows,
     :math:`\Sigma_r \to \frac1\lambda I` dominates and the direction turns towards ``mu``
     (the "perceptually aligned gradients" of robust models, Ilyas et al. Thm 3).
+
+    Parameters
+    ----------
+    Sigma : array_like, shape (k, k)
+    mu : array_like, shape (k,)
+
+    Returns
+    -------
+    float in [-1, 1]
+
+    Examples
+    --------
+    >>> round(alignment([[1.0, 0.0], [0.0, 1.0]], [1.0, 2.0]), 12)        # Sigma = I: aligned
+    1.0
+    >>> round(alignment([[1.0, 0.0], [0.0, 4.0]], [1.0, 1.0]), 6)        # (1, 1/4) against (1, 1)
+    0.857493
     """
     mu = np.asarray(mu, dtype=float)
     w = np.linalg.solve(np.asarray(Sigma, dtype=float), mu)
@@ -212,6 +327,23 @@ def per_sample_robust_nll(Sigma: ArrayLike, Z: np.ndarray, eps: float) -> float:
     :math:`\delta = (\nu\Sigma - I)^{-1}z`, :math:`\nu > 1/s_{min}` solving
     :math:`\lVert\delta(\nu)\rVert = \varepsilon` (the trust-region secular equation, solved per
     sample by vectorised bisection to machine precision in the eigenbasis of ``Sigma``).
+
+    Parameters
+    ----------
+    Sigma : array_like, shape (k, k)
+    Z : ndarray, shape (n, k)
+    eps : float >= 0
+        The per-sample l2 radius.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> per_sample_robust_nll(np.eye(2), np.zeros((3, 2)), 0.0)       # 0 data, no budget, log det I = 0
+    0.0
     """
     Sigma = np.atleast_2d(np.asarray(Sigma, dtype=float))
     s, U = np.linalg.eigh(0.5 * (Sigma + Sigma.T))
@@ -251,6 +383,25 @@ def fit_per_sample_robust_gaussian(Sigma_star: ArrayLike, eps: float, n: int = 2
     it with :math:`\Sigma_r(\lambda; M)`, not :math:`\Sigma_r(\lambda; \Sigma^*)`, to cancel the
     sampling noise). Used to show that the per-sample ball adversary is *not* exactly of
     Ilyas et al.'s form.
+
+    Parameters
+    ----------
+    Sigma_star : array_like, shape (k, k)
+    eps : float > 0
+    n : int >= 1, default 20000
+    rng : int or numpy.random.Generator, default 0
+
+    Returns
+    -------
+    Sigma : ndarray, shape (k, k)
+    M : ndarray, shape (k, k)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sigma, M = fit_per_sample_robust_gaussian(np.diag([1.0, 4.0]), 0.5, n=500, rng=0)
+    >>> Sigma.shape, bool(np.all(np.linalg.eigvalsh(Sigma) > np.linalg.eigvalsh(M)))   # inflated
+    ((2, 2), True)
     """
     S = _check_cov(Sigma_star)
     k = S.shape[0]

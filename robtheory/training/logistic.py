@@ -170,6 +170,28 @@ def logistic_case(u: float, q: float, need_grad: bool = True) -> tuple[float, fl
     subtraction in :math:`E\sigma(-t)` loses at most a factor 2 (for ``u >= 0`` the difference
     is non-negative; for ``u < 0`` the result is at least 1/2). ``q = 0`` is exact
     (``softplus(-u)``, ``-sigma(-u)``, 0).
+
+    Parameters
+    ----------
+    u : float
+        The margin's mean.
+    q : float
+        Its standard deviation (its sign is ignored).
+    need_grad : bool, default True
+        False returns NaN for the partials (faster).
+
+    Returns
+    -------
+    L, dL_du, dL_dq : float
+
+    Examples
+    --------
+    With ``q = 0`` the expectation is the plain logistic loss :math:`\log(1 + e^{-u})`:
+
+    >>> import math
+    >>> L, du, dq = logistic_case(0.5, 0.0)
+    >>> round(L, 12) == round(math.log1p(math.exp(-0.5)), 12), dq
+    (True, 0.0)
     """
     u = float(u)
     q = abs(float(q))

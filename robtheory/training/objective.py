@@ -67,6 +67,22 @@ def reduced_stats(w1: ArrayLike, v: ArrayLike,
     """Summary statistics (a, b, S, Q, U1) of :math:`w = (w_1, v d^{-1/2}\\mathbf 1)`, b = 0.
 
     ``S = v sqrt(d)``, ``Q = |v|``, ``U1 = |v| sqrt(d)``; broadcasts over arrays.
+
+    Parameters
+    ----------
+    w1, v : array_like
+        Weight on x1 and on :math:`z = d^{-1/2}\\sum_{i\\ge2} x_i` (broadcast together).
+    d : int >= 1
+
+    Returns
+    -------
+    a, b, S, Q, U1
+        Arrays (``b`` the float 0).
+
+    Examples
+    --------
+    >>> [float(x) for x in reduced_stats(0.5, 2.0, 4)]
+    [0.5, 0.0, 4.0, 2.0, 4.0]
     """
     w1 = np.asarray(w1, dtype=float)
     v = np.asarray(v, dtype=float)
@@ -75,7 +91,22 @@ def reduced_stats(w1: ArrayLike, v: ArrayLike,
 
 
 def embed(w1: float, v: float, d: int) -> np.ndarray:
-    """The full weight vector ``(w1, v/sqrt(d), ..., v/sqrt(d))`` of length ``d + 1``."""
+    """The full weight vector ``(w1, v/sqrt(d), ..., v/sqrt(d))`` of length ``d + 1``.
+
+    Parameters
+    ----------
+    w1, v : float
+    d : int >= 1
+
+    Returns
+    -------
+    ndarray, shape (d + 1,)
+
+    Examples
+    --------
+    >>> embed(0.5, 2.0, 4)
+    array([0.5, 1. , 1. , 1. , 1. ])
+    """
     w = np.full(d + 1, v / math.sqrt(d))
     w[0] = w1
     return w
@@ -111,6 +142,15 @@ class Objective:
         ``None`` (or radius 0) for standard training, else the adversary of adversarial
         training (l_inf or l_2, with or without x1).
     loss : {"hinge", "logistic"}
+
+    Examples
+    --------
+    At ``(w1, v) = (1, 0)`` (``sign(x1)``) the hinge loss is :math:`E\\max(0, 1 - y x_1) = 2(1 - p)`:
+
+    >>> from robtheory import ToyModel
+    >>> obj = Objective(ToyModel(0.95, 0.4, 100), lam=0.1)
+    >>> round(obj.value(1.0, 0.0), 12), obj.kind               # 2 (1 - p) + lam / 2
+    (0.15, 'standard')
     """
 
     model: ToyModel

@@ -66,6 +66,14 @@ class PopulationOptimum:
         The accuracy of the gradients ``kkt_residual`` is computed from
         (:meth:`~robtheory.training.objective.Objective.gradient_floor`; 0 for the hinge): the residual is only known to within
         it, so ``distance_bound`` is ``(kkt_residual + kkt_floor) / lam``.
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> from robtheory.training import Objective
+    >>> opt = solve(Objective(ToyModel(0.95, 0.4, 100), 0.1, ThreatModel("linf", 0.8)))
+    >>> round(opt.w1, 9), opt.v, opt.method          # x1 only: w1* = min((2p-1-eps)/lam, 1/(1-eps))
+    (1.0, 0.0, 'line')
     """
 
     objective: Objective
@@ -212,6 +220,34 @@ def solve(obj: Objective) -> PopulationOptimum:
 
     By Lemma D.1 (equal weak weights at the optimum) this is a 2-d convex problem in
     :math:`(w_1, v)`; see the module docstring for the method and the certificate.
+
+    Parameters
+    ----------
+    obj : Objective
+        The population objective (``lam > 0``).
+
+    Returns
+    -------
+    PopulationOptimum
+        :math:`(w_1^*, v^*)`, the value, and the certificate ``distance_bound``: the true optimum
+        lies within it.
+
+    Raises
+    ------
+    ValueError
+        If ``lam <= 0``.
+
+    Examples
+    --------
+    >>> from robtheory import ThreatModel, ToyModel
+    >>> from robtheory.training import Objective
+    >>> model = ToyModel(0.95, 0.4, 100)
+    >>> std = solve(Objective(model, 0.1))                        # standard training uses z
+    >>> std.v > 0, std.distance_bound < 1e-9
+    (True, True)
+    >>> adv = solve(Objective(model, 0.1, ThreatModel("linf", 0.8)))   # eps_train = 2 eta drops it
+    >>> adv.v
+    0.0
     """
     if obj.lam <= 0:
         raise ValueError(f"the solver needs lam > 0 (strong convexity), got lam={obj.lam!r}")
@@ -302,6 +338,28 @@ def unit_norm_optimum(model: ToyModel, threat: ThreatModel | None = None, loss: 
     function). Standard training: the circle is searched directly and ``lam`` read off the
     gradient; adversarial training (not smooth at ``v = 0``), or if that fails: :math:`\\lVert w^*(\\lambda)\\rVert`, non-increasing in ``lam``, is
     solved for 1 by Brent's method. Raises ``ValueError`` when no ``lam`` gives norm 1.
+
+    Parameters
+    ----------
+    model : ToyModel
+        D(p, eta, d).
+    threat : ThreatModel, optional
+        The training adversary (None: standard training).
+    loss : {"hinge", "logistic"}
+    lam_bracket : (float, float), default (1e-6, 1e3)
+        Where to look for ``lam`` (``0 < lo < hi``).
+
+    Returns
+    -------
+    PopulationOptimum
+        With ``lam`` the tuned regularisation and ``norm`` 1.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> opt = unit_norm_optimum(ToyModel(0.95, 0.4, 100))
+    >>> round(opt.norm, 9), bool(opt.lam > 0)
+    (1.0, True)
     """
     if threat is None or threat.eps == 0:
         probe = Objective(model, 1.0, None, loss)

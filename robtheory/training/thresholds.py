@@ -39,6 +39,26 @@ def adversarial_hinge_closed_form(p: float, eps_train: float, lam: float) -> flo
 
     It is the global optimum whenever the weak features are dropped (Lemma D.5:
     ``eps_train >= eta`` suffices; :func:`weak_feature_threshold` gives the exact boundary).
+
+    Parameters
+    ----------
+    p : float in [1/2, 1]
+    eps_train : float >= 0
+        The l_inf training radius.
+    lam : float > 0
+        The regularisation.
+
+    Returns
+    -------
+    float
+        :math:`w_1^*`.
+
+    Examples
+    --------
+    >>> adversarial_hinge_closed_form(0.95, 0.2, 0.1)     # min(0.7 / 0.1, 1 / 0.8)
+    1.25
+    >>> adversarial_hinge_closed_form(0.95, 0.9, 0.1)     # eps_train >= 2p - 1: w = 0
+    0.0
     """
     if eps_train >= 2 * p - 1:
         return 0.0
@@ -86,6 +106,21 @@ def weak_feature_threshold_closed_form(model: ToyModel, lam: float) -> float:
     The threshold is the largest zero of :math:`\\varphi'(0;+1)` in :math:`[0, \\eta]`, found
     by a scan and Brent's method (0 if there is none); ``v* = 0`` for every ``eps`` above it
     (``phi'(0;-1) > 0`` always holds). Assumes ``p > 1/2`` and ``eta < 1``.
+
+    Parameters
+    ----------
+    model : ToyModel
+    lam : float > 0
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> round(weak_feature_threshold_closed_form(ToyModel(0.95, 0.1, 1600), 0.05), 7)
+    0.0710278
     """
     p, eta, d = model.p, model.eta, model.d
 
@@ -124,13 +159,33 @@ def weak_feature_dropped_intervals(model: ToyModel, lam: float, loss: str = "hin
     Returned as a sorted list of disjoint closed intervals ``(lo, hi)`` of ``[0, inf)``, the last
     one ``(t, inf)``. The set need not be an interval: for the hinge under l_inf the restricted
     optimum can sit at the kink ``w1 = 1/(1 - eps)``, where the weak features are dropped too, so
-    at ``p = 0.8, eta = 0.5, d = 1, lam = 0.1`` it is ``[0, 0.4066] u [0.5, inf)``.
+    at ``p = 0.8, eta = 0.5, d = 1, lam = 0.1`` it is ``[0, 0.4051] u [0.5, inf)``.
 
     l_inf: ``v* = 0`` for every ``eps >= eta`` (Lemma D.5); on ``[0, eta]`` the solver's marginal
     derivatives (:func:`_drops_weak`) are evaluated at ``n_scan`` equally spaced radii and every
     change of sign is located by Brent's method (to 1e-14); a component narrower than the scan's
     spacing ``eta / (n_scan - 1)`` can be missed. l_2 (x1 perturbable): the weak features are
     dropped only together with x1, from :func:`l2_zero_threshold` on.
+
+    Parameters
+    ----------
+    model : ToyModel
+    lam : float > 0
+    loss : {"hinge", "logistic"}
+    norm : {"linf", "l2"}
+    n_scan : int >= 2, default 161
+    tol : float >= 0, default 1e-12
+
+    Returns
+    -------
+    list of (float, float)
+        Disjoint closed intervals, the last ending at ``inf``.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> [(lo, round(hi, 4)) for lo, hi in weak_feature_dropped_intervals(ToyModel(0.8, 0.5, 1), 0.1)]
+    [(0.0, 0.4051), (0.5, inf)]
     """
     if norm == "l2":
         return [(l2_zero_threshold(model), math.inf)]
@@ -171,7 +226,7 @@ def weak_feature_threshold(model: ToyModel, lam: float, loss: str = "hinge", nor
     Precisely: the smallest ``t`` such that ``v* = 0`` for every ``eps_train >= t`` (the start of
     the last interval of :func:`weak_feature_dropped_intervals`). Below ``t`` the weak features
     are *not* necessarily used: the set where they are dropped can have a component below ``t``
-    (p = 0.8, eta = 0.5, d = 1, lam = 0.1: dropped on [0, 0.4066] and from 0.5 on, so this
+    (p = 0.8, eta = 0.5, d = 1, lam = 0.1: dropped on [0, 0.4051] and from 0.5 on, so this
     returns 0.5); use :func:`weak_feature_dropped_intervals` for the whole set.
 
     Computed from the solver's marginal derivative :math:`\\varphi'(0;+1)` at the exact line
@@ -179,6 +234,27 @@ def weak_feature_threshold(model: ToyModel, lam: float, loss: str = "hinge", nor
     loss the answer is exactly ``eta`` (its loss is smooth in ``v`` at 0, so
     :math:`\\varphi'(0;+1) = \\sqrt d(\\varepsilon-\\eta)\\,E\\sigma(\\cdot)`); for l_2 the weak
     features are dropped only together with x1, at :func:`l2_zero_threshold`.
+
+    Parameters
+    ----------
+    model : ToyModel
+    lam : float > 0
+    loss : {"hinge", "logistic"}
+    norm : {"linf", "l2"}
+    tol : float >= 0, default 1e-12
+
+    Returns
+    -------
+    float
+        The radius ``t`` (0 when the weak features are never used).
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> round(weak_feature_threshold(ToyModel(0.95, 0.1, 1600), 0.05), 7)    # below eta = 0.1
+    0.0710278
+    >>> weak_feature_threshold(ToyModel(0.8, 0.5, 1), 0.1)                  # the last interval's start
+    0.5
     """
     if norm == "l2":
         return l2_zero_threshold(model)
@@ -210,5 +286,20 @@ def l2_zero_threshold(model: ToyModel) -> float:
     (``c = 1`` hinge, ``1/2`` logistic), non-negative in every direction iff
     :math:`\\varepsilon \\ge \\lVert(2p-1, \\mu)\\rVert`. Elsewhere ``v = 0`` is not a kink of
     the l_2 objective, and :math:`\\partial_v J = -\\mu(\\dots) < 0`: the weak features are kept.
+
+    Parameters
+    ----------
+    model : ToyModel
+
+    Returns
+    -------
+    float
+        :math:`\\sqrt{(2p-1)^2+\\mu^2}`.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> round(l2_zero_threshold(ToyModel(0.95, 0.3, 100)), 6)      # hypot(0.9, 3)
+    3.132092
     """
     return math.hypot(2 * model.p - 1, model.mu)

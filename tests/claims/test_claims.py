@@ -292,7 +292,7 @@ def test_optimal_robust_check_compares_log_error_rates_in_the_tail(monkeypatch):
     from robtheory.claims import averaging as family  # the module that holds the check
 
     assert C.get("optimal_robust").check().passed
-    real = family.optimal_robust_accuracy
+    real = family.best_robust_classifier
 
     def worse(model, threat):
         opt = real(model, threat)
@@ -300,6 +300,6 @@ def test_optimal_robust_check_compares_log_error_rates_in_the_tail(monkeypatch):
             return opt
         return dataclasses.replace(opt, error_rate=2 * opt.error_rate, log_error_rate=opt.log_error_rate + math.log(2))
 
-    monkeypatch.setattr(family, "optimal_robust_accuracy", worse)
+    monkeypatch.setattr(family, "best_robust_classifier", worse)
     res = C.get("optimal_robust").check()
     assert not res.passed, res.detail

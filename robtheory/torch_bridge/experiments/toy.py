@@ -51,7 +51,7 @@ __all__ = ["run", "SETTINGS", "theorem_2_1_check", "plot_theorem_2_1"]
 #: evaluation samples start at this row of the stream (training uses rows 0 .. n - 1)
 EVAL_START = 10**9
 
-#: largest |w_weak|/|w| accepted as "zero up to the optimiser's error" (standard training: ~0.98)
+#: largest ``|w_weak|/|w|`` accepted as "zero up to the optimiser's error" (standard training: ~0.98)
 WEAK_TOL = 0.05
 #: largest Euclidean distance accepted between the trained weights and the exact SVM on the same sample
 OPT_TOL = 0.05
