@@ -123,22 +123,44 @@ def theorem_2_1_scan(points: Iterable[Point], bound_fn: Callable[..., Any] = the
     rounding iff that ratio is < -1) as a dict with ``ratio``, ``slack``, ``point``, ``kind`` and
     ``delta`` (the classifier's standard error rate, exact).
     """
-    n, worst = 0, None
-    for pt in points:
-        threats = [("linf_full", pt.eps), ("linf_weak", pt.eps)]
-        if pt.eps >= 2 * pt.mu:
-            threats.append(("l2_full", pt.eps))
-        for stats in _theorem_2_1_family(pt):
-            log_err = accuracy_stats(pt.p, pt.eta, 0.0, *stats, "standard")[2]
-            for kind, eps in threats:
-                slack, tol = theorem_2_1_log_slack(pt.p, pt.eta, eps, stats, kind, bound_fn)
-                ratio = np.ravel(slack / tol)
-                k = int(np.argmin(ratio))
-                if worst is None or ratio[k] < worst["ratio"]:
-                    worst = {"ratio": float(ratio[k]), "slack": float(np.ravel(slack)[k]), "point": pt,
-                             "kind": kind, "delta": float(np.exp(np.ravel(np.broadcast_to(log_err, slack.shape))[k]))}
-                n += ratio.size
-    return n, worst
+    # One vectorised evaluation per threat kind over every (point, classifier) pair: the
+    # comparisons are those of a loop over points, families, kinds and classifiers (in that
+    # order; the first of equal ratios is reported), evaluated elementwise as before.
+    pts = list(points)
+    cols: list[list[np.ndarray]] = [[] for _ in range(8)]  # p, eta, eps, a, b, S, Q, U1
+    where: list[np.ndarray] = []  # per element: (point, family, position in the family)
+    for i, pt in enumerate(pts):
+        for j, stats in enumerate(_theorem_2_1_family(pt)):
+            fam = [np.ravel(x) for x in np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in stats))]
+            m = fam[0].size
+            for col, v in zip(cols, [np.full(m, pt.p), np.full(m, pt.eta), np.full(m, pt.eps), *fam]):
+                col.append(v)
+            where.append(np.stack([np.full(m, i), np.full(m, j), np.arange(m)], axis=1))
+    if not pts:
+        return 0, None
+    P, ETA, EPS, A, B, S, Q, U1 = (np.concatenate(c) for c in cols)
+    pos = np.concatenate(where)
+    log_err = accuracy_stats(P, ETA, 0.0, A, B, S, Q, U1, "standard")[2]
+    log_bound = log_theorem_2_1_bound(P, log_err, bound_fn)
+    l2 = np.array([pt.eps >= 2 * pt.mu for pt in pts])[pos[:, 0]]
+    ratios, keys, slacks, elems = [], [], [], []
+    for k, kind in enumerate(("linf_full", "linf_weak", "l2_full")):
+        sel = np.flatnonzero(l2) if kind == "l2_full" else np.arange(P.size)
+        log_rob = log_accuracy_stats(P[sel], ETA[sel], EPS[sel], A[sel], B[sel], S[sel], Q[sel], U1[sel], kind)
+        with np.errstate(invalid="ignore"):  # -inf - (-inf): zero robust accuracy and zero error
+            slack = np.where(np.isneginf(log_rob), np.inf, log_bound[sel] - log_rob)
+        tol = 16 * _EPS64 * (1 + np.abs(log_bound[sel]))
+        ratios.append(slack / tol)
+        slacks.append(slack)
+        elems.append(sel)
+        keys.append(np.column_stack([pos[sel, 0], pos[sel, 1], np.full(sel.size, k), pos[sel, 2]]))
+    ratio, slack_all, elem, key = (np.concatenate(x) for x in (ratios, slacks, elems, keys))
+    tied = np.flatnonzero(ratio == ratio.min()) if np.isfinite(ratio.min()) else np.arange(ratio.size)
+    first = tied[np.lexsort(key[tied].T[::-1])[0]]
+    g = int(elem[first])
+    worst = {"ratio": float(ratio[first]), "slack": float(slack_all[first]), "point": pts[int(pos[g, 0])],
+             "kind": ("linf_full", "linf_weak", "l2_full")[int(key[first, 2])], "delta": float(np.exp(log_err[g]))}
+    return int(ratio.size), worst
 
 
 def _check_theorem_2_1(claim: Claim, bound_fn: Callable[..., Any] = theorem_2_1_bound) -> CheckResult:
@@ -296,12 +318,22 @@ def theorem_f_point_check(pt: Point, threat: ThreatModel, front: Any) -> dict[st
     idx = np.concatenate([np.flatnonzero(fin), [e[1] % tau.size for e in extra]])
     support = lams * S[idx] + (1 - lams) * R[idx]
     worst = -np.inf
+    n_candidates = int(std_c.size)
+    if not (np.isnan(std_c).any() or np.isnan(rob_c).any()):
+        # Only the candidates no other candidate beats in both accuracies can attain the maximum:
+        # with 0 <= lambda <= 1, lambda std + (1 - lambda) rob is non-decreasing in both, also after
+        # rounding, so dropping the dominated ones leaves every maximum below unchanged to the bit.
+        order = np.lexsort((-rob_c, -std_c))  # by standard accuracy, then robust, both descending
+        r_sorted = rob_c[order]
+        best_before = np.maximum.accumulate(np.concatenate([[-np.inf], r_sorted[:-1]]))
+        front_c = order[r_sorted > best_before]
+        std_c, rob_c = std_c[front_c], rob_c[front_c]
     for lo in range(0, std_c.size, 4096):
         val = lams[:, None] * std_c[None, lo:lo + 4096] + (1 - lams)[:, None] * rob_c[None, lo:lo + 4096]
         worst = max(worst, float(np.max(val - support[:, None])))
     out["max_excess"] = worst
     out["not_beaten"] = worst <= THEOREM_F_TOL
-    out["n_candidates"] = int(std_c.size)
+    out["n_candidates"] = n_candidates
     out["passed"] = out["exact"] and out["endpoints"] and out["attained"] and out["not_beaten"]
     return out
 
