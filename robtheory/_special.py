@@ -18,7 +18,9 @@ _INV_SQRT_2PI = 0.3989422804014327
 
 
 def _ratio(m, q):
-    m, q = np.broadcast_arrays(np.asarray(m, dtype=float), np.asarray(q, dtype=float))
+    m, q = np.asarray(m, dtype=float), np.asarray(q, dtype=float)
+    if m.shape != q.shape:  # (broadcast_arrays costs more than the arithmetic at small sizes)
+        m, q = np.broadcast_arrays(m, q)
     safe_q = np.where(q > 0, q, 1.0)
     with np.errstate(over="ignore"):  # a subnormal q: m/q is +-inf, the right limit for every caller
         return m, q, m / safe_q
@@ -85,11 +87,10 @@ def log_sum_weighted(*pairs):
     """:math:`\\log\\sum_k c_k e^{\\ell_k}` for arguments ``c_1, l_1, c_2, l_2, ...`` (c_k >= 0)."""
     coefs = pairs[0::2]
     logs = pairs[1::2]
-    arrays = np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in (*coefs, *logs)])
-    k = len(coefs)
     with np.errstate(divide="ignore"):
-        terms = np.stack([np.log(arrays[i]) + arrays[k + i] for i in range(k)])
-    return np.logaddexp.reduce(terms, axis=0)
+        terms = [np.log(np.asarray(c, dtype=float)) + np.asarray(lg, dtype=float) for c, lg in zip(coefs, logs)]
+    shape = np.broadcast_shapes(*(t.shape for t in terms))
+    return np.logaddexp.reduce(np.stack([t if t.shape == shape else np.broadcast_to(t, shape) for t in terms]), axis=0)
 
 
 #: Statistics whose largest magnitude is within ``2**±SCALE_EXPONENT`` are used as they are; see
