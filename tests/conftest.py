@@ -130,3 +130,12 @@ def torch_one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _verify_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``robtheory verify`` checks its analytic column in a helper process when it has other columns
+    (robtheory.claims.verify._AnalyticAhead). A helper process would not see a test's monkeypatches,
+    and under ``pytest -n auto`` every core already runs a test: tests run it in-process.
+    tests/claims/test_verify_parallel.py switches the helper back on and compares."""
+    monkeypatch.setenv("ROBTHEORY_VERIFY_PROCESSES", "0")
