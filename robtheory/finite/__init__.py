@@ -16,4 +16,20 @@ It sits above :mod:`robtheory.mc` (it draws training sets from the engine) and b
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from robtheory.finite.mean_learner import (
+    ExpectedAccuracy,
+    MonteCarloCurve,
+    adversarial_mean_weights,
+    dropped_learner_accuracy,
+    mean_learner_accuracy,
+    mean_learner_mc,
+)
+
+__all__: list[str] = [
+    "ExpectedAccuracy",
+    "MonteCarloCurve",
+    "adversarial_mean_weights",
+    "dropped_learner_accuracy",
+    "mean_learner_accuracy",
+    "mean_learner_mc",
+]
