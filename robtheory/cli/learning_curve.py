@@ -112,11 +112,11 @@ def run(args: argparse.Namespace) -> int:
     def nulls(v: Any) -> list[int | None]:
         return [None if int(x) < 0 else int(x) for x in np.asarray(v).ravel()]
 
-    curves = [{"d": int(ds.attrs["d"]), "eps_train": [float(e) for e in ds.eps_train.values],
+    curves = [{"d": int(ds.attrs["d"]), "eps_train_values": [float(e) for e in ds.eps_train.values],
                "crossover_n": nulls(ds.crossover_n.values), "crossover_n_exact": nulls(ds.crossover_n_exact.values)}
               for ds in results]
     summary = {"p": args.p, "eta": args.eta, "learner": args.learner, "norm": args.norm, "trials": args.trials,
-               "seed": args.seed, "n": [int(x) for x in ns], "eps_train": curves[0]["eps_train"],
+               "seed": args.seed, "n_values": [int(x) for x in ns], "eps_train_values": curves[0]["eps_train_values"],
                "crossover_n": curves[0]["crossover_n"], "crossover_n_exact": curves[0]["crossover_n_exact"],
                "curves": curves, "files": files}
     if args.json:
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for c in curves:
         print(f"d = {c['d']}: crossover n* per eps_train (from the curves; exact vs the dropped learner)")
-        for e, a, b in zip(c["eps_train"], c["crossover_n"], c["crossover_n_exact"]):
+        for e, a, b in zip(c["eps_train_values"], c["crossover_n"], c["crossover_n_exact"]):
             if e > 0:
                 print(f"  eps_train = {e:g}: n* = {a if a is not None else 'none'}"
                       f"; exact: {b if b is not None else 'n/a'}")

@@ -18,7 +18,10 @@ def test_learning_curve_writes_dataset_figures_and_json(tmp_path, capsys) -> Non
                "--eps-train", "0,0.5", "--trials", "20", "--out", str(out), "--json"])
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["eps_train"] == [0.0, 0.5]
+    assert doc["eps_train_values"] == [0.0, 0.5]
+    from robtheory.vocabulary import check_document
+
+    assert check_document(doc) == []
     assert doc["crossover_n"][0] is None and doc["crossover_n_exact"][0] is None
     assert doc["crossover_n_exact"][1] == crossover_exact(ToyModel(0.9, 0.3, 10)).n_star
     for ext in ("nc", "csv", "png", "pdf", "svg"):
