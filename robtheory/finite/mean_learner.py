@@ -37,9 +37,10 @@ binomial terms of mass above 1e-18 of the total. The returned ``quadrature_error
 from the rule with half as many nodes (an estimate, not a bound); the tests compare with mpmath at
 high precision. ``d = 1`` has ``R = 0`` and ``Q = |S|`` (the integrand jumps at ``S = 0``): there the
 ``Z`` integral is split at the jump and done by Gauss--Legendre on each side (Gauss--Hermite
-alone where ``P(S < 0) < 1e-20``). The rule converges slowly only where ``d`` and ``n`` are both
-small (``d <= 3``, ``n <= 5``: about 1e-5 to 1e-7 at the default 128 nodes, which the
-``quadrature_error`` reports); at ``n >= 10`` it reaches 1e-12 with a few dozen nodes.
+alone where ``P(S < 0) < 1e-20``). The rule converges slowly where ``d`` is small and the weak
+weights are often near 0 (``d <= 3`` with ``eta sqrt(n)`` of order 1: errors of 1e-5 to 1e-7 at the
+default 128 nodes, which ``quadrature_error`` reports); elsewhere (``d >= 5`` or ``n >= 10`` at
+moderate ``eta``) it reaches 1e-12 with a few dozen nodes.
 
 l_inf. The l_inf-robust accuracy needs :math:`\lVert u\rVert_1`, which is not a function of
 ``(S, Q)``: :func:`mean_learner_mc` estimates it (and every other accuracy) by sampling ``u`` from

@@ -29,7 +29,8 @@ def _cpu_only(monkeypatch):
 
 def test_stream_blocks_are_pinned_unique_and_leave_block_0_to_the_marginals():
     blocks = {c.name: c.stream_block for c in claims.REGISTRY}
-    assert blocks == BLOCKS_AT_F23BEF5
+    # the pinned blocks are unchanged; later claims (issue 14: 17 onwards) take new ones
+    assert {k: blocks.get(k) for k in BLOCKS_AT_F23BEF5} == BLOCKS_AT_F23BEF5
     assert len(set(blocks.values())) == len(blocks) and min(blocks.values()) >= 1
     # the registry keeps its order: that of the blocks
     assert [c.name for c in claims.REGISTRY] == sorted(blocks, key=blocks.get)
@@ -82,12 +83,16 @@ def test_every_table_is_read_from_the_records():
     assert all(c.torch_experiment in CATALOGUE for c in recs if c.torch_experiment is not None)
 
 
+#: Claims added by issue 14 (finite-sample theory), with their own tests in tests/claims/test_finite_sample_claims.py.
+_ISSUE_14 = {"mean_learner_curve", "finite_crossover"}
+
+
 def test_the_tables_keep_todays_entries():
     """The name-keyed tables of commit f23bef5, now read from the records, are unchanged."""
     from robtheory.proofs import column
     from robtheory.torch_bridge.experiments import CATALOGUE
 
-    assert column.PROOFS_OF == {
+    assert {k: v for k, v in column.PROOFS_OF.items() if k not in _ISSUE_14} == {
         "claim_a": ("derivations",), "claim_b": ("derivations",), "theorem_2_1": ("theorem_2_1",),
         "tightness": ("theorem_2_1",), "theorem_2_2_part1": ("lemma_d1", "lemma_d2", "lemma_d3", "lemma_d4"),
         "theorem_2_2_part2": ("lemma_d5", "derivations"), "lemma_d1": ("lemma_d1",), "lemma_d2": ("lemma_d2",),
@@ -112,7 +117,7 @@ def test_campaign_points_are_points_in_the_eta_convention():
 
 
 def test_negative_controls_are_named_on_the_records_and_fail():
-    names = {c.name: set(c.controls) for c in claims.REGISTRY if c.controls}
+    names = {c.name: set(c.controls) for c in claims.REGISTRY if c.controls and c.name not in _ISSUE_14}
     assert names == {"theorem_2_1": {"bound_fn"}, "theorem_f": {"frontier_fn"},
                      "theorem_2_2_part1": {"v_threshold"}, "theorem_2_2_part2": {"optimality_run"},
                      "lemma_d1": {"symmetry_run"}, "lemma_d2": {"v_threshold", "constants_run", "stationarity_run"},
