@@ -24,11 +24,11 @@ CERT_DIR = Path(__file__).resolve().parent / "certificates"
 
 
 def build() -> Certificate:
-    from sympy.stats import Binomial, E, Normal, variance
+    from sympy.stats import E, Normal, variance
 
     cert = Certificate(NAME, "Exact law and accuracy reduction of the difference-of-means learner",
                        "robtheory (issue 14, item 1); the toy model of Tsipras et al. 2019, Sec. 2.1")
-    cert.set_scope("E and Var of the x1 weight 2K/n - 1 (n = 1, 3); the weak-norm decomposition, the projection's "
+    cert.set_scope("E and Var of the x1 weight 2K/n - 1 (n = 1, 2, 3, 5); the weak-norm decomposition, the projection's "
                    "idempotence, rank and orthogonality to 1 (d = 2, 3, 5); the "
                    "bias-free accuracy as p Phi((a + eta S)/Q) + (1-p) Phi((eta S - a)/Q); the soft threshold's "
                    "stationarity",
@@ -37,12 +37,16 @@ def build() -> Certificate:
                    "subspaces) and general n, d beyond the checked ones")
     p = sp.Symbol("p", positive=True)
     eta = sp.Symbol("eta", real=True)
-    for n in (1, 3):
-        K = Binomial("K", n, p)
-        cert.identity(f"x1_weight.mean.n{n}", f"E[2K/n - 1] = 2p - 1 for K ~ Bin({n}, p)",
-                      E(2 * K / n - 1), 2 * p - 1)
+    cert.set_region({p: sp.Interval(0, 1), eta: sp.Interval(0, sp.oo)},
+                    note="every step holds for all p, eta; n and d are the listed values")
+    for n in (1, 2, 3, 5):
+        pmf = [sp.binomial(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+        w1 = [sp.Rational(2 * k, n) - 1 for k in range(n + 1)]
+        mean = sum(f * w for f, w in zip(pmf, w1))
+        cert.identity(f"x1_weight.mean.n{n}", f"E[2K/n - 1] = 2p - 1 for K ~ Bin({n}, p) (the binomial sum)",
+                      mean, 2 * p - 1)
         cert.identity(f"x1_weight.var.n{n}", f"Var[2K/n - 1] = 4p(1-p)/n for K ~ Bin({n}, p)",
-                      variance(2 * K / n - 1), 4 * p * (1 - p) / n)
+                      sum(f * w**2 for f, w in zip(pmf, w1)) - mean**2, 4 * p * (1 - p) / n)
     nn = sp.Symbol("n", positive=True)
     for d in (2, 3, 5):
         u = sp.symbols(f"u1:{d + 1}", real=True)

@@ -16,6 +16,7 @@ It sits above :mod:`robtheory.mc` (it draws training sets from the engine) and b
 
 from __future__ import annotations
 
+from robtheory.finite.learning_curve import Crossover, accuracy_gap, crossover_exact, crossover_from_curve, learning_curve
 from robtheory.finite.mean_learner import (
     ExpectedAccuracy,
     MonteCarloCurve,
@@ -26,6 +27,11 @@ from robtheory.finite.mean_learner import (
 )
 
 __all__: list[str] = [
+    "Crossover",
+    "accuracy_gap",
+    "crossover_exact",
+    "crossover_from_curve",
+    "learning_curve",
     "ExpectedAccuracy",
     "MonteCarloCurve",
     "adversarial_mean_weights",
