@@ -66,3 +66,24 @@ def test_learning_curve_bad_arguments() -> None:
         learning_curve(model, [2, 4], [-0.1])
     with pytest.raises(ValueError, match="learner"):
         learning_curve(model, [2, 4], [0.0], learner="knn")
+
+
+def test_svm_curve_is_the_mean_of_trained_models(seed: int) -> None:
+    """--learner svm: each trial's model is fit_svm on the first n rows of training set t; the
+    dataset's mean is the mean of those models' exact accuracies (recomputed here directly)."""
+    from robtheory import ThreatModel
+    from robtheory.finite.learners import training_set
+    from robtheory.theory.closed_form import linear_accuracy
+    from robtheory.training import fit_svm
+
+    model = ToyModel(0.9, 0.3, 4)
+    ds = learning_curve(model, [5, 12], [0.0, 0.2], learner="svm", trials=3, seed=seed, lam=0.05)
+    for e in (0.0, 0.2):
+        for n in (5, 12):
+            accs = []
+            for t in range(3):
+                X, y = training_set(model, n, t, seed)
+                w = fit_svm(X, y, 0.05, ThreatModel("linf", e) if e > 0 else None).w
+                accs.append(linear_accuracy(model, w, ThreatModel("linf", 0.2)).robust_accuracy)
+            got = float(ds.robust_accuracy.sel(learner="svm", eps_train=e, n=n))
+            assert got == pytest.approx(np.mean(accs), abs=1e-9)
