@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from robtheory.claims.record import CheckResult, Claim, Point, _result
+from robtheory.claims.record import CheckResult, Claim, _result
 from robtheory.claims.records import CheckRecord, _mean_record
 from robtheory.model import ToyModel
 

@@ -150,7 +150,7 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
     for j, e in enumerate(eps_tr):
         if learner == "mean":
             mc = mean_learner_mc(model, ns, trials, seed, threat=threat, eps_train=float(e), train_norm=norm)
-            means = (mc.standard, mc.standard_se, mc.robust, mc.robust_se)
+            means: tuple[np.ndarray, ...] = (mc.standard, mc.standard_se, mc.robust, mc.robust_se)
         else:
             means = _svm_curve(model, ns, trials, seed, threat, ThreatModel(norm, float(e)) if e > 0 else None, lam)
         for key, v in zip(("standard_accuracy", "standard_accuracy_se", "robust_accuracy", "robust_accuracy_se"), means):

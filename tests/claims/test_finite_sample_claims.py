@@ -6,7 +6,7 @@ import numpy as np
 
 from robtheory import stats
 from robtheory.claims import REGISTRY
-from robtheory.claims.finite_sample import FINITE_CROSSOVER, MEAN_LEARNER_CURVE, RECORDS, TrainingSetRun
+from robtheory.claims.finite_sample import FINITE_CROSSOVER, MEAN_LEARNER_CURVE, RECORDS
 from robtheory.claims.runs import RUN_STRIDE
 from robtheory.model import ToyModel
 
