@@ -121,7 +121,7 @@ _OPTIONS = (
     Option("--from", "path", "report: write the report from a saved 'robtheory verify --json FILE' result "
            "instead of running verify"),
     Option("--family", "choice", "frontier: all, linear or linear-unbiased"),
-    Option("--lam", "number", "l2 regularisation of the SVM objective, > 0"),
+    Option("--lam", "number", "l2 regularisation of the SVM objective (learning-curve: also of logistic regression), > 0"),
     Option("--unit-norm", "flag", "svm: tune lam so that the optimum has unit norm"),
     Option("--loss", "choice", "svm: hinge or logistic"),
     Option("--required-robust", "number", "phase: robust accuracy required when pricing robustness, in [0, 1]"),

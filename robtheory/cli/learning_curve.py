@@ -32,8 +32,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                     help="adversarial-training radii (>= 0; 0 is standard training; default 0)")
     lc.add_argument("--learner", choices=("mean", "svm", "logistic"), default="mean",
                     help="mean: difference of means (adversarially trained: soft threshold at eps_train); svm: "
-                         "hinge SVM (robtheory.training.fit_svm, --lam); logistic: not available yet")
-    lc.add_argument("--lam", type=_finite_float, default=0.01, help="svm: l2 regularisation (> 0, default 0.01)")
+                         "hinge SVM (robtheory.training.fit_svm, --lam); logistic: logistic regression "
+                         "(robtheory.training.finite_logistic, --lam); both adversarially trained at eps_train")
+    lc.add_argument("--lam", type=_finite_float, default=0.01, help="svm, logistic: l2 regularisation (> 0, default 0.01)")
     add_norm(lc, "norm of adversarial training and of the robust accuracy (default linf)")
     lc.add_argument("--eps", type=_finite_float, default=None,
                     help="radius of the robust accuracy (>= 0; default the largest --eps-train)")
@@ -54,9 +55,6 @@ def run(args: argparse.Namespace) -> int:
 
     out = _output_dir(args.out, "--out")
     assert out is not None
-    if args.learner == "logistic":
-        raise NotImplementedError("--learner logistic: finite-sample logistic regression is not implemented yet; "
-                                  "use mean or svm")
     if args.trials < 2:
         raise UsageError(f"--trials must be >= 2, got {args.trials}")
     if not args.lam > 0:

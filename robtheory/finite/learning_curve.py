@@ -127,7 +127,7 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
 
     ``learner``: ``mean`` (difference of means, adversarially trained by the soft threshold),
     ``svm`` (:func:`robtheory.training.fit_svm`, regularisation ``lam``, adversarially trained at
-    ``eps_train``).
+    ``eps_train``), ``logistic`` (:func:`robtheory.training.finite_logistic.fit_logistic`, the same).
     """
     import xarray as xr
 
@@ -137,8 +137,8 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
     if ns.ndim != 1 or ns.size == 0 or np.any(np.diff(ns) <= 0):
         raise ValueError(f"n must be increasing, got n={n!r}")
     eps_tr = _check_eps(eps_train, "eps_train")
-    if learner not in ("mean", "svm"):
-        raise ValueError(f"learner must be 'mean' or 'svm', got learner={learner!r}")
+    if learner not in ("mean", "svm", "logistic"):
+        raise ValueError(f"learner must be 'mean', 'svm' or 'logistic', got learner={learner!r}")
     if norm not in ("linf", "l2"):
         raise ValueError(f"norm must be 'linf' or 'l2', got norm={norm!r}")
     eps_test = float(eps_tr.max()) if eps is None else float(eps)
@@ -152,7 +152,8 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
             mc = mean_learner_mc(model, ns, trials, seed, threat=threat, eps_train=float(e), train_norm=norm)
             means: tuple[np.ndarray, ...] = (mc.standard, mc.standard_se, mc.robust, mc.robust_se)
         else:
-            means = _svm_curve(model, ns, trials, seed, threat, ThreatModel(norm, float(e)) if e > 0 else None, lam)
+            means = _svm_curve(model, ns, trials, seed, threat, ThreatModel(norm, float(e)) if e > 0 else None, lam,
+                               learner)
         for key, v in zip(("standard_accuracy", "standard_accuracy_se", "robust_accuracy", "robust_accuracy_se"), means):
             out[key][0, j] = v
         if learner == "mean" and e == 0:
@@ -190,11 +191,15 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
 
 
 def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: ThreatModel | None,
-               train: ThreatModel | None, lam: float) -> tuple[np.ndarray, ...]:
-    """Monte Carlo over training sets of the (adversarially trained) hinge SVM: means and standard errors."""
+               train: ThreatModel | None, lam: float, learner: str = "svm") -> tuple[np.ndarray, ...]:
+    """Monte Carlo over training sets of the (adversarially trained) hinge SVM or logistic regression:
+    means and standard errors."""
     from robtheory.finite.learners import training_set
     from robtheory.theory.closed_form import linear_accuracy
     from robtheory.training import fit_svm
+    from robtheory.training.finite_logistic import fit_logistic
+
+    fit = fit_svm if learner == "svm" else fit_logistic
 
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 2:
         raise ValueError(f"trials must be an integer >= 2, got trials={trials!r}")
@@ -203,7 +208,7 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
     for t in range(trials):
         X, y = training_set(model, int(ns[-1]), t, seed)
         for i, n in enumerate(ns):
-            w = fit_svm(X[:n], y[:n], lam, train).w
+            w = fit(X[:n], y[:n], lam, train).w
             acc = linear_accuracy(model, w, threat)
             std[t, i], rob[t, i] = acc.standard_accuracy, acc.robust_accuracy
     se = lambda v: v.std(axis=0, ddof=1) / math.sqrt(trials)  # noqa: E731

@@ -40,12 +40,23 @@ def test_learning_curve_n_d_plane(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize("argv, option", [
     (["--n", "0"], "--n"), (["--n", "5", "--eps-train", "-1"], "--eps-train"), (["--n", "5", "--d", "2.5"], "--d"),
-    (["--n", "5", "--trials", "1"], "--trials"), (["--n", "5", "--learner", "logistic"], "logistic"),
+    (["--n", "5", "--trials", "1"], "--trials"), (["--n", "5", "--learner", "knn"], "--learner"),
 ])
 def test_bad_options_exit_2_naming_the_option(tmp_path, capsys, argv, option) -> None:
     base = ["learning-curve", "--p", "0.9", "--eta", "0.3", "--d", "3", "--out", str(tmp_path / "o")]
     if "--d" in argv:
         base = base[:5] + base[7:]
-    rc = main(base + argv)
+    try:
+        rc = main(base + argv)
+    except SystemExit as exc:  # argparse's own errors (a bad choice) exit from the parser
+        rc = exc.code
     err = capsys.readouterr().err
     assert rc == 2 and option in err and len(err.strip().splitlines()) == 1
+
+
+def test_logistic_learner_runs(tmp_path, capsys) -> None:
+    out = tmp_path / "lc"
+    assert main(["learning-curve", "--p", "0.9", "--eta", "0.3", "--d", "3", "--n", "5,20", "--eps-train", "0,0.2",
+                 "--learner", "logistic", "--lam", "0.05", "--trials", "3", "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["learner"] == "logistic" and len(doc["crossover_n"]) == 2
