@@ -47,18 +47,33 @@ def plot_learning_curve(ax: Any, ds: Any, *, learner: str | None = None) -> Any:
     return ax
 
 
+def _edges(v: np.ndarray, log: bool) -> np.ndarray:
+    """Cell edges around the values ``v`` (increasing): midpoints, geometric ones on a log axis."""
+    v = np.asarray(v, dtype=float)
+    t = np.log(v) if log else v
+    if t.size == 1:
+        half = 0.5 * np.log(10) if log else 0.5 * max(abs(t[0]), 1.0)
+        e = np.array([t[0] - half, t[0] + half])
+    else:
+        mid = (t[1:] + t[:-1]) / 2
+        e = np.concatenate([[t[0] - (mid[0] - t[0])], mid, [t[-1] + (t[-1] - mid[-1])]])
+    return np.exp(e) if log else e
+
+
 def plot_gap_plane(ax: Any, n: np.ndarray, y: np.ndarray, gap: np.ndarray, ylabel: str,
-                   crossover: np.ndarray | None = None) -> Any:
+                   crossover: np.ndarray | None = None, log_y: bool = False) -> Any:
     """The accuracy gap (standard minus adversarial training) over (n, y), diverging colours at 0,
-    with the crossover n* curve."""
+    with the crossover n* curve; cells centred on the values (geometrically on log axes)."""
     lim = float(np.nanmax(np.abs(gap))) or 1.0
-    mesh = ax.pcolormesh(n, y, gap, cmap="RdBu", vmin=-lim, vmax=lim, shading="nearest")
+    mesh = ax.pcolormesh(_edges(n, True), _edges(y, log_y), gap, cmap="RdBu", vmin=-lim, vmax=lim, shading="flat")
     ax.figure.colorbar(mesh, ax=ax, label="standard minus adversarial training, standard accuracy")
     if crossover is not None:
         ok = crossover > 0
         ax.plot(crossover[ok], y[ok], "k-o", ms=3, label=r"crossover $n^*$")
         ax.legend(fontsize="small", loc="upper right")
     ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
     ax.set_xlabel("training-set size $n$")
     ax.set_ylabel(ylabel)
     return ax
@@ -101,7 +116,7 @@ def save_learning_curve_figures(out_dir: str | Path, datasets: list[Any], format
         gap = np.stack([ds.gap_exact.values for ds in datasets])
         cross = np.array([float(ds.attrs.get("crossover_n_dropped", -1)) for ds in datasets])
         fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
-        plot_gap_plane(ax, datasets[0].n.values, d, gap, "$d$ (weak features)", cross)
+        plot_gap_plane(ax, datasets[0].n.values, d, gap, "$d$ (weak features)", cross, log_y=True)
         ax.set_yscale("log")
         ax.set_title("mean learner: standard minus weak-features-dropped (exact)")
         save(fig, "gap_n_d")
