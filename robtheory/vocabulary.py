@@ -74,20 +74,23 @@ _OPTIONS = (
     Option("--p", "number", "P(x1 = y), in [1/2, 1] (phase: a SPEC of such values)"),
     Option("--eta", "number", "mean of each weak feature, >= 0 (phase: a SPEC)"),
     Option("--mu", "spec", "phase: mu = eta*sqrt(d) instead of --eta"),
-    Option("--d", "count", "number of weak features, >= 1 (phase: a SPEC; bench: a list of dimensions)"),
+    Option("--d", "count", "number of weak features, >= 1 (phase, learning-curve: a SPEC; bench: a list of dimensions)"),
     Option("--eps", "number",
            "radius of the threat ball, >= 0. Default 0 in accuracy and mc (a plain accuracy: the robust one "
            "then equals the standard one); 2*eta in frontier and svm, the paper's adversary (Theorem F is exact "
            "there, and Theorem 2.2 evaluates at it); phase, transfer: a SPEC"),
     Option("--eps-over-eta", "spec", "phase: radii as multiples of eta instead of --eps"),
-    Option("--eps-train", "number", "svm: adversarial-training radius, >= 0 (default 0: standard training)"),
+    Option("--eps-train", "number", "svm: adversarial-training radius, >= 0 (default 0: standard training); "
+                                    "learning-curve: a SPEC of such radii"),
+    Option("--learner", "choice", "learning-curve: mean (difference of means), svm or logistic"),
+    Option("--trials", "count", "learning-curve: training sets per (eps_train, n) point (>= 2)"),
     Option("--norm", "choice", "threat-model norm: linf or l2 (default linf)"),
     Option("--weak-only", "flag", "the adversary cannot move x1 (JSON key weak_only)"),
     Option("--classifier", "choice", "averaging, robust, bayes, robust-optimal or weights"),
     Option("--w", "path", "d+1 weights (.npy or text) for --classifier weights"),
     Option("--b", "number", "bias for --classifier weights (default 0)"),
     Option("--n", "samples", "Monte Carlo samples per run (mc, verify, report); in frontier a deprecated alias "
-                             "of --points; transfer, feature-selection: a SPEC of training-set sizes"),
+                             "of --points; transfer, feature-selection, learning-curve: a SPEC of training-set sizes"),
     Option("--points", "count", "frontier: points of the curve before pruning (default 201); for --family "
                                 "linear, values per grid axis"),
     Option("--mc", "samples", "frontier, phase: Monte Carlo samples per estimated point (default: off)"),
@@ -118,7 +121,7 @@ _OPTIONS = (
     Option("--from", "path", "report: write the report from a saved 'robtheory verify --json FILE' result "
            "instead of running verify"),
     Option("--family", "choice", "frontier: all, linear or linear-unbiased"),
-    Option("--lam", "number", "l2 regularisation of the SVM objective, > 0"),
+    Option("--lam", "number", "l2 regularisation of the SVM objective (learning-curve: also of logistic regression), > 0"),
     Option("--unit-norm", "flag", "svm: tune lam so that the optimum has unit norm"),
     Option("--loss", "choice", "svm: hinge or logistic"),
     Option("--required-robust", "number", "phase: robust accuracy required when pricing robustness, in [0, 1]"),
@@ -263,7 +266,8 @@ _KEYS = (
     Key("results", "array", "bench: one row per backend and dimension; transfer, feature-selection: one row per "
                             "grid point"),
     # finite-sample transfer and feature selection (transfer, feature-selection)
-    Key("trials", "integer", "transfer: pairs of training sets; feature-selection: training sets"),
+    Key("trials", "integer", "transfer: pairs of training sets; feature-selection: training sets; "
+                            "learning-curve: training sets per (eps_train, n) point"),
     Key("kind", "string", "transfer: the pair, source->target, each standard or robust (weak features dropped)"),
     Key("fool_rate", "number|null", "transfer: mean over pairs of P(B errs at x + delta_A), delta_A the worst "
                                     "case against A"),
@@ -283,7 +287,17 @@ _KEYS = (
     Key("x1_kept", "number|null", "feature-selection: fraction of training sets keeping x1"),
     Key("x1_kept_exact", "number|null", "feature-selection: its exact value, P(|2K/n - 1| >= t)"),
     Key("reference_learners", "array", "feature-selection: the robust (x1 only) and standard learners per n"),
-    Key("learner", "string", "feature-selection: robust_learner, standard_learner or adversarial_svm (--svm-lam)"),
+    Key("learner", "string", "feature-selection: robust_learner, standard_learner or adversarial_svm (--svm-lam); "
+                            "learning-curve: the learner (mean, svm, logistic)"),
+    Key("n_values", "array", "learning-curve: the training-set sizes n"),
+    Key("eps_train_values", "array", "learning-curve: the adversarial-training radii (0: standard training)"),
+    Key("crossover_n", "array", "learning-curve: per eps_train, the smallest grid n from which standard training's "
+                                "mean standard accuracy stays above adversarial training's (null: none)"),
+    Key("crossover_n_exact", "array", "learning-curve: per eps_train, n* by root finding on the exact gap between "
+                                      "the standard and the weak-features-dropped mean learner (mean learner, "
+                                      "l_inf, eps_train >= eta; null otherwise or when there is none)"),
+    Key("curves", "array", "learning-curve: one object per d"),
+    Key("files", "array", "learning-curve: the files written"),
     Key("grid", "object", "bench: the closed-form grid timing"),
     Key("machine", "map", "facts about the machine (free-form names: nproc, cpu_model, platform, ...)"),
     Key("date", "string", "ISO 8601 date and time of the run"),

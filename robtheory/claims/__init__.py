@@ -20,7 +20,7 @@ Adding a claim: declare its record in its family module (a new family module goe
 
 from __future__ import annotations
 
-from robtheory.claims import averaging, finite_transfer, gaussian_mle, schmidt, svm, svm_lemmas, tradeoff
+from robtheory.claims import averaging, finite_sample, finite_transfer, gaussian_mle, schmidt, svm, svm_lemmas, tradeoff
 from robtheory.claims.averaging import LOG_RTOL
 from robtheory.claims.gaussian_mle import GAUSSIAN_ROBUST_MLE
 from robtheory.claims.records import Theorem21Sample, theorem_2_1_sampled
@@ -59,7 +59,7 @@ __all__ = ["Point", "CheckResult", "Claim", "cell_verdict", "REGISTRY", "FAMILIE
            "claims_of_experiment"]
 
 #: The family modules; each declares ``RECORDS``.
-FAMILIES = (averaging, tradeoff, svm, svm_lemmas, gaussian_mle, finite_transfer, schmidt)
+FAMILIES = (averaging, tradeoff, svm, svm_lemmas, gaussian_mle, finite_sample, finite_transfer, schmidt)
 
 
 def _collect() -> tuple[Claim, ...]:

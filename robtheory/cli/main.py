@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from robtheory.cli import (accuracy, bench, cache, feature_selection, frontier, mc, phase, prove, report, svm, torch,
-                           transfer, verify)
+from robtheory.cli import (accuracy, bench, cache, feature_selection, frontier, learning_curve, mc, phase, prove,
+                           report, svm, torch, transfer, verify)
 from robtheory.cli.common import EXIT_STATUSES, UsageError, _Parser
 from robtheory.cli.options import _attach_negative_values, add_max_seconds
 from robtheory.vocabulary import option_message
@@ -25,6 +25,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": verify.run, "report": report.run, "accuracy": accuracy.run, "frontier": frontier.run,
     "svm": svm.run, "phase": phase.run, "prove": prove.run, "mc": mc.run, "bench": bench.run,
     "torch": torch.run, "cache": cache.run, "transfer": transfer.run, "feature-selection": feature_selection.run,
+    "learning-curve": learning_curve.run,
 }
 
 #: The commands that estimate their running time before they start (``--max-seconds``).
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         verify.add_run_options(parsers[name])
     for module in (accuracy, frontier, svm, phase, prove, mc, bench, torch, cache, transfer, feature_selection):
         parsers[module.__name__.rsplit(".", 1)[-1]] = module.add_parser(sub)  # the module is named as its command
+    parsers["learning-curve"] = learning_curve.add_parser(sub)
     add_max_seconds([parsers[name] for name in _TIMED])
     return parser
 

@@ -18,4 +18,26 @@ It sits above :mod:`robtheory.mc` (it draws training sets from the engine) and b
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from robtheory.finite.learning_curve import Crossover, accuracy_gap, crossover_exact, crossover_from_curve, learning_curve
+from robtheory.finite.mean_learner import (
+    ExpectedAccuracy,
+    MonteCarloCurve,
+    adversarial_mean_weights,
+    dropped_learner_accuracy,
+    mean_learner_accuracy,
+    mean_learner_mc,
+)
+
+__all__: list[str] = [
+    "Crossover",
+    "accuracy_gap",
+    "crossover_exact",
+    "crossover_from_curve",
+    "learning_curve",
+    "ExpectedAccuracy",
+    "MonteCarloCurve",
+    "adversarial_mean_weights",
+    "dropped_learner_accuracy",
+    "mean_learner_accuracy",
+    "mean_learner_mc",
+]

@@ -23,7 +23,8 @@ BLOCKS_AT_F23BEF5 = {
     "schmidt_robust_error": 25, "schmidt_theorem_21": 26, "schmidt_corollary_22": 27, "schmidt_theorem_11": 28,
 }
 # issue 14 (finite-sample claims): transfer and feature selection
-BLOCKS_AT_F23BEF5.update({"transfer_exact": 21, "transfer_limit": 22, "feature_selection_law": 23,
+BLOCKS_AT_F23BEF5.update({"mean_learner_curve": 17, "finite_crossover": 18,
+                          "transfer_exact": 21, "transfer_limit": 22, "feature_selection_law": 23,
                           "feature_selection_limit": 24})
 
 
@@ -99,6 +100,7 @@ def test_the_tables_keep_todays_entries():
         "lemma_d3": ("lemma_d3",), "lemma_d4": ("lemma_d4",), "lemma_d5": ("lemma_d5",),
         "bayes_optimality": ("derivations",), "robust_x1": ("derivations",), "optimal_robust": ("derivations",),
         "theorem_f": ("theorem_f", "theorem_2_1"), "feature_selection_law": ("finite_transfer",),
+        "mean_learner_curve": ("finite_mean_learner",), "finite_crossover": ("finite_mean_learner",),
         # Schmidt et al. 2018 (issue 14)
         "schmidt_theorem_11": ("schmidt_lower_bound",)}
     assert set(column.PARTIAL) == {"optimal_robust", "schmidt_theorem_11"}
@@ -125,7 +127,7 @@ def test_negative_controls_are_named_on_the_records_and_fail():
                      "lemma_d1": {"symmetry_run"}, "lemma_d2": {"v_threshold", "constants_run", "stationarity_run"},
                      "lemma_d5": {"zero_weak_run"}, "gaussian_robust_mle": {"mle_run"},
                      "transfer_exact": {"transfer_run"}, "transfer_limit": {"limit_fn"},
-                     "feature_selection_law": {"pass_fn", "law_run"},
+                     "feature_selection_law": {"pass_fn", "law_run"}, "mean_learner_curve": {"run"},
                      # Schmidt et al. 2018 (issue 14; each fails in tests/claims/test_schmidt_claims.py)
                      "schmidt_robust_error": {"formula"}, "schmidt_theorem_21": {"run", "eps_fn"},
                      "schmidt_corollary_22": {"run", "n_fn"}, "schmidt_theorem_11": {"run"}}
