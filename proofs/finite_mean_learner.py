@@ -27,7 +27,7 @@ def build() -> Certificate:
     from sympy.stats import E, Normal, variance
 
     cert = Certificate(NAME, "Exact law and accuracy reduction of the difference-of-means learner",
-                       "robtheory (issue 14, item 1); the toy model of Tsipras et al. 2019, Sec. 2.1")
+                       "derived here; the toy model of Tsipras et al. 2019, Sec. 2.1")
     cert.set_scope("E and Var of the x1 weight 2K/n - 1 (n = 1, 2, 3, 5); the weak-norm decomposition, the projection's "
                    "idempotence, rank and orthogonality to 1 (d = 2, 3, 5); the "
                    "bias-free accuracy as p Phi((a + eta S)/Q) + (1-p) Phi((eta S - a)/Q); the soft threshold's "
