@@ -205,5 +205,5 @@ def _write_report(args: argparse.Namespace, result: VerifyResult, torch_col: Any
         sections = torch_sections(torch_col.results_dir, args.report)
     path = write_report(args.report, result.rows, result.columns,
                         frontier_mc_n=None if args.no_mc else min(args.n, 10**5), seed=args.seed,
-                        extra_sections=sections)
+                        extra_sections=sections, mc_summary=result.mc)
     print(f"report written to {path}", file=table)
