@@ -25,7 +25,6 @@ def plot_frontier(ax, front, *, label=None, show_bound: bool = True, **style):
     ra = np.asarray(front.robust_accuracy, float)
     if label is None:
         label = f"{_FAMILY_WORDS.get(front.family, front.family)} ({'exact' if front.exact else 'achievable'})"
-    style.setdefault("color", "C0")
     ax.plot(sa, ra, label=label, zorder=3, **style)
     xlo, xhi = _fit(sa)
     ylo, yhi = _fit(ra)

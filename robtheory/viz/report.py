@@ -144,7 +144,9 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
         sl = ds.isel(p=0, d=0)
         fig, axs = plt.subplots(1, 3, figsize=(13.5, 4.6))
         for ax, var in zip(axs, ("optimal_robust", "price", "regime")):
-            plot_phase_map(ax, sl, var, "mu", "eps_over_eta", colorbar=var != "regime")
+            plot_phase_map(ax, sl, var, "mu", "eps_over_eta", colorbar=False)
+            if var != "regime":  # the panel's title names the variable
+                fig.colorbar(ax.collections[0], ax=ax)
             ax.set_title(label(var, ds[var].attrs) if var != "regime" else
                          r"regime of the per-coordinate budget $\varepsilon$ against $\eta$")
         import matplotlib.patches as mpatches
@@ -314,7 +316,8 @@ td.pass { background: #e6f4e6; } td.fail { background: #f8d7d7; } td.na { color:
 td.inconclusive { background: #fdf3d0; }
 summary { cursor: pointer; font-weight: 600; }
 .detail, .note { font-size: 0.85em; color: #444; }
-figure { margin: 1.5em 0; } figure img { width: 100%; height: auto; display: block; }
+figure { margin: 1.5em 0; }
+figure img { max-width: 100%; height: auto; display: block; } /* natural size, multi-panel ones full width */
 figcaption { font-size: 0.9em; color: #333; margin-top: 0.4em; }
 .prov { font-size: 0.85em; color: #555; }
 @media print {
