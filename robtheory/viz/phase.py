@@ -128,8 +128,9 @@ def plot_phase_map(ax: Any, sl: Any, var: str, x: str, y: str, *, boundaries: bo
         norm = mcolors.BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], cmap.N)
         mesh = ax.pcolormesh(xs, ys, z, shading="nearest", cmap=cmap, norm=norm)
     else:
-        cmap = mcolors.Colormap.copy(__import__("matplotlib").colormaps["viridis"])
-        cmap.set_bad("0.85")
+        import matplotlib
+
+        cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")  # grey: not derived (NaN)
         mesh = ax.pcolormesh(xs, ys, np.ma.masked_invalid(z), shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax)
         if colorbar:
             ax.figure.colorbar(mesh, ax=ax, label=label(var, sl[var].attrs))
