@@ -209,8 +209,9 @@ def run_linear_features(ctx: RunContext) -> dict[str, Any]:
     ax.set_ylabel("test accuracy")
     ax.set_title("(c) standard linear models on the top-k pixels")
     ax.legend(fontsize="small")
-    fig.suptitle(f"Fig. 5 ({pair.source}, {CLASSES[0]} vs {CLASSES[1]}, linear models)")
-    fig.tight_layout()
+    from robtheory.torch_bridge.data import source_title
+
+    fig.suptitle(f"Fig. 5: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}, linear models")
     ctx.save_figure(fig, "fig5_linear_features")
     return {"data": pair.describe(),
             "settings": {"common": com.to_dict(), "epochs": epochs, "train_attack": attack.to_dict(),

@@ -43,14 +43,15 @@ def _plot_sample_size(ax: Axes, curves: list[dict[str, Any]], constraint: str) -
     for c in curves:
         if c["constraint"] not in (constraint, None):
             continue
-        label = "standard (eps_train = 0)" if c["eps_train"] == 0 else f"eps_train = {c['eps_train']:.3g}"
+        label = ("standard training ($\\varepsilon_{train} = 0$)" if c["eps_train"] == 0
+                 else f"$\\varepsilon_{{train}} = {c['eps_train']:.3g}$")
         ax.errorbar(c["n"], c["mean"], yerr=np.nan_to_num(c["se"]), marker="o", ms=3, capsize=2,
                     label=label, color="black" if c["eps_train"] == 0 else None)
     ax.set_xscale("log")
     ax.set_xlabel("training-set size n")
     ax.set_ylabel("standard test accuracy")
-    ax.set_title(f"{'l_inf' if constraint == 'inf' else 'l_2'} adversarial training")
-    ax.legend(fontsize="small")
+    ax.set_title(("$\\ell_\\infty$" if constraint == "inf" else "$\\ell_2$") + " adversarial training")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)  # below: off the data
     return ax
 
 
@@ -163,11 +164,15 @@ def run_sample_size(ctx: RunContext) -> dict[str, Any]:
                            "each by more than 2 SE of the paired per-subset difference",
               "by_constraint": by_norm}
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    from robtheory.torch_bridge.data import source_title
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained", sharey=True)
     _plot_sample_size(axes[0], [dict(c, constraint=c["constraint"] or "2") for c in curves], "2")
     _plot_sample_size(axes[1], [dict(c, constraint=c["constraint"] or "inf") for c in curves], "inf")
-    fig.suptitle(f"Fig. 1 / Fig. 6 ({pair.source}, {CLASSES[0]} vs {CLASSES[1]}, "
-                 f"mean of {min(repeats.values())}-{max(repeats.values())} subsets per n, error bars: SE)")
+    lo, hi = min(repeats.values()), max(repeats.values())
+    subsets = f"{lo}" if lo == hi else f"{lo} to {hi}"
+    fig.suptitle(f"Fig. 1 / Fig. 6: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}; each point the "
+                 f"mean over {subsets} random training subsets of size n (error bars: standard error)")
     ctx.save_figure(fig, "fig1_fig6_sample_size")
     return {"data": pair.describe(),
             "settings": {"common": com.to_dict(), "sizes": list(sizes), "repeats": [repeats[n] for n in sizes],
