@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from robtheory.cli import (accuracy, bench, cache, frontier, mc, phase, prove, report, svm, torch,
+from robtheory.cli import (accuracy, bench, cache, frontier, mc, phase, plot, prove, report, svm, torch,
                            verify)
 from robtheory.cli.common import EXIT_STATUSES, UsageError, _Parser
 from robtheory.cli.options import _attach_negative_values, add_max_seconds
@@ -24,7 +24,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": verify.run, "report": report.run, "accuracy": accuracy.run, "frontier": frontier.run,
     "svm": svm.run, "phase": phase.run, "prove": prove.run, "mc": mc.run, "bench": bench.run,
-    "torch": torch.run, "cache": cache.run,
+    "torch": torch.run, "cache": cache.run, "plot": plot.run,
 }
 
 #: The commands that estimate their running time before they start (``--max-seconds``).
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers = {"verify": verify.add_parser(sub), "report": report.add_parser(sub)}
     for name in ("verify", "report"):
         verify.add_run_options(parsers[name])
-    for module in (accuracy, frontier, svm, phase, prove, mc, bench, torch, cache):
+    for module in (accuracy, frontier, svm, phase, prove, mc, bench, torch, cache, plot):
         parsers[module.__name__.rsplit(".", 1)[-1]] = module.add_parser(sub)  # the module is named as its command
     add_max_seconds([parsers[name] for name in _TIMED])
     return parser

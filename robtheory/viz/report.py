@@ -88,12 +88,14 @@ def _plt():
 FIGURE_DIR = "figures"
 
 
-def _save_report_figure(fig: Any, out_dir: Path, stem: str) -> str:
-    """Write ``fig`` as ``FIGURE_DIR/stem.{png,pdf,svg}``; return the SVG's path relative to ``out_dir``."""
+def _save_report_figure(fig: Any, out_dir: Path, stem: str, folder: str = FIGURE_DIR,
+                        formats: Sequence[str] = ("png", "pdf", "svg")) -> str:
+    """Write ``fig`` as ``folder/stem.{formats}`` inside ``out_dir``; return the SVG's path relative
+    to ``out_dir``."""
     from robtheory.viz.style import save
 
-    save(fig, Path(out_dir) / FIGURE_DIR, stem)
-    return f"{FIGURE_DIR}/{stem}.svg"
+    save(fig, Path(out_dir) / folder, stem, formats)
+    return f"{folder}/{stem}.svg" if folder not in ("", ".") else f"{stem}.svg"
 
 
 def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
@@ -183,7 +185,9 @@ def _two_sided_records(rows: Sequence[VerifyRow], column: str) -> list[tuple[str
 
 
 def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], column: str = "mc",
-                       name: str = "mc_residuals") -> tuple[str, str] | None:
+                       name: str = "mc_residuals", *, folder: str = FIGURE_DIR,
+                       formats: Sequence[str] = ("png", "pdf", "svg"),
+                       style: Mapping[str, Any] | str | None = None) -> tuple[str, str] | None:
     """Draw the Monte Carlo column's two-sided tests as residuals in SE units, one column per claim.
 
     Returns ``(file name, caption)``, or None when no row carries a Monte Carlo test (e.g.
@@ -199,19 +203,19 @@ def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], c
     recs = _two_sided_records(rows, column)
     if not recs:
         return None
-    from robtheory.viz.style import style
+    from robtheory.viz.style import style as _style
 
     alpha = min(a for *_, a in recs)
     zt = float(stats.two_sided_z(alpha))
     cells = [cell for r in rows if (cell := r.cell(column)) is not None]
     n_vals = sorted({c.get("n") for cell in cells for c in cell.get("checks") or () if c.get("n") is not None})
-    with style():
+    with _style(style):
         fig, ax = _plt().subplots(figsize=(9.0, 4.6))
         plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
                        threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
         ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
                      + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")")
-        path = _save_report_figure(fig, Path(out_dir), Path(name).stem)
+        path = _save_report_figure(fig, Path(out_dir), Path(name).stem, folder, formats)
     n_fin = sum(r[2] is not None and math.isfinite(r[2]) for r in recs)
     cap = (f"Monte Carlo column: {len(recs)} two-sided tests (closed-form agreement and mean tests) as "
            f"residuals (estimate - closed form) / SE, per claim; dashed: the Bonferroni threshold "

@@ -119,7 +119,7 @@ def run_eps_sweep(ctx: RunContext) -> dict[str, Any]:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     _plot_eps_sweep(axes[0], [c for c in curves if c["constraint"] == "2"]).set_title("l_2 adversarial training")
     _plot_eps_sweep(axes[1], [c for c in curves if c["constraint"] == "inf"]).set_title("l_inf adversarial training")
-    from robtheory.torch_bridge.data import source_title
+    from robtheory.torch_bridge.figures import source_title
 
     fig.suptitle(f"Fig. 7: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}, "
                  f"{pair.y_train.numel()} training images")

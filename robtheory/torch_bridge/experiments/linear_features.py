@@ -209,7 +209,7 @@ def run_linear_features(ctx: RunContext) -> dict[str, Any]:
     ax.set_ylabel("test accuracy")
     ax.set_title("(c) standard linear models on the top-k pixels")
     ax.legend(fontsize="small")
-    from robtheory.torch_bridge.data import source_title
+    from robtheory.torch_bridge.figures import source_title
 
     fig.suptitle(f"Fig. 5: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}, linear models")
     ctx.save_figure(fig, "fig5_linear_features")
