@@ -48,6 +48,6 @@ def sample_size_figure(curves: list[dict[str, Any]], source: str, repeats: list[
     plot_sample_size(axes[1], [dict(c, constraint=c["constraint"] or "inf") for c in curves], "inf")
     lo, hi = min(repeats), max(repeats)
     subsets = f"{lo}" if lo == hi else f"{lo} to {hi}"
-    fig.suptitle(f"Fig. 1 / Fig. 6: {source_title(source)}, digit {classes[0]} vs {classes[1]}; each point the "
-                 f"mean over {subsets} random training subsets of size n (error bars: standard error)")
+    fig.suptitle(f"Fig. 1 / Fig. 6: {source_title(source)}, digit {classes[0]} vs {classes[1]}\n"
+                 f"each point: the mean over {subsets} random training subsets of size n; error bars: standard error")
     return fig

@@ -152,9 +152,9 @@ def save_phase_figures(out_dir: str | Path, ds: Any, *, variables: Sequence[str]
                     extra = [(mpatches.Patch(color=c), lab)
                              for c, lab in zip(REGIME_COLORS, regime_labels(ds["regime"]).values())]
                 elif lay["mode"] == "map":
-                    from robtheory.viz.style import label
+                    from robtheory.viz.style import label, wrap
 
-                    fig.colorbar(used[0].collections[0], ax=used, label=label(var, ds[var].attrs), shrink=0.9)
+                    fig.colorbar(used[0].collections[0], ax=used, label=wrap(label(var, ds[var].attrs)), shrink=0.9)
                 _outside_legend(fig, used, extra)
                 stem = _slice_stem(f"phase_{var}", group[0]) if per_file else f"phase_{var}"
                 paths += _save(fig, out, stem, formats)

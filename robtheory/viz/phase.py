@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from robtheory.viz.style import label, value_label
+from robtheory.viz.style import label, value_label, wrap
 
 __all__ = ["MAX_PANELS", "REGIME_COLORS", "layout", "plot_phase_line", "plot_phase_map", "plot_phase_point",
            "regime_labels"]
@@ -133,7 +133,7 @@ def plot_phase_map(ax: Any, sl: Any, var: str, x: str, y: str, *, boundaries: bo
         cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")  # grey: not derived (NaN)
         mesh = ax.pcolormesh(xs, ys, np.ma.masked_invalid(z), shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax)
         if colorbar:
-            ax.figure.colorbar(mesh, ax=ax, label=label(var, sl[var].attrs))
+            ax.figure.colorbar(mesh, ax=ax, label=wrap(label(var, sl[var].attrs)))
     mesh.set_rasterized(True)  # vector files stay small; axes, labels and lines stay vectors
     if boundaries:
         _map_boundaries(ax, sl, x, y, xs, ys, line_color="k" if var == "regime" else "w")
@@ -202,12 +202,13 @@ def plot_phase_line(ax: Any, sl: Any, var: str, x: str, hue: str | None = None, 
             for field, lev, ls, lab in [(ratio, lev, ls, lab) for lev, ls, lab in _BOUNDARIES] + [
                     (eps, 1.0, ":", r"$\varepsilon = 1$")]:
                 f = np.where(np.isfinite(field), field, 1e300)
-                cross = np.nonzero(np.diff(np.sign(f - lev)) != 0)[0]
+                side = f >= lev  # a point on the boundary counts as past it: one crossing, not two
+                cross = np.nonzero(side[1:] != side[:-1])[0]
                 for j in cross:
                     ax.axvline(0.5 * (fx[j] + fx[j + 1]), ls=ls, color="0.4", lw=1,
                                label=lab if lab not in ax.get_legend_handles_labels()[1] else None)
     ax.set_xlabel(label(x))
-    ax.set_ylabel(label(var, sl[var].attrs) if var != "regime" else "")
+    ax.set_ylabel(wrap(label(var, sl[var].attrs)) if var != "regime" else "")
     ax.set_title(_fixed_title(sl, (x,) + ((hue,) if hue else ())))
     return ax
 

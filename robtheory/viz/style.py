@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMATS", "LABELS", "STYLE", "label", "parse_formats", "pyplot", "save", "style", "value_label"]
+__all__ = ["FORMATS", "LABELS", "STYLE", "label", "parse_formats", "pyplot", "save", "style", "value_label", "wrap"]
 
 #: The formats a figure is written in unless the caller asks otherwise (raster beside vector).
 FORMATS = ("png", "pdf", "svg")
@@ -30,12 +30,12 @@ STYLE: dict[str, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.size": 9,
-    "axes.titlesize": 9,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
+    "axes.titlesize": "medium",  # sizes relative to font.size: overriding it scales every text
+    "axes.labelsize": "medium",
+    "legend.fontsize": "small",
     "legend.frameon": False,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
+    "xtick.labelsize": "small",
+    "ytick.labelsize": "small",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": False,
@@ -66,7 +66,7 @@ LABELS: dict[str, str] = {
     "optimal_robust": r"optimal robust accuracy $A^*_{\mathrm{rob}}$",
     "frontier_standard": "best standard accuracy at the required robust accuracy",
     "price": "price of robustness (standard accuracy given up)",
-    "regime": "regime",
+    "regime": r"regime (per-coordinate budget against $\eta$)",
     "adv_training_threshold": r"adversarial-training threshold $\varepsilon$",
     "adv_training_keeps_weak": "adversarial training keeps the weak features",
     "standard_accuracy": "standard accuracy",
@@ -91,6 +91,30 @@ def label(name: str, attrs: Mapping[str, Any] | None = None) -> str:
     if attrs and attrs.get("long_name"):
         return str(attrs["long_name"])
     return str(name).replace("_", " ")
+
+
+def wrap(text: str, width: int = 30) -> str:
+    """Break ``text`` into lines of about ``width`` characters at spaces outside ``$...$`` (a long
+    label on a short axis would otherwise run off the figure)."""
+    words, inside, cur = [], False, ""
+    for ch in text:  # split at spaces outside mathematics
+        if ch == "$":
+            inside = not inside
+        if ch == " " and not inside:
+            words.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    words.append(cur)
+    lines, line = [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}" if line else w
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def value_label(name: str, value: Any) -> str:
