@@ -176,6 +176,10 @@ def test_regime_is_categorical_with_named_regimes(tmp_path, caught):
         assert any(t.startswith(meaning) for t in legend), (meaning, legend)
     handles = [h for leg in fig.legends for h in leg.legend_handles if isinstance(h, Patch)]
     assert len({tuple(h.get_facecolor()) for h in handles}) == 4
+    # the map itself is drawn in those four colours, one per regime code (not a continuous scale)
+    mesh = next(c for c in _data_axes(fig)[0].collections if isinstance(c, QuadMesh))
+    drawn = {tuple(np.round(c, 6)) for c in mesh.to_rgba(np.array([0, 1, 2, 3]))}
+    assert drawn == {tuple(np.round(h.get_facecolor(), 6)) for h in handles}
 
 
 def _contour_vertices(ax):
