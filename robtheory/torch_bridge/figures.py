@@ -10,7 +10,46 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_sample_size", "sample_size_figure", "source_title"]
+__all__ = ["CAPTIONS", "caption", "plot_sample_size", "sample_size_figure", "source_title"]
+
+#: The report's caption of each torch figure (file stem -> what the figure shows).
+CAPTIONS = {
+    "fig1_fig6_sample_size": "Standard test accuracy against training-set size n, for standard training and "
+                             "adversarial training at several radii (left l_2, right l_inf); each point the mean over "
+                             "random class-balanced subsets, error bars one standard error. The paper's Fig. 1 / 6: "
+                             "adversarial training helps at small n and costs standard accuracy at large n.",
+    "fig7_eps_sweep": "Standard test accuracy against the adversarial-training radius eps_train (left l_2, right "
+                      "l_inf). The paper's Fig. 7: standard accuracy falls as the training radius grows.",
+    "fig5_linear_features": "Linear models on two digit classes: the weights of standard and adversarially trained "
+                            "models as images, and how they correlate with the label. The paper's Fig. 5: robust "
+                            "models put their weight on fewer, more interpretable features.",
+    "fig2_gradients": "Loss gradients with respect to the input image (red positive, blue negative) of standard "
+                      "and adversarially trained models. The paper's Fig. 2: robust models' gradients look like "
+                      "the digits.",
+    "fig2_gradient_alignment": "How the input gradient aligns with the image and with the direction to the other "
+                               "class (mean over test images, error bars one standard error).",
+    "fig3_large_eps": "Large-radius l_2 adversarial examples of standard and robust models. The paper's Fig. 3: "
+                      "those of robust models look like the other class.",
+    "fig3_judge": "How often a nearest-neighbour judge, trained on clean images, calls the adversarial example the "
+                  "other class, against the attack radius.",
+    "fig4_interpolation": "Images along the straight path from a test image (t = 0) to its large-radius adversarial "
+                          "example (t = 1), per model. The paper's Fig. 4.",
+    "fig4_path_scores": "Along that path: the model's margin (median and quartiles, scaled by its value at t = 0) "
+                        "and the nearest-neighbour judge's rate of 'other class'.",
+    "linear_vs_population": "Linear SVMs trained on samples of D(p, eta, d) against the population optimum: the "
+                            "weights (w_1, v), the weak features' share of the weight norm (Theorem 2.2: adversarial "
+                            "training drops them) and the distance to the population optimum, against n.",
+    "pgd_vs_exact": "Margins after a PGD attack against the exact worst-case margins of the linear models: PGD "
+                    "reaches the exact adversary.",
+    "theorem_2_1_mlp": "Standard and robust accuracy of trained MLPs (PGD and the shift adversary, with confidence "
+                       "intervals) against the Theorem 2.1 bound: no point lies above it.",
+}
+
+
+def caption(stem: str, experiment: str = "") -> str:
+    """The report caption of the figure file ``stem`` (a generic one naming the experiment if the
+    figure is not in :data:`CAPTIONS`)."""
+    return CAPTIONS.get(stem, f"A figure of the torch experiment {experiment or '?'} (see its summary above).")
 
 #: How a figure title names each source (a reader has not seen the option value "digits8").
 _SOURCE_TITLES = {"mnist": "MNIST (5,000-image subset)", "digits8": "scikit-learn 8x8 digits"}

@@ -149,3 +149,31 @@ def test_report_cells_show_partial_and_inconclusive_not_pass():
     assert ">INCONCLUSIVE<" in inconclusive and 'class="pass"' not in inconclusive
     assert 'class="pass"' in _verdict({"passed": True, "detail": ""})
     assert 'class="fail"' in _verdict({"passed": False, "detail": ""})
+
+
+def test_torch_sections_have_real_captions_and_are_embedded(tmp_path):
+    """Captions say what a torch figure shows (not 'toy: theorem 2 1 mlp', made from its file name)."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from robtheory.torch_bridge.report import sections
+
+    res = tmp_path / "torch" / "toy"
+    res.mkdir(parents=True)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    fig.savefig(res / "theorem_2_1_mlp.png")
+    plt.close(fig)
+    (res / "metrics.json").write_text(json.dumps({"experiment": "toy", "figure": "Theorem 2.1",
+                                                  "figures": ["theorem_2_1_mlp.png"], "effect": {}}))
+    secs = sections(tmp_path / "torch", tmp_path / "report")
+    ((_, cap),) = secs[0].figures
+    assert "theorem 2 1 mlp" not in cap and "Theorem 2.1 bound" in cap
+    page = write_report(tmp_path / "report", _stub_rows(), [], extra_sections=secs).read_text()
+    parser = _Collect()
+    parser.feed(page)
+    assert _data(res / "theorem_2_1_mlp.png") in parser.images
