@@ -12,10 +12,17 @@ from robtheory.cli.options import add_out
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from robtheory.viz.replot import REPLOTTERS
+def table() -> list[Any]:
+    """The dispatch table of ``robtheory plot``: :data:`robtheory.viz.replot.REPLOTTERS` and the
+    torch bridge's row (reads JSON; torch is not imported)."""
+    from robtheory.torch_bridge.replot import REPLOTTER
+    from robtheory.viz import replot
 
-    kinds = "; ".join(f"{r.kind} ({r.suffix})" for r in REPLOTTERS)
+    return [*replot.REPLOTTERS, REPLOTTER]
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    kinds = "; ".join(f"{r.kind} ({r.suffix})" for r in table())
     pl = sub.add_parser("plot", aliases=["replot"], help="redraw the figures of a saved result without recomputing",
                         description=f"Redraw the figures of a saved result, nothing recomputed. FILE is one of: "
                                     f"{kinds}. Figures are written as PNG, PDF and SVG (--format) into --out "
@@ -40,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--format: {exc}") from None
     out = _output_dir(args.out, "--out") if args.out is not None else None
     try:
-        kind, paths = replot(args.file, out, formats=formats, style=args.style)
+        kind, paths = replot(args.file, out, formats=formats, style=args.style, table=table())
     except ValueError as exc:
         msg = str(exc)
         raise UsageError(f"--style: {msg}" if msg.startswith("style") else msg) from None

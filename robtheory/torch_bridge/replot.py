@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FROM_METRICS", "replot_metrics"]
+__all__ = ["FROM_METRICS", "REPLOTTER", "replot_metrics"]
 
 
 def _sample_size(m: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -46,3 +46,19 @@ def replot_metrics(metrics: Mapping[str, Any], out_dir: str | Path, *, formats: 
         for stem, fig in FROM_METRICS[name](metrics):
             paths += save(fig, out_dir, stem, formats)
     return paths
+
+
+def _draw(doc, path, out, formats, style) -> list[Path]:
+    return replot_metrics(doc, out, formats=formats, style=style)
+
+
+def _row():
+    from robtheory.viz.replot import Replotter
+
+    return Replotter("torch experiment metrics (robtheory torch --out)", ".json",
+                     lambda d: isinstance(d, dict) and "experiment" in d and "results" in d, _draw)
+
+
+#: The row of :data:`robtheory.viz.replot.REPLOTTERS`'s table for a torch ``metrics.json``
+#: (``robtheory plot`` adds it; the viz layer does not import the torch bridge).
+REPLOTTER = _row()

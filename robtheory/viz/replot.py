@@ -145,13 +145,9 @@ def _verify(doc, path, out, formats, style) -> list[Path]:
     return [out / f"mc_residuals.{ext}" for ext in formats]
 
 
-def _torch(doc, path, out, formats, style) -> list[Path]:
-    from robtheory.torch_bridge.replot import replot_metrics
-
-    return replot_metrics(doc, out, formats=formats, style=style)
-
-
-#: The dispatch table, tried in order. Add a row for a new kind of saved result.
+#: The dispatch table, tried in order. Add a row for a new kind of saved result. (A higher layer
+#: adds its own rows by passing ``table=``: the torch bridge's is
+#: :data:`robtheory.torch_bridge.replot.REPLOTTER`, added by ``robtheory plot``.)
 REPLOTTERS: list[Replotter] = [
     Replotter("phase grid (robtheory phase)", ".nc", lambda ds: "regime" in ds.data_vars, _phase),
     Replotter("phase-grid Monte Carlo overlay (robtheory phase --mc)", ".nc",
@@ -162,16 +158,16 @@ REPLOTTERS: list[Replotter] = [
               lambda h: h.startswith("tau,standard_accuracy,robust_accuracy"), _frontier_csv),
     Replotter("verify result (robtheory verify --json)", ".json",
               lambda d: isinstance(d, dict) and "claims" in d and "verdict" in d, _verify),
-    Replotter("torch experiment metrics (robtheory torch --out)", ".json",
-              lambda d: isinstance(d, dict) and "experiment" in d and "results" in d, _torch),
 ]
 
 
 def replot(path: str | Path, out_dir: str | Path | None = None, *, formats: Sequence[str] = FORMATS,
-           style: Mapping[str, Any] | str | None = None) -> tuple[str, list[Path]]:
+           style: Mapping[str, Any] | str | None = None,
+           table: Sequence[Replotter] | None = None) -> tuple[str, list[Path]]:
     """Redraw the saved result ``path`` into ``out_dir`` (default: its folder); return (kind, paths).
 
-    A ValueError says why a file cannot be drawn (unknown kind, unreadable, missing data)."""
+    ``table`` is the dispatch table (default :data:`REPLOTTERS`). A ValueError says why a file
+    cannot be drawn (unknown kind, unreadable, missing data)."""
     from robtheory.viz.style import parse_formats
 
     path = Path(path)
@@ -180,9 +176,10 @@ def replot(path: str | Path, out_dir: str | Path | None = None, *, formats: Sequ
     formats = parse_formats(formats)
     loaded = load(path)
     out = Path(out_dir) if out_dir is not None else path.parent
-    for row in REPLOTTERS:
+    rows = REPLOTTERS if table is None else table
+    for row in rows:
         if row.suffix == path.suffix.lower() and row.matches(loaded):
             out.mkdir(parents=True, exist_ok=True)
             return row.kind, row.draw(loaded, path, out, formats, style)
-    kinds = "; ".join(f"{r.kind} [{r.suffix}]" for r in REPLOTTERS)
+    kinds = "; ".join(f"{r.kind} [{r.suffix}]" for r in rows)
     raise ValueError(f"{str(path)!r} is none of the results robtheory plot draws: {kinds}")

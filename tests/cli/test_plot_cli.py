@@ -82,3 +82,19 @@ def test_the_dispatcher_is_a_table_a_row_can_be_added(tmp_path, monkeypatch):
     (tmp_path / "t.json").write_text(json.dumps({"kind": "test", "x": 3}))
     assert rp.replot(tmp_path / "t.json", formats="png")[0] == "test result"
     assert seen == [(3, ("png",))]
+
+
+def test_replot_torch_metrics(tmp_path, capsys):
+    curve = {"n": [10, 100], "mean": [0.9, 0.95], "se": [0.01, 0.01]}
+    metrics = {"experiment": "sample-size", "data": {"source": "mnist", "classes": [5, 7]},
+               "settings": {"repeats": [3, 2]},
+               "results": {"curves": [dict(curve, constraint=None, eps_train=0.0),
+                                      dict(curve, constraint="2", eps_train=0.5),
+                                      dict(curve, constraint="inf", eps_train=0.1)]}}
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    assert main(["plot", str(tmp_path / "metrics.json"), "--format", "png"]) == 0
+    assert (tmp_path / "fig1_fig6_sample_size.png").stat().st_size > 0
+    assert "torch experiment" in capsys.readouterr().err
+    (tmp_path / "metrics.json").write_text(json.dumps(dict(metrics, experiment="gradients")))
+    assert main(["plot", str(tmp_path / "metrics.json")]) == 2
+    assert "rerun 'robtheory torch gradients" in capsys.readouterr().err
