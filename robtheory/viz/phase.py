@@ -123,6 +123,7 @@ def plot_phase_map(ax: Any, sl: Any, var: str, x: str, y: str, *, boundaries: bo
 
     z = sl[var].transpose(y, x).values.astype(float)
     xs, ys = sl[x].values.astype(float), sl[y].values.astype(float)
+    cmap: Any
     if var == "regime":
         cmap = mcolors.ListedColormap(REGIME_COLORS)
         norm = mcolors.BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], cmap.N)
@@ -182,7 +183,7 @@ def plot_phase_line(ax: Any, sl: Any, var: str, x: str, hue: str | None = None, 
     groups = [(None, sl)] if hue is None else [(v, sl.sel({hue: v})) for v in sl[hue].values]
     for i, (hv, g) in enumerate(groups):
         yv = g[var].values.astype(float)
-        lab = None if hv is None else value_label(hue, hv)
+        lab = None if hv is None or hue is None else value_label(hue, hv)
         if var == "regime":
             ax.step(xs, yv, where="mid", color=f"C{i}", label=lab)
         else:
@@ -195,7 +196,7 @@ def plot_phase_line(ax: Any, sl: Any, var: str, x: str, hue: str | None = None, 
         fx = np.linspace(xs.min(), xs.max(), 2001)
         coords: dict[str, Any] = dict(_scalar_coords(sl))
         for hv, _ in groups[:1] if hue is None else groups:
-            if hv is not None:
+            if hv is not None and hue is not None:
                 coords[hue] = float(hv)
             coords[x] = fx
             ratio, eps = _budget(sl, coords)

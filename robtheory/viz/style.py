@@ -141,11 +141,11 @@ def style(overrides: Mapping[str, Any] | str | Path | None = None) -> Iterator[N
     import matplotlib as mpl
 
     pyplot()
-    with mpl.rc_context(STYLE):
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]  # mpl types its keys as literals
         if overrides is None:
             yield
         elif isinstance(overrides, Mapping):
-            with mpl.rc_context(dict(overrides)):
+            with mpl.rc_context(dict(overrides)):  # type: ignore[arg-type]
                 yield
         else:
             import matplotlib.style as mstyle
