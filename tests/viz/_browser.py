@@ -50,6 +50,10 @@ class PageReport:
     console_errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    #: Under the print stylesheet: how many ``.detail`` blocks there are and how many are laid out
+    #: (height > 0), and the page printed to PDF (its path), when asked.
+    print_details: tuple[int, int] = (0, 0)
+    pdf: Path | None = None
 
     @property
     def broken_images(self) -> list[dict]:
@@ -150,10 +154,16 @@ _IMAGES_JS = """JSON.stringify(Array.from(document.images).map(im => ({
   naturalWidth: im.naturalWidth, naturalHeight: im.naturalHeight})))"""
 
 
+_DETAILS_JS = """JSON.stringify((() => { const d = Array.from(document.querySelectorAll('.detail'));
+  return [d.length, d.filter(e => e.checkVisibility() && e.getBoundingClientRect().height > 0).length]; })())"""
+
+
 def inspect_page(html_path: str | Path, screenshot: str | Path | None = None, *, width: int = 1280,
-                 exe: str | None = None, timeout: float = 90.0) -> PageReport:
+                 exe: str | None = None, timeout: float = 90.0, pdf: str | Path | None = None) -> PageReport:
     """Load ``html_path`` in headless Chromium and report its images, console errors and outside
-    requests; write a full-page PNG screenshot to ``screenshot`` if given."""
+    requests; write a full-page PNG screenshot to ``screenshot`` if given; with ``pdf``, also
+    switch to print media, count the ``.detail`` blocks laid out there and print the page to
+    that PDF."""
     exe = exe or chromium_path()
     if exe is None:
         raise FileNotFoundError("no Chromium found (apt-get install chromium)")
@@ -185,6 +195,13 @@ def inspect_page(html_path: str | Path, screenshot: str | Path | None = None, *,
                                  session=sid, timeout=timeout)
                 Path(screenshot).write_bytes(base64.b64decode(shot["data"]))
                 report.screenshot = Path(screenshot)
+            if pdf is not None:
+                pipe.send("Emulation.setEmulatedMedia", {"media": "print"}, session=sid)
+                res = pipe.send("Runtime.evaluate", {"expression": _DETAILS_JS, "returnByValue": True}, session=sid)
+                report.print_details = tuple(json.loads(res["result"]["value"]))
+                out = pipe.send("Page.printToPDF", {"printBackground": True}, session=sid, timeout=timeout)
+                Path(pdf).write_bytes(base64.b64decode(out["data"]))
+                report.pdf = Path(pdf)
         finally:
             pipe.close()
     for ev in pipe.events:

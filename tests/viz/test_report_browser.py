@@ -4,7 +4,9 @@ A reader's browser must decode every figure, log no error and fetch nothing outs
 (the report is self-contained: copied alone, it loses nothing). The page comes from a small saved
 ``verify --json`` run through ``report --from``, as a user would make it. Each of the three
 checks is shown to fail on a page with that fault planted (negative controls), and a full-page
-screenshot is saved as a test artifact (its path is printed; run pytest with -s to see it).
+screenshot is saved as a test artifact (its path is printed; run pytest with -s to see it). Under
+print media every verdict's details are laid out (the print stylesheet opens them) and the page
+prints to PDF.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ def report_page(tmp_path_factory):
 
 def test_report_in_chromium_decodes_every_image_logs_nothing_fetches_nothing(report_page):
     shot = report_page.parent / "screenshot.png"
-    rep = inspect_page(report_page, shot)
-    print(f"\nreport screenshot: {shot}")
+    rep = inspect_page(report_page, shot, pdf=report_page.parent / "printed.pdf")
+    print(f"\nreport screenshot: {shot}; printed: {rep.pdf}")
     # the report's four figures: frontier, phase diagrams, Monte Carlo residuals, frontier residuals
     assert len(rep.images) == 4, rep.images
     assert rep.problems() == []
@@ -46,6 +48,10 @@ def test_report_in_chromium_decodes_every_image_logs_nothing_fetches_nothing(rep
         assert im["src"].startswith("data:image/") and im["naturalWidth"] > 0 and im["naturalHeight"] > 0
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    # the print stylesheet opens every verdict's details (a closed <details> prints as one word)
+    total, shown = rep.print_details
+    assert total > 0 and shown == total
+    assert rep.pdf.read_bytes()[:5] == b"%PDF-"
 
 
 def _planted(page, tmp_path, name, edit):
@@ -83,3 +89,19 @@ def test_a_console_error_fails_the_check(report_page, tmp_path):
     rep = _planted(report_page, tmp_path, "throw.html",
                    lambda t: t.replace("</body>", "<script>undefinedFunction()</script></body>"))
     assert len(rep.console_errors) == 1 and "undefinedFunction" in rep.console_errors[0]
+
+
+def test_without_the_print_rules_details_stay_closed_in_print(report_page, tmp_path):
+    """Negative control of the print check: the details are hidden in print without the rules."""
+    def strip(t):
+        for rule in ("  details > div.detail { display: block; }\n",
+                     "  details::details-content { content-visibility: visible; display: block; }\n"):
+            assert rule in t
+            t = t.replace(rule, "")
+        return t
+
+    bad = tmp_path / "noprint.html"
+    bad.write_text(strip(report_page.read_text()))
+    rep = inspect_page(bad, pdf=tmp_path / "noprint.pdf")
+    total, shown = rep.print_details
+    assert total > 0 and shown == 0
