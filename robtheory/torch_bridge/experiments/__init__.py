@@ -98,12 +98,19 @@ class RunContext:
         close it."""
         import matplotlib.pyplot as plt
 
+        tight = {}
         if fig.get_layout_engine() is None:
             fig.set_layout_engine("constrained")
+            try:
+                fig.canvas.draw()
+            except (ZeroDivisionError, ValueError):  # a colour bar made without a layout engine
+                fig.set_layout_engine("none")
+                tight = {"bbox_inches": "tight"}
         paths = []
         for ext in ("png",) if self.quick else ("png", "pdf", "svg"):
             p = self.out / f"{stem}.{ext}"
-            fig.savefig(p, dpi=120, metadata={"png": None, "pdf": {"CreationDate": None}, "svg": {"Date": None}}[ext])
+            fig.savefig(p, dpi=120, metadata={"png": None, "pdf": {"CreationDate": None}, "svg": {"Date": None}}[ext],
+                        **tight)
             paths.append(p.name)
         plt.close(fig)
         self.figures.extend(paths)
