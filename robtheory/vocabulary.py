@@ -112,6 +112,8 @@ _OPTIONS = (
     Option("--json", "flag|path", "accuracy, mc, svm, frontier, bench: a flag, print JSON instead of a table; "
                                   "verify: write the JSON to FILE ('-' for stdout)"),
     Option("--out", "path", "output directory"),
+    Option("--format", "text", "plot: figure formats, a comma-separated list of png, pdf, svg"),
+    Option("--style", "path|text", "plot: a matplotlib style name or .mplstyle file over robtheory's style"),
     Option("--report", "path", "verify: also write the HTML report to this directory"),
     Option("--claim", "text", "verify: check only this claim (repeatable)"),
     Option("--no-mc", "flag", "verify, report: skip the Monte Carlo column"),

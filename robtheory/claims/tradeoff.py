@@ -376,7 +376,7 @@ def _check_theorem_f(claim: Claim, frontier_fn: Callable[[ToyModel, ThreatModel]
             worst_exc = max(worst_exc, r["max_excess"])
             n += r["n_frontier"]
             n_cand += r["n_candidates"]
-    return _result(True, n, f"Neyman-Pearson threshold = spec tau(lambda) (sympy); frontier = (Std(tau), Rob(tau)) of "
+    return _result(True, n, f"Neyman-Pearson threshold = the closed-form tau(lambda) (sympy); frontier = (Std(tau), Rob(tau)) of "
                             f"the rounded rules to {worst_dev:.1e} relative, Bayes point to (p, p); {n_cand} threshold "
                             f"rules on (x1, s) and linear rules with bias never above a supporting line "
                             f"lambda_k Std + (1-lambda_k) Rob (max excess {worst_exc:.1e} <= {THEOREM_F_TOL:g})")

@@ -40,7 +40,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    command="frontier", metavar="N", default=argparse.SUPPRESS,
                    help="deprecated alias of --points (warns once)")
     add_json_flag(f, "print the frontier as JSON")
-    add_out(f, "write frontier.json, frontier.csv, frontier.png and frontier.pdf to DIR")
+    add_out(f, "write frontier.json, frontier.csv and the figure frontier.png, .pdf and .svg to DIR")
     f.add_argument("--mc", type=_sample_count, default=None, metavar="N",
                    help="also estimate a few frontier points by Monte Carlo (N samples each) with the classifier "
                         "that attains them, test each count against the curve (exact binomial tests, Bonferroni "
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             line += _inconclusive_note(mc.inconclusive, mc.n_checks, mc.resolution, mc.n_needed, "--mc")
         print(line)
     if out is not None:
-        print(f"wrote {args.out}/frontier.{{json,csv,png,pdf}}")
+        print(f"wrote {args.out}/frontier.{{json,csv,png,pdf,svg}}")
     return status
 
 

@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from robtheory.cli import (accuracy, bench, cache, feature_selection, frontier, learning_curve, mc, phase, prove,
-                           report, svm, torch, transfer, verify)
+from robtheory.cli import (accuracy, bench, cache, feature_selection, frontier, learning_curve, mc, phase, plot,
+                           prove, report, svm, torch, transfer, verify)
 from robtheory.cli.common import EXIT_STATUSES, UsageError, _Parser
 from robtheory.cli.options import _attach_negative_values, add_max_seconds
 from robtheory.vocabulary import option_message
@@ -26,6 +26,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "svm": svm.run, "phase": phase.run, "prove": prove.run, "mc": mc.run, "bench": bench.run,
     "torch": torch.run, "cache": cache.run, "transfer": transfer.run, "feature-selection": feature_selection.run,
     "learning-curve": learning_curve.run,
+    "plot": plot.run,
 }
 
 #: The commands that estimate their running time before they start (``--max-seconds``).
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers = {"verify": verify.add_parser(sub), "report": report.add_parser(sub)}
     for name in ("verify", "report"):
         verify.add_run_options(parsers[name])
-    for module in (accuracy, frontier, svm, phase, prove, mc, bench, torch, cache, transfer, feature_selection):
+    for module in (accuracy, frontier, svm, phase, prove, mc, bench, torch, cache, transfer, feature_selection, plot):
         parsers[module.__name__.rsplit(".", 1)[-1]] = module.add_parser(sub)  # the module is named as its command
     parsers["learning-curve"] = learning_curve.add_parser(sub)
     add_max_seconds([parsers[name] for name in _TIMED])

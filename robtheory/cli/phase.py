@@ -123,5 +123,5 @@ def run(args: argparse.Namespace) -> int:
           f"max |residual| = {summary.max_abs_residual:.3g} SE (Bonferroni threshold "
           f"{summary.z_threshold:.3g} at alpha={summary.total_alpha:g}, resolution "
           f"{summary.resolution:g}: {summary.verdict}{inc}); wrote {mc_paths['netcdf']}, {mc_paths['csv']} "
-          f"and phase_mc_residuals.{{png,pdf}}")
+          f"and phase_mc_residuals.{{png,pdf,svg}}")
     return _exit_status(summary.verdict)

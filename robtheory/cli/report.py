@@ -17,7 +17,9 @@ __all__ = ["add_parser", "run"]
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write one self-contained HTML report (claims table and figures)",
                          description="Run verify (every verdict column) and write DIR/index.html with the "
-                                     "claims table and the frontier and phase-diagram figures. With --from, "
+                                     "claims table, the Monte Carlo summary and the frontier and phase-diagram "
+                                     "figures: one file with every figure embedded (copies as PNG, PDF and "
+                                     "SVG go to DIR/figures). With --from, "
                                      "the claims table comes from a saved 'robtheory verify --json FILE' "
                                      "result and nothing is recomputed but the figures.")
     add_out(rep, "output directory", required=True)
@@ -60,7 +62,7 @@ def _from_saved(args: argparse.Namespace) -> int:
     # the frontier's Monte Carlo overlay as a live report draws it: n = min(run's n, 10**5), its seed
     fmc_n = None if mc is None else min(int(mc["n"]), 10**5)
     path = write_report(args.out, result.rows, result.columns, frontier_mc_n=fmc_n,
-                        seed=0 if mc is None else int(mc["seed"]), extra_sections=sections)
+                        seed=0 if mc is None else int(mc["seed"]), extra_sections=sections, mc_summary=mc)
     print(f"report written to {path} (from {args.from_file}: {len(result.rows)} claims, verdict {result.verdict})",
           file=sys.stderr)
     return _exit_status(result.verdict)

@@ -146,18 +146,22 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.set_description(name)
 
+    # column widths fitted to the longest name and reference of the run, so no row shifts its verdicts
+    nw = max([20, len("sampler_marginals")] + [len(c.name) for c in selected])
+    rw = max([34, len("(Monte Carlo sampler)")] + [len(c.reference) for c in selected])
+
     def on_row(row: VerifyRow) -> None:
         mark = "PASS" if row.analytic.passed else "FAIL"
         cols = "".join(f"  {c}: {_cell_verdict(e) if e else '-'}" for c, e in row.cells.items())
-        emit(f"{row.name:20s} {row.reference:34s} {mark}{cols}  {row.analytic.detail}")
+        emit(f"{row.name:{nw}s} {row.reference:{rw}s} {mark}{cols}  {row.analytic.detail}")
         for c, e in row.cells.items():
             if e and e["detail"]:
-                emit(f"{'':21s}{c}: {e['detail']}")
+                emit(f"{'':{nw + 1}s}{c}: {e['detail']}")
         if bar is not None:
             bar.update()
 
     def on_marginals(marg: Mapping[str, Any]) -> None:
-        emit(f"{'sampler_marginals':20s} {'(Monte Carlo sampler)':34s} -     mc: "
+        emit(f"{'sampler_marginals':{nw}s} {'(Monte Carlo sampler)':{rw}s} -     mc: "
              f"{_cell_verdict(marg)}  {marg['detail']}")
         if bar is not None:
             bar.update()
@@ -205,5 +209,5 @@ def _write_report(args: argparse.Namespace, result: VerifyResult, torch_col: Any
         sections = torch_sections(torch_col.results_dir, args.report)
     path = write_report(args.report, result.rows, result.columns,
                         frontier_mc_n=None if args.no_mc else min(args.n, 10**5), seed=args.seed,
-                        extra_sections=sections)
+                        extra_sections=sections, mc_summary=result.mc)
     print(f"report written to {path}", file=table)

@@ -3,7 +3,7 @@
 ``robtheory torch all --out DIR`` writes ``DIR/NAME/metrics.json`` and figures for every
 experiment; :func:`sections` turns each into a
 :class:`~robtheory.viz.report.ReportSection`, copying its PNG figures into the report folder so
-that the page stays self-contained.
+that the report can embed them (the page links to no file).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def _summary(m: dict) -> str:
 
 def sections(results_dir, report_dir) -> list:
     """One :class:`~robtheory.viz.report.ReportSection` per saved experiment under ``results_dir``."""
+    from robtheory.torch_bridge.figures import caption
     from robtheory.viz.report import ReportSection
 
     report_dir = Path(report_dir)
@@ -70,6 +71,6 @@ def sections(results_dir, report_dir) -> list:
                 continue
             if src.resolve() != (dest / f).resolve():
                 shutil.copyfile(src, dest / f)
-            figs.append((f"torch/{name}/{f}", f"{name}: {f[:-4].replace('_', ' ')}"))
+            figs.append((f"torch/{name}/{f}", caption(f[:-4], name)))  # what it shows, not its file name
         out.append(ReportSection(f"PyTorch: {name} ({m.get('figure', '')})", _summary(m), figs))
     return out

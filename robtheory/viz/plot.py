@@ -16,69 +16,89 @@ def plot_frontier(ax, front, *, label=None, show_bound: bool = True, **style):
     """Draw a :class:`robtheory.theory.frontier.Frontier`: robust against standard accuracy.
 
     The Theorem 2.1 bound :math:`\\frac{p}{1-p}(1-\\mathrm{acc})` is drawn dashed where it is
-    below 1, and the endpoint ``(p, p)`` (``sign(x1)``) is marked.
+    below 1 (its legend entry says when it coincides with the curve, as it does at eps = 2 eta,
+    where the frontier is exact); the point of :math:`\\mathrm{sign}(x_1)` is marked and named in
+    the legend when it lies in the curve's range. The axes are fitted to the curve.
     """
     m, t = front.model, front.threat
+    sa = np.asarray(front.standard_accuracy, float)
+    ra = np.asarray(front.robust_accuracy, float)
     if label is None:
-        label = f"{front.family} ({'exact' if front.exact else 'achievable'})"
-    ax.plot(front.standard_accuracy, front.robust_accuracy, label=label, **style)
-    if show_bound and np.all(np.isfinite(front.bound)):
-        s = np.linspace(front.standard_accuracy.min(), front.standard_accuracy.max(), 200)
+        label = f"{_FAMILY_WORDS.get(front.family, front.family)} ({'exact' if front.exact else 'achievable'})"
+    ax.plot(sa, ra, label=label, zorder=3, **style)
+    xlo, xhi = _fit(sa)
+    ylo, yhi = _fit(ra)
+    if show_bound and np.all(np.isfinite(front.bound)) and m.p < 1:
+        s = np.linspace(sa.min(), sa.max(), 200)
         b = m.p / (1 - m.p) * (1 - s)
         ok = b <= 1
-        ax.plot(s[ok], b[ok], "--", color="gray", lw=1, label="Theorem 2.1 bound")
-    ax.plot([m.p], [m.p if t.eps < 1 or not t.perturb_x1 else 0.0], "o", color="black", ms=4)
+        on_curve = m.p / (1 - m.p) * (1 - sa)
+        # "coincide" as a reader sees it: within 0.5% of the plotted range everywhere
+        span = max(float(np.ptp(ra)), float(np.ptp(sa)), 1e-12)
+        coincide = bool(np.all(np.abs(on_curve - ra) <= 5e-3 * span))
+        bl = "Theorem 2.1 bound $\\frac{p}{1-p}(1-\\mathrm{standard})$"
+        if coincide:
+            bl += f" (coincides with the {label.split(' (')[0]})"
+        ax.plot(s[ok], b[ok], ls=(0, (4, 3)), color="black", lw=1.0, label=bl, zorder=4)
+    # sign(x1): standard accuracy p; robust p unless the adversary can flip x1
+    px = (m.p, m.p if t.eps < 1 or not t.perturb_x1 else 0.0)
+    if xlo <= px[0] <= xhi and ylo <= px[1] <= yhi:
+        ax.plot([px[0]], [px[1]], "o", color="black", ms=4, zorder=5,
+                label=f"$\\mathrm{{sign}}(x_1)$: standard {px[0]:g}, robust {px[1]:g}")
+    ax.autoscale(enable=True, tight=False)  # the axes follow what is drawn: the curve (and bound)
     ax.set_xlabel("standard accuracy")
-    ax.set_ylabel(f"robust accuracy ({t.norm}, eps={t.eps:g}{', weak-only' if not t.perturb_x1 else ''})")
-    ax.set_title(f"p={m.p:g}, eta={m.eta:g}, d={m.d}  (mu={m.mu:.3g})")
-    ax.legend(loc="best", fontsize="small")
+    sub = "\\infty" if t.norm == "linf" else "2"
+    rad = f"$\\ell_{{{sub}}}$, $\\varepsilon = {t.eps:g}$"
+    ax.set_ylabel(f"robust accuracy ({rad}{', weak features only' if not t.perturb_x1 else ''})")
+    ax.set_title(f"$p = {m.p:g}$, $\\eta = {m.eta:g}$, $d = {m.d}$  ($\\mu=\\eta\\sqrt{{d}} = {m.mu:.3g}$)")
+    _legend_outside(ax, "below")
     return ax
 
 
-def plot_phase(ax, ds, var: str, x: str, y: str, *, boundaries: bool = True, cmap="viridis", **sel):
-    """Heat map of ``ds[var]`` over dimensions ``x`` and ``y`` (others fixed by ``sel`` or at
-    their first value), with the analytic regime boundaries eps = eta, eps = 2 eta and eps = 1."""
-    da = ds[var]
-    fixed = {dim: sel.get(dim, ds[dim].values[0]) for dim in da.dims if dim not in (x, y)}
+_FAMILY_WORDS = {"all": "all classifiers", "linear": "linear classifiers with bias",
+                 "linear-unbiased": "linear classifiers without bias"}
+
+
+def _fit(v, frac: float = 0.06, floor: float = 1e-4):
+    """Axis limits around the values ``v``: their range padded by ``frac`` of it (at least
+    ``floor``), clipped to [0, 1] where the values are accuracies."""
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(v.min()), float(v.max())
+    pad = max(frac * (hi - lo), floor)
+    return max(lo - pad, 0.0 if lo >= 0 else lo - pad), min(hi + pad, 1.0 + pad if hi <= 1 else hi + pad)
+
+
+def _legend_outside(ax, where: str = "right", **kw):
+    """A legend outside the data: to the right of the axes, or below them (``where="below"``,
+    for long entries; constrained layout makes room for it)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    if where == "below":
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), borderaxespad=0.0, **kw)
+    else:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kw)
+
+
+def plot_phase(ax, ds, var: str, x: str, y: str | None = None, *, boundaries: bool = True, **sel):
+    """``ds[var]`` over the axes ``x`` (and ``y``) of a phase grid, the other axes fixed by
+    ``sel`` or at their first value: a heat map over (x, y) (:func:`robtheory.viz.phase.plot_phase_map`,
+    ``regime`` as named categories) or, with ``y`` None or of one value, a line plot over x
+    (:func:`robtheory.viz.phase.plot_phase_line`); with the eps = eta, 2 eta and 1 boundaries."""
+    from robtheory.viz.phase import plot_phase_line, plot_phase_map
+
+    keep = (x,) if y is None else (x, y)
+    fixed = {dim: sel.get(dim, ds[dim].values[0]) for dim in ds[var].dims if dim not in keep}
     sl = ds.sel(fixed, method="nearest")
-    z = sl[var].transpose(y, x).values
-    xs, ys = sl[x].values, sl[y].values
-    mesh = ax.pcolormesh(xs, ys, z, shading="nearest", cmap=cmap)
-    ax.figure.colorbar(mesh, ax=ax, label=var)
-    if boundaries:
-        # eta along the x axis (the other weak coordinate if x is mu or eta), then eps on y.
-        if x in ("eta", "mu"):
-            xx = np.linspace(xs.min(), xs.max(), 400)
-            dval = float(sl["d"].values) if "d" in sl.coords and sl["d"].ndim == 0 else None
-            eta = xx if x == "eta" else (xx / np.sqrt(dval) if dval else None)
-            if eta is not None:
-                if y == "eps":
-                    curves = {"eps = eta": eta, "eps = 2 eta": 2 * eta, "eps = 1": np.ones_like(eta)}
-                elif y == "eps_over_eta":
-                    with np.errstate(divide="ignore"):
-                        curves = {"eps = eta": np.ones_like(eta), "eps = 2 eta": 2 * np.ones_like(eta),
-                                  "eps = 1": 1 / eta}
-                else:
-                    curves = {}
-                if "adv_training_threshold" in sl and y in ("eps", "eps_over_eta"):
-                    thr = sl["adv_training_threshold"].values
-                    wv = sl[x].values
-                    eta_pts = wv if x == "eta" else (wv / np.sqrt(dval) if dval else None)
-                    if eta_pts is not None:
-                        with np.errstate(divide="ignore", invalid="ignore"):
-                            yy_thr = thr if y == "eps" else thr / eta_pts
-                        ok = np.isfinite(yy_thr)
-                        ax.plot(wv[ok], yy_thr[ok], "-.", color="red", lw=1.2,
-                                label=f"adv. training drops weak features (lam={ds.attrs.get('lam', 0):g})")
-                for (name, yy), ls in zip(curves.items(), ("-", "--", ":")):
-                    ok = np.isfinite(yy) & (yy >= ys.min()) & (yy <= ys.max())
-                    if ok.any():
-                        ax.plot(xx[ok], yy[ok], ls, color="white", lw=1.2, label=name)
-                if curves:
-                    ax.legend(loc="upper right", fontsize="x-small", facecolor="0.6", framealpha=0.7)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"{var}  ({', '.join(f'{k}={float(v):g}' for k, v in fixed.items())})", fontsize="small")
+    if y is None or sl.sizes.get(y, 1) < 2:
+        if y is not None:
+            sl = sl.isel({y: 0})
+        return plot_phase_line(ax, sl, var, x, boundaries=boundaries)
+    plot_phase_map(ax, sl, var, x, y, boundaries=boundaries)
+    _legend_outside(ax)
     return ax
 
 
@@ -144,7 +164,7 @@ def plot_frontier_mc(ax, mc, *, label=None, **style):
         yerr = np.array([[y - p.robust.ci[0], p.robust.ci[1] - y] for y, p in zip(ys, group)]).T
         ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt=fmt, color=color, ms=4, capsize=2, lw=1,
                     label=lab, zorder=5, **style)
-    ax.legend(loc="best", fontsize="small")
+    _legend_outside(ax, "below")
     return ax
 
 

@@ -2,17 +2,19 @@
 phase-diagram figures, the Monte Carlo residuals, and any extra sections.
 
 ``write_report(out_dir, rows, columns)`` takes the rows ``robtheory verify`` computed
-(:class:`robtheory.claims.verify.VerifyRow`, so the report and the table agree) and writes ``index.html`` with its figures beside it; images are referenced by
-relative path, so the folder can be moved or zipped as a whole.
+(:class:`robtheory.claims.verify.VerifyRow`, so the report and the table agree) and writes
+``index.html``: one self-contained file, every figure embedded as a data URI (SVG, or PNG for the
+torch figures), no link to any other file; copies of the figures as PNG, PDF and SVG go to
+``figures/`` beside it for use in a paper.
 
 Monte Carlo residuals. When the rows carry the Monte Carlo column (``verify`` without ``--no-mc``),
 every two-sided test of that column -- closed-form agreement (exact binomial) and mean (CLT) tests
 -- is drawn in standard-error units per claim, :math:`z = (\\hat a - a)/\\mathrm{SE}`, against the
 Bonferroni threshold :math:`z_{1-\\alpha/2}` of the run's per-test :math:`\\alpha`
-(``mc_residuals.png``). One-sided bound tests are inequalities, not residuals; they stay in the
+(``figures/mc_residuals``). One-sided bound tests are inequalities, not residuals; they stay in the
 table. With ``frontier_mc_n``, a few points of the Theorem F frontier are also estimated by Monte
 Carlo (:func:`robtheory.claims.frontier_mc.frontier_mc`), overlaid on the frontier figure and drawn as
-residuals (``frontier_mc_residuals.png``).
+residuals (``figures/frontier_mc_residuals``).
 
 Extra sections. ``extra_sections`` is the hook for results produced elsewhere -- the torch bridge's
 experiments when that extra is installed -- each a :class:`ReportSection` (title, text, figures that
@@ -46,8 +48,8 @@ class ReportSection:
     text : str
         Paragraphs separated by blank lines (escaped: plain text, not HTML).
     figures : sequence of (file name, caption)
-        Images already written into the report's folder, referenced by relative path; the
-        report's tests check that every referenced image exists.
+        Images (PNG or SVG) already written into the report's folder, by relative path; the
+        page embeds them (it links to no file).
     """
 
     title: str
@@ -81,55 +83,86 @@ def _plt():
     return plt
 
 
+#: Where the report also writes each figure as PNG, PDF and SVG (for a paper), inside ``out_dir``;
+#: the page itself embeds them and links to no file.
+FIGURE_DIR = "figures"
+
+
+def _save_report_figure(fig: Any, out_dir: Path, stem: str, folder: str = FIGURE_DIR,
+                        formats: Sequence[str] = ("png", "pdf", "svg")) -> str:
+    """Write ``fig`` as ``folder/stem.{formats}`` inside ``out_dir``; return the SVG's path relative
+    to ``out_dir``."""
+    from robtheory.viz.style import save
+
+    save(fig, Path(out_dir) / folder, stem, formats)
+    return f"{folder}/{stem}.svg" if folder not in ("", ".") else f"{stem}.svg"
+
+
 def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
             frontier_mc: FrontierMC | Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    """Draw the report's frontier and phase figures into ``out_dir``; return (file name, caption) pairs.
+    """Draw the report's frontier and phase figures into ``out_dir/figures``; return (file name,
+    caption) pairs (the SVG, relative to ``out_dir``; the page embeds it).
 
     ``frontier_mc`` (a :func:`robtheory.claims.frontier_mc.frontier_mc` result for the Theorem F frontier
     of the same model) is overlaid on the frontier figure.
     """
-    plt = _plt()
     import numpy as np
 
     from robtheory.theory.frontier import frontier
     from robtheory.model import ThreatModel, ToyModel
     from robtheory.phase import phase_grid
-    from robtheory.viz.plot import plot_frontier, plot_frontier_mc, plot_phase
+    from robtheory.viz.figures import _outside_legend
+    from robtheory.viz.phase import REGIME_COLORS, plot_phase_map, regime_labels
+    from robtheory.viz.plot import _legend_outside, plot_frontier, plot_frontier_mc
+    from robtheory.viz.style import label, style
 
     out = []
     model = ToyModel(p, eta, d)
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    plot_frontier(ax, frontier(model, ThreatModel("linf", 2 * eta), "all", n=401), label="all classifiers (Theorem F)")
-    for fam, n, label in (("linear", 101, "linear with bias (full l_inf ball)"),
-                          ("linear-unbiased", 161, "linear, no bias (full l_inf ball)")):
-        lin = frontier(model, ThreatModel("linf", 2 * eta), fam, n=n)
-        ax.plot(lin.standard_accuracy, lin.robust_accuracy, label=label)
-    if frontier_mc is not None:
-        if not isinstance(frontier_mc, FrontierMC):
-            frontier_mc = FrontierMC.from_dict(frontier_mc)
-        plot_frontier_mc(ax, frontier_mc)
-    ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(out_dir / "frontier.png", dpi=120)
-    plt.close(fig)
-    cap = (f"Trade-off frontier at eps = 2 eta for D(p={p}, eta={eta}, d={d}), with the Theorem 2.1 bound "
-           "(dashed).")
-    if frontier_mc is not None:
-        cap += (f" Points: Monte Carlo estimates (n={frontier_mc.n}) of the rounded rules that attain the "
-                "frontier, with 95% Clopper-Pearson intervals.")
-    out.append(("frontier.png", cap))
+    with style():
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(7.0, 5.2))
+        plot_frontier(ax, frontier(model, ThreatModel("linf", 2 * eta), "all", n=401),
+                      label="all classifiers (exact, Theorem F)")
+        for fam, n, lab in (("linear", 101, r"linear with bias (full $\ell_\infty$ ball)"),
+                            ("linear-unbiased", 161, r"linear, no bias (full $\ell_\infty$ ball)")):
+            lin = frontier(model, ThreatModel("linf", 2 * eta), fam, n=n)
+            ax.plot(lin.standard_accuracy, lin.robust_accuracy, label=lab)
+        if frontier_mc is not None:
+            if not isinstance(frontier_mc, FrontierMC):
+                frontier_mc = FrontierMC.from_dict(frontier_mc)
+            plot_frontier_mc(ax, frontier_mc)
+        _legend_outside(ax, "below")
+        name = _save_report_figure(fig, out_dir, "frontier")
+        cap = (f"Trade-off between standard and robust accuracy at eps = 2 eta for D(p={p}, eta={eta}, d={d}): "
+               "the best robust accuracy any classifier reaches at each standard accuracy (exact here, "
+               "Theorem F), which lies on the Theorem 2.1 bound p/(1-p)(1 - standard accuracy) (dashed), "
+               "and the best linear classifiers with and without a bias against the full l_inf ball.")
+        if frontier_mc is not None:
+            cap += (f" Points: Monte Carlo estimates (n={frontier_mc.n}) of the rounded rules that attain the "
+                    "frontier, with 95% Clopper-Pearson intervals.")
+        out.append((name, cap))
 
-    ds = phase_grid([p], [d], mu=np.linspace(0.5, 8, 40), eps_over_eta=np.linspace(0, 3, 31))
-    for var, caption in (("optimal_robust", "Optimal robust accuracy A*_rob over all classifiers (l_inf)."),
-                         ("price", "Accuracy price of robustness: Bayes standard accuracy minus the best standard "
-                                   "accuracy at robust accuracy >= 0.5."),
-                         ("regime", "Regimes: 0 eps < eta, 1 eta <= eps < 2 eta, 2 eps >= 2 eta, 3 eps >= 1.")):
-        fig, ax = plt.subplots(figsize=(5.5, 4.2))
-        plot_phase(ax, ds, var, "mu", "eps_over_eta")
-        fig.tight_layout()
-        fig.savefig(out_dir / f"phase_{var}.png", dpi=120)
-        plt.close(fig)
-        out.append((f"phase_{var}.png", caption + f" p={p}, d={d}."))
+        ds = phase_grid([p], [d], mu=np.linspace(0.5, 8, 40), eps_over_eta=np.linspace(0, 3, 31))
+        sl = ds.isel(p=0, d=0)
+        fig, axs = plt.subplots(1, 3, figsize=(13.5, 4.6))
+        for ax, var in zip(axs, ("optimal_robust", "price", "regime")):
+            plot_phase_map(ax, sl, var, "mu", "eps_over_eta", colorbar=False)
+            if var != "regime":  # the panel's title names the variable
+                fig.colorbar(ax.collections[0], ax=ax)
+            ax.set_title(label(var, ds[var].attrs) if var != "regime" else
+                         r"regime of the per-coordinate budget $\varepsilon$ against $\eta$")
+        import matplotlib.patches as mpatches
+
+        extra = [(mpatches.Patch(color=c), lab) for c, lab in zip(REGIME_COLORS, regime_labels(ds["regime"]).values())]
+        _outside_legend(fig, list(axs), extra)
+        fig.suptitle(f"Phase diagrams over $(\\mu=\\eta\\sqrt{{d}}, \\varepsilon/\\eta)$ at $p = {p:g}$, $d = {d}$")
+        name = _save_report_figure(fig, out_dir, "phase")
+        out.append((name, f"Phase diagrams at p={p}, d={d}, over mu = eta sqrt(d) and eps/eta. Left: the optimal "
+                          "robust accuracy A*_rob over all classifiers (l_inf). Middle: the price of robustness, the "
+                          "standard accuracy given up (Bayes standard accuracy minus the best standard accuracy "
+                          "of a rule with robust accuracy >= 0.5); grey where eps >= 1, where it is not derived. "
+                          "Right: the four regimes of the budget. Lines: eps = eta (solid), eps = 2 eta (dashed), "
+                          "eps = 1 (dotted)."))
     return out
 
 
@@ -152,7 +185,9 @@ def _two_sided_records(rows: Sequence[VerifyRow], column: str) -> list[tuple[str
 
 
 def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], column: str = "mc",
-                       name: str = "mc_residuals.png") -> tuple[str, str] | None:
+                       name: str = "mc_residuals", *, folder: str = FIGURE_DIR,
+                       formats: Sequence[str] = ("png", "pdf", "svg"),
+                       style: Mapping[str, Any] | str | None = None) -> tuple[str, str] | None:
     """Draw the Monte Carlo column's two-sided tests as residuals in SE units, one column per claim.
 
     Returns ``(file name, caption)``, or None when no row carries a Monte Carlo test (e.g.
@@ -168,36 +203,37 @@ def mc_residual_figure(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], c
     recs = _two_sided_records(rows, column)
     if not recs:
         return None
-    plt = _plt()
+    from robtheory.viz.style import style as _style
+
     alpha = min(a for *_, a in recs)
     zt = float(stats.two_sided_z(alpha))
-    fig, ax = plt.subplots(figsize=(8.0, 4.2))
-    plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
-                   threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
     cells = [cell for r in rows if (cell := r.cell(column)) is not None]
     n_vals = sorted({c.get("n") for cell in cells for c in cell.get("checks") or () if c.get("n") is not None})
-    ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
-                 + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(Path(out_dir) / name, dpi=120)
-    plt.close(fig)
+    with _style(style):
+        fig, ax = _plt().subplots(figsize=(9.0, 4.6))
+        plot_residuals(ax, [r[0] for r in recs], [r[2] for r in recs], groups=[r[1] for r in recs],
+                       threshold=zt, threshold_label=f"Bonferroni +-{zt:.2f} (alpha={alpha:.2g} per test)")
+        ax.set_title(f"Monte Carlo residuals per claim ({len(recs)} two-sided tests"
+                     + (f", n={n_vals[0]}" if len(n_vals) == 1 else "") + ")")
+        path = _save_report_figure(fig, Path(out_dir), Path(name).stem, folder, formats)
     n_fin = sum(r[2] is not None and math.isfinite(r[2]) for r in recs)
     cap = (f"Monte Carlo column: {len(recs)} two-sided tests (closed-form agreement and mean tests) as "
            f"residuals (estimate - closed form) / SE, per claim; dashed: the Bonferroni threshold "
            f"+-{zt:.2f}. One-sided bound tests are in the table."
            + ("" if n_fin == len(recs) else f" {len(recs) - n_fin} infinite residual(s) drawn as red triangles."))
-    return name, cap
+    return path, cap
 
 
 def frontier_mc_figures(out_dir, mc: FrontierMC | Mapping[str, Any],
-                        name: str = "frontier_mc_residuals.png") -> tuple[str, str]:
+                        name: str = "frontier_mc_residuals") -> tuple[str, str]:
     """Residuals of :func:`robtheory.claims.frontier_mc.frontier_mc` (standard and robust, per point;
     ``mc`` a :class:`~robtheory.claims.frontier_mc.FrontierMC` or the function's dict)."""
     from robtheory.viz.plot import plot_residuals
 
     if not isinstance(mc, FrontierMC):
         mc = FrontierMC.from_dict(mc)
-    plt = _plt()
+    from robtheory.viz.style import style
+
     labels, z, groups = [], [], []
     for pt in mc.points:
         lab = "tau=inf" if pt.tau is None else f"tau={pt.tau:.3g}"
@@ -205,14 +241,13 @@ def frontier_mc_figures(out_dir, mc: FrontierMC | Mapping[str, Any],
             labels.append(lab)
             z.append(c.z)
             groups.append(k)
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    plot_residuals(ax, labels, z, groups=groups, threshold=mc.z_threshold,
-                   threshold_label=f"Bonferroni +-{mc.z_threshold:.2f} (alpha={mc.total_alpha:g})")
-    ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc.n} per point)", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(Path(out_dir) / name, dpi=120)
-    plt.close(fig)
-    return name, (f"Monte Carlo points of the Theorem F frontier (rounded rules sign(tau sign(x1) + s(x)); robust "
+    with style():
+        fig, ax = _plt().subplots(figsize=(8.0, 4.0))
+        plot_residuals(ax, labels, z, groups=groups, threshold=mc.z_threshold,
+                       threshold_label=f"Bonferroni +-{mc.z_threshold:.2f} (alpha={mc.total_alpha:g})")
+        ax.set_title(f"Theorem F frontier: Monte Carlo residuals (n={mc.n} per point)")
+        path = _save_report_figure(fig, Path(out_dir), Path(name).stem)
+    return path, (f"Monte Carlo points of the Theorem F frontier (rounded rules sign(tau sign(x1) + s(x)); robust "
                   f"accuracy under the shift adversary): residuals in SE units, {mc.n_checks} exact binomial "
                   f"tests at family-wise alpha={mc.total_alpha:g} ({_MC_WORDS[mc.verdict]}).")
 
@@ -221,6 +256,7 @@ _MC_WORDS = {"PASS": "all pass", "FAIL": "FAILED", "INCONCLUSIVE": "none fails, 
 
 
 def _verdict(cell: Mapping[str, Any] | None) -> str:
+    """A verdict cell: the one word (PASS, FAIL, INCONCLUSIVE, PARTIAL), its details one click away."""
     if cell is None:
         return '<td class="na">-</td>'
     from robtheory.claims import cell_verdict
@@ -229,28 +265,89 @@ def _verdict(cell: Mapping[str, Any] | None) -> str:
     word = cell_verdict(dict(cell))
     cls = {"PASS": "pass", "FAIL": "fail"}.get(word, "inconclusive")
     detail = html.escape(str(cell.get("detail", "")))
-    return f'<td class="{cls}" title="{detail}">{word}<div class="detail">{detail}</div></td>'
+    if not detail:
+        return f'<td class="{cls}">{word}</td>'
+    return f'<td class="{cls}"><details><summary>{word}</summary><div class="detail">{detail}</div></details></td>'
 
 
-def _figure_html(figs) -> str:
+def _data_uri(path: Path) -> str:
+    """The file as a ``data:`` URI (SVG or PNG), so that the page needs no other file."""
+    import base64
+
+    mime = {".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix.lower())
+    if mime is None:
+        raise ValueError(f"report figures are SVG or PNG files, got {str(path)!r}")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _figure_html(out_dir: Path, figs) -> str:
     return "".join(
-        f'<figure><img src="{html.escape(name)}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}'
-        f'</figcaption></figure>' for name, cap in figs)
+        f'<figure><img src="{_data_uri(Path(out_dir) / name)}" alt="{html.escape(cap)}">'
+        f'<figcaption>{html.escape(cap)}</figcaption></figure>\n' for name, cap in figs)
 
 
-def _section_html(sec: ReportSection) -> str:
+def _section_html(out_dir: Path, sec: ReportSection) -> str:
     paras = "".join(f"<p>{html.escape(p.strip())}</p>" for p in sec.text.split("\n\n") if p.strip())
-    return f"<h2>{html.escape(sec.title)}</h2>\n{paras}\n{_figure_html(sec.figures)}\n"
+    return f"<h2>{html.escape(sec.title)}</h2>\n{paras}\n{_figure_html(out_dir, sec.figures)}\n"
+
+
+def _mc_summary_html(rows: Sequence[VerifyRow], mc: Mapping[str, Any] | None, column: str = "mc") -> str:
+    """The run's Monte Carlo settings and its count of passing tests, as a paragraph."""
+    if mc is None:
+        return ("<p>No Monte Carlo column in this run (<code>--no-mc</code>): every verdict below is "
+                "analytic or a proof certificate.</p>")
+    verdicts = [str(c.get("verdict", "PASS" if c.get("passed") else "FAIL"))
+                for r in rows if (cell := r.cell(column)) is not None for c in cell.get("checks") or ()]
+    marg = mc.get("marginals") or {}
+    verdicts += [str(t.get("verdict", "PASS" if t.get("passed") else "FAIL")) for t in (marg.get("tests") or {}).values()]
+    count = {v: verdicts.count(v) for v in ("PASS", "INCONCLUSIVE", "FAIL")}
+    backends = "/".join(mc.get("backends_used") or []) or str(mc.get("backend", "?"))
+    n_checks = mc.get("n_checks", len(verdicts))
+    return (f"<p><strong>Monte Carlo: {count['PASS']}/{n_checks} tests pass</strong>, "
+            f"{count['INCONCLUSIVE']} inconclusive, {count['FAIL']} fail (verdict {html.escape(str(mc.get('verdict', '?')))}). "
+            f"n = {mc.get('n')} samples per run, seed {mc.get('seed')}, backend {html.escape(backends)}; "
+            f"family-wise false-alarm rate alpha = {mc.get('total_alpha')} over all {n_checks} tests "
+            f"({html.escape(str(mc.get('correction', 'Bonferroni')))}: {float(mc.get('alpha_per_check', 0)):.3g} per test); "
+            f"a test is INCONCLUSIVE when it could not have detected a deviation of the resolution "
+            f"{mc.get('resolution')} in a probability ({mc.get('mean_resolution')} in a mean) at its n.</p>")
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; line-height: 1.4; }
+table { border-collapse: collapse; font-size: 0.9em; width: 100%; }
+td, th { border: 1px solid #ccc; padding: 4px 6px; vertical-align: top; text-align: left; }
+td.pass { background: #e6f4e6; } td.fail { background: #f8d7d7; } td.na { color: #999; }
+td.inconclusive { background: #fdf3d0; }
+summary { cursor: pointer; font-weight: 600; }
+.detail, .note { font-size: 0.85em; color: #444; }
+figure { margin: 1.5em 0; }
+figure img { max-width: 100%; height: auto; display: block; } /* natural size, multi-panel ones full width */
+figcaption { font-size: 0.9em; color: #333; margin-top: 0.4em; }
+.prov { font-size: 0.85em; color: #555; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 10pt; }
+  details > div.detail { display: block; }
+  details::details-content { content-visibility: visible; display: block; }
+  summary { list-style: none; }
+  figure, tr { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
+"""
 
 
 def write_report(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], columns: Sequence[str], *, frontier_mc_n: int | None = None,
-                 seed: int = 0, extra_sections: Sequence[ReportSection] | None = None) -> Path:
+                 seed: int = 0, extra_sections: Sequence[ReportSection] | None = None,
+                 mc_summary: Mapping[str, Any] | None = None) -> Path:
     """Write ``out_dir/index.html`` from verify's rows and the names of its verdict columns.
+
+    The page is one self-contained file: every figure is embedded as a data URI, so it can be
+    copied or mailed alone (the figures are also written to ``out_dir/figures`` as PNG, PDF and
+    SVG for use elsewhere; the page does not link them).
 
     Parameters
     ----------
     out_dir : path
-        Created if needed; the page and all its images go there.
+        Created if needed; the page goes there, its figures into ``out_dir/figures``.
     rows : sequence of VerifyRow
         ``robtheory verify``'s rows (:attr:`robtheory.claims.verify.VerifyResult.rows`; the
         ``"mc"`` cell's ``checks`` feed the residual figure). Dicts in the ``verify --json``
@@ -262,6 +359,9 @@ def write_report(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], columns
         each (seeded by ``seed``), overlay them on the frontier figure and draw their residuals.
     extra_sections : sequence of ReportSection, optional
         Appended after the built-in sections, in order (the hook for the torch results).
+    mc_summary : mapping, optional
+        The Monte Carlo column's run summary (:attr:`robtheory.claims.verify.VerifyResult.mc`:
+        n, seed, backend, alpha, ...), stated in the page's text; None for a run without it.
     """
     rows = _rows(rows)
     out = Path(out_dir)
@@ -298,38 +398,41 @@ def write_report(out_dir, rows: Iterable[VerifyRow | Mapping[str, Any]], columns
     body = []
     for r in rows:
         a = r.analytic
+        note = (f"<details><summary>note</summary><div class='note'>{html.escape(r.notes)}</div></details>"
+                if r.notes else "")
         cells = [f"<td><code>{html.escape(r.name)}</code></td>", f"<td>{html.escape(r.reference)}</td>",
-                 f"<td>{html.escape(r.statement)}"
-                 + (f"<div class='note'>{html.escape(r.notes)}</div>" if r.notes else "") + "</td>",
+                 f"<td>{html.escape(r.statement)}{note}</td>",
                  _verdict({"passed": a.passed, "n_points": a.n_points, "detail": a.detail})]
         cells += [_verdict(r.cell(c)) for c in columns]
         body.append("<tr>" + "".join(cells) + "</tr>")
     n_pass = sum(r.analytic.passed for r in rows)
-    mc_html = (_figure_html(mc_figs) if mc_figs else
+    mc_html = (_figure_html(out, mc_figs) if mc_figs else
                "<p>No Monte Carlo results in this run (the Monte Carlo column was not run, e.g. "
                "<code>--no-mc</code>).</p>")
-    extra_html = "".join(_section_html(s) for s in extra)
+    extra_html = "".join(_section_html(out, s) for s in extra)
+    machine = prov["machine"]
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>robtheory report</title>
-<style>
-body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; }}
-table {{ border-collapse: collapse; font-size: 0.9em; }}
-td, th {{ border: 1px solid #ccc; padding: 4px 6px; vertical-align: top; }}
-td.pass {{ background: #e6f4e6; }} td.fail {{ background: #f8d7d7; }} td.na {{ color: #999; }} td.inconclusive {{ background: #fdf3d0; }}
-.detail, .note {{ font-size: 0.8em; color: #555; }}
-figure {{ display: inline-block; width: 48%; margin: 0.5%; }} figure img {{ width: 100%; }}
-</style></head><body>
-<h1>robtheory: "Robustness May Be at Odds with Accuracy", machine-checked</h1>
-<p>{n_pass}/{len(rows)} claims pass the analytic check. Generated {html.escape(prov['date'])}
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>robtheory report</title>
+<style>{_CSS}</style></head><body>
+<h1>robtheory: "Robustness May Be at Odds with Accuracy" (Tsipras et al., ICLR 2019), machine-checked</h1>
+<p><strong>{n_pass}/{len(rows)} claims pass the analytic check.</strong> Each row below is one statement of the
+paper on the distribution D(p, eta, d); each verdict column is an independent check of it (click a verdict for
+its details).</p>
+{_mc_summary_html(rows, mc_summary)}
+<p class="prov">Generated {html.escape(prov['date'])}
 by robtheory {html.escape(prov['robtheory_version'])} (commit {html.escape(prov['commit'] or 'unknown')}; Python
 {html.escape(prov['python'])}, NumPy {html.escape(str(prov['numpy']))}, SciPy {html.escape(str(prov['scipy']))},
-numba {html.escape(str(prov['numba']))}; {html.escape(prov['machine']['cpu_model'])}).</p>
+numba {html.escape(str(prov['numba']))}; {html.escape(machine['cpu_model'])}, {html.escape(str(machine['nproc']))} CPUs,
+{html.escape(str(machine['platform']))}). This page is self-contained: its figures are embedded; PNG, PDF and SVG
+copies are in the <code>{FIGURE_DIR}</code> folder beside it.</p>
 <h2>Claims</h2>
 <table><thead><tr>{head}</tr></thead><tbody>
 {chr(10).join(body)}
 </tbody></table>
 <h2>Figures</h2>
-{_figure_html(figs)}
+{_figure_html(out, figs)}
 <h2>Monte Carlo residuals</h2>
 {mc_html}
 {extra_html}</body></html>

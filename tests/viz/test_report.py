@@ -1,5 +1,8 @@
-"""The HTML report: parse it and check that every image it references exists."""
+"""The HTML report: parse it; every image is embedded (the page links to no file), its figures
+are also written as PNG, PDF and SVG under figures/."""
 
+import base64
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -17,10 +20,26 @@ class _Collect(HTMLParser):
         attrs = dict(attrs)
         if tag == "img":
             self.images.append(attrs["src"])
+        for key in ("href", "src"):  # nothing the page loads or links is another file
+            assert key not in attrs or attrs[key].startswith("data:"), (tag, attrs[key][:80])
         if tag == "tr":
             self.rows += 1
         if tag == "td" and "class" in attrs:
             self.cells.append(attrs["class"])
+
+
+def _data(path):
+    mime = "image/svg+xml" if path.suffix == ".svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _embedded_and_written(out, parser, stems):
+    """Each figure ``stem`` is written as PNG, PDF and SVG under figures/, and its SVG is what
+    the page embeds."""
+    for stem in stems:
+        for ext in ("png", "pdf", "svg"):
+            assert (out / "figures" / f"{stem}.{ext}").stat().st_size > 0, (stem, ext)
+        assert _data(out / "figures" / f"{stem}.svg") in parser.images, stem
 
 
 def test_report_lists_every_claim_and_its_images_exist(tmp_path):
@@ -39,10 +58,8 @@ def test_report_lists_every_claim_and_its_images_exist(tmp_path):
     parser = _Collect()
     parser.feed(path.read_text())
     assert parser.rows == len(rows) + 1  # header row
-    assert len(parser.images) >= 5
-    assert "mc_residuals.png" in parser.images  # the Monte Carlo residual figure is referenced
-    for src in parser.images:
-        assert (tmp_path / src).is_file() and (tmp_path / src).stat().st_size > 0, src
+    assert len(parser.images) == 3  # frontier, phase diagrams, Monte Carlo residuals
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "mc_residuals"])
     assert parser.cells.count("fail") == 1 and "na" in parser.cells
     assert "4 two-sided tests" in path.read_text() and "1 infinite residual" in path.read_text()
     text = path.read_text()
@@ -57,9 +74,8 @@ def test_report_cli_analytic_only(tmp_path, capsys):
     parser = _Collect()
     parser.feed((tmp_path / "index.html").read_text())
     assert parser.rows == 3
-    for src in parser.images:
-        assert (tmp_path / src).is_file()
-    assert "mc_residuals.png" not in parser.images and "No Monte Carlo results" in (tmp_path / "index.html").read_text()
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase"])
+    assert len(parser.images) == 2 and "No Monte Carlo results" in (tmp_path / "index.html").read_text()
 
 
 def test_report_with_the_real_monte_carlo_column(tmp_path):
@@ -71,10 +87,11 @@ def test_report_with_the_real_monte_carlo_column(tmp_path):
     parser = _Collect()
     text = (tmp_path / "index.html").read_text()
     parser.feed(text)
-    assert "mc_residuals.png" in parser.images
-    for src in parser.images:
-        assert (tmp_path / src).is_file() and (tmp_path / src).stat().st_size > 0, src
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "mc_residuals", "frontier_mc_residuals"])
     assert "2 two-sided tests" in text
+    # the run's Monte Carlo summary is in the text: n, seed, alpha and how many tests pass
+    assert re.search(r"Monte Carlo: (\d+)/\1 tests pass", text)
+    assert "n = 20000 samples per run, seed 0" in text and "alpha = 1e-06" in text
 
 
 def _stub_rows():
@@ -86,9 +103,7 @@ def test_frontier_monte_carlo_in_the_report(tmp_path):
     path = write_report(tmp_path, _stub_rows(), [], frontier_mc_n=4000, seed=1)
     parser = _Collect()
     parser.feed(path.read_text())
-    assert "frontier_mc_residuals.png" in parser.images and "frontier.png" in parser.images
-    for src in parser.images:
-        assert (tmp_path / src).is_file() and (tmp_path / src).stat().st_size > 0, src
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "frontier_mc_residuals"])
     # 10 exact tests at family-wise alpha 1e-6: none rejects, but at n = 4000 they cannot
     # detect a deviation of the default resolution 0.005, so the caption must not say "all pass"
     assert "(none fails, some INCONCLUSIVE)" in path.read_text()
@@ -112,7 +127,7 @@ def test_extra_sections_hook(tmp_path):
     text = path.read_text()
     parser = _Collect()
     parser.feed(text)
-    assert "extra.png" in parser.images and (tmp_path / "extra.png").is_file()
+    assert _data(tmp_path / "extra.png") in parser.images  # embedded, not linked
     assert "<h2>Torch results (placeholder)</h2>" in text and "first &lt;paragraph&gt;" in text
     assert text.index("Monte Carlo residuals") < text.index("Torch results")
     with pytest.raises(ValueError, match="title=''"):
@@ -134,3 +149,31 @@ def test_report_cells_show_partial_and_inconclusive_not_pass():
     assert ">INCONCLUSIVE<" in inconclusive and 'class="pass"' not in inconclusive
     assert 'class="pass"' in _verdict({"passed": True, "detail": ""})
     assert 'class="fail"' in _verdict({"passed": False, "detail": ""})
+
+
+def test_torch_sections_have_real_captions_and_are_embedded(tmp_path):
+    """Captions say what a torch figure shows (not 'toy: theorem 2 1 mlp', made from its file name)."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from robtheory.torch_bridge.report import sections
+
+    res = tmp_path / "torch" / "toy"
+    res.mkdir(parents=True)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    fig.savefig(res / "theorem_2_1_mlp.png")
+    plt.close(fig)
+    (res / "metrics.json").write_text(json.dumps({"experiment": "toy", "figure": "Theorem 2.1",
+                                                  "figures": ["theorem_2_1_mlp.png"], "effect": {}}))
+    secs = sections(tmp_path / "torch", tmp_path / "report")
+    ((_, cap),) = secs[0].figures
+    assert "theorem 2 1 mlp" not in cap and "Theorem 2.1 bound" in cap
+    page = write_report(tmp_path / "report", _stub_rows(), [], extra_sections=secs).read_text()
+    parser = _Collect()
+    parser.feed(page)
+    assert _data(res / "theorem_2_1_mlp.png") in parser.images

@@ -93,13 +93,24 @@ class RunContext:
     checkpoints: list[str] = field(default_factory=list)
 
     def save_figure(self, fig, stem: str) -> list[str]:
-        """Save ``fig`` as ``stem.png`` (and ``stem.pdf`` unless quick) in the output folder; close it."""
+        """Save ``fig`` as ``stem.png`` (and the vector ``stem.pdf`` and ``stem.svg`` unless quick) in
+        the output folder, under constrained layout (labels, titles and the suptitle never overlap);
+        close it."""
         import matplotlib.pyplot as plt
 
+        tight = {}
+        if fig.get_layout_engine() is None:
+            fig.set_layout_engine("constrained")
+            try:
+                fig.canvas.draw()
+            except (ZeroDivisionError, ValueError):  # a colour bar made without a layout engine
+                fig.set_layout_engine("none")
+                tight = {"bbox_inches": "tight"}
         paths = []
-        for ext in ("png",) if self.quick else ("png", "pdf"):
+        for ext in ("png",) if self.quick else ("png", "pdf", "svg"):
             p = self.out / f"{stem}.{ext}"
-            fig.savefig(p, dpi=120, bbox_inches="tight")
+            fig.savefig(p, dpi=120, metadata={"png": None, "pdf": {"CreationDate": None}, "svg": {"Date": None}}[ext],
+                        **tight)
             paths.append(p.name)
         plt.close(fig)
         self.figures.extend(paths)

@@ -36,10 +36,10 @@ def _plot_eps_sweep(ax: Axes, curves: list[dict[str, Any]]) -> Axes:
     for c in curves:
         line = ax.plot(c["eps_train"], c["standard_accuracy"], marker="o", ms=3, label=f"{c['label']}: standard")
         ax.plot(c["eps_train"], c["robust_accuracy"], ls="--", marker="x", ms=3, color=line[0].get_color(),
-                label=f"{c['label']}: robust at eps_train")
-    ax.set_xlabel("eps_train")
+                label=f"{c['label']}: robust accuracy at " + r"$\varepsilon_{train}$")
+    ax.set_xlabel(r"adversarial-training radius $\varepsilon_{train}$")
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: off the data
     return ax
 
 
@@ -117,9 +117,12 @@ def run_eps_sweep(ctx: RunContext) -> dict[str, Any]:
               "by_curve": per}
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    _plot_eps_sweep(axes[0], [c for c in curves if c["constraint"] == "2"]).set_title("l_2 adversarial training")
-    _plot_eps_sweep(axes[1], [c for c in curves if c["constraint"] == "inf"]).set_title("l_inf adversarial training")
-    fig.suptitle(f"Fig. 7 ({pair.source}, {CLASSES[0]} vs {CLASSES[1]}, n = {pair.y_train.numel()})")
+    _plot_eps_sweep(axes[0], [c for c in curves if c["constraint"] == "2"]).set_title(r"$\ell_2$ adversarial training")
+    _plot_eps_sweep(axes[1], [c for c in curves if c["constraint"] == "inf"]).set_title(r"$\ell_\infty$ adversarial training")
+    from robtheory.torch_bridge.figures import source_title
+
+    fig.suptitle(f"Fig. 7: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}, "
+                 f"{pair.y_train.numel()} training images")
     ctx.save_figure(fig, "fig7_eps_sweep")
     for c in curves:
         c["eval_attack"] = _eval_attack(com, c["constraint"], c["eps_train"][-1]).to_dict()

@@ -109,7 +109,6 @@ def run_interpolation(ctx: RunContext) -> dict[str, Any]:
         axes[r, 0].set_ylabel(name.replace("_", "\n"), fontsize="x-small")
     for c, t in enumerate(ts):
         axes[0, c].set_title(f"t={t:.1f}", fontsize="x-small")
-    fig.subplots_adjust(top=1 - 0.75 / (1.05 * len(rows)))  # room for the title above the t labels
     fig.suptitle(f"Fig. 4: interpolation to the l2 eps = {shown:.3g} adversarial example", fontsize="medium")
     ctx.save_figure(fig, "fig4_interpolation")
 

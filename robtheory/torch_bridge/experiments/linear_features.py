@@ -165,17 +165,17 @@ def run_linear_features(ctx: RunContext) -> dict[str, Any]:
 
     # figure
     side = pair.side
-    fig, axes = plt.subplots(2, 3, figsize=(12, 7.5))
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7.5), layout="constrained")  # colour bars laid out with the panels
     ax = axes[0, 0]
     m = float(np.abs(corr).max())
     im = ax.imshow(corr.reshape(side, side), cmap="seismic", vmin=-m, vmax=m)
-    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.colorbar(im, ax=ax, shrink=0.9)
     ax.set_title(f"corr(pixel, label), +1 = digit {CLASSES[0]}")
     for ax, name in ((axes[0, 1], "standard"), (axes[0, 2], "robust_linf")):
         w = models[name]
         m = float(np.abs(w).max()) or 1.0
         im = ax.imshow(w.reshape(side, side), cmap="seismic", vmin=-m, vmax=m)
-        fig.colorbar(im, ax=ax, fraction=0.046)
+        fig.colorbar(im, ax=ax, shrink=0.9)
         ax.set_title(f"(a) weights: {name.replace('_', ' ')}")
     for a in axes[0]:
         a.set_xticks([])
@@ -205,12 +205,16 @@ def run_linear_features(ctx: RunContext) -> dict[str, Any]:
     ax.plot(kk, [t["robust_accuracy"] for t in topk], marker="x", ms=3,
             label=f"robust accuracy (exact, l_inf {eps:g})")
     ax.set_xscale("log")
+    from matplotlib.ticker import NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks of a short log axis overlap
     ax.set_xlabel("number k of most label-correlated pixels used")
     ax.set_ylabel("test accuracy")
     ax.set_title("(c) standard linear models on the top-k pixels")
-    ax.legend(fontsize="small")
-    fig.suptitle(f"Fig. 5 ({pair.source}, {CLASSES[0]} vs {CLASSES[1]}, linear models)")
-    fig.tight_layout()
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: off the data
+    from robtheory.torch_bridge.figures import source_title
+
+    fig.suptitle(f"Fig. 5: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}, linear models")
     ctx.save_figure(fig, "fig5_linear_features")
     return {"data": pair.describe(),
             "settings": {"common": com.to_dict(), "epochs": epochs, "train_attack": attack.to_dict(),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from robtheory.torch_bridge import train as T
+from robtheory.torch_bridge.figures import sample_size_figure
 from robtheory.torch_bridge.experiments.digits_common import (
     CLASSES,
     L2_EPS,
@@ -31,27 +31,9 @@ from robtheory.torch_bridge.experiments.digits_common import (
 )
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from robtheory.torch_bridge.experiments import RunContext
 
 __all__ = ["run_sample_size"]
-
-
-def _plot_sample_size(ax: Axes, curves: list[dict[str, Any]], constraint: str) -> Axes:
-    """Standard accuracy against training-set size, one line per eps_train (error bars: SE)."""
-    for c in curves:
-        if c["constraint"] not in (constraint, None):
-            continue
-        label = "standard (eps_train = 0)" if c["eps_train"] == 0 else f"eps_train = {c['eps_train']:.3g}"
-        ax.errorbar(c["n"], c["mean"], yerr=np.nan_to_num(c["se"]), marker="o", ms=3, capsize=2,
-                    label=label, color="black" if c["eps_train"] == 0 else None)
-    ax.set_xscale("log")
-    ax.set_xlabel("training-set size n")
-    ax.set_ylabel("standard test accuracy")
-    ax.set_title(f"{'l_inf' if constraint == 'inf' else 'l_2'} adversarial training")
-    ax.legend(fontsize="small")
-    return ax
 
 
 def run_sample_size(ctx: RunContext) -> dict[str, Any]:
@@ -63,7 +45,6 @@ def run_sample_size(ctx: RunContext) -> dict[str, Any]:
     few samples adversarial training *raises* standard accuracy; with more it falls below the
     standard model.
     """
-    import matplotlib.pyplot as plt
 
     com = _common(ctx)
     pair = _load(ctx, com)
@@ -163,11 +144,7 @@ def run_sample_size(ctx: RunContext) -> dict[str, Any]:
                            "each by more than 2 SE of the paired per-subset difference",
               "by_constraint": by_norm}
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    _plot_sample_size(axes[0], [dict(c, constraint=c["constraint"] or "2") for c in curves], "2")
-    _plot_sample_size(axes[1], [dict(c, constraint=c["constraint"] or "inf") for c in curves], "inf")
-    fig.suptitle(f"Fig. 1 / Fig. 6 ({pair.source}, {CLASSES[0]} vs {CLASSES[1]}, "
-                 f"mean of {min(repeats.values())}-{max(repeats.values())} subsets per n, error bars: SE)")
+    fig = sample_size_figure(curves, pair.source, list(repeats.values()), CLASSES)
     ctx.save_figure(fig, "fig1_fig6_sample_size")
     return {"data": pair.describe(),
             "settings": {"common": com.to_dict(), "sizes": list(sizes), "repeats": [repeats[n] for n in sizes],

@@ -311,10 +311,10 @@ def _figures(ctx, s, model, eps, lin_rows, pgd_rows, mlp_rows):
                 title="Thm 2.2: adversarial training drops them")
     axes[2].set(xscale="log", yscale="log", xlabel="n", ylabel="distance to population optimum",
                 title="convergence in $(w_1, v)$")
-    for ax in axes:
-        ax.legend(fontsize=7)
-    fig.suptitle(f"linear SVMs on D(p={model.p}, eta={model.eta}, d={model.d}), lambda={s['lam']}, "
-                 f"adversary l_inf eps={eps}")
+    for ax in axes:  # below each panel: off the data
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    fig.suptitle(f"linear SVMs on $D(p={model.p}, \\eta={model.eta}, d={model.d})$, $\\lambda = {s['lam']}$, "
+                 f"adversary $\\ell_\\infty$, $\\varepsilon = {eps}$")
     ctx.save_figure(fig, "linear_vs_population")
 
     fig, axes = plt.subplots(1, len(pgd_rows), figsize=(3.6 * len(pgd_rows), 3.6))
@@ -335,7 +335,7 @@ def _figures(ctx, s, model, eps, lin_rows, pgd_rows, mlp_rows):
     plot_theorem_2_1(ax, model.p, rows)
     ax.set(ylabel=f"robust accuracy ($\\ell_\\infty$, $\\varepsilon = 2\\eta = {eps:g}$)",
            title="trained MLPs against Theorem 2.1", xlim=(0.85, 1.002), ylim=(-0.02, 1.02))
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside: off the data
     ctx.save_figure(fig, "theorem_2_1_mlp")
 
 

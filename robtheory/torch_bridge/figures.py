@@ -1,0 +1,92 @@
+"""Figures of the torch experiments that can be drawn from saved numbers alone (no torch import),
+so that ``robtheory plot metrics.json`` redraws them without training."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["CAPTIONS", "caption", "plot_sample_size", "sample_size_figure", "source_title"]
+
+#: The report's caption of each torch figure (file stem -> what the figure shows).
+CAPTIONS = {
+    "fig1_fig6_sample_size": "Standard test accuracy against training-set size n, for standard training and "
+                             "adversarial training at several radii (left l_2, right l_inf); each point the mean over "
+                             "random class-balanced subsets, error bars one standard error. The paper's Fig. 1 / 6: "
+                             "adversarial training helps at small n and costs standard accuracy at large n.",
+    "fig7_eps_sweep": "Standard test accuracy against the adversarial-training radius eps_train (left l_2, right "
+                      "l_inf). The paper's Fig. 7: standard accuracy falls as the training radius grows.",
+    "fig5_linear_features": "Linear models on two digit classes: the weights of standard and adversarially trained "
+                            "models as images, and how they correlate with the label. The paper's Fig. 5: robust "
+                            "models put their weight on fewer, more interpretable features.",
+    "fig2_gradients": "Loss gradients with respect to the input image (red positive, blue negative) of standard "
+                      "and adversarially trained models. The paper's Fig. 2: robust models' gradients look like "
+                      "the digits.",
+    "fig2_gradient_alignment": "How the input gradient aligns with the image and with the direction to the other "
+                               "class (mean over test images, error bars one standard error).",
+    "fig3_large_eps": "Large-radius l_2 adversarial examples of standard and robust models. The paper's Fig. 3: "
+                      "those of robust models look like the other class.",
+    "fig3_judge": "How often a nearest-neighbour judge, trained on clean images, calls the adversarial example the "
+                  "other class, against the attack radius.",
+    "fig4_interpolation": "Images along the straight path from a test image (t = 0) to its large-radius adversarial "
+                          "example (t = 1), per model. The paper's Fig. 4.",
+    "fig4_path_scores": "Along that path: the model's margin (median and quartiles, scaled by its value at t = 0) "
+                        "and the nearest-neighbour judge's rate of 'other class'.",
+    "linear_vs_population": "Linear SVMs trained on samples of D(p, eta, d) against the population optimum: the "
+                            "weights (w_1, v), the weak features' share of the weight norm (Theorem 2.2: adversarial "
+                            "training drops them) and the distance to the population optimum, against n.",
+    "pgd_vs_exact": "Margins after a PGD attack against the exact worst-case margins of the linear models: PGD "
+                    "reaches the exact adversary.",
+    "theorem_2_1_mlp": "Standard and robust accuracy of trained MLPs (PGD and the shift adversary, with confidence "
+                       "intervals) against the Theorem 2.1 bound: no point lies above it.",
+}
+
+
+def caption(stem: str, experiment: str = "") -> str:
+    """The report caption of the figure file ``stem`` (a generic one naming the experiment if the
+    figure is not in :data:`CAPTIONS`)."""
+    return CAPTIONS.get(stem, f"A figure of the torch experiment {experiment or '?'} (see its summary above).")
+
+#: How a figure title names each source (a reader has not seen the option value "digits8").
+_SOURCE_TITLES = {"mnist": "MNIST (5,000-image subset)", "digits8": "scikit-learn 8x8 digits"}
+
+
+def source_title(source: str) -> str:
+    """The data source as a figure title names it: ``"digits8"`` -> ``"scikit-learn 8x8 digits"``."""
+    return _SOURCE_TITLES.get(source, source)
+
+
+def plot_sample_size(ax: Axes, curves: list[dict[str, Any]], constraint: str) -> Axes:
+    """Standard accuracy against training-set size, one line per eps_train (error bars: SE)."""
+    for c in curves:
+        if c["constraint"] not in (constraint, None):
+            continue
+        label = ("standard training ($\\varepsilon_{train} = 0$)" if c["eps_train"] == 0
+                 else f"$\\varepsilon_{{train}} = {c['eps_train']:.3g}$")
+        ax.errorbar(c["n"], c["mean"], yerr=np.nan_to_num(c["se"]), marker="o", ms=3, capsize=2,
+                    label=label, color="black" if c["eps_train"] == 0 else None)
+    ax.set_xscale("log")
+    ax.set_xlabel("training-set size n")
+    ax.set_ylabel("standard test accuracy")
+    ax.set_title(("$\\ell_\\infty$" if constraint == "inf" else "$\\ell_2$") + " adversarial training")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)  # below: off the data
+    return ax
+
+
+def sample_size_figure(curves: list[dict[str, Any]], source: str, repeats: list[int], classes) -> Any:
+    """Fig. 1 / Fig. 6 from the saved curves (``metrics.json``'s ``results.curves``): standard
+    accuracy against n, l_2 and l_inf adversarial training side by side."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained", sharey=True)
+    plot_sample_size(axes[0], [dict(c, constraint=c["constraint"] or "2") for c in curves], "2")
+    plot_sample_size(axes[1], [dict(c, constraint=c["constraint"] or "inf") for c in curves], "inf")
+    lo, hi = min(repeats), max(repeats)
+    subsets = f"{lo}" if lo == hi else f"{lo} to {hi}"
+    fig.suptitle(f"Fig. 1 / Fig. 6: {source_title(source)}, digit {classes[0]} vs {classes[1]}\n"
+                 f"each point: the mean over {subsets} random training subsets of size n; error bars: standard error")
+    return fig
