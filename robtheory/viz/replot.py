@@ -145,6 +145,24 @@ def _verify(doc, path, out, formats, style) -> list[Path]:
     return [out / f"mc_residuals.{ext}" for ext in formats]
 
 
+def _learning_curve(ds, path, out, formats, style) -> list[Path]:
+    from robtheory.viz.learning_curve import save_learning_curve_figures
+
+    return save_learning_curve_figures(out, [ds], formats=tuple(formats))
+
+
+def _transfer(ds, path, out, formats, style) -> list[Path]:
+    from robtheory.viz.transfer import save_transfer_figure
+
+    return save_transfer_figure(out, ds, formats=tuple(formats))
+
+
+def _selection(ds, path, out, formats, style) -> list[Path]:
+    from robtheory.viz.transfer import save_selection_figure
+
+    return save_selection_figure(out, ds, formats=tuple(formats))
+
+
 #: The dispatch table, tried in order. Add a row for a new kind of saved result. (A higher layer
 #: adds its own rows by passing ``table=``: the torch bridge's is
 #: :data:`robtheory.torch_bridge.replot.REPLOTTER`, added by ``robtheory plot``.)
@@ -158,6 +176,13 @@ REPLOTTERS: list[Replotter] = [
               lambda h: h.startswith("tau,standard_accuracy,robust_accuracy"), _frontier_csv),
     Replotter("verify result (robtheory verify --json)", ".json",
               lambda d: isinstance(d, dict) and "claims" in d and "verdict" in d, _verify),
+    Replotter("learning curves (robtheory learning-curve)", ".nc",
+              lambda ds: "crossover_n" in ds.data_vars and "eps_train" in ds.dims, _learning_curve),
+    Replotter("transfer rates (robtheory transfer)", ".nc",
+              lambda ds: "transfer_rate" in ds.data_vars and "kind" in ds.dims, _transfer),
+    Replotter("feature selection (robtheory feature-selection)", ".nc",
+              lambda ds: "t" in ds.dims and "n" in ds.dims and any(v.startswith("weak_kept") for v in ds.data_vars),
+              _selection),
 ]
 
 

@@ -98,3 +98,27 @@ def test_replot_torch_metrics(tmp_path, capsys):
     (tmp_path / "metrics.json").write_text(json.dumps(dict(metrics, experiment="gradients")))
     assert main(["plot", str(tmp_path / "metrics.json")]) == 2
     assert "rerun 'robtheory torch gradients" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command,stem,args", [
+    ("learning-curve", "learning_curve", ["--n", "1,4,16", "--eps-train", "0,0.5", "--trials", "4"]),
+    ("transfer", "transfer", ["--n", "10,100", "--eps", "0.2", "--trials", "4"]),
+    ("feature-selection", "feature_selection", ["--n", "10,100", "--t", "0.2,0.5", "--eps", "0.2", "--trials", "4"]),
+])
+def test_replot_finite_sample_results_without_recomputing(command, stem, args, tmp_path, capsys, monkeypatch):
+    """learning-curve, transfer and feature-selection datasets are rows of the dispatch table."""
+    import robtheory.finite.learning_curve as lc
+    import robtheory.finite.transfer as tr
+
+    run = tmp_path / "run"
+    assert main([command, "--p", "0.9", "--eta", "0.3", "--d", "10", *args, "--out", str(run)]) == 0
+    capsys.readouterr()
+    for mod in (lc, tr):  # nothing is recomputed
+        for name in [n for n in dir(mod) if n.startswith(("learning_curve", "transfer_curve"))]:
+            monkeypatch.setattr(mod, name, lambda *a, **k: pytest.fail("recomputed"))
+    out = tmp_path / "re"
+    assert main(["plot", str(run / f"{stem}.nc"), "--out", str(out), "--format", "svg"]) == 0
+    drawn = sorted(p.name for p in out.iterdir())
+    assert drawn and all(n.endswith(".svg") for n in drawn)
+    assert all((out / n).stat().st_size > 5000 for n in drawn)
+    assert command.replace("-", " ") in capsys.readouterr().err.replace("-", " ")
