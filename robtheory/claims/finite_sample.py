@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from robtheory.claims.record import CheckResult, Claim, _result
+from robtheory.claims.record import CheckResult, Claim, Point, _result
 from robtheory.claims.records import CheckRecord, _mean_record
 from robtheory.model import ToyModel
 
@@ -91,8 +91,13 @@ class TrainingSetRun:
 _CURVE_MODEL = ToyModel(0.9, 0.3, 10)
 
 
+def _runs_curve(pt: Point) -> list[Any]:
+    """The mean learner over training sets of sizes 1, 8 and 64 at ``pt``'s model (``eps`` unused: 0)."""
+    return [TrainingSetRun(f"mean learner over training sets, {pt.model}", pt.model, (1, 8, 64))]
+
+
 def _plan_curve() -> list[Any]:
-    return [TrainingSetRun(f"mean learner over training sets, {_CURVE_MODEL}", _CURVE_MODEL, (1, 8, 64))]
+    return _runs_curve(Point(_CURVE_MODEL.p, _CURVE_MODEL.eta, _CURVE_MODEL.d))
 
 
 def _check_curve(claim: Claim) -> CheckResult:
@@ -156,7 +161,8 @@ MEAN_LEARNER_CURVE = Claim(
     lambda pt: pt.eps == 0 and pt.p > 0.5, _check_curve,
     notes="Not a result of Tsipras et al.: an exact finite-sample counterpart of their Fig. 1 in the toy model. "
           "The Monte Carlo tests use 5000 training sets per run (verify's --n does not apply).",
-    mc_plan=_plan_curve, stream_block=17, proofs=("finite_mean_learner",),
+    mc_plan=_plan_curve, mc_at=_runs_curve, stream_block=17, proofs=("finite_mean_learner",),
+    campaign=(Point(_CURVE_MODEL.p, _CURVE_MODEL.eta, _CURVE_MODEL.d), Point(0.75, 0.5, 5), Point(0.95, 0.3, 100)),
     controls={"run": TrainingSetRun})
 
 FINITE_CROSSOVER = Claim(

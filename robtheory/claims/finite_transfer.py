@@ -287,7 +287,8 @@ TRANSFER_LIMIT = Claim(
     notes="The limit is trivial (the two models converge to one); the content is the rate at finite n, "
           "driven by the shared eta component of the weak weights (their correlation ~ eta^2/(eta^2 + 1/n)).",
     mc_plan=_plan_transfer_limit, mc_at=_runs_transfer_limit, stream_block=22,
-    campaign=_LIMIT_POINTS,
+    # (campaign points are exact in both conventions, Point(p, eta, d) = Point(p, mu/sqrt(d), d))
+    campaign=(_LIMIT_POINTS[0], Point(0.9, 0.25, 10, 0.5)),
     controls={"limit_fn": _check_transfer_limit})
 
 SELECTION_LAW = Claim(
@@ -299,7 +300,7 @@ SELECTION_LAW = Claim(
     lambda pt: True, _check_selection_law,
     mc_plan=_plan_selection_law, mc_at=_runs_selection_law, stream_block=23,
     proofs=("finite_transfer",), proof_steps=("finite_transfer:LAW",),
-    campaign=tuple(Point(0.7, eta, n) for n, eta, _ in _LAW_CASES),
+    campaign=(Point(0.7, 0.3, 5), Point(0.7, 0.2, 12), Point(0.7, 0.1, 49)),
     controls={"pass_fn": _check_selection_law, "law_run": _selection_law_run})
 
 SELECTION_LIMIT = Claim(

@@ -30,8 +30,9 @@ def test_claims_campaign_smoke(tmp_path, capsys):
     assert summary["alpha_per_test"] == pytest.approx(1e-6 / summary["n_tests"])
     assert summary["critical_z"] > summary["max_abs_z"]
     assert {"commit", "machine", "date"} <= summary["provenance"].keys()
-    # Schmidt et al.'s runs count training sets (a number of their own), the others samples of x
-    assert all((int(r["n"]) == 4000 or r["claim"].startswith("schmidt_")) and r["passed"] == "True" for r in rows)
+    # runs over training sets count them (a number of their own), the others count samples of x
+    by_sets = ("schmidt_", "mean_learner_curve")
+    assert all((int(r["n"]) == 4000 or r["claim"].startswith(by_sets)) and r["passed"] == "True" for r in rows)
     assert sum(r["z"] != "" for r in rows) == summary["n_z_tests"]
     judged = [abs(float(r["z"])) for r in rows if r["z"] != "" and r["inconclusive"] == "False"]
     assert max(judged) == pytest.approx(summary["max_abs_z"])

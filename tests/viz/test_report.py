@@ -58,8 +58,8 @@ def test_report_lists_every_claim_and_its_images_exist(tmp_path):
     parser = _Collect()
     parser.feed(path.read_text())
     assert parser.rows == len(rows) + 1  # header row
-    assert len(parser.images) == 3  # frontier, phase diagrams, Monte Carlo residuals
-    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "mc_residuals"])
+    assert len(parser.images) == 4  # frontier, phase diagrams, learning curves, Monte Carlo residuals
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "learning_curve", "mc_residuals"])
     assert parser.cells.count("fail") == 1 and "na" in parser.cells
     assert "4 two-sided tests" in path.read_text() and "1 infinite residual" in path.read_text()
     text = path.read_text()
@@ -74,8 +74,8 @@ def test_report_cli_analytic_only(tmp_path, capsys):
     parser = _Collect()
     parser.feed((tmp_path / "index.html").read_text())
     assert parser.rows == 3
-    _embedded_and_written(tmp_path, parser, ["frontier", "phase"])
-    assert len(parser.images) == 2 and "No Monte Carlo results" in (tmp_path / "index.html").read_text()
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "learning_curve"])
+    assert len(parser.images) == 3 and "No Monte Carlo results" in (tmp_path / "index.html").read_text()
 
 
 def test_report_with_the_real_monte_carlo_column(tmp_path):
@@ -87,7 +87,7 @@ def test_report_with_the_real_monte_carlo_column(tmp_path):
     parser = _Collect()
     text = (tmp_path / "index.html").read_text()
     parser.feed(text)
-    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "mc_residuals", "frontier_mc_residuals"])
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "learning_curve", "mc_residuals", "frontier_mc_residuals"])
     assert "2 two-sided tests" in text
     # the run's Monte Carlo summary is in the text: n, seed, alpha and how many tests pass
     assert re.search(r"Monte Carlo: (\d+)/\1 tests pass", text)
@@ -103,7 +103,7 @@ def test_frontier_monte_carlo_in_the_report(tmp_path):
     path = write_report(tmp_path, _stub_rows(), [], frontier_mc_n=4000, seed=1)
     parser = _Collect()
     parser.feed(path.read_text())
-    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "frontier_mc_residuals"])
+    _embedded_and_written(tmp_path, parser, ["frontier", "phase", "learning_curve", "frontier_mc_residuals"])
     # 10 exact tests at family-wise alpha 1e-6: none rejects, but at n = 4000 they cannot
     # detect a deviation of the default resolution 0.005, so the caption must not say "all pass"
     assert "(none fails, some INCONCLUSIVE)" in path.read_text()

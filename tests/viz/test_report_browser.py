@@ -41,8 +41,9 @@ def test_report_in_chromium_decodes_every_image_logs_nothing_fetches_nothing(rep
     shot = report_page.parent / "screenshot.png"
     rep = inspect_page(report_page, shot, pdf=report_page.parent / "printed.pdf")
     print(f"\nreport screenshot: {shot}; printed: {rep.pdf}")
-    # the report's four figures: frontier, phase diagrams, Monte Carlo residuals, frontier residuals
-    assert len(rep.images) == 4, rep.images
+    # the report's five figures: frontier, phase diagrams, learning curves, Monte Carlo residuals,
+    # frontier residuals
+    assert len(rep.images) == 5, rep.images
     assert rep.problems() == []
     for im in rep.images:
         assert im["src"].startswith("data:image/") and im["naturalWidth"] > 0 and im["naturalHeight"] > 0
