@@ -191,7 +191,7 @@ def _check_theorem_2_1(claim: Claim, bound_fn: Callable[..., Any] = theorem_2_1_
     bound = np.asarray(bound_fn(P, error_rate=err), dtype=float)
     gap = bound - rob
     identity = (2 * P - 1) / (2 * (1 - P)) * 2 * ndtr(-TAU - MU)
-    tol = theorem_2_1_gap_tolerance(bound + rob + np.abs(identity), TAU, MU)  # type: ignore[arg-type]
+    tol = np.asarray(theorem_2_1_gap_tolerance(bound + rob + np.abs(identity), TAU, MU))  # type: ignore[arg-type]
     bad = np.flatnonzero(~(np.abs(gap - identity) <= tol))
     if bad.size:
         k = int(bad[0])
