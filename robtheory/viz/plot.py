@@ -38,7 +38,7 @@ def plot_frontier(ax, front, *, label=None, show_bound: bool = True, **style):
         coincide = bool(np.all(np.abs(on_curve - ra) <= 5e-3 * span))
         bl = "Theorem 2.1 bound $\\frac{p}{1-p}(1-\\mathrm{standard})$"
         if coincide:
-            bl += f" (coincides with the {label.split(' (')[0]})"
+            bl += f" (coincides with the curve of {label.split(' (')[0]})"
         ax.plot(s[ok], b[ok], ls=(0, (4, 3)), color="black", lw=1.0, label=bl, zorder=4)
     # sign(x1): standard accuracy p; robust p unless the adversary can flip x1
     px = (m.p, m.p if t.eps < 1 or not t.perturb_x1 else 0.0)
