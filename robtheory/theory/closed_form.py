@@ -128,7 +128,8 @@ def accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLike, b
         with np.errstate(divide="ignore"):  # log1p(-1) where acc = 1 is not selected
             log_err = np.where(small, np.log1p(-acc), log_err)
         err = np.where(small, 1.0 - acc, err)
-    return acc, err, log_err
+    # an error rate of exactly 1 has log 0, never -0 (log1p(-0.0) is -0.0): adding +0.0 changes nothing else
+    return acc, err, log_err + 0.0
 
 
 def log_accuracy_stats(p: ArrayLike, eta: ArrayLike, eps: ArrayLike, a: ArrayLike, b: ArrayLike,

@@ -361,3 +361,21 @@ def test_ramp_keeps_its_conventions():
     assert float(SP.ramp(-2.0, 0.0)) == 0.0 and float(SP.ramp(2.0, 0.0)) == 2.0
     assert float(SP.ramp(-np.inf, 1.0)) == 0.0 and math.isnan(float(SP.ramp(np.nan, 1.0)))
     assert SP.ramp(np.array([[-5.0], [3.0]]), np.array([1.0, 2.0])).shape == (2, 2)
+
+
+def test_a_certain_error_has_log_error_rate_plus_zero_not_minus_zero():
+    """sign(x1) against an l_inf ball of radius >= 1 errs always: its log robust error rate is 0, and
+    the JSON says 0.0, not -0.0 (a reader takes -0 for a rounding of something negative)."""
+    import json
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from robtheory.theory.closed_form import accuracy_stats
+
+    log_err = accuracy_stats(0.95, 0.3, 1.5, 1.0, 0.0, 0.0, 0.0, 0.0, "linf_full")[2]
+    assert float(log_err) == 0.0 and not np.signbit(log_err)
+    out = subprocess.run([sys.executable, "-m", "robtheory", "accuracy", "--p", "0.95", "--eta", "0.3", "--d", "100",
+                          "--eps", "1.5", "--classifier", "robust", "--json"], capture_output=True, text=True, check=True)
+    assert "-0.0" not in out.stdout and json.loads(out.stdout)["log_robust_error_rate"] == 0.0
