@@ -23,7 +23,7 @@ from robtheory.model import ToyModel
 __all__ = ["MEAN_LEARNER_CURVE", "FINITE_CROSSOVER", "RECORDS", "TrainingSetRun", "TRIALS"]
 
 #: Training sets per Monte Carlo run (each at every training-set size of the run).
-TRIALS = 5000
+TRIALS = 8000
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ MEAN_LEARNER_CURVE = Claim(
     "E acc = sum_K Bin(K) E[p Phi((a_K + eta S)/Q) + (1-p) Phi((eta S - a_K)/Q)].",
     lambda pt: pt.eps == 0 and pt.p > 0.5, _check_curve,
     notes="Not a result of Tsipras et al.: an exact finite-sample counterpart of their Fig. 1 in the toy model. "
-          "The Monte Carlo tests use 5000 training sets per run (verify's --n does not apply).",
+          "The Monte Carlo tests use 8000 training sets per run (verify's --n does not apply).",
     mc_plan=_plan_curve, mc_at=_runs_curve, stream_block=17, proofs=("finite_mean_learner",),
     campaign=(Point(_CURVE_MODEL.p, _CURVE_MODEL.eta, _CURVE_MODEL.d), Point(0.75, 0.5, 5), Point(0.95, 0.3, 100)),
     controls={"run": TrainingSetRun})
