@@ -118,3 +118,12 @@ def _check_cost(seconds: float, args: argparse.Namespace, what: str) -> None:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
+
+
+def _write_dataset(out: Path, stem: str, ds: Any, draw: Any) -> list[Path]:
+    """Write the result ``ds`` (an xarray Dataset) as ``out/stem.nc`` and ``out/stem.csv`` and draw its
+    figures with ``draw(out, ds)`` (which returns their paths); return every path written."""
+    nc, csv = out / f"{stem}.nc", out / f"{stem}.csv"
+    ds.to_netcdf(nc)
+    ds.to_dataframe().to_csv(csv)
+    return [nc, csv, *draw(out, ds)]

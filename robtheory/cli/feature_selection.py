@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from robtheory.cli.common import UsageError, _output_dir
+from robtheory.cli.common import UsageError, _output_dir, _write_dataset
 from robtheory.cli.options import _finite_float, _positive_int, add_json_flag, add_model, add_norm, add_out, add_seed
 
 __all__ = ["add_parser", "run"]
@@ -94,10 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         from robtheory.viz.transfer import save_selection_figure
 
-        ds = c.to_dataset()
-        ds.to_netcdf(out / "feature_selection.nc")
-        ds.to_dataframe().to_csv(out / "feature_selection.csv")
-        save_selection_figure(out, ds)
+        _write_dataset(out, "feature_selection", c.to_dataset(), save_selection_figure)
     if args.json:
         print(json.dumps(doc, indent=1))
         return 0

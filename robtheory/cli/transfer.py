@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from robtheory.cli.common import UsageError, _output_dir
+from robtheory.cli.common import UsageError, _output_dir, _write_dataset
 from robtheory.cli.options import _positive_int, add_json_flag, add_model, add_norm, add_out, add_seed
 
 __all__ = ["add_parser", "run"]
@@ -90,10 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         from robtheory.viz.transfer import save_transfer_figure
 
-        ds = curve.to_dataset()
-        ds.to_netcdf(out / "transfer.nc")
-        ds.to_dataframe().to_csv(out / "transfer.csv")
-        save_transfer_figure(out, ds)
+        _write_dataset(out, "transfer", curve.to_dataset(), save_transfer_figure)
     if args.json:
         print(json.dumps(doc, indent=1))
         return 0

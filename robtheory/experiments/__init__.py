@@ -3,19 +3,11 @@ the benchmark. Imported only by the CLI and the report, never by ``import robthe
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from robtheory._lazy import lazy_modules
 
 #: The public modules of this package; ``robtheory.experiments.NAME`` imports one on first use, so that
 #: ``dir()`` lists them and nothing heavy is imported with the package.
 __all__ = ["bench", "peers", "phase_mc"]
 
 
-def __getattr__(name: str) -> ModuleType:
-    if name in __all__:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | {n for n in globals() if n.startswith("__")})
+__getattr__, __dir__ = lazy_modules(__name__, __all__)
