@@ -10,7 +10,12 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CAPTIONS", "caption", "plot_sample_size", "sample_size_figure", "source_title"]
+__all__ = ["ARRAYS_FILE", "CAPTIONS", "FIGURES", "caption", "eps_sweep_figure", "plot_eps_sweep",
+           "plot_sample_size", "sample_size_figure", "source_title"]
+
+#: The sidecar beside ``metrics.json`` holding the arrays an experiment's figures draw (images,
+#: weights, per-sample margins), named in ``metrics.json`` under ``figure_data.arrays``.
+ARRAYS_FILE = "figure_data.npz"
 
 #: The report's caption of each torch figure (file stem -> what the figure shows).
 CAPTIONS = {
@@ -90,3 +95,46 @@ def sample_size_figure(curves: list[dict[str, Any]], source: str, repeats: list[
     fig.suptitle(f"Fig. 1 / Fig. 6: {source_title(source)}, digit {classes[0]} vs {classes[1]}\n"
                  f"each point: the mean over {subsets} random training subsets of size n; error bars: standard error")
     return fig
+
+
+def _sample_size_from(m, arrays) -> list[tuple[str, Any]]:
+    data = m.get("data") or {}
+    fig = sample_size_figure(m["results"]["curves"], str(data.get("source", "?")),
+                             list(m["settings"]["repeats"]), tuple(data.get("classes") or ("?", "?")))
+    return [("fig1_fig6_sample_size", fig)]
+
+
+def plot_eps_sweep(ax: Axes, curves: list[dict[str, Any]]) -> Axes:
+    """Standard accuracy (and robust accuracy at the training radius) against eps_train."""
+    for c in curves:
+        line = ax.plot(c["eps_train"], c["standard_accuracy"], marker="o", ms=3, label=f"{c['label']}: standard")
+        ax.plot(c["eps_train"], c["robust_accuracy"], ls="--", marker="x", ms=3, color=line[0].get_color(),
+                label=f"{c['label']}: robust accuracy at " + r"$\varepsilon_{train}$")
+    ax.set_xlabel(r"adversarial-training radius $\varepsilon_{train}$")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: off the data
+    return ax
+
+
+def eps_sweep_figure(m, arrays=None) -> list[tuple[str, Any]]:
+    """Fig. 7 from the eps-sweep's saved results (``results.curves``, ``data``)."""
+    import matplotlib.pyplot as plt
+
+    curves, data = m["results"]["curves"], m["data"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    plot_eps_sweep(axes[0], [c for c in curves if c["constraint"] == "2"]).set_title(r"$\ell_2$ adversarial training")
+    plot_eps_sweep(axes[1], [c for c in curves if c["constraint"] == "inf"]).set_title(
+        r"$\ell_\infty$ adversarial training")
+    classes = data["classes"]
+    fig.suptitle(f"Fig. 7: {source_title(data['source'])}, digit {classes[0]} vs {classes[1]}, "
+                 f"{data['n_train']} training images")
+    return [("fig7_eps_sweep", fig)]
+
+
+#: Experiment name -> a function of (its saved results, the arrays of its sidecar) returning
+#: (file stem, figure) pairs: the one drawing of each experiment's figures, called by the
+#: experiment's run and by ``robtheory plot metrics.json``.
+FIGURES = {
+    "sample-size": _sample_size_from,
+    "eps-sweep": eps_sweep_figure,
+}

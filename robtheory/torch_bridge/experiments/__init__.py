@@ -116,6 +116,24 @@ class RunContext:
         self.figures.extend(paths)
         return paths
 
+    def draw(self, experiment: str, result: dict, arrays: dict | None = None) -> None:
+        """Draw and save the figures of ``experiment`` from exactly what is saved: ``result`` (the
+        experiment's part of ``metrics.json``) and ``arrays`` (written here as the sidecar
+        :data:`~robtheory.torch_bridge.figures.ARRAYS_FILE` beside it and named in
+        ``result["figure_data"]["arrays"]``). ``robtheory plot metrics.json`` calls the same
+        drawing function, so a redrawn figure is the figure of the run."""
+        from robtheory.torch_bridge.figures import ARRAYS_FILE, FIGURES
+
+        if arrays:
+            import numpy as np
+
+            np.savez_compressed(self.out / ARRAYS_FILE, **{k: np.asarray(v) for k, v in arrays.items()})
+            result.setdefault("figure_data", {})["arrays"] = ARRAYS_FILE
+            with np.load(self.out / ARRAYS_FILE) as z:  # draw what was written, as a redraw will
+                arrays = {k: z[k] for k in z.files}
+        for stem, fig in FIGURES[experiment](result, dict(arrays or {})):
+            self.save_figure(fig, stem)
+
     def save_model(self, model, stem: str, extra: dict | None = None) -> None:
         """Checkpoint ``model`` as ``checkpoints/stem.pt`` (state_dict) + ``.json`` (config)."""
         from robtheory.torch_bridge.models import save_checkpoint
