@@ -10,7 +10,8 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ARRAYS_FILE", "CAPTIONS", "FIGURES", "caption", "eps_sweep_figure", "plot_eps_sweep",
+__all__ = ["ARRAYS_FILE", "CAPTIONS", "FIGURES", "caption", "eps_sweep_figure", "linear_features_figure",
+           "plot_eps_sweep",
            "plot_sample_size", "sample_size_figure", "source_title"]
 
 #: The sidecar beside ``metrics.json`` holding the arrays an experiment's figures draw (images,
@@ -131,10 +132,69 @@ def eps_sweep_figure(m, arrays=None) -> list[tuple[str, Any]]:
     return [("fig7_eps_sweep", fig)]
 
 
+def linear_features_figure(m, arrays) -> list[tuple[str, Any]]:
+    """Fig. 5 from the linear-features run: ``results.topk``, ``settings`` (tau, eval_attack.eps),
+    ``data`` and the arrays ``correlation``, ``weights_standard``, ``weights_robust_linf``,
+    ``tau_grid``, ``weak_mass_standard``, ``weak_mass_robust_linf`` of ``figure_data.npz``."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    data, settings, topk = m["data"], m["settings"], m["results"]["topk"]
+    tau, eps, side, classes = settings["tau"], settings["eval_attack"]["eps"], data["side"], data["classes"]
+    corr = arrays["correlation"]
+    models = {name: arrays[f"weights_{name}"] for name in ("standard", "robust_linf")}
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7.5), layout="constrained")  # colour bars laid out with the panels
+    ax = axes[0, 0]
+    mx = float(np.abs(corr).max())
+    im = ax.imshow(corr.reshape(side, side), cmap="seismic", vmin=-mx, vmax=mx)
+    fig.colorbar(im, ax=ax, shrink=0.9)
+    ax.set_title(f"corr(pixel, label), +1 = digit {classes[0]}")
+    for ax, name in ((axes[0, 1], "standard"), (axes[0, 2], "robust_linf")):
+        w = models[name]
+        mx = float(np.abs(w).max()) or 1.0
+        im = ax.imshow(w.reshape(side, side), cmap="seismic", vmin=-mx, vmax=mx)
+        fig.colorbar(im, ax=ax, shrink=0.9)
+        ax.set_title(f"(a) weights: {name.replace('_', ' ')}")
+    for a in axes[0]:
+        a.set_xticks([])
+        a.set_yticks([])
+    ax = axes[1, 0]
+    for name, color in (("standard", "tab:blue"), ("robust_linf", "tab:red")):
+        w = models[name]
+        ax.scatter(corr, w / (np.abs(w).max() or 1.0), s=4, alpha=0.6, color=color, label=name.replace("_", " "))
+    ax.axvspan(-tau, tau, color="gray", alpha=0.15, label=f"|corr| < {tau:g}")
+    ax.set_xlabel("feature-label correlation")
+    ax.set_ylabel("weight / max |weight|")
+    ax.set_title("(b) weight against correlation")
+    ax.legend(fontsize="small", markerscale=3)
+    ax = axes[1, 1]
+    for name, color in (("standard", "tab:blue"), ("robust_linf", "tab:red")):
+        ax.plot(arrays["tau_grid"], arrays[f"weak_mass_{name}"], color=color, label=name.replace("_", " "))
+    ax.axvline(tau, color="gray", ls=":")
+    ax.set_xlabel("threshold tau")
+    ax.set_ylabel("weight mass on pixels with |corr| < tau")
+    ax.set_title("(b') weight mass on weakly correlated pixels")
+    ax.legend(fontsize="small")
+    ax = axes[1, 2]
+    kk = [t["k"] for t in topk]
+    ax.plot(kk, [t["standard_accuracy"] for t in topk], marker="o", ms=3, label="standard accuracy")
+    ax.plot(kk, [t["robust_accuracy"] for t in topk], marker="x", ms=3,
+            label=f"robust accuracy (exact, l_inf {eps:g})")
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks of a short log axis overlap
+    ax.set_xlabel("number k of most label-correlated pixels used")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("(c) standard linear models on the top-k pixels")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: off the data
+    fig.suptitle(f"Fig. 5: {source_title(data['source'])}, digit {classes[0]} vs {classes[1]}, linear models")
+    return [("fig5_linear_features", fig)]
+
+
 #: Experiment name -> a function of (its saved results, the arrays of its sidecar) returning
 #: (file stem, figure) pairs: the one drawing of each experiment's figures, called by the
 #: experiment's run and by ``robtheory plot metrics.json``.
 FIGURES = {
     "sample-size": _sample_size_from,
     "eps-sweep": eps_sweep_figure,
+    "linear-features": linear_features_figure,
 }

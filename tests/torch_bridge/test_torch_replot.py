@@ -27,7 +27,7 @@ from robtheory.torch_bridge import figures as F  # noqa: E402
 from robtheory.torch_bridge.experiments import run_experiment  # noqa: E402
 
 #: the experiments whose figures robtheory plot redraws, with quick settings
-REDRAWN = ["eps-sweep"]
+REDRAWN = ["eps-sweep", "linear-features"]
 
 
 def _drawn(fig) -> list[list[np.ndarray]]:
@@ -123,3 +123,18 @@ def test_a_metrics_json_without_its_figure_data_says_rerun(runs, name, tmp_path)
     metrics["results"] = {}
     with pytest.raises(ValueError, match=f"'{name}'.*rerun 'robtheory torch {name}"):
         replot_metrics(metrics, tmp_path, formats=("png",), source_dir=d)
+
+
+def test_a_missing_array_sidecar_is_named(runs, tmp_path):
+    """metrics.json names its figure_data.npz; a copy of metrics.json without it is refused with the path."""
+    import shutil
+
+    from robtheory.torch_bridge.replot import replot_metrics
+
+    d, _ = runs["linear-features"]
+    metrics = json.loads((d / "metrics.json").read_text())
+    assert metrics["figure_data"]["arrays"] == F.ARRAYS_FILE and (d / F.ARRAYS_FILE).is_file()
+    shutil.copy(d / "metrics.json", tmp_path / "metrics.json")
+    with pytest.raises(ValueError, match="figure_data.npz.*does not exist"):
+        replot_metrics(metrics, tmp_path / "out", formats=("png",), source_dir=tmp_path)
+    assert cli.main(["plot", str(tmp_path / "metrics.json"), "--out", str(tmp_path / "out")]) == 2
