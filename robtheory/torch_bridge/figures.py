@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["ARRAYS_FILE", "CAPTIONS", "FIGURES", "caption", "eps_sweep_figure", "linear_features_figure",
-           "plot_eps_sweep",
+           "plot_eps_sweep", "plot_theorem_2_1", "toy_figures",
            "plot_sample_size", "sample_size_figure", "source_title"]
 
 #: The sidecar beside ``metrics.json`` holding the arrays an experiment's figures draw (images,
@@ -190,6 +190,110 @@ def linear_features_figure(m, arrays) -> list[tuple[str, Any]]:
     return [("fig5_linear_features", fig)]
 
 
+def plot_theorem_2_1(ax, p: float, rows: list[dict]):
+    r"""Draw Theorem 2.1's bound and, per model, exactly what :func:`robtheory.torch_bridge.experiments.toy.theorem_2_1_check` judged.
+
+    ``rows`` are ``{"label": str, "check": theorem_2_1_check(...)}``. For each: the robust
+    accuracy with its two-sided interval at the check's level (a vertical bar), the standard
+    accuracy's interval at the same level (a horizontal bar), and the band of bound values over
+    that interval, from :math:`\frac{p}{1-p}(1 - \mathrm{std}_{hi})` to the verdict's threshold
+    :math:`\frac{p}{1-p}(1 - \mathrm{std}_{lo})` (its top edge). The verdict is "consistent"
+    exactly when the bottom of the vertical bar is not above the band's top edge, so the figure
+    and the verdict cannot disagree. Returns ``ax``.
+    """
+    a = np.linspace(0.5, 1, 400)
+    ax.plot(a, np.minimum(1, p / (1 - p) * (1 - a)), "k-", lw=1,
+            label=r"Theorem 2.1 bound $\frac{p}{1-p}(1-\mathrm{std})$")
+    levels = set()
+    for i, row in enumerate(rows):
+        c = row["check"]
+        color = f"C{i}"
+        lo, hi = c["standard_ci"]
+        band_top = min(1.0, c["bound_at_standard_lower_limit"])
+        band_bottom = min(1.0, c["bound_at_standard_upper_limit"])
+        ax.fill_between([lo, hi], [band_bottom, band_bottom], [band_top, band_top], color=color,
+                        alpha=0.25, lw=0)
+        ax.hlines(band_top, lo, hi, colors=color, lw=1.5, linestyles="--")
+        sa, ra = c["standard_accuracy"], c["accuracy"]
+        verdict = "consistent" if c["consistent"] else "VIOLATION"
+        ax.errorbar([sa], [ra], xerr=[[sa - lo], [hi - sa]],
+                    yerr=[[ra - c["ci"][0]], [c["ci"][1] - ra]], fmt=row.get("marker", "o"), color=color,
+                    capsize=3, label=f"{row['label']}: {verdict}")
+        levels.add(c["level"])
+    level = ", ".join(f"{lv:.6g}" for lv in sorted(levels))
+    ax.set_xlabel("standard accuracy")
+    ax.set_ylabel("robust accuracy")
+    ax.text(0.02, 0.02, f"bars: Clopper-Pearson intervals at level {level} (the verdict's);\n"
+            "band: the bound over the standard accuracy's interval; dashed: its top, the threshold\n"
+            "a robust accuracy's lower limit must exceed to count as a violation",
+            transform=ax.transAxes, fontsize=6, va="bottom")
+    return ax
+
+
+
+
+def toy_figures(m, arrays) -> list[tuple[str, Any]]:
+    """The toy study's three figures from its saved results (``settings``, ``results.linear``,
+    ``results.pgd_vs_exact``, ``results.mlp``) and the per-sample margins
+    ``margins_exact_<i>``, ``margins_pgd_<i>`` (row i of ``pgd_vs_exact``) of ``figure_data.npz``."""
+    import matplotlib.pyplot as plt
+
+    s, res = m["settings"], m["results"]
+    eps, lin_rows, pgd_rows, mlp_rows = s["eps"], res["linear"], res["pgd_vs_exact"], res["mlp"]
+    out = []
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    colors = {"standard": "C0", "adversarial": "C3"}
+    for kind, c in colors.items():
+        rows = [r for r in lin_rows if r["training"] == kind and r["n"] != "population"]
+        pop = next(r for r in lin_rows if r["training"] == kind and r["n"] == "population")
+        ns = [r["n"] for r in rows]
+        axes[0].plot(ns, [r["w1"] for r in rows], "o-", color=c, label=f"{kind}: $w_1$")
+        axes[0].plot(ns, [r["v"] for r in rows], "s--", color=c, label=f"{kind}: $v$")
+        axes[0].axhline(pop["w1"], color=c, lw=0.8)
+        axes[0].axhline(pop["v"], color=c, lw=0.8, ls=":")
+        axes[1].plot(ns, [max(r["weak_norm_fraction"], 1e-6) for r in rows], "o-", color=c,
+                     label=f"{kind}: trained (Adam)")
+        axes[1].plot(ns, [max(r["svm_weak_norm_fraction"], 1e-6) for r in rows], "x:", color=c,
+                     label=f"{kind}: exact SVM (floored at 1e-6)")
+        axes[2].plot(ns, [max(r["distance_to_population"], 1e-6) for r in rows], "o-", color=c,
+                     label=f"{kind}: trained (Adam)")
+        axes[2].plot(ns, [max(r["svm_distance_to_population"], 1e-6) for r in rows], "x:", color=c,
+                     label=f"{kind}: exact SVM on the sample (floored at 1e-6)")
+    axes[0].set(xscale="log", xlabel="training-set size n", ylabel="weight",
+                title="trained $(w_1, v)$; lines: population optimum")
+    axes[1].set(xscale="log", yscale="log", xlabel="n", ylabel="$\\|w_{weak}\\|_2 / \\|w\\|_2$",
+                title="Thm 2.2: adversarial training drops them")
+    axes[2].set(xscale="log", yscale="log", xlabel="n", ylabel="distance to population optimum",
+                title="convergence in $(w_1, v)$")
+    for ax in axes:  # below each panel: off the data
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    fig.suptitle(f"linear SVMs on $D(p={s['p']}, \\eta={s['eta']}, d={s['d']})$, $\\lambda = {s['lam']}$, "
+                 f"adversary $\\ell_\\infty$, $\\varepsilon = {eps}$")
+    out.append(("linear_vs_population", fig))
+
+    fig, axes = plt.subplots(1, len(pgd_rows), figsize=(3.6 * len(pgd_rows), 3.6))
+    for i, (ax, r) in enumerate(zip(np.atleast_1d(axes), pgd_rows)):
+        m_exact, m_pgd = arrays[f"margins_exact_{i}"], arrays[f"margins_pgd_{i}"]
+        lo_n = min(len(m_exact), 2000)  # a scatter of 2000 points shows it; more only slows the PDF
+        ax.scatter(m_exact[:lo_n], m_pgd[:lo_n], s=2, alpha=0.4)
+        lo, hi = float(min(m_exact.min(), m_pgd.min())), float(max(m_exact.max(), m_pgd.max()))
+        ax.plot([lo, hi], [lo, hi], "k-", lw=0.6)
+        ax.set(xlabel="margin at the exact worst case", ylabel="margin after PGD",
+               title=f"{r['training']}, l_{r['attack']['constraint']} eps={r['attack']['eps']:g}\n"
+                     f"{r['samples_where_they_differ']} of {r['n']} verdicts differ")
+    out.append(("pgd_vs_exact", fig))
+
+    fig, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
+    rows = [{"label": f"MLP {r['training']}, {adv}", "check": r[adv], "marker": mk}
+            for r in mlp_rows for adv, mk in (("pgd", "o"), ("shift", "x"))]
+    plot_theorem_2_1(ax, s["p"], rows)
+    ax.set(ylabel=f"robust accuracy ($\\ell_\\infty$, $\\varepsilon = 2\\eta = {eps:g}$)",
+           title="trained MLPs against Theorem 2.1", xlim=(0.85, 1.002), ylim=(-0.02, 1.02))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside: off the data
+    out.append(("theorem_2_1_mlp", fig))
+    return out
+
+
 #: Experiment name -> a function of (its saved results, the arrays of its sidecar) returning
 #: (file stem, figure) pairs: the one drawing of each experiment's figures, called by the
 #: experiment's run and by ``robtheory plot metrics.json``.
@@ -197,4 +301,5 @@ FIGURES = {
     "sample-size": _sample_size_from,
     "eps-sweep": eps_sweep_figure,
     "linear-features": linear_features_figure,
+    "toy": toy_figures,
 }
