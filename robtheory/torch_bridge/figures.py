@@ -10,8 +10,9 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ARRAYS_FILE", "CAPTIONS", "FIGURES", "caption", "eps_sweep_figure", "linear_features_figure",
-           "plot_eps_sweep", "plot_theorem_2_1", "toy_figures",
+__all__ = ["ARRAYS_FILE", "CAPTIONS", "FIGURES", "caption", "eps_sweep_figure", "gradients_figures", "image_rows",
+           "interpolation_figures", "large_eps_figures", "linear_features_figure",
+           "plot_eps_sweep", "plot_theorem_2_1", "show_image", "toy_figures",
            "plot_sample_size", "sample_size_figure", "source_title"]
 
 #: The sidecar beside ``metrics.json`` holding the arrays an experiment's figures draw (images,
@@ -294,6 +295,132 @@ def toy_figures(m, arrays) -> list[tuple[str, Any]]:
     return out
 
 
+def show_image(ax: Axes, img, side: int, *, signed: bool = False) -> Axes:
+    """One image (a flat or square array of ``side * side`` pixels) without ticks: grey on [0, 1], or
+    a signed map (red positive, blue negative) symmetric about 0."""
+    img = np.asarray(img, dtype=float).reshape(side, side)
+    if signed:
+        m = float(np.abs(img).max()) or 1.0
+        ax.imshow(img, cmap="seismic", vmin=-m, vmax=m)
+    else:
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def image_rows(images, rows: dict, side: int, *, first: str, signed: bool = False) -> Any:
+    """A figure: ``images`` (one per column) in the first row, then one row per entry of ``rows``
+    (arrays of the same shape as ``images``)."""
+    import matplotlib.pyplot as plt
+
+    names = list(rows)
+    k = len(images)
+    fig, axes = plt.subplots(1 + len(names), k, figsize=(1.3 * k, 1.35 * (1 + len(names))))
+    axes = np.asarray(axes).reshape(1 + len(names), k)
+    for col in range(k):
+        show_image(axes[0, col], images[col], side)
+        for row, name in enumerate(names, start=1):
+            show_image(axes[row, col], rows[name][col], side, signed=signed)
+    axes[0, 0].set_ylabel(first, fontsize="small")
+    for row, name in enumerate(names, start=1):
+        axes[row, 0].set_ylabel(name.replace("_", "\n"), fontsize="small")
+    return fig
+
+
+def gradients_figures(m, arrays) -> list[tuple[str, Any]]:
+    """Fig. 2 from the gradients run: the shown test images (``images``) and each model's loss
+    gradients on them (``gradient_<model>``) of ``figure_data.npz``, and ``results.alignment``."""
+    import matplotlib.pyplot as plt
+
+    summary = m["results"]["alignment"]
+    names = list(summary)
+    fig = image_rows(arrays["images"], {n: arrays[f"gradient_{n}"] for n in names}, m["data"]["side"],
+                     first="image", signed=True)
+    fig.suptitle("Fig. 2: loss gradient w.r.t. the input (red +, blue -)", fontsize="medium")
+    out = [("fig2_gradients", fig)]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    keys = list(summary[names[0]])
+    width = 0.8 / len(names)
+    for j, name in enumerate(names):
+        ax.bar(np.arange(len(keys)) + j * width, [summary[name][k]["mean"] for k in keys], width,
+               yerr=[summary[name][k]["se"] for k in keys], capsize=2, label=name)
+    ax.set_xticks(np.arange(len(keys)) + width * (len(names) - 1) / 2)
+    ax.set_xticklabels(["|cos(g, x)|", "cos(g, mean_other - x)", "cos(g, mean_other\n - mean_own)"],
+                       fontsize="small")
+    ax.set_ylabel("mean over test images")
+    ax.legend(fontsize="small")
+    ax.set_title("Gradient alignment")
+    out.append(("fig2_gradient_alignment", fig))
+    return out
+
+
+def large_eps_figures(m, arrays) -> list[tuple[str, Any]]:
+    """Fig. 3 from the large-eps run: the shown test images (``images``) and their adversarial
+    examples at the shown radius (``adversarial_<model>``) of ``figure_data.npz``, and the judge's
+    rates ``results.per_eps``."""
+    import matplotlib.pyplot as plt
+
+    s, per_eps = m["settings"], m["results"]["per_eps"]
+    names = list(per_eps)
+    fig = image_rows(arrays["images"], {n: arrays[f"adversarial_{n}"] for n in names}, m["data"]["side"],
+                     first="original")
+    fig.suptitle(f"Fig. 3: l2 adversarial examples, eps = {s['shown_eps']:.3g}, {s['attack_steps']} PGD steps",
+                 fontsize="medium")
+    out = [("fig3_large_eps", fig)]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for name in names:
+        ax.plot([r["eps"] for r in per_eps[name]], [r["judge_other_rate"] for r in per_eps[name]], marker="o", ms=3,
+                label=name)
+    ax.set_xlabel("l2 eps of the attack")
+    ax.set_ylabel(f"{s['judge']['k']}-NN judge: other class")
+    ax.set_title("Do large-eps examples look like the other class?")
+    ax.legend(fontsize="small")
+    out.append(("fig3_judge", fig))
+    return out
+
+
+def interpolation_figures(m, arrays) -> list[tuple[str, Any]]:
+    """Fig. 4 from the interpolation run: the images along each shown path (``path_<model>``, shape
+    (shown images, t, pixels)) of ``figure_data.npz``, and the margins and judge rates along the
+    paths in ``results.paths``."""
+    import matplotlib.pyplot as plt
+
+    s, per_model = m["settings"], m["results"]["paths"]
+    names, ts, side = list(per_model), np.asarray(s["t"], dtype=float), m["data"]["side"]
+    k = len(arrays[f"path_{names[0]}"])
+    rows = [(name, i) for i in range(k) for name in names]
+    fig, axes = plt.subplots(len(rows), len(ts), figsize=(1.0 * len(ts), 1.05 * len(rows)))
+    axes = np.asarray(axes).reshape(len(rows), len(ts))
+    for r, (name, i) in enumerate(rows):
+        for c in range(len(ts)):
+            show_image(axes[r, c], arrays[f"path_{name}"][i, c], side)
+        axes[r, 0].set_ylabel(name.replace("_", "\n"), fontsize="x-small")
+    for c, t in enumerate(ts):
+        axes[0, c].set_title(f"t={t:.1f}", fontsize="x-small")
+    fig.suptitle(f"Fig. 4: interpolation to the l2 eps = {s['attack']['eps']:.3g} adversarial example",
+                 fontsize="medium")
+    out = [("fig4_interpolation", fig)]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for name in names:
+        v = per_model[name]
+        q = np.asarray(v["margin_quartiles_along_path"])
+        scale = abs(q[1, 0]) or 1.0
+        line = axes[0].plot(ts, q[1] / scale, label=name)
+        axes[0].fill_between(ts, q[0] / scale, q[2] / scale, alpha=0.2, color=line[0].get_color())
+        axes[1].plot(ts, v["judge_other_rate_along_path"], marker="o", ms=3, label=name)
+    axes[0].axhline(0, color="gray", lw=0.8)
+    axes[0].set_xlabel("t")
+    axes[0].set_ylabel("margin y f(x_t) / median at t = 0 (quartiles)")
+    axes[1].axhline(0.5, color="gray", lw=0.8)
+    axes[1].set_xlabel("t")
+    axes[1].set_ylabel(f"{s['judge']['k']}-NN judge: other class")
+    for a in axes:
+        a.legend(fontsize="small")
+    out.append(("fig4_path_scores", fig))
+    return out
+
+
 #: Experiment name -> a function of (its saved results, the arrays of its sidecar) returning
 #: (file stem, figure) pairs: the one drawing of each experiment's figures, called by the
 #: experiment's run and by ``robtheory plot metrics.json``.
@@ -302,4 +429,7 @@ FIGURES = {
     "eps-sweep": eps_sweep_figure,
     "linear-features": linear_features_figure,
     "toy": toy_figures,
+    "gradients": gradients_figures,
+    "large-eps": large_eps_figures,
+    "interpolation": interpolation_figures,
 }

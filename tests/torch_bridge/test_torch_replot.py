@@ -27,7 +27,7 @@ from robtheory.torch_bridge import figures as F  # noqa: E402
 from robtheory.torch_bridge.experiments import run_experiment  # noqa: E402
 
 #: the experiments whose figures robtheory plot redraws, with quick settings
-REDRAWN = ["toy", "eps-sweep", "linear-features"]
+REDRAWN = ["toy", "eps-sweep", "linear-features", "gradients", "large-eps", "interpolation"]
 
 
 def _drawn(fig) -> list[list[np.ndarray]]:
