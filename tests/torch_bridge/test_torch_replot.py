@@ -26,8 +26,8 @@ from robtheory import cli  # noqa: E402
 from robtheory.torch_bridge import figures as F  # noqa: E402
 from robtheory.torch_bridge.experiments import run_experiment  # noqa: E402
 
-#: the experiments whose figures robtheory plot redraws, with quick settings
-REDRAWN = ["toy", "eps-sweep", "linear-features", "gradients", "large-eps", "interpolation"]
+#: every torch experiment of the catalogue (all have figures, all are redrawn)
+REDRAWN = ["toy", "sample-size", "eps-sweep", "linear-features", "gradients", "large-eps", "interpolation"]
 
 
 def _drawn(fig) -> list[list[np.ndarray]]:
@@ -138,3 +138,10 @@ def test_a_missing_array_sidecar_is_named(runs, tmp_path):
     with pytest.raises(ValueError, match="figure_data.npz.*does not exist"):
         replot_metrics(metrics, tmp_path / "out", formats=("png",), source_dir=tmp_path)
     assert cli.main(["plot", str(tmp_path / "metrics.json"), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_every_catalogued_experiment_is_redrawn():
+    from robtheory.torch_bridge.experiments import CATALOGUE
+    from robtheory.torch_bridge.replot import FROM_METRICS
+
+    assert set(REDRAWN) == set(CATALOGUE) == set(FROM_METRICS)
