@@ -3,6 +3,7 @@ so that ``robtheory plot metrics.json`` redraws them without training."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -424,7 +425,7 @@ def interpolation_figures(m, arrays) -> list[tuple[str, Any]]:
 #: Experiment name -> a function of (its saved results, the arrays of its sidecar) returning
 #: (file stem, figure) pairs: the one drawing of each experiment's figures, called by the
 #: experiment's run and by ``robtheory plot metrics.json``.
-FIGURES = {
+FIGURES: dict[str, Callable[[Mapping[str, Any], dict[str, Any]], list[tuple[str, Any]]]] = {
     "sample-size": _sample_size_from,
     "eps-sweep": eps_sweep_figure,
     "linear-features": linear_features_figure,

@@ -11,7 +11,7 @@ these arrays were saved is not redrawn: :func:`replot_metrics` says to rerun the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ __all__ = ["FROM_METRICS", "REPLOTTER", "replot_metrics"]
 
 #: Experiment name -> a function of (metrics, arrays) returning (file stem, figure) pairs (the
 #: experiments' own drawing functions).
-FROM_METRICS: dict[str, Callable[[Mapping[str, Any], dict], list[tuple[str, Any]]]] = FIGURES
+FROM_METRICS = FIGURES
 
 
 def _rerun(name: str, why: str) -> ValueError:

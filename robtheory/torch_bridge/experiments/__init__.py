@@ -5,7 +5,10 @@ it without importing it, so ``robtheory torch list`` works without torch. The ru
 ``DIR/metrics.json`` with the experiment's numbers, every setting and seed, the figures and
 checkpoints it wrote, library versions, the wall time, and an ``effect`` object: whether the
 effect the paper describes showed up in this run (``reproduced``) and the numbers behind that
-verdict (an honest negative result is recorded as such, never tuned away).
+verdict (an honest negative result is recorded as such, never tuned away). Figures are drawn by
+:meth:`RunContext.draw` from exactly what is saved (the experiment's results, plus the arrays it
+writes to ``figure_data.npz`` beside ``metrics.json``), so ``robtheory plot metrics.json``
+redraws them without training.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import importlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from robtheory._jsonio import write_json
 from robtheory.torch_bridge import require_torch
@@ -127,7 +131,8 @@ class RunContext:
         if arrays:
             import numpy as np
 
-            np.savez_compressed(self.out / ARRAYS_FILE, **{k: np.asarray(v) for k, v in arrays.items()})
+            saved: dict[str, Any] = {k: np.asarray(v) for k, v in arrays.items()}
+            np.savez_compressed(self.out / ARRAYS_FILE, **saved)
             result.setdefault("figure_data", {})["arrays"] = ARRAYS_FILE
             with np.load(self.out / ARRAYS_FILE) as z:  # draw what was written, as a redraw will
                 arrays = {k: z[k] for k in z.files}
