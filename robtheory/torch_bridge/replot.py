@@ -66,8 +66,10 @@ def replot_metrics(metrics: Mapping[str, Any], out_dir: str | Path, *, formats: 
     with _style(style):
         try:
             figures = FROM_METRICS[name](metrics, arrays)
-        except (KeyError, TypeError) as exc:  # saved by a version that did not keep the figure data
-            raise _rerun(name, f"figure data that this metrics.json does not hold ({exc!r} missing)") from None
+        except KeyError as exc:  # saved by a version that did not keep the figure data
+            raise _rerun(name, f"figure data that this metrics.json does not hold ({exc.args[0]!r} is missing)") from None
+        except TypeError as exc:
+            raise _rerun(name, f"figure data that this metrics.json does not hold ({exc})") from None
         for stem, fig in figures:
             paths += save(fig, out_dir, stem, formats)
     return paths
