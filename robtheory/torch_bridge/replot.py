@@ -1,55 +1,82 @@
 """Redraw the figures of a saved torch experiment from its ``metrics.json`` (no training, and no
-torch import: only what the file holds is drawn).
+torch import: only what was saved is drawn).
 
-:data:`FROM_METRICS` maps an experiment name to the function that draws its figure from the
-metrics; an experiment whose figures need arrays that ``metrics.json`` does not hold (images,
-gradients, per-sample margins) is not in it, and :func:`replot_metrics` says so.
+Each experiment's figures are drawn by one function of
+:data:`robtheory.torch_bridge.figures.FIGURES`, called both by the experiment's run and here. It
+reads the experiment's results in ``metrics.json`` and, for figures that draw large arrays
+(images, weights, gradients, per-sample margins), the sidecar ``figure_data.npz`` written beside
+it (named in ``metrics.json`` under ``figure_data.arrays``). A ``metrics.json`` written before
+these arrays were saved is not redrawn: :func:`replot_metrics` says to rerun the experiment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from robtheory.torch_bridge.figures import FIGURES
+
 __all__ = ["FROM_METRICS", "REPLOTTER", "replot_metrics"]
 
-
-def _sample_size(m: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    from robtheory.torch_bridge.figures import sample_size_figure
-
-    data = m.get("data") or {}
-    fig = sample_size_figure(m["results"]["curves"], str(data.get("source", "?")),
-                             list(m["settings"]["repeats"]), tuple(data.get("classes") or ("?", "?")))
-    return [("fig1_fig6_sample_size", fig)]
+#: Experiment name -> a function of (metrics, arrays) returning (file stem, figure) pairs (the
+#: experiments' own drawing functions).
+FROM_METRICS = FIGURES
 
 
-#: Experiment name -> a function of the metrics returning (file stem, figure) pairs.
-FROM_METRICS: dict[str, Callable[[Mapping[str, Any]], list[tuple[str, Any]]]] = {
-    "sample-size": _sample_size,
-}
+def _rerun(name: str, why: str) -> ValueError:
+    return ValueError(f"the figures of torch experiment {name!r} need {why}; rerun 'robtheory torch {name} "
+                      f"--out DIR' (redrawn from metrics: {', '.join(FROM_METRICS)})")
+
+
+def _arrays(metrics: Mapping[str, Any], name: str, source_dir: str | Path | None) -> dict:
+    """The arrays of the sidecar that ``metrics`` names (empty if it names none)."""
+    import numpy as np
+
+    file = (metrics.get("figure_data") or {}).get("arrays")
+    if file is None:
+        return {}
+    if source_dir is None:
+        raise ValueError(f"the figures of torch experiment {name!r} draw arrays from {file!r}; "
+                         "pass source_dir, the folder of its metrics.json")
+    path = Path(source_dir) / str(file)
+    if not path.is_file():
+        raise ValueError(f"the figures of torch experiment {name!r} draw arrays from {str(path)!r}, "
+                         "which does not exist (copy it beside metrics.json)")
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
 
 
 def replot_metrics(metrics: Mapping[str, Any], out_dir: str | Path, *, formats: Sequence[str] = ("png", "pdf", "svg"),
-                   style: Mapping[str, Any] | str | None = None) -> list[Path]:
-    """Draw the figures of the experiment whose ``metrics.json`` is ``metrics`` into ``out_dir``."""
+                   style: Mapping[str, Any] | str | None = None, source_dir: str | Path | None = None) -> list[Path]:
+    """Draw the figures of the experiment whose ``metrics.json`` is ``metrics`` into ``out_dir``.
+
+    ``source_dir`` is the folder of that ``metrics.json``, where its ``figure_data.npz`` (if it
+    names one) lies. Raises ValueError if the experiment is unknown or its metrics lack the saved
+    figure data (written by an older robtheory: rerun it).
+    """
     from robtheory.viz.style import save
     from robtheory.viz.style import style as _style
 
     name = str(metrics.get("experiment"))
     if name not in FROM_METRICS:
-        raise ValueError(f"the figures of torch experiment {name!r} need arrays that metrics.json does not hold; "
-                         f"rerun 'robtheory torch {name} --out DIR' (redrawn from metrics: "
-                         f"{', '.join(FROM_METRICS)})")
+        raise _rerun(name, "data that robtheory plot cannot draw")
+    arrays = _arrays(metrics, name, source_dir)
     paths: list[Path] = []
     with _style(style):
-        for stem, fig in FROM_METRICS[name](metrics):
+        try:
+            figures = FROM_METRICS[name](metrics, arrays)
+        except KeyError as exc:  # saved by a version that did not keep the figure data
+            raise _rerun(name, f"figure data that this metrics.json does not hold ({exc.args[0]!r} is missing)") from None
+        except TypeError as exc:
+            raise _rerun(name, f"figure data that this metrics.json does not hold ({exc})") from None
+        for stem, fig in figures:
             paths += save(fig, out_dir, stem, formats)
     return paths
 
 
 def _draw(doc, path, out, formats, style) -> list[Path]:
-    return replot_metrics(doc, out, formats=formats, style=style)
+    return replot_metrics(doc, out, formats=formats, style=style, source_dir=Path(path).parent)
 
 
 def _row():

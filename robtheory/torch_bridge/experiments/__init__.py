@@ -5,7 +5,10 @@ it without importing it, so ``robtheory torch list`` works without torch. The ru
 ``DIR/metrics.json`` with the experiment's numbers, every setting and seed, the figures and
 checkpoints it wrote, library versions, the wall time, and an ``effect`` object: whether the
 effect the paper describes showed up in this run (``reproduced``) and the numbers behind that
-verdict (an honest negative result is recorded as such, never tuned away).
+verdict (an honest negative result is recorded as such, never tuned away). Figures are drawn by
+:meth:`RunContext.draw` from exactly what is saved (the experiment's results, plus the arrays it
+writes to ``figure_data.npz`` beside ``metrics.json``), so ``robtheory plot metrics.json``
+redraws them without training.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import importlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from robtheory._jsonio import write_json
 from robtheory.torch_bridge import require_torch
@@ -115,6 +119,25 @@ class RunContext:
         plt.close(fig)
         self.figures.extend(paths)
         return paths
+
+    def draw(self, experiment: str, result: dict, arrays: dict | None = None) -> None:
+        """Draw and save the figures of ``experiment`` from exactly what is saved: ``result`` (the
+        experiment's part of ``metrics.json``) and ``arrays`` (written here as the sidecar
+        :data:`~robtheory.torch_bridge.figures.ARRAYS_FILE` beside it and named in
+        ``result["figure_data"]["arrays"]``). ``robtheory plot metrics.json`` calls the same
+        drawing function, so a redrawn figure is the figure of the run."""
+        from robtheory.torch_bridge.figures import ARRAYS_FILE, FIGURES
+
+        if arrays:
+            import numpy as np
+
+            saved: dict[str, Any] = {k: np.asarray(v) for k, v in arrays.items()}
+            np.savez_compressed(self.out / ARRAYS_FILE, **saved)
+            result.setdefault("figure_data", {})["arrays"] = ARRAYS_FILE
+            with np.load(self.out / ARRAYS_FILE) as z:  # draw what was written, as a redraw will
+                arrays = {k: z[k] for k in z.files}
+        for stem, fig in FIGURES[experiment](result, dict(arrays or {})):
+            self.save_figure(fig, stem)
 
     def save_model(self, model, stem: str, extra: dict | None = None) -> None:
         """Checkpoint ``model`` as ``checkpoints/stem.pt`` (state_dict) + ``.json`` (config)."""

@@ -44,8 +44,6 @@ from robtheory.torch_bridge import models as M
 from robtheory.torch_bridge import train as T
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from robtheory.torch_bridge.experiments import RunContext
 
@@ -188,35 +186,6 @@ def _spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return 0.0
     return float(spearmanr(x, y).statistic)
-
-
-def _show(ax: Axes, img: npt.ArrayLike, side: int, *, signed: bool = False) -> Axes:
-    img = np.asarray(img, dtype=float).reshape(side, side)
-    if signed:
-        m = float(np.abs(img).max()) or 1.0
-        ax.imshow(img, cmap="seismic", vmin=-m, vmax=m)
-    else:
-        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
-
-
-def _image_rows(X: torch.Tensor, rows: dict[str, torch.Tensor], show: list[int], side: int, *, first: str,
-                signed: bool = False) -> Figure:
-    """A figure: the images ``X[show]`` in the first row, then one row per entry of ``rows``."""
-    import matplotlib.pyplot as plt
-
-    names = list(rows)
-    fig, axes = plt.subplots(1 + len(names), len(show), figsize=(1.3 * len(show), 1.35 * (1 + len(names))))
-    for col, i in enumerate(show):
-        _show(axes[0, col], X[i].cpu(), side)
-        for row, name in enumerate(names, start=1):
-            _show(axes[row, col], rows[name][i].cpu(), side, signed=signed)
-    axes[0, 0].set_ylabel(first, fontsize="small")
-    for row, name in enumerate(names, start=1):
-        axes[row, 0].set_ylabel(name.replace("_", "\n"), fontsize="small")
-    return fig
 
 
 def _pick(y: torch.Tensor, per_class: int) -> list[int]:

@@ -10,7 +10,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from robtheory.torch_bridge.experiments.digits_common import (
-    CLASSES,
     _common,
     _eval_attack,
     _evaluate,
@@ -25,22 +24,9 @@ from robtheory.torch_bridge.experiments.digits_common import (
 )
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from robtheory.torch_bridge.experiments import RunContext
 
 __all__ = ["run_eps_sweep"]
-
-
-def _plot_eps_sweep(ax: Axes, curves: list[dict[str, Any]]) -> Axes:
-    for c in curves:
-        line = ax.plot(c["eps_train"], c["standard_accuracy"], marker="o", ms=3, label=f"{c['label']}: standard")
-        ax.plot(c["eps_train"], c["robust_accuracy"], ls="--", marker="x", ms=3, color=line[0].get_color(),
-                label=f"{c['label']}: robust accuracy at " + r"$\varepsilon_{train}$")
-    ax.set_xlabel(r"adversarial-training radius $\varepsilon_{train}$")
-    ax.set_ylabel("test accuracy")
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: off the data
-    return ax
 
 
 def run_eps_sweep(ctx: RunContext) -> dict[str, Any]:
@@ -51,8 +37,6 @@ def run_eps_sweep(ctx: RunContext) -> dict[str, Any]:
     paper's App. B remark, after Kurakin et al.). Each model's robust accuracy at its own
     training radius is reported with the attack's settings.
     """
-    import matplotlib.pyplot as plt
-
     com = _common(ctx)
     pair = _load(ctx, com)
     if ctx.quick:
@@ -116,18 +100,12 @@ def run_eps_sweep(ctx: RunContext) -> dict[str, Any]:
                            "largest eps_train below that at eps_train = 0 by more than 2 SE",
               "by_curve": per}
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    _plot_eps_sweep(axes[0], [c for c in curves if c["constraint"] == "2"]).set_title(r"$\ell_2$ adversarial training")
-    _plot_eps_sweep(axes[1], [c for c in curves if c["constraint"] == "inf"]).set_title(r"$\ell_\infty$ adversarial training")
-    from robtheory.torch_bridge.figures import source_title
-
-    fig.suptitle(f"Fig. 7: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}, "
-                 f"{pair.y_train.numel()} training images")
-    ctx.save_figure(fig, "fig7_eps_sweep")
     for c in curves:
         c["eval_attack"] = _eval_attack(com, c["constraint"], c["eps_train"][-1]).to_dict()
-    return {"data": pair.describe(),
-            "settings": {"common": com.to_dict(), "eps_train": grids, "l2_scale": pair.side / 28,
-                         "variants": [{"constraint": c, "mix": m} for c, m in variants],
-                         "models": settings, "seed": ctx.seed},
-            "results": {"curves": curves}, "effect": effect}
+    result = {"data": pair.describe(),
+              "settings": {"common": com.to_dict(), "eps_train": grids, "l2_scale": pair.side / 28,
+                           "variants": [{"constraint": c, "mix": m} for c, m in variants],
+                           "models": settings, "seed": ctx.seed},
+              "results": {"curves": curves}, "effect": effect}
+    ctx.draw("eps-sweep", result)
+    return result

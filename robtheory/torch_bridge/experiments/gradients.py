@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -16,7 +15,6 @@ from robtheory.torch_bridge.experiments.digits_common import (
     REFERENCE_ROBUST,
     _class_means,
     _common,
-    _image_rows,
     _load,
     _loss_gradient,
     _mean_se,
@@ -54,8 +52,6 @@ def run_gradients(ctx: RunContext) -> dict[str, Any]:
     class means. The paper: robust models' gradients align with perceptually relevant features,
     standard models' look like noise.
     """
-    import matplotlib.pyplot as plt
-
     com = _common(ctx)
     pair = _load(ctx, com)
     models, msettings, mresults = _reference_models(ctx, pair, com, "gradients")
@@ -97,26 +93,11 @@ def run_gradients(ctx: RunContext) -> dict[str, Any]:
 
     side = pair.side
     show = _pick(y, 4)
-    names = list(models)
-    fig = _image_rows(X, grads, show, side, first="image", signed=True)
-    fig.suptitle("Fig. 2: loss gradient w.r.t. the input (red +, blue -)", fontsize="medium")
-    ctx.save_figure(fig, "fig2_gradients")
-
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    keys = list(align["standard"])
-    width = 0.8 / len(names)
-    for j, name in enumerate(names):
-        ax.bar(np.arange(len(keys)) + j * width, [summary[name][k]["mean"] for k in keys], width,
-               yerr=[summary[name][k]["se"] for k in keys], capsize=2, label=name)
-    ax.set_xticks(np.arange(len(keys)) + width * (len(names) - 1) / 2)
-    ax.set_xticklabels(["|cos(g, x)|", "cos(g, mean_other - x)", "cos(g, mean_other\n - mean_own)"],
-                       fontsize="small")
-    ax.set_ylabel("mean over test images")
-    ax.legend(fontsize="small")
-    ax.set_title("Gradient alignment")
-    ctx.save_figure(fig, "fig2_gradient_alignment")
-    return {"data": pair.describe(),
-            "settings": {"common": com.to_dict(), "models": msettings, "shown_test_indices": show,
-                         "reference_robust": [list(r) for r in REFERENCE_ROBUST], "l2_scale": side / 28,
-                         "seed": ctx.seed},
-            "results": {"models": mresults, "alignment": summary}, "effect": effect}
+    arrays = {"images": X[show].cpu().numpy(), **{f"gradient_{name}": g[show].cpu().numpy() for name, g in grads.items()}}
+    result = {"data": pair.describe(),
+              "settings": {"common": com.to_dict(), "models": msettings, "shown_test_indices": show,
+                           "reference_robust": [list(r) for r in REFERENCE_ROBUST], "l2_scale": side / 28,
+                           "seed": ctx.seed},
+              "results": {"models": mresults, "alignment": summary}, "effect": effect}
+    ctx.draw("gradients", result, arrays)
+    return result

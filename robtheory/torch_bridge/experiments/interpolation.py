@@ -19,7 +19,6 @@ from robtheory.torch_bridge.experiments.digits_common import (
     _load,
     _pick,
     _reference_models,
-    _show,
 )
 from robtheory.torch_bridge.experiments.large_eps import (
     _large_eps_attack,
@@ -38,8 +37,6 @@ def run_interpolation(ctx: RunContext) -> dict[str, Any]:
     Along the path the model's margin :math:`y f(x_t)` should fall monotonically and the image
     should turn into the other class (judged by the k-NN vote over the training images).
     """
-    import matplotlib.pyplot as plt
-
     com = _common(ctx)
     pair = _load(ctx, com)
     models, msettings, mresults = _reference_models(ctx, pair, com, "interpolation")
@@ -100,38 +97,12 @@ def run_interpolation(ctx: RunContext) -> dict[str, Any]:
 
     side = pair.side
     show = _pick(y, 2)
-    names = list(models)
-    rows = [(name, i) for i in show for name in names]
-    fig, axes = plt.subplots(len(rows), len(ts), figsize=(1.0 * len(ts), 1.05 * len(rows)))
-    for r, (name, i) in enumerate(rows):
-        for c in range(len(ts)):
-            _show(axes[r, c], paths[name][i, c].cpu(), side)
-        axes[r, 0].set_ylabel(name.replace("_", "\n"), fontsize="x-small")
-    for c, t in enumerate(ts):
-        axes[0, c].set_title(f"t={t:.1f}", fontsize="x-small")
-    fig.suptitle(f"Fig. 4: interpolation to the l2 eps = {shown:.3g} adversarial example", fontsize="medium")
-    ctx.save_figure(fig, "fig4_interpolation")
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    for name in names:
-        v = per_model[name]
-        q = np.asarray(v["margin_quartiles_along_path"])
-        scale = abs(q[1, 0]) or 1.0
-        line = axes[0].plot(ts, q[1] / scale, label=name)
-        axes[0].fill_between(ts, q[0] / scale, q[2] / scale, alpha=0.2, color=line[0].get_color())
-        axes[1].plot(ts, v["judge_other_rate_along_path"], marker="o", ms=3, label=name)
-    axes[0].axhline(0, color="gray", lw=0.8)
-    axes[0].set_xlabel("t")
-    axes[0].set_ylabel("margin y f(x_t) / median at t = 0 (quartiles)")
-    axes[1].axhline(0.5, color="gray", lw=0.8)
-    axes[1].set_xlabel("t")
-    axes[1].set_ylabel(f"{KNN_K}-NN judge: other class")
-    for a in axes:
-        a.legend(fontsize="small")
-    ctx.save_figure(fig, "fig4_path_scores")
-    return {"data": pair.describe(),
-            "settings": {"common": com.to_dict(), "models": msettings, "attack": atk.to_dict(), "t": ts.tolist(),
-                         "judge": {"kind": "k-nearest neighbours in pixel space (l2) over the training images",
-                                   "k": KNN_K},
-                         "shown_test_indices": show, "l2_scale": side / 28, "seed": ctx.seed},
-            "results": {"models": mresults, "paths": per_model}, "effect": effect}
+    arrays = {f"path_{name}": p[show].cpu().numpy() for name, p in paths.items()}  # (shown, t, pixels)
+    result = {"data": pair.describe(),
+              "settings": {"common": com.to_dict(), "models": msettings, "attack": atk.to_dict(), "t": ts.tolist(),
+                           "judge": {"kind": "k-nearest neighbours in pixel space (l2) over the training images",
+                                     "k": KNN_K},
+                           "shown_test_indices": show, "l2_scale": side / 28, "seed": ctx.seed},
+              "results": {"models": mresults, "paths": per_model}, "effect": effect}
+    ctx.draw("interpolation", result, arrays)
+    return result

@@ -19,7 +19,6 @@ from robtheory.torch_bridge.experiments.digits_common import (
     KNN_K,
     _class_means,
     _common,
-    _image_rows,
     _knn_vote,
     _load,
     _mean_se,
@@ -69,8 +68,6 @@ def run_large_eps(ctx: RunContext) -> dict[str, Any]:
     over the training images; the perturbation's alignment with the difference of the class
     means is reported too.
     """
-    import matplotlib.pyplot as plt
-
     com = _common(ctx)
     pair = _load(ctx, com)
     models, msettings, mresults = _reference_models(ctx, pair, com, "large-eps")
@@ -125,23 +122,14 @@ def run_large_eps(ctx: RunContext) -> dict[str, Any]:
 
     side = pair.side
     show = _pick(y, 4)
-    names = list(models)
-    fig = _image_rows(X, adv_shown, show, side, first="original")
-    fig.suptitle(f"Fig. 3: l2 adversarial examples, eps = {shown:.3g}, {steps} PGD steps", fontsize="medium")
-    ctx.save_figure(fig, "fig3_large_eps")
-
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for name in names:
-        ax.plot(grid, [r["judge_other_rate"] for r in per_eps[name]], marker="o", ms=3, label=name)
-    ax.set_xlabel("l2 eps of the attack")
-    ax.set_ylabel(f"{KNN_K}-NN judge: other class")
-    ax.set_title("Do large-eps examples look like the other class?")
-    ax.legend(fontsize="small")
-    ctx.save_figure(fig, "fig3_judge")
-    return {"data": pair.describe(),
-            "settings": {"common": com.to_dict(), "models": msettings, "eps_grid": grid, "shown_eps": shown,
-                         "attack_steps": steps, "attack": _large_eps_attack(shown, steps).to_dict(),
-                         "judge": {"kind": "k-nearest neighbours in pixel space (l2) over the training images",
-                                   "k": KNN_K},
-                         "shown_test_indices": show, "l2_scale": side / 28, "seed": ctx.seed},
-            "results": {"models": mresults, "per_eps": per_eps}, "effect": effect}
+    arrays = {"images": X[show].cpu().numpy(),
+              **{f"adversarial_{name}": xa[show].cpu().numpy() for name, xa in adv_shown.items()}}
+    result = {"data": pair.describe(),
+              "settings": {"common": com.to_dict(), "models": msettings, "eps_grid": grid, "shown_eps": shown,
+                           "attack_steps": steps, "attack": _large_eps_attack(shown, steps).to_dict(),
+                           "judge": {"kind": "k-nearest neighbours in pixel space (l2) over the training images",
+                                     "k": KNN_K},
+                           "shown_test_indices": show, "l2_scale": side / 28, "seed": ctx.seed},
+              "results": {"models": mresults, "per_eps": per_eps}, "effect": effect}
+    ctx.draw("large-eps", result, arrays)
+    return result

@@ -18,7 +18,6 @@ from robtheory.torch_bridge import models as M
 from robtheory.torch_bridge import train as T
 from robtheory.torch_bridge.experiments.digits_common import (
     BOUNDS,
-    CLASSES,
     _common,
     _evaluate,
     _load,
@@ -72,8 +71,6 @@ def run_linear_features(ctx: RunContext) -> dict[str, Any]:
     trained only on the ``k`` pixels most correlated with the label, with their standard and
     exact :math:`\ell_\infty` robust accuracy as ``k`` grows.
     """
-    import matplotlib.pyplot as plt
-
     com = _common(ctx)
     pair = _load(ctx, com)
     dev = pair.X_train.device
@@ -163,64 +160,19 @@ def run_linear_features(ctx: RunContext) -> dict[str, Any]:
         "topk_peak_robust": {"k": peak["k"], "standard": peak["standard_accuracy"], "robust": peak["robust_accuracy"],
                              "note": "descriptive, selected after looking; not used for the verdict"}}
 
-    # figure
-    side = pair.side
-    fig, axes = plt.subplots(2, 3, figsize=(12, 7.5), layout="constrained")  # colour bars laid out with the panels
-    ax = axes[0, 0]
-    m = float(np.abs(corr).max())
-    im = ax.imshow(corr.reshape(side, side), cmap="seismic", vmin=-m, vmax=m)
-    fig.colorbar(im, ax=ax, shrink=0.9)
-    ax.set_title(f"corr(pixel, label), +1 = digit {CLASSES[0]}")
-    for ax, name in ((axes[0, 1], "standard"), (axes[0, 2], "robust_linf")):
-        w = models[name]
-        m = float(np.abs(w).max()) or 1.0
-        im = ax.imshow(w.reshape(side, side), cmap="seismic", vmin=-m, vmax=m)
-        fig.colorbar(im, ax=ax, shrink=0.9)
-        ax.set_title(f"(a) weights: {name.replace('_', ' ')}")
-    for a in axes[0]:
-        a.set_xticks([])
-        a.set_yticks([])
-    ax = axes[1, 0]
-    for name, color in (("standard", "tab:blue"), ("robust_linf", "tab:red")):
-        w = models[name]
-        ax.scatter(corr, w / (np.abs(w).max() or 1.0), s=4, alpha=0.6, color=color,
-                   label=f"{name.replace('_', ' ')}")
-    ax.axvspan(-tau, tau, color="gray", alpha=0.15, label=f"|corr| < {tau:g}")
-    ax.set_xlabel("feature-label correlation")
-    ax.set_ylabel("weight / max |weight|")
-    ax.set_title("(b) weight against correlation")
-    ax.legend(fontsize="small", markerscale=3)
-    ax = axes[1, 1]
+    # figure: drawn from the saved results and the arrays of figure_data.npz (correlations,
+    # weights, and the weight mass below each threshold of panel (b'))
     taus = np.linspace(0, float(np.abs(corr).max()), 50)
-    for name, color in (("standard", "tab:blue"), ("robust_linf", "tab:red")):
-        ax.plot(taus, [_weak_mass(models[name], corr, t) for t in taus], color=color, label=name.replace("_", " "))
-    ax.axvline(tau, color="gray", ls=":")
-    ax.set_xlabel("threshold tau")
-    ax.set_ylabel("weight mass on pixels with |corr| < tau")
-    ax.set_title("(b') weight mass on weakly correlated pixels")
-    ax.legend(fontsize="small")
-    ax = axes[1, 2]
-    kk = [t["k"] for t in topk]
-    ax.plot(kk, [t["standard_accuracy"] for t in topk], marker="o", ms=3, label="standard accuracy")
-    ax.plot(kk, [t["robust_accuracy"] for t in topk], marker="x", ms=3,
-            label=f"robust accuracy (exact, l_inf {eps:g})")
-    ax.set_xscale("log")
-    from matplotlib.ticker import NullFormatter
-
-    ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks of a short log axis overlap
-    ax.set_xlabel("number k of most label-correlated pixels used")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("(c) standard linear models on the top-k pixels")
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: off the data
-    from robtheory.torch_bridge.figures import source_title
-
-    fig.suptitle(f"Fig. 5: {source_title(pair.source)}, digit {CLASSES[0]} vs {CLASSES[1]}, linear models")
-    ctx.save_figure(fig, "fig5_linear_features")
-    return {"data": pair.describe(),
-            "settings": {"common": com.to_dict(), "epochs": epochs, "train_attack": attack.to_dict(),
-                         "eval_attack": eval_attack.to_dict(), "tau": tau, "ks": list(ks), "models": settings,
-                         "seed": ctx.seed},
-            "results": {"models": res, "topk": topk,
-                        "correlation": {"min": float(corr.min()), "max": float(corr.max()),
-                                        "fraction_below_tau": float(np.mean(np.abs(corr) < tau))}},
-            "effect": effect}
+    arrays = {"correlation": corr, "weights_standard": models["standard"], "weights_robust_linf": models["robust_linf"],
+              "tau_grid": taus, **{f"weak_mass_{name}": np.array([_weak_mass(models[name], corr, t) for t in taus])
+                                   for name in ("standard", "robust_linf")}}
+    result = {"data": pair.describe(),
+              "settings": {"common": com.to_dict(), "epochs": epochs, "train_attack": attack.to_dict(),
+                           "eval_attack": eval_attack.to_dict(), "tau": tau, "ks": list(ks), "models": settings,
+                           "seed": ctx.seed},
+              "results": {"models": res, "topk": topk,
+                          "correlation": {"min": float(corr.min()), "max": float(corr.max()),
+                                          "fraction_below_tau": float(np.mean(np.abs(corr) < tau))}},
+              "effect": effect}
+    ctx.draw("linear-features", result, arrays)
+    return result

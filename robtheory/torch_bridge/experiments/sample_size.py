@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from robtheory.torch_bridge import train as T
-from robtheory.torch_bridge.figures import sample_size_figure
 from robtheory.torch_bridge.experiments.digits_common import (
-    CLASSES,
     L2_EPS,
     LINF_EPS,
     _common,
@@ -144,16 +142,16 @@ def run_sample_size(ctx: RunContext) -> dict[str, Any]:
                            "each by more than 2 SE of the paired per-subset difference",
               "by_constraint": by_norm}
 
-    fig = sample_size_figure(curves, pair.source, list(repeats.values()), CLASSES)
-    ctx.save_figure(fig, "fig1_fig6_sample_size")
-    return {"data": pair.describe(),
-            "settings": {"common": com.to_dict(), "sizes": list(sizes), "repeats": [repeats[n] for n in sizes],
-                         "min_steps": min_steps, "min_epochs": min_epochs, "eps_train": grid,
-                         "l2_scale": pair.side / 28,
-                         "train_attack": {c: _train_attack(com, c, grid[c][-1]).to_dict() for c in grid},
-                         "eval_attack": {c: _eval_attack(com, c, grid[c][-1]).to_dict() for c in grid},
-                         "runs": train_settings, "seed": ctx.seed,
-                         "subset_seeds": {f"n{n}_r{r}": _seed(ctx.seed, 1, n, r)
-                                          for n in sizes for r in range(repeats[n])}},
-            "results": {"curves": curves, "robust_accuracy_at_largest_n": robust_at_max},
-            "effect": effect}
+    result = {"data": pair.describe(),
+              "settings": {"common": com.to_dict(), "sizes": list(sizes), "repeats": [repeats[n] for n in sizes],
+                           "min_steps": min_steps, "min_epochs": min_epochs, "eps_train": grid,
+                           "l2_scale": pair.side / 28,
+                           "train_attack": {c: _train_attack(com, c, grid[c][-1]).to_dict() for c in grid},
+                           "eval_attack": {c: _eval_attack(com, c, grid[c][-1]).to_dict() for c in grid},
+                           "runs": train_settings, "seed": ctx.seed,
+                           "subset_seeds": {f"n{n}_r{r}": _seed(ctx.seed, 1, n, r)
+                                            for n in sizes for r in range(repeats[n])}},
+              "results": {"curves": curves, "robust_accuracy_at_largest_n": robust_at_max},
+              "effect": effect}
+    ctx.draw("sample-size", result)
+    return result

@@ -42,6 +42,7 @@ from robtheory.theory.closed_form import linear_accuracy
 from robtheory.mc import engine
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.torch_bridge import data
+from robtheory.torch_bridge.figures import plot_theorem_2_1
 from robtheory.torch_bridge.attacks import AttackConfig, exact_linear_worst_case, margins, pgd
 from robtheory.torch_bridge.models import MLP, LinearModel
 from robtheory.torch_bridge.train import TrainConfig, progress, train
@@ -200,46 +201,6 @@ def theorem_2_1_check(p: float, std_count: int, std_n: int, rob_count: int, rob_
             "consistent": test.consistent, "alpha": alpha, "level": 1 - alpha}
 
 
-def plot_theorem_2_1(ax, p: float, rows: list[dict]):
-    r"""Draw Theorem 2.1's bound and, per model, exactly what :func:`theorem_2_1_check` judged.
-
-    ``rows`` are ``{"label": str, "check": theorem_2_1_check(...)}``. For each: the robust
-    accuracy with its two-sided interval at the check's level (a vertical bar), the standard
-    accuracy's interval at the same level (a horizontal bar), and the band of bound values over
-    that interval, from :math:`\frac{p}{1-p}(1 - \mathrm{std}_{hi})` to the verdict's threshold
-    :math:`\frac{p}{1-p}(1 - \mathrm{std}_{lo})` (its top edge). The verdict is "consistent"
-    exactly when the bottom of the vertical bar is not above the band's top edge, so the figure
-    and the verdict cannot disagree. Returns ``ax``.
-    """
-    a = np.linspace(0.5, 1, 400)
-    ax.plot(a, np.minimum(1, p / (1 - p) * (1 - a)), "k-", lw=1,
-            label=r"Theorem 2.1 bound $\frac{p}{1-p}(1-\mathrm{std})$")
-    levels = set()
-    for i, row in enumerate(rows):
-        c = row["check"]
-        color = f"C{i}"
-        lo, hi = c["standard_ci"]
-        band_top = min(1.0, c["bound_at_standard_lower_limit"])
-        band_bottom = min(1.0, c["bound_at_standard_upper_limit"])
-        ax.fill_between([lo, hi], [band_bottom, band_bottom], [band_top, band_top], color=color,
-                        alpha=0.25, lw=0)
-        ax.hlines(band_top, lo, hi, colors=color, lw=1.5, linestyles="--")
-        sa, ra = c["standard_accuracy"], c["accuracy"]
-        verdict = "consistent" if c["consistent"] else "VIOLATION"
-        ax.errorbar([sa], [ra], xerr=[[sa - lo], [hi - sa]],
-                    yerr=[[ra - c["ci"][0]], [c["ci"][1] - ra]], fmt=row.get("marker", "o"), color=color,
-                    capsize=3, label=f"{row['label']}: {verdict}")
-        levels.add(c["level"])
-    level = ", ".join(f"{lv:.6g}" for lv in sorted(levels))
-    ax.set_xlabel("standard accuracy")
-    ax.set_ylabel("robust accuracy")
-    ax.text(0.02, 0.02, f"bars: Clopper-Pearson intervals at level {level} (the verdict's);\n"
-            "band: the bound over the standard accuracy's interval; dashed: its top, the threshold\n"
-            "a robust accuracy's lower limit must exceed to count as a violation",
-            transform=ax.transAxes, fontsize=6, va="bottom")
-    return ax
-
-
 def _mlp_part(ctx, s, model: ToyModel, eps: float, alpha_each: float):
     X, y = data.toy_tensors(model, s["mlp_n"], ctx.seed + 2)
     attack_train = AttackConfig("inf", eps, attack_steps=s["mlp_train_steps"], random_start=True)
@@ -285,60 +246,6 @@ def _mlp_part(ctx, s, model: ToyModel, eps: float, alpha_each: float):
     return results
 
 
-def _figures(ctx, s, model, eps, lin_rows, pgd_rows, mlp_rows):
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    colors = {"standard": "C0", "adversarial": "C3"}
-    for kind, c in colors.items():
-        rows = [r for r in lin_rows if r["training"] == kind and r["n"] != "population"]
-        pop = next(r for r in lin_rows if r["training"] == kind and r["n"] == "population")
-        ns = [r["n"] for r in rows]
-        axes[0].plot(ns, [r["w1"] for r in rows], "o-", color=c, label=f"{kind}: $w_1$")
-        axes[0].plot(ns, [r["v"] for r in rows], "s--", color=c, label=f"{kind}: $v$")
-        axes[0].axhline(pop["w1"], color=c, lw=0.8)
-        axes[0].axhline(pop["v"], color=c, lw=0.8, ls=":")
-        axes[1].plot(ns, [max(r["weak_norm_fraction"], 1e-6) for r in rows], "o-", color=c, label=f"{kind}: trained (Adam)")
-        axes[1].plot(ns, [max(r["svm_weak_norm_fraction"], 1e-6) for r in rows], "x:", color=c,
-                     label=f"{kind}: exact SVM (floored at 1e-6)")
-        axes[2].plot(ns, [max(r["distance_to_population"], 1e-6) for r in rows], "o-", color=c,
-                     label=f"{kind}: trained (Adam)")
-        axes[2].plot(ns, [max(r["svm_distance_to_population"], 1e-6) for r in rows], "x:", color=c,
-                     label=f"{kind}: exact SVM on the sample (floored at 1e-6)")
-    axes[0].set(xscale="log", xlabel="training-set size n", ylabel="weight",
-                title="trained $(w_1, v)$; lines: population optimum")
-    axes[1].set(xscale="log", yscale="log", xlabel="n", ylabel="$\\|w_{weak}\\|_2 / \\|w\\|_2$",
-                title="Thm 2.2: adversarial training drops them")
-    axes[2].set(xscale="log", yscale="log", xlabel="n", ylabel="distance to population optimum",
-                title="convergence in $(w_1, v)$")
-    for ax in axes:  # below each panel: off the data
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))
-    fig.suptitle(f"linear SVMs on $D(p={model.p}, \\eta={model.eta}, d={model.d})$, $\\lambda = {s['lam']}$, "
-                 f"adversary $\\ell_\\infty$, $\\varepsilon = {eps}$")
-    ctx.save_figure(fig, "linear_vs_population")
-
-    fig, axes = plt.subplots(1, len(pgd_rows), figsize=(3.6 * len(pgd_rows), 3.6))
-    for ax, r in zip(np.atleast_1d(axes), pgd_rows):
-        m_exact, m_pgd = r["_margins"]
-        lo_n = min(len(m_exact), 2000)  # a scatter of 2000 points shows it; more only slows the PDF
-        ax.scatter(m_exact[:lo_n], m_pgd[:lo_n], s=2, alpha=0.4)
-        lo, hi = float(min(m_exact.min(), m_pgd.min())), float(max(m_exact.max(), m_pgd.max()))
-        ax.plot([lo, hi], [lo, hi], "k-", lw=0.6)
-        ax.set(xlabel="margin at the exact worst case", ylabel="margin after PGD",
-               title=f"{r['training']}, l_{r['attack']['constraint']} eps={r['attack']['eps']:g}\n"
-                     f"{r['samples_where_they_differ']} of {r['n']} verdicts differ")
-    ctx.save_figure(fig, "pgd_vs_exact")
-
-    fig, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
-    rows = [{"label": f"MLP {r['training']}, {adv}", "check": r[adv], "marker": mk}
-            for r in mlp_rows for adv, mk in (("pgd", "o"), ("shift", "x"))]
-    plot_theorem_2_1(ax, model.p, rows)
-    ax.set(ylabel=f"robust accuracy ($\\ell_\\infty$, $\\varepsilon = 2\\eta = {eps:g}$)",
-           title="trained MLPs against Theorem 2.1", xlim=(0.85, 1.002), ylim=(-0.02, 1.02))
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside: off the data
-    ctx.save_figure(fig, "theorem_2_1_mlp")
-
-
 def run(ctx) -> dict:
     """Run the toy-data study (see the module docstring); returns the metrics dict."""
     s = dict(SETTINGS[bool(ctx.quick)])
@@ -352,7 +259,6 @@ def run(ctx) -> dict:
         ctx.save_model(net.cpu(), f"toy_linear_{kind}", {"lam": s["lam"], "n": s["ns"][-1], "seed": ctx.seed})
     pgd_rows = _pgd_part(ctx, s, model, eps, nets, alpha_each)
     mlp_rows = _mlp_part(ctx, s, model, eps, alpha_each)
-    _figures(ctx, s, model, eps, lin_rows, pgd_rows, mlp_rows)
 
     largest = {k: next(r for r in lin_rows if r["training"] == k and r["n"] == s["ns"][-1])
                for k in ("standard", "adversarial")}
@@ -403,10 +309,11 @@ def run(ctx) -> dict:
                 f"{max(r['distance_to_svm'] for r in lin_rows if r['training'] == k and r['n'] != 'population'):.3g}"
                 for k in largest)},
     }
-    for r in pgd_rows:
-        del r["_margins"]
+    arrays = {}  # the margins pgd_vs_exact scatters, saved in figure_data.npz
+    for i, r in enumerate(pgd_rows):
+        arrays[f"margins_exact_{i}"], arrays[f"margins_pgd_{i}"] = r.pop("_margins")
     reproduced = all(c["passed"] for c in checks.values())
-    return {
+    result = {
         "settings": {**s, "eps": eps, "threat": "l_inf, every coordinate", "eval_start_row": EVAL_START,
                      "alpha_each": alpha_each, "n_checks": n_checks},
         "results": {"linear": lin_rows, "pgd_vs_exact": pgd_rows, "mlp": mlp_rows},
@@ -414,3 +321,5 @@ def run(ctx) -> dict:
         "effect": {"reproduced": reproduced,
                    "detail": "; ".join(f"{k}: {'yes' if c['passed'] else 'NO'}" for k, c in checks.items())},
     }
+    ctx.draw("toy", result, arrays)
+    return result
