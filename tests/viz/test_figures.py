@@ -267,7 +267,7 @@ def test_report_figures(tmp_path, caught):
     from robtheory.viz.report import figures
 
     figures(tmp_path)
-    assert [s for s, _ in caught] == ["frontier", "phase"]
+    assert [s for s, _ in caught] == ["frontier", "phase", "learning_curve"]
     assert len(_data_axes(caught[1][1])) == 3
 
 
