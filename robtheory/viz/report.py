@@ -171,7 +171,7 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
         lc_model = ToyModel(0.9, 0.3, 10)
         ns = np.unique(np.round(np.logspace(0, 3, 40)).astype(int))
         std_curve = mean_learner_accuracy(lc_model, ns).accuracy
-        odd = ns[ns % 2 == 1]  # the dropped learner loses its ties at even n: its odd-n curve is monotone
+        odd = np.unique(2 * (ns // 2) + 1)  # the dropped learner loses its ties at even n: its odd-n curve is monotone
         drop_curve = dropped_learner_accuracy(lc_model, odd).accuracy
         n_star = crossover_exact(lc_model).n_star
         fig, ax = plt.subplots(figsize=(7.0, 4.6))
