@@ -23,6 +23,7 @@ already exist in ``out_dir``); nothing torch-related is done here.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import sys
@@ -98,6 +99,16 @@ def _save_report_figure(fig: Any, out_dir: Path, stem: str, folder: str = FIGURE
     return f"{folder}/{stem}.svg" if folder not in ("", ".") else f"{stem}.svg"
 
 
+@functools.lru_cache(maxsize=8)
+def _report_frontier(p: float, eta: float, d: int, family: str, n: int) -> Any:
+    """The report's frontiers at eps = 2 eta, computed once per process: the certified linear ones take
+    tens of seconds, and a session that writes several reports (the tests) draws the same three."""
+    from robtheory.model import ThreatModel, ToyModel
+    from robtheory.theory.frontier import frontier
+
+    return frontier(ToyModel(p, eta, d), ThreatModel("linf", 2 * eta), family, n=n)
+
+
 def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
             frontier_mc: FrontierMC | Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
     """Draw the report's frontier and phase figures into ``out_dir/figures``; return (file name,
@@ -108,8 +119,7 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
     """
     import numpy as np
 
-    from robtheory.theory.frontier import frontier
-    from robtheory.model import ThreatModel, ToyModel
+    from robtheory.model import ToyModel
     from robtheory.phase import phase_grid
     from robtheory.viz.figures import _outside_legend
     from robtheory.viz.phase import REGIME_COLORS, plot_phase_map, regime_labels
@@ -117,15 +127,14 @@ def figures(out_dir: Path, p: float = 0.95, eta: float = 0.3, d: int = 100,
     from robtheory.viz.style import label, style
 
     out = []
-    model = ToyModel(p, eta, d)
+    ToyModel(p, eta, d)  # a ValueError naming a bad p, eta or d before any work
     with style():
         plt = _plt()
         fig, ax = plt.subplots(figsize=(7.0, 5.2))
-        plot_frontier(ax, frontier(model, ThreatModel("linf", 2 * eta), "all", n=401),
-                      label="all classifiers (exact, Theorem F)")
+        plot_frontier(ax, _report_frontier(p, eta, d, "all", 401), label="all classifiers (exact, Theorem F)")
         for fam, n, lab in (("linear", 101, r"linear with bias (full $\ell_\infty$ ball)"),
                             ("linear-unbiased", 161, r"linear, no bias (full $\ell_\infty$ ball)")):
-            lin = frontier(model, ThreatModel("linf", 2 * eta), fam, n=n)
+            lin = _report_frontier(p, eta, d, fam, n)
             ax.plot(lin.standard_accuracy, lin.robust_accuracy, label=lab)
         if frontier_mc is not None:
             if not isinstance(frontier_mc, FrontierMC):

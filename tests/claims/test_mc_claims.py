@@ -47,7 +47,7 @@ def test_column_small_n_every_claim_passes_and_family_is_bonferroni():
         for c in res.checks:
             assert {"estimate", "n", "ci", "analytic", "passed", "min_detectable"} <= c.keys()
             # runs over training sets (Schmidt et al.) count training sets, a number of their own
-            assert c["n"] == SMALL_N or claim.name.startswith("schmidt_")
+            assert c["n"] == SMALL_N or claim.name.startswith(("schmidt_", "mean_learner_curve"))  # training sets
             assert c["ci"][0] <= c["estimate"] <= c["ci"][1]
             if "count" in c:  # binomial tests; mean tests carry a standard error instead
                 assert c["estimate"] == c["count"] / c["n"]
@@ -62,8 +62,9 @@ def test_column_small_n_every_claim_passes_and_family_is_bonferroni():
     assert col.n_checks == n_tests + 5  # the five marginal tests share the family
     assert col.passed()
     assert "1e-06" in col.statement() and str(col.n_checks) in col.statement()
-    # every claim has a Monte Carlo check, the Ilyas et al. result (not from the paper) included
-    assert all(plan(c.name) for c in claims.REGISTRY)
+    # every claim has a Monte Carlo check, the Ilyas et al. result (not from the paper) included, but
+    # finite_crossover: a statement about the exact curves, whose values mean_learner_curve samples
+    assert {c.name for c in claims.REGISTRY if not plan(c.name)} == {"finite_crossover"}
     assert not any(c.get("inconclusive") for c in col.results["gaussian_robust_mle"].checks)
     assert set(claims_mc.PLANS) <= {c.name for c in claims.REGISTRY}
 
@@ -340,7 +341,7 @@ def test_verify_mc_column_json(tmp_path, capsys):
     out = tmp_path / "v.json"
     assert main(["verify", "--claim", "claim_a", "--claim", "gaussian_robust_mle", "--claim", "theorem_2_1",
                  "--n", "1e4", "--seed", "2", "--resolution", "0.1", "--mean-resolution", "0.5",
-                 "--json", str(out)]) == 0
+                 "--no-proofs", "--no-torch", "--json", str(out)]) == 0  # the Monte Carlo column is the subject
     text = capsys.readouterr().out
     assert "mc: PASS" in text and "mc: -" not in text and "sampler_marginals" in text
     assert "family-wise false-alarm rate 1e-06" in text

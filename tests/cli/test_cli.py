@@ -121,14 +121,6 @@ def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
     assert "FAIL" in capsys.readouterr().out
 
 
-def test_prove_writes_certificates(tmp_path, capsys):
-    assert main(["prove", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "PROVED" in out and "FAILED" not in out
-    assert (tmp_path / "theorem_2_1.json").is_file()
-    assert (tmp_path / "derivations.json").is_file()
-
-
 # ------------------------------------------------------------------ the CLI's layout (issue 13)
 def _commands():
     import argparse

@@ -19,9 +19,35 @@ P_RANGE = theorem_2_1.P_RANGE
 UNIT = theorem_2_1.UNIT
 
 
+# One run of every proof script serves the CLI test and the per-certificate comparisons below: they
+# share a worker under ``pytest -n auto`` (``--dist loadgroup`` in pyproject.toml), so it runs once.
+pytestmark = pytest.mark.xdist_group("proofs")
+
+
 @pytest.fixture(scope="module")
 def cert() -> _certificate.Certificate:
     return theorem_2_1.build()
+
+
+@pytest.fixture(scope="module")
+def proved(tmp_path_factory):
+    """``robtheory prove --out DIR`` once: (exit status, its output, DIR)."""
+    import contextlib
+    import io
+
+    from robtheory.cli import main
+
+    out_dir = tmp_path_factory.mktemp("prove")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["prove", "--out", str(out_dir)])
+    return code, buf.getvalue(), out_dir
+
+
+def test_prove_writes_certificates(proved):
+    code, out, out_dir = proved
+    assert code == 0 and "PROVED" in out and "FAILED" not in out
+    assert sorted(p.stem for p in out_dir.glob("*.json")) == sorted(_certificate.PROOF_MODULES)
 
 
 # --------------------------------------------------------------------------- #
@@ -49,14 +75,10 @@ def test_inequality_steps_record_their_cases(cert):
 
 
 @pytest.mark.parametrize("name", _certificate.PROOF_MODULES)
-def test_committed_certificate_matches_regenerated(name, tmp_path):
-    import importlib
-
-    module = importlib.import_module("robtheory.proofs." + name)
+def test_committed_certificate_matches_regenerated(name, proved):
     committed = theorem_2_1.CERTIFICATE_DIR / f"{name}.json"
     assert committed.is_file(), f"missing committed certificate {committed}"
-    path = module.build().write(tmp_path)
-    regenerated = json.loads(path.read_text(encoding="utf-8"))
+    regenerated = json.loads((proved[2] / f"{name}.json").read_text(encoding="utf-8"))
     stored = json.loads(committed.read_text(encoding="utf-8"))
     assert _certificate.comparable(regenerated) == _certificate.comparable(stored)
     assert stored["passed"] is True
