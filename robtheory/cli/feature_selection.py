@@ -48,7 +48,7 @@ def _num(x: float) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from robtheory.cli.transfer import parse_sizes
+    from robtheory.cli.options import parse_sizes
     from robtheory.finite.feature_selection import selection_curve
     from robtheory.model import ThreatModel, ToyModel
     from robtheory.phase import parse_spec

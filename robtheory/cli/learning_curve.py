@@ -8,7 +8,7 @@ from typing import Any
 
 from robtheory._jsonio import dumps
 from robtheory.cli.common import UsageError, _output_dir
-from robtheory.cli.options import _finite_float, _positive_int, add_json_flag, add_norm, add_out, add_seed
+from robtheory.cli.options import _finite_float, _positive_int, add_json_flag, add_norm, add_out, add_seed, parse_sizes
 
 __all__ = ["add_parser", "run"]
 
@@ -62,10 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.eps is not None and args.eps < 0:
         raise UsageError(f"--eps must be >= 0, got {args.eps}")
     try:
-        n_raw = parse_spec(args.n, "--n")
-        ns = np.unique(np.rint(n_raw).astype(np.int64))
-        if np.any(n_raw < 1) or not np.all(np.isfinite(n_raw)):
-            raise ValueError(f"--n must be whole numbers >= 1, got {args.n!r}")
+        ns = np.array(parse_sizes(args.n, "--n"), dtype=np.int64)
         eps_tr = np.unique(parse_spec(args.eps_train, "--eps-train"))
         if np.any(eps_tr < 0):
             raise ValueError(f"--eps-train must be >= 0, got {args.eps_train!r}")

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["CLASSIFIERS", "MC_BACKENDS", "add_alpha", "add_backend", "add_classifier", "add_json_flag",
+__all__ = ["parse_sizes", "CLASSIFIERS", "MC_BACKENDS", "add_alpha", "add_backend", "add_classifier", "add_json_flag",
            "add_max_seconds", "add_model", "add_norm", "add_out", "add_resolution", "add_sample_count", "add_seed",
            "add_threat"]
 
@@ -237,3 +237,18 @@ def add_max_seconds(parsers: Sequence[Parser]) -> None:
             "--max-seconds", type=_finite_float, default=DEFAULT_MAX_SECONDS, metavar="S",
             help=f"refuse, before starting, a run estimated to take longer than S seconds (default "
                  f"{DEFAULT_MAX_SECONDS:g}; the estimate is printed in the refusal)")
+
+
+def parse_sizes(spec: str, option: str) -> list[int]:
+    """Whole numbers >= 1 from a grid SPEC, each value rounded to the nearest whole number (so that
+    ``log:10:10000:7`` gives sizes), duplicates removed."""
+    from robtheory.phase import parse_spec
+
+    vals = parse_spec(spec, option)
+    out = []
+    for v in vals:
+        r = round(float(v))
+        if not r >= 1:
+            raise ValueError(f"{option}: training-set sizes must be >= 1, got {float(v):g}")
+        out.append(int(r))
+    return sorted(set(out))

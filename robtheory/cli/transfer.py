@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from robtheory.cli.common import UsageError, _output_dir, _write_dataset
+from robtheory.cli.options import parse_sizes
 from robtheory.cli.options import _positive_int, add_json_flag, add_model, add_norm, add_out, add_seed
 
 __all__ = ["add_parser", "run"]
@@ -38,21 +39,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def _num(x: float) -> float | None:
     return None if not math.isfinite(x) else float(x)
-
-
-def parse_sizes(spec: str, option: str) -> list[int]:
-    """Whole numbers >= 1 from a grid SPEC, each value rounded to the nearest whole number (so that
-    ``log:10:10000:7`` gives sizes), duplicates removed."""
-    from robtheory.phase import parse_spec
-
-    vals = parse_spec(spec, option)
-    out = []
-    for v in vals:
-        r = round(float(v))
-        if not r >= 1:
-            raise ValueError(f"{option}: training-set sizes must be >= 1, got {float(v):g}")
-        out.append(int(r))
-    return sorted(set(out))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -79,8 +79,7 @@ def plot_gap_plane(ax: Any, n: np.ndarray, y: np.ndarray, gap: np.ndarray, ylabe
     return ax
 
 
-def save_learning_curve_figures(out_dir: str | Path, datasets: list[Any], formats=("png", "pdf", "svg"),
-                                dpi: int = 150) -> list[Path]:
+def save_learning_curve_figures(out_dir: str | Path, datasets: list[Any], formats=("png", "pdf", "svg")) -> list[Path]:
     """Write ``learning_curve[_d{d}].{png,pdf,svg}``; with several eps_train the (n, eps_train)
     gap plane, with several d the (n, d) plane of the exact mean-learner gap."""
     import matplotlib
@@ -88,15 +87,13 @@ def save_learning_curve_figures(out_dir: str | Path, datasets: list[Any], format
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from robtheory.viz.style import save as _save
+
     out = Path(out_dir)
     paths: list[Path] = []
 
     def save(fig: Any, stem: str) -> None:
-        for ext in formats:
-            path = out / f"{stem}.{ext}"
-            fig.savefig(path, dpi=dpi)
-            paths.append(path)
-        plt.close(fig)
+        paths.extend(_save(fig, out, stem, formats))
 
     for ds in datasets:
         stem = "learning_curve" if len(datasets) == 1 else f"learning_curve_d{ds.attrs['d']}"

@@ -71,50 +71,32 @@ def plot_selection(ax: Any, ds: Any, quantity: str = "robust_accuracy") -> Any:
     return ax
 
 
-def _save(fig: Any, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
-    paths = []
-    for ext in formats:
-        path = out / f"{stem}.{ext}"
-        fig.savefig(path, dpi=150)
-        paths.append(path)
-    return paths
+def _two_panels(out_dir: str | Path, ds: Any, stem: str, formats: Sequence[str], draw: Any,
+                quantities: tuple[str, str], title: str) -> list[Path]:
+    """``draw(ax, ds, q)`` for each of the two quantities, side by side, written by
+    :func:`robtheory.viz.style.save` as ``out_dir/stem.{formats}``."""
+    from robtheory.viz.style import pyplot, save
 
-
-def _figure(ncols: int) -> tuple[Any, Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols, 4.2), layout="constrained")
-    return plt, fig, axes
+    fig, axes = pyplot().subplots(1, 2, figsize=(10.4, 4.2), layout="constrained")
+    for ax, q in zip(axes, quantities):
+        draw(ax, ds, q)
+    fig.suptitle(title, fontsize=9)
+    return save(fig, out_dir, stem, formats)
 
 
 def save_transfer_figure(out_dir: str | Path, ds: Any, *, stem: str = "transfer",
                          formats: Sequence[str] = _FORMATS) -> list[Path]:
     """Fool rate and transfer rate against n (two panels) into ``out_dir/stem.{formats}``."""
-    plt, fig, axes = _figure(2)
-    try:
-        plot_transfer(axes[0], ds, "fool_rate")
-        plot_transfer(axes[1], ds, "transfer_rate")
-        a = ds.attrs
-        fig.suptitle(f"Transfer between difference-of-means models: D(p={a['p']:g}, eta={a['eta']:g}, d={a['d']}), "
-                     f"{a['norm']}, {a['pairs']} pairs of training sets", fontsize=9)
-        return _save(fig, Path(out_dir), stem, formats)
-    finally:
-        plt.close(fig)
+    a = ds.attrs
+    return _two_panels(out_dir, ds, stem, formats, plot_transfer, ("fool_rate", "transfer_rate"),
+                       f"Transfer between difference-of-means models: D(p={a['p']:g}, eta={a['eta']:g}, d={a['d']}), "
+                       f"{a['norm']}, {a['pairs']} pairs of training sets")
 
 
 def save_selection_figure(out_dir: str | Path, ds: Any, *, stem: str = "feature_selection",
                           formats: Sequence[str] = _FORMATS) -> list[Path]:
     """Standard and robust accuracy of feature selection against n (two panels) into ``out_dir/stem.{formats}``."""
-    plt, fig, axes = _figure(2)
-    try:
-        plot_selection(axes[0], ds, "standard_accuracy")
-        plot_selection(axes[1], ds, "robust_accuracy")
-        a = ds.attrs
-        fig.suptitle(f"Feature selection by |empirical correlation| >= t: D(p={a['p']:g}, eta={a['eta']:g}, "
-                     f"d={a['d']}), {a['trials']} training sets", fontsize=9)
-        return _save(fig, Path(out_dir), stem, formats)
-    finally:
-        plt.close(fig)
+    a = ds.attrs
+    return _two_panels(out_dir, ds, stem, formats, plot_selection, ("standard_accuracy", "robust_accuracy"),
+                       f"Feature selection by |empirical correlation| >= t: D(p={a['p']:g}, eta={a['eta']:g}, "
+                       f"d={a['d']}), {a['trials']} training sets")
