@@ -213,7 +213,7 @@ def robust_optimal_linf() -> Derivation:
     """Robust-optimal ``f_tau`` under the full l_inf ball (x1 perturbable), ``tau >= 0``.
 
     With ``a = tau``, equal weak weights ``1/sqrt(d)`` (optimal for eps < eta, see
-    :func:`robtheory.classifiers.robust_optimal_linear`) and ``m = sqrt(d)(eta - eps)``:
+    :func:`robtheory.theory.closed_form.best_robust_linear_classifier`) and ``m = sqrt(d)(eta - eps)``:
 
     .. math:: \\mathrm{Rob}(\\tau) = p\\Phi(m + (1-\\varepsilon)\\tau) + (1-p)\\Phi(m - (1+\\varepsilon)\\tau).
 

@@ -373,7 +373,7 @@ OPT_CASES = [(k, pt) for k, pts in OPT_POINTS.items() for pt in pts]
 def test_robust_optimal_linear_is_the_brute_force_best(kind, pt):
     p, eta, d, eps = pt
     model, threat = ToyModel(p, eta, d), ALL_THREATS[kind](eps)
-    opt = cf.robust_optimal_linear(model, threat)
+    opt = cf.best_robust_linear_classifier(model, threat)
     best = _brute_best_direction(model, threat)
     got = _mp_rob_of(model, threat, opt.classifier)
     # the returned classifier really has the reported value, and nothing on the grid beats it
@@ -389,16 +389,16 @@ def test_optimal_robust_accuracy_is_sandwiched(kind, pt):
     model, threat = ToyModel(p, eta, d), ALL_THREATS[kind](eps)
     if threat.norm == "l2" and threat.perturb_x1 and eps >= 1:
         with pytest.raises(NotImplementedError):
-            cf.optimal_robust_accuracy(model, threat)
+            cf.best_robust_classifier(model, threat)
         return
-    opt = cf.optimal_robust_accuracy(model, threat)
+    opt = cf.best_robust_classifier(model, threat)
     lower = _mp_rob_of(model, threat, opt.classifier)
     upper = _mp_upper_bound_all(model, threat)
     assert abs(lower - upper) <= 1e-12, (kind, pt, float(lower), float(upper))
     assert abs(mp.mpf(opt.value) - upper) <= 1e-12, (kind, pt, opt, float(upper))
     # in the weak-only balls x1 never moves: the best linear classifier attains A*_rob
     if not threat.perturb_x1:
-        assert abs(cf.robust_optimal_linear(model, threat).value - opt.value) <= 1e-12
+        assert abs(cf.best_robust_linear_classifier(model, threat).value - opt.value) <= 1e-12
 
 
 # =========================================================================== training optima

@@ -325,9 +325,9 @@ def test_rounded_rule_attack_is_the_exact_worst_case():
     # the attack moves x1 too: a classifier that does not round x1 is hurt by it
     good = _run(run)[0]
     assert good["passed"]
-    from robtheory.theory.closed_form import optimal_robust_accuracy
+    from robtheory.theory.closed_form import best_robust_classifier
 
-    tau, sd = optimal_robust_accuracy(run.model, run.threat).classifier.tau, math.sqrt(run.model.d)
+    tau, sd = best_robust_classifier(run.model, run.threat).classifier.tau, math.sqrt(run.model.d)
 
     def unrounded(X):
         return tau * X[:, 0] + X[:, 1:].sum(axis=1) / sd

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from robtheory import ThreatModel, ToyModel, averaging, bayes, linear_accuracy, optimal_robust_accuracy, robust_x1
+from robtheory import ThreatModel, ToyModel, averaging, bayes, linear_accuracy, best_robust_classifier, robust_x1
 from robtheory.cli import main
 from robtheory.phase import parse_spec, phase_grid, save
 
@@ -39,7 +39,7 @@ def test_grid_matches_scalar_closed_forms():
                         acc = linear_accuracy(m, clf, t)
                         assert float(pt[f"{name}_standard"]) == pytest.approx(acc.standard_accuracy, abs=1e-14)
                         assert float(pt[f"{name}_robust"]) == pytest.approx(acc.robust_accuracy, abs=1e-14)
-                    assert float(pt["optimal_robust"]) == pytest.approx(optimal_robust_accuracy(m, t).value, abs=1e-14)
+                    assert float(pt["optimal_robust"]) == pytest.approx(best_robust_classifier(m, t).value, abs=1e-14)
                     regime = 3 if eps >= 1 else 2 if eps >= 2 * eta else 1 if eps >= eta else 0
                     assert int(pt["regime"]) == regime
 
@@ -134,33 +134,33 @@ _A_STAR_POINTS = [(p, eta, eps, d) for p in (0.5, 0.7, 0.99, 1.0) for d in (1, 4
 
 @pytest.mark.parametrize("norm", ["linf", "l2"])
 def test_a_star_rob_vectorised_scalar_and_phase_agree_with_the_definition(norm):
-    from robtheory.theory.closed_form import optimal_robust_accuracy_grid
+    from robtheory.theory.closed_form import best_robust_accuracy_grid
 
     p, eta, eps, d = (np.array(v, dtype=float) for v in zip(*_A_STAR_POINTS))
     want = np.array([_a_star_reference(*pt, norm) for pt in _A_STAR_POINTS])
-    got = optimal_robust_accuracy_grid(p, eta, eps, d, norm)
+    got = best_robust_accuracy_grid(p, eta, eps, d, norm)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
     for pt, w in zip(_A_STAR_POINTS, want):
         model, threat = ToyModel(pt[0], pt[1], int(pt[3])), ThreatModel(norm, pt[2])
         if np.isnan(w):
             with pytest.raises(NotImplementedError):
-                optimal_robust_accuracy(model, threat)
+                best_robust_classifier(model, threat)
             continue
-        assert optimal_robust_accuracy(model, threat).value == pytest.approx(w, rel=1e-13, abs=1e-15)
+        assert best_robust_classifier(model, threat).value == pytest.approx(w, rel=1e-13, abs=1e-15)
         # phase_grid's column is the vectorised function's, to the last bit
         ds = phase_grid([pt[0]], [int(pt[3])], eta=[pt[1]], eps=[pt[2]], norm=norm)
         assert float(ds["optimal_robust"].squeeze()) == float(
-            optimal_robust_accuracy_grid(pt[0], pt[1], pt[2], pt[3], norm))
+            best_robust_accuracy_grid(pt[0], pt[1], pt[2], pt[3], norm))
 
 
 def test_a_star_rob_weak_only_never_loses_x1():
-    from robtheory.theory.closed_form import optimal_robust_accuracy_grid
+    from robtheory.theory.closed_form import best_robust_accuracy_grid
 
     for p, eta, eps, d in _A_STAR_POINTS:
         want = _a_star_reference(p, eta, eps, d, "linf", perturb_x1=False)
-        got = float(optimal_robust_accuracy_grid(p, eta, eps, d, "linf", perturb_x1=False))
+        got = float(best_robust_accuracy_grid(p, eta, eps, d, "linf", perturb_x1=False))
         assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
-        scalar = optimal_robust_accuracy(ToyModel(p, eta, d), ThreatModel("linf", eps, perturb_x1=False)).value
+        scalar = best_robust_classifier(ToyModel(p, eta, d), ThreatModel("linf", eps, perturb_x1=False)).value
         assert scalar == pytest.approx(want, rel=1e-13, abs=1e-15)
 
 

@@ -149,7 +149,7 @@ THREAT_KINDS = st.sampled_from(S.ROBUST_KINDS)
 def test_robust_optimal_linear_beats_every_linear_classifier(ms, eps, kind):
     model, st_ = ms
     threat = S.threat_of_kind(kind, eps)
-    opt = cf.robust_optimal_linear(model, threat)
+    opt = cf.best_robust_linear_classifier(model, threat)
     # the reported value is the robust accuracy of the reported classifier
     assert opt.value == cf.linear_accuracy(model, opt.classifier, threat).robust_accuracy
     rob = stats_acc(model, st_, kind, eps)[0]
@@ -163,12 +163,12 @@ def test_optimal_robust_accuracy_beats_every_linear_classifier(ms, eps, kind):
     threat = S.threat_of_kind(kind, eps)
     if threat.norm == "l2" and threat.perturb_x1 and eps >= 1:
         with pytest.raises(NotImplementedError):
-            cf.optimal_robust_accuracy(model, threat)
+            cf.best_robust_classifier(model, threat)
         return
-    opt = cf.optimal_robust_accuracy(model, threat)
+    opt = cf.best_robust_classifier(model, threat)
     rob = stats_acc(model, st_, kind, eps)[0]
     assert rob <= opt.value + acc_tol(model, st_, eps) + 64 * EPS64, (kind, rob, opt)
-    lin = cf.robust_optimal_linear(model, threat)
+    lin = cf.best_robust_linear_classifier(model, threat)
     assert lin.value <= opt.value + 64 * EPS64 * (1 + model.mu), (kind, lin, opt)
 
 
@@ -176,7 +176,7 @@ def test_optimal_robust_accuracy_beats_every_linear_classifier(ms, eps, kind):
 def test_optimal_robust_accuracy_is_attained(model, eps, kind):
     threat = S.threat_of_kind(kind, eps)
     assume(not (threat.norm == "l2" and threat.perturb_x1 and eps >= 1))
-    opt = cf.optimal_robust_accuracy(model, threat)
+    opt = cf.best_robust_classifier(model, threat)
     if isinstance(opt.classifier, RoundedClassifier):
         got = cf.rounded_accuracy(model, opt.classifier, threat).robust_accuracy
     else:
@@ -300,7 +300,7 @@ def test_robust_optimal_linear_for_subnormal_eps():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        opt = cf.robust_optimal_linear(ToyModel(0.5, 1.0, 1), ThreatModel("linf", 1e-311))
+        opt = cf.best_robust_linear_classifier(ToyModel(0.5, 1.0, 1), ThreatModel("linf", 1e-311))
     assert opt.value == pytest.approx(float(ndtr(1.0)))
 
 

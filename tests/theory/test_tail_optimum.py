@@ -6,7 +6,7 @@ derived from the definition of D(p, eta, d) alone: the robust error of
 ``sign(a x1 + c sum_{i>=2} x_i + b)`` is, given ``y`` and ``s = y x1``, the Gaussian probability
 ``Phi(-(s a + y b + c d eta - eps ||w||_*) / (|c| sqrt d))``, evaluated with mpmath at 50 digits, and
 minimised over the direction ``(a, c sqrt d) = (sin theta, cos theta)`` by a 240-point scan refined by
-golden-section search (no code of robtheory is used). ``robust_optimal_linear`` passes when the
+golden-section search (no code of robtheory is used). ``best_robust_linear_classifier`` passes when the
 classifier it returns is, by the same mpmath evaluation, as good as that optimum up to 1e-9 (relative,
 in the log error rate: the float optimum is exact to ~1e-13, the reference to ~1e-22).
 """
@@ -23,7 +23,7 @@ from robtheory import ThreatModel, ToyModel
 from robtheory.classifiers import StructuredLinear
 from robtheory.theory.closed_form import (
     linear_accuracy,
-    robust_optimal_linear,
+    best_robust_linear_classifier,
     structured_weights,
 )
 from references import golden_section_min
@@ -81,7 +81,7 @@ def mp_optimum(p, eta, d, eps, kind, n_scan=240):
 
 def _check(p, eta, d, eps, kind):
     model, threat = ToyModel(p, eta, d), _threat(kind, eps)
-    opt = robust_optimal_linear(model, threat)
+    opt = best_robust_linear_classifier(model, threat)
     w = structured_weights(opt.classifier)
     got = mp_log_error(p, eta, d, eps, kind, w["x1_weight"], w["weak_weight"], w["bias"])
     ref = mp_optimum(p, eta, d, eps, kind)
@@ -148,7 +148,7 @@ def test_ordinary_points_reach_the_mpmath_optimum(p, eta, d, eps, kind):
 
 def test_chosen_classifier_round_trips_through_its_structured_weights():
     model, threat = ToyModel(0.97, 0.04, 10**6), ThreatModel("linf", 0.01)
-    opt = robust_optimal_linear(model, threat)
+    opt = best_robust_linear_classifier(model, threat)
     w = structured_weights(opt.classifier)
     rebuilt = StructuredLinear(w["x1_weight"], w["weak_weight"], model.d, w["bias"])
     acc = linear_accuracy(model, rebuilt, threat)

@@ -45,7 +45,7 @@ def test_optimum_names_say_what_they_are_and_the_old_ones_warn():
 
     with pytest.warns(DeprecationWarning, match="PopulationOptimum"):
         assert population.Optimum is PopulationOptimum
-    best = cf.optimal_robust_accuracy(ToyModel(0.8, 0.5, 4), ThreatModel("linf", 0.1))
+    best = cf.best_robust_classifier(ToyModel(0.8, 0.5, 4), ThreatModel("linf", 0.1))
     assert type(best) is cf.OptimalClassifier and 0.5 <= best.value <= 1.0 and not math.isnan(best.value)
     with pytest.warns(DeprecationWarning, match="OptimalClassifier"):
         assert cf.Optimum is cf.OptimalClassifier
