@@ -89,7 +89,8 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     total_alpha : float, in (0, 1)
         Family-wise false-alarm rate of the whole call.
     backend : {"auto", "numpy", "numba", "cupy"}
-        Backend of the linear runs (the rounded rules run on the NumPy sampler).
+        Backend of the linear runs; the rounded rules are evaluated on samples materialised by
+        :func:`robtheory.mc.engine.iter_samples` for it (numba for every backend but ``"numpy"``).
     resolution : float, in (0, 1), optional
         Deviation of an accuracy every test must detect (default
         :data:`robtheory.stats.DEFAULT_RESOLUTION`).
@@ -126,9 +127,9 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
         claimed = {"standard": float(front.standard_accuracy[k]), "robust": float(front.robust_accuracy[k])}
         if kind == "rounded":
             attack = _uniform_shift(model, threat)
-            est = {"standard": estimate_callable(model, clf, n, s),
-                   "robust": estimate_callable(model, clf, n, s, attack=attack, threat=threat)}
-            method = ("estimate_callable (NumPy sampler): clean, and under "
+            est = {"standard": estimate_callable(model, clf, n, s, backend=backend),
+                   "robust": estimate_callable(model, clf, n, s, attack=attack, threat=threat, backend=backend)}
+            method = (f"estimate_callable (samples from backend {est['standard']['backend']}): clean, and under "
                       + ("attack='shift' (x_i -> x_i - 2 eta y)" if attack == "shift" else
                          "the uniform shift of the weak features to the ball's edge"))
         else:

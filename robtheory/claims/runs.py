@@ -14,7 +14,7 @@ column; it uses rows ``k * 2**40 ..`` (:data:`RUN_STRIDE`), hence ``n <= 2**39``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +88,7 @@ class LinearRun:
 
 @dataclass(frozen=True)
 class CallableRun:
-    """One :func:`~robtheory.mc.engine.estimate_callable` run (NumPy, materialised samples).
+    """One :func:`~robtheory.mc.engine.estimate_callable` run (materialised samples, on the column's backend).
 
     ``attack`` is None, ``"shift"`` (Theorem 2.1's adversary) or a callable; every
     attacked input is checked to lie in ``threat``. The count is tested against
@@ -112,13 +112,13 @@ class CallableRun:
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
             resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
         res = engine.estimate_callable(self.model, self.classifier, n, seed, attack=self.attack,
-                                       threat=self.threat, start=start)
+                                       threat=self.threat, start=start, backend=backend)
         k = res["count"]
         out = [_agreement_record(self.label, self.quantity, k, n, self.analytic, alpha, resolution)]
         out += [_bound_record(self.label, self.quantity, k, n, rel, val, alpha, what=what,
                               resolution=resolution)
                 for _, rel, val, what in self.bounds]
-        return _stamp(out, "numpy", start)
+        return _stamp(out, res["backend"], start)
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,9 @@ class TradeoffRun:
         k_std = res["standard"]["count"]
         # Half a stride further on: samples disjoint from the standard run's.
         start_sh = start + RUN_STRIDE // 2
-        k_sh = engine.estimate_callable(model, lambda X: X @ w + b, n, seed, attack="shift",
-                                        threat=threat, start=start_sh)["count"]
+        res_sh = engine.estimate_callable(model, lambda X: X @ w + b, n, seed, attack="shift",
+                                          threat=threat, start=start_sh, backend=backend)
+        k_sh = res_sh["count"]
         # the one sampled test of the theorem (U_err from the error count keeps its digits)
         t21 = theorem_2_1_sampled(model.p, k_std, n, k_sh, n, alpha, self.bound_fn)
         lo_sh, bound = t21.robust_lower, t21.bound
@@ -176,7 +177,7 @@ class TradeoffRun:
                                           resolution)],
                        res["backend"], start)
                 + _stamp([_agreement_record(self.label, "shift", k_sh, n, acc.robust_accuracy, alpha, resolution),
-                          rec_bound], "numpy", start_sh))
+                          rec_bound], res_sh["backend"], start_sh))
 
 
 @dataclass(frozen=True)
@@ -226,25 +227,9 @@ class FrontierRun:
                 _judge(r, res_k)
                 r["method"], r["stream_seed"] = e["method"], e["seed"]
                 out.append(r)
-        backends = "numpy" if all(e["method"].startswith("estimate_callable") for e in res["points"]) else backend
+        backends = (engine.sampler_backend(backend) if all(e["method"].startswith("estimate_callable")
+                                                            for e in res["points"]) else backend)
         return _stamp(out, backends, start)
-
-
-def _chunks(model: ToyModel, seed: int, n: int, start: int, chunk: int | None,
-            backend: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``(y, X)`` chunks of rows ``start .. start + n - 1``: NumPy oracle or numba kernels."""
-    if backend != "numba":
-        for _, y, X in ref.iter_chunks(model, seed, n, start=start, chunk=chunk):
-            yield y, X
-        return
-    from robtheory.mc import cpu
-
-    rows = min(ref.chunk_rows(model.d, chunk), cpu.MAX_CALL)
-    done = 0
-    while done < n:
-        c = min(rows, n - done)
-        yield cpu.sample_chunk(model.eta, model.p, model.d, seed, start + done, c)
-        done += c
 
 
 def sample_moments(model: ToyModel, statistic: Callable[..., Any], n: int, seed: int, start: int = 0,
@@ -280,7 +265,7 @@ def sample_moments(model: ToyModel, statistic: Callable[..., Any], n: int, seed:
     if backend not in ("numpy", "numba"):
         backend = "numba" if engine.backend_status()["numba"][0] else "numpy"
     acc: Moments | None = None
-    for y, X in _chunks(model, ref.check_seed(seed), n, start, chunk, backend):
+    for y, X in engine.iter_samples(model, ref.check_seed(seed), n, start=start, chunk=chunk, backend=backend):
         V = np.asarray(statistic(X, y), dtype=np.float64)
         if V.ndim != 2 or V.shape[0] != y.size:
             raise ValueError(f"statistic must return shape (rows, m), got {V.shape} for {y.size} rows")

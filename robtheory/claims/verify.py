@@ -308,11 +308,14 @@ def _run(selected: tuple[Claim, ...], table: Mapping[str, Column], mc: MonteCarl
         if on_start is not None:
             on_start(claim.name)
         t0 = time.perf_counter()
-        res = ahead.result(claim) if ahead is not None else claim.check()
+        if ahead is None:
+            res = claim.check()
         cells: dict[str, Cell | None] = {}
         for col, fn in table.items():
             r = fn(claim)
             cells[col] = None if r is None else _cell_of(r)
+        if ahead is not None:  # collected after this process's own columns: it never idles waiting
+            res = ahead.result(claim)
         row = VerifyRow(claim.name, claim.title, claim.reference, claim.statement, claim.notes, res, cells,
                         round(time.perf_counter() - t0, 3))
         rows.append(row)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,9 @@ __all__ = [
     "estimate_callable",
     "estimate_linear",
     "estimate_marginals",
+    "iter_samples",
     "resolve_backend",
+    "sampler_backend",
 ]
 
 BACKENDS = ("auto", "numpy", "numba", "cupy")
@@ -242,6 +244,48 @@ def estimate_linear(
     }
 
 
+def sampler_backend(backend: str) -> str:
+    """Who materialises samples on the host for ``backend``: ``"numpy"`` or ``"numba"``.
+
+    ``"numpy"`` stays the oracle; any other value resolves as in :func:`resolve_backend`,
+    and CuPy becomes numba where numba is usable (the samples are host arrays), else NumPy.
+    """
+    if backend == "numpy":
+        return "numpy"
+    used = resolve_backend(backend)
+    if used == "cupy":
+        return "numba" if numba_usable()[0] else "numpy"
+    return used
+
+
+def iter_samples(model: ToyModel, seed: int, n: int, *, start: int = 0, chunk: int | None = None,
+                 backend: str = "numpy") -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(y, X)`` chunks of rows ``start .. start + n - 1`` of the stream, materialised.
+
+    ``backend="numpy"`` uses the oracle's sampler (:func:`robtheory.mc.reference.iter_chunks`);
+    ``"numba"`` the compiled one (:func:`robtheory.mc.cpu.sample_chunk`, both cores): the same
+    rows, with ``y`` and ``x1`` bit-identical and the weak features within a few ulps of the
+    oracle's (a count can differ only where a score lies within that distance of 0). Any other
+    value resolves as in :func:`resolve_backend`, CuPy falling back to numba (the chunks are
+    host arrays). ``X`` has shape ``(rows, d + 1)``, float64, Fortran order.
+    """
+    model = _check_model(model)
+    seed = ref.check_seed(seed)
+    n, start = ref.check_n_start(n, start)
+    if sampler_backend(backend) != "numba":
+        for _, y, X in ref.iter_chunks(model, seed, n, start=start, chunk=chunk):
+            yield y, X
+        return
+    from robtheory.mc import cpu
+
+    rows = min(ref.chunk_rows(model.d, chunk), cpu.MAX_CALL)
+    done = 0
+    while done < n:
+        c = min(rows, n - done)
+        yield cpu.sample_chunk(model.eta, model.p, model.d, seed, start + done, c)
+        done += c
+
+
 def estimate_callable(
     model: ToyModel,
     classifier: Callable,
@@ -256,8 +300,13 @@ def estimate_callable(
     chunk: int | None = None,
     ci_alpha: float = CI_ALPHA,
     xp: Any = None,
+    backend: str = "numpy",
 ) -> dict:
-    """Accuracy of any vectorised classifier on materialised samples (NumPy sampler).
+    """Accuracy of any vectorised classifier on materialised samples.
+
+    The samples come from the NumPy oracle's sampler by default; ``backend="numba"`` (or
+    ``"auto"``) materialises the same rows with the compiled sampler of :func:`iter_samples`,
+    about 20 times faster (float64 only: ``dtype=float32`` always uses the oracle).
 
     See :func:`robtheory.mc.reference.callable_counts` for ``attack`` (None, ``"shift"``
     for the Theorem 2.1 adversary, or a callable), ``threat`` (checks that the attack
@@ -291,10 +340,15 @@ def estimate_callable(
     model = _check_model(model)
     threat = _check_threat(threat)
     n, start = ref.check_n_start(n, start)
-    k = ref.callable_counts(model, classifier, n, seed, attack=attack, threat=threat,
-                            start=start, chunk=chunk, dtype=dtype, xp=xp)
+    used = sampler_backend(backend) if np.dtype(dtype) == np.float64 else "numpy"
+    if used == "numba":
+        k = ref.count_correct(model, iter_samples(model, seed, n, start=start, chunk=chunk, backend="numba"),
+                              classifier, attack=attack, threat=threat, xp=xp)
+    else:
+        k = ref.callable_counts(model, classifier, n, seed, attack=attack, threat=threat,
+                                start=start, chunk=chunk, dtype=dtype, xp=xp)
     out = _estimate(k, n, analytic, ci_alpha)
-    out.update({"backend": "numpy", "seed": ref.check_seed(seed), "start": start})
+    out.update({"backend": used, "seed": ref.check_seed(seed), "start": start})
     return out
 
 

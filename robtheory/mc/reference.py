@@ -46,7 +46,7 @@ doing the same operations reproduces it bit for bit (up to the normals themselve
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -66,6 +66,7 @@ __all__ = [
     "check_n_start",
     "check_seed",
     "chunk_rows",
+    "count_correct",
     "iter_chunks",
     "labels",
     "linear_counts",
@@ -393,12 +394,33 @@ def callable_counts(
     """
     if not callable(classifier):
         raise ValueError(f"classifier must be callable, got {classifier!r}")
+    chunks = ((y, X) for _, y, X in iter_chunks(model, seed, n, start=start, chunk=chunk, dtype=dtype))
+    return count_correct(model, chunks, classifier, attack=attack, threat=threat, xp=xp)
+
+
+def count_correct(
+    model: ToyModel,
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+    classifier: Callable,
+    *,
+    attack: str | Callable | None = None,
+    threat: ThreatModel | None = None,
+    xp: Any = None,
+) -> int:
+    r"""The counting loop of :func:`callable_counts` over given ``(y, X)`` chunks.
+
+    Whoever materialises the samples (this module's sampler, or the numba one of
+    :func:`robtheory.mc.engine.iter_samples`), a sample counts as correct iff
+    :math:`y \cdot f(x') > 0`; ``attack``, ``threat`` and ``xp`` are as in :func:`callable_counts`.
+    """
+    if not callable(classifier):
+        raise ValueError(f"classifier must be callable, got {classifier!r}")
     if attack == "shift":
         attack = shift_attack(model)
     elif attack is not None and not callable(attack):
         raise ValueError(f"attack must be None, 'shift' or a callable, got {attack!r}")
     correct = 0
-    for _, y, X in iter_chunks(model, seed, n, start=start, chunk=chunk, dtype=dtype):
+    for y, X in chunks:
         if attack is not None:
             Xa = _as_numpy(attack(X, y))
             _check_attack(Xa, X, threat)
