@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from robtheory.claims import REGISTRY, CheckResult, Claim, column_registered
+from robtheory.claims.verify import PARALLEL_ENV
 
 __all__ = ["CONCLUDED_BY", "PARTIAL", "PROOFS_OF", "ProofColumn", "ProofResult", "registered"]
 
@@ -57,21 +61,74 @@ class ProofResult(CheckResult):
         return d
 
 
+def _built(name: str) -> dict:
+    """The certificate of proof module ``name``, built afresh, as its JSON record (run in a helper process)."""
+    return importlib.import_module(f"{__package__}.{name}").build().to_dict()
+
+
 class ProofColumn:
     """Callable ``Claim -> ProofResult | None``; each certificate is built once per run.
 
     It counts its verdicts (:attr:`counts`) for the summary line of ``robtheory verify``.
+
+    Parameters
+    ----------
+    claims : sequence of Claim, optional
+        With ``ahead=True``: the claims whose certificates to build ahead (default: the registry).
+    ahead : bool, default False
+        Build the certificates in a helper process (spawned, one worker) while the calling process
+        computes other columns; a verdict then waits only for its own certificates. The records
+        are those of the same ``build()`` calls (the certificates are deterministic); a helper that
+        cannot start or fails falls back to building here, as does ``ROBTHEORY_VERIFY_PROCESSES=0``.
     """
 
-    def __init__(self):
-        self._cache = {}
+    def __init__(self, claims: Sequence[Claim] | None = None, *, ahead: bool = False):
+        self._cache: dict[str, Any] = {}
+        self._records: dict[str, dict] = {}
+        self._futures: dict[str, Any] = {}
+        self._pool: Any = None
         self.counts = {"PASS": 0, "PARTIAL": 0, "FAIL": 0}
+        if ahead and os.environ.get(PARALLEL_ENV, "").strip() != "0" and (os.cpu_count() or 1) >= 2:
+            names = list(dict.fromkeys(m for c in (REGISTRY if claims is None else claims) for m in _faces(c)[0]))
+            if names:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                try:
+                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                    self._futures = {n: self._pool.submit(_built, n) for n in names}
+                except (OSError, RuntimeError):  # no processes here: build in this process
+                    self.close()
 
     def certificate(self, name: str):
+        """The certificate object of proof module ``name`` (built here, once)."""
         if name not in self._cache:
             module = importlib.import_module(f"{__package__}.{name}")
             self._cache[name] = module.build()
         return self._cache[name]
+
+    def record(self, name: str) -> dict:
+        """The JSON record of proof module ``name``'s certificate: from the helper process when it
+        built it, else built here."""
+        if name not in self._records:
+            fut = self._futures.pop(name, None)
+            rec = None
+            if fut is not None:
+                try:
+                    rec = fut.result()
+                except Exception:  # noqa: BLE001 (a broken helper process: the certificate is built here)
+                    rec = None
+            self._records[name] = rec if rec is not None else self.certificate(name).to_dict()
+        return self._records[name]
+
+    def close(self) -> None:
+        """Stop the helper process (the certificates not yet collected are built here on demand)."""
+        if self._pool is not None:
+            for fut in self._futures.values():
+                fut.cancel()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._futures = {}
 
     def __call__(self, claim: Claim) -> ProofResult | None:
         names, concluded_by, partial_pair = _faces(claim)
@@ -79,7 +136,7 @@ class ProofColumn:
             return None
         parts, ok, steps = [], True, 0
         for name in names:
-            d = self.certificate(name).to_dict()
+            d = self.record(name)
             proved = sum(bool(s["verdict"]) for s in d["steps"])
             ok &= bool(d["passed"])
             steps += len(d["steps"])
@@ -88,7 +145,7 @@ class ProofColumn:
         missing = []
         for label in concluded_by:
             module, step = label.split(":", 1)
-            verdicts = {s.step: s.verdict for s in self.certificate(module).steps}
+            verdicts = {s["step"]: s["verdict"] for s in self.record(module)["steps"]}
             if not verdicts.get(step, False):
                 missing.append(label)
         ok = ok and not missing

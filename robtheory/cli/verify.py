@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_proofs:
         from robtheory.proofs.column import ProofColumn
 
-        proof_col = columns["proof"] = ProofColumn()
+        # built in a helper process while this one samples (falls back to building here)
+        proof_col = columns["proof"] = ProofColumn(selected, ahead=True)
     torch_col = None
     if not args.no_torch and torch_available():
         # torch loads only here; the column trains the quick toy-data models once per run
@@ -168,8 +169,12 @@ def run(args: argparse.Namespace) -> int:
 
     from robtheory.claims.verify import verify
 
-    result = verify(selected, mc=mc_column, columns=columns, on_start=on_start, on_row=on_row,
-                    on_marginals=on_marginals)
+    try:
+        result = verify(selected, mc=mc_column, columns=columns, on_start=on_start, on_row=on_row,
+                        on_marginals=on_marginals)
+    finally:
+        if proof_col is not None:
+            proof_col.close()
     if bar is not None:
         bar.close()
     print(f"{result.analytic_passed}/{len(result.rows)} claims pass the analytic check", file=table)

@@ -27,3 +27,31 @@ def test_column_fails_when_a_certificate_has_a_failed_step():
     col._cache["theorem_2_1"] = bad
     res = col(claims.get("tightness"))
     assert not res.passed and "0/1 steps" in res.detail
+
+
+def test_column_built_ahead_in_a_helper_process_gives_the_same_verdicts(monkeypatch):
+    from concurrent.futures import Future
+
+    monkeypatch.setenv("ROBTHEORY_VERIFY_PROCESSES", "1")  # conftest switches helper processes off
+    claim = claims.get("theorem_2_1")
+    ahead = ProofColumn([claim], ahead=True)
+    try:
+        assert set(ahead._futures) == set(PROOFS_OF["theorem_2_1"])  # really submitted to the helper
+        here = ProofColumn()
+        expected = here(claim)
+        assert ahead(claim) == expected
+        for name in PROOFS_OF["theorem_2_1"]:
+            assert ahead.record(name)["steps"] == here.certificate(name).to_dict()["steps"]
+    finally:
+        ahead.close()
+    # a helper that failed: the certificate is built in this process instead
+    broken = ProofColumn()
+    fut: Future = Future()
+    fut.set_exception(RuntimeError("helper died"))
+    broken._futures["theorem_2_1"] = fut
+    broken._cache = here._cache  # the certificates built above: the fallback path reads them
+    assert broken(claim) == expected
+    # switched off: nothing is submitted
+    monkeypatch.setenv("ROBTHEORY_VERIFY_PROCESSES", "0")
+    off = ProofColumn([claim], ahead=True)
+    assert off._pool is None and not off._futures
