@@ -267,14 +267,19 @@ def _sincos_f64(theta):
 
 
 @njit(**_DEV)
-def _normal_pair_f64(k0, k1, i, j):
-    """Normals 2j and 2j + 1 of sample i (float64 layout of robtheory.mc.philox)."""
-    a, b, c, d = _philox(i & _M32, i >> _S32, j, _SN, k0, k1)
-    ua = _u53(a, b)
-    ub = _u53(c, d)
+def _box_muller_f64(ua, ub):
+    """(r cos theta, r sin theta), r = sqrt(-2 ln ua), theta = fl(2 pi ub): the kernels' float64
+    Box--Muller (the reference's formula with the vectorisable log, sin and cos above)."""
     r = math.sqrt(-2.0 * _log_f64(ua))
     sn, cs = _sincos_f64(_TWO_PI * ub)
     return r * cs, r * sn
+
+
+@njit(**_DEV)
+def _normal_pair_f64(k0, k1, i, j):
+    """Normals 2j and 2j + 1 of sample i (float64 layout of robtheory.mc.philox)."""
+    a, b, c, d = _philox(i & _M32, i >> _S32, j, _SN, k0, k1)
+    return _box_muller_f64(_u53(a, b), _u53(c, d))
 
 
 # --------------------------------------------------------------------------- float32 math
@@ -389,10 +394,9 @@ def _normal_pairs_tile_f64(k0, k1, i0, m, ju, za, zb):
         za[t] = _u53(a, b)  # the uniforms, for now
         zb[t] = _u53(c, d)
     for t in range(m):
-        r = math.sqrt(-2.0 * _log_f64(za[t]))
-        sn, cs = _sincos_f64(_TWO_PI * zb[t])
-        za[t] = r * cs
-        zb[t] = r * sn
+        va, vb = _box_muller_f64(za[t], zb[t])
+        za[t] = va
+        zb[t] = vb
 
 
 @njit(**_CALL)
