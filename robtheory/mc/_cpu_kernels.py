@@ -7,9 +7,8 @@ wrappers (argument handling, splitting long runs) are in :mod:`robtheory.mc.cpu`
 
 The kernels draw exactly the samples of the NumPy oracle :mod:`robtheory.mc.reference`
 (same Philox stream layout, same stream tags, same score arithmetic) but never store
-them: a tile of :data:`TILE` samples lives in two small per-tile arrays (labels and
-running scores), the weak features are generated block by block in registers, and each
-tile returns its counts. Tiles are spread over threads with ``prange``; the per-tile
+them: a tile of :data:`TILE` samples lives in a few small per-tile arrays (labels, running
+scores, and the normals of one word block at a time), and each tile returns its counts. Tiles are spread over threads with ``prange``; the per-tile
 partial results are kept in an array indexed by tile and summed in tile order at the
 end, so the counts (and the float sums of :func:`marginal_sums`) do not depend on the
 number of threads or on how the work is scheduled.
@@ -40,6 +39,27 @@ float32
     are within a few float32 ulps of the reference's float32 stream (which rounds a
     float64 Box--Muller). float32 counts therefore agree with the reference
     statistically, not bit for bit.
+
+Vectorisation
+-------------
+Each loop over the samples of a tile is vectorised by LLVM across samples (one SIMD lane per
+sample; a 64-bit lane per Philox word, the 32 x 32 -> 64-bit products as ``vpmuludq``).
+Two measures bring the generator near what the cores can issue (``robtheory bench``, bare
+generator):
+
+* the normals of a word block are made in two loops over the tile
+  (:func:`_normal_pairs_tile_f64`, :func:`_normal_quads_tile_f32`): the Philox rounds with the
+  uniforms, then Box--Muller, through per-tile buffers. One loop doing both has a dependency
+  chain per sample (ten multiply rounds, then log, division, square root and the sine and
+  cosine polynomials) longer than the out-of-order window, so consecutive vector iterations
+  hardly overlap;
+* every function with a hot loop asks LLVM for 512-bit vectors (:func:`_wide_vectors`, the
+  per-function attribute ``prefer-vector-width=512``): LLVM's tuning for AVX-512 server cores
+  otherwise stops at 256 bits. No-op without AVX-512.
+
+Neither changes a value: the operations and their order are those of the per-sample device
+functions :func:`_normal_pair_f64` and :func:`_normal_quad_f32` (tested bit for bit), and
+numba contracts no multiply-add into an FMA without ``fastmath``.
 
 Indices are uint64 throughout (sample ``start + t`` of a call), so sample counts past
 :math:`2^{31}` and indices past :math:`2^{32}` are exact; one kernel call handles at most
