@@ -8,10 +8,11 @@ wrappers (argument handling, splitting long runs) are in :mod:`robtheory.mc.cpu`
 The kernels draw exactly the samples of the NumPy oracle :mod:`robtheory.mc.reference`
 (same Philox stream layout, same stream tags, same score arithmetic) but never store
 them: a tile of :data:`TILE` samples lives in a few small per-tile arrays (labels, running
-scores, and the normals of one word block at a time), and each tile returns its counts. Tiles are spread over threads with ``prange``; the per-tile
-partial results are kept in an array indexed by tile and summed in tile order at the
-end, so the counts (and the float sums of :func:`marginal_sums`) do not depend on the
-number of threads or on how the work is scheduled.
+scores, and the normals of one word block at a time), and each tile returns its counts.
+Tiles are spread over threads with ``prange``; the per-tile partial results are kept in an
+array indexed by tile and summed in tile order at the end, so the counts (and the float
+sums of :func:`marginal_sums`) do not depend on the number of threads or on how the work is
+scheduled.
 
 Normal transform
 ----------------
@@ -364,8 +365,8 @@ def _sincos2pi_f32(u):
     """(sin 2 pi u, cos 2 pi u) for u in (0, 1), in float32; exact quadrant reduction."""
     t = _F_FOUR * u  # exact
     # round(t) by the magic constant 1.5 * 2**23 (ulp 1 in [2**23, 2**24)): the same integer
-    # as floor(t + 1/2), since t = (2m + 1) 2**-22 is never half an odd integer (no ties), and
-    # its low mantissa bits are the quadrant -- no float <-> int conversion in the loop.
+    # as floor(t + 1/2), since the fraction of t = (2m + 1) 2**-22 is never exactly 1/2 (no
+    # ties); the low mantissa bits of the sum are the quadrant: no float <-> int conversion.
     big = t + _F_ROUND
     qf = big - _F_ROUND
     x = (t - qf) * _F_PIO2  # t - qf is exact, in [-1/2, 1/2]
