@@ -268,7 +268,7 @@ def accuracy_error_bound(model: ToyModel, w: ArrayLike, threat: ThreatModel | No
 def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: ThreatModel | None,
                train: ThreatModel | None, lam: float, learner: str = "svm", accuracy_tol: float = 1e-4,
                workers: int | None = None, stats: dict | None = None) -> tuple[np.ndarray, ...]:
-    """Monte Carlo over training sets of the (adversarially trained) hinge SVM or logistic regression:
+    r"""Monte Carlo over training sets of the (adversarially trained) hinge SVM or logistic regression:
     means and standard errors.
 
     svm: each model by :func:`robtheory.training.finite_sample._fit_svm_cd`, warm-started along the
