@@ -642,8 +642,9 @@ def _cd_kernel():
                     m += 1
             if gap <= 0.5 * tol or stuck:
                 break
-            # epochs over the working set until its own gap is below tol / 2
-            while True:
+            # epochs over the working set until its own gap is below tol / 2, at most 10 before
+            # the working set is rebuilt
+            for inner in range(10):
                 np.random.shuffle(active[:m])
                 moved = 0
                 for jj in range(m):
@@ -666,7 +667,7 @@ def _cd_kernel():
                 if moved == 0 or epoch >= max_epochs:
                     stuck = True  # no coordinate moves (or the budget is spent): one last gap, then stop
                     break
-                if epoch % 5 == 0:
+                if inner % 5 == 4:
                     sub = lam * dot(w, w) - abar
                     for jj in range(m):
                         sub += max(0.0, 1.0 - dot(Z[active[jj]], w) + eps * pen) / n
@@ -678,11 +679,13 @@ def _cd_kernel():
     return kernel
 
 
-def _certify(Z: np.ndarray, lam: float, norm: str | None, eps: float, weak_only: bool, w: np.ndarray,
+def _certify(Z: np.ndarray, lam: float, norm: str | None, eps: float, weak_only: bool, w: np.ndarray | None,
              a: np.ndarray, solver: str) -> FiniteSampleSVM:
-    """The better of ``w`` and the Lagrangian minimiser at ``a``, with the independent certificate."""
+    """The better of ``w`` and the Lagrangian minimiser at ``a`` (only the latter when ``w`` is None),
+    with the independent certificate."""
     best = None
-    for cand in (w, _svm_from_dual(Z, lam, norm, eps, weak_only, a)):
+    from_dual = _svm_from_dual(Z, lam, norm, eps, weak_only, a)
+    for cand in (from_dual,) if w is None else (w, from_dual):
         primal, dual = _svm_certificate(Z, lam, norm, eps, weak_only, cand, a)
         if best is None or primal < best.primal:
             best = FiniteSampleSVM(cand, primal, dual, lam, np.clip(a, 0.0, 1.0), solver)
@@ -727,15 +730,15 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
     fit = None
     # coordinate ascent to a loose gap, then the exact solve on the sets it found (_polish); if
     # that does not certify tol, ascent to a 100 times smaller gap from there, and again
-    stage_tol = max(tol, 1e-6)
+    # (l_2: no polish, straight to tol)
+    stage_tol = max(tol, 1e-6) if mode != 2 else tol
     for _ in range(6):
         a, _, _ = kernel(Z, float(lam), mode, eps, s0, stage_tol, int(max_epochs), 0.05, a)
-        cand = _certify(Z, lam, norm, eps, weak_only, _svm_from_dual(Z, lam, norm, eps, weak_only, a), a, "cd")
+        cand = _certify(Z, lam, norm, eps, weak_only, None, a, "cd")
         if mode != 2 and cand.gap > tol:
             polished = _polish(Z, lam, mode, eps, s0, a)
             if polished is not None:
-                pfit = _certify(Z, lam, norm, eps, weak_only,
-                                _svm_from_dual(Z, lam, norm, eps, weak_only, polished), polished, "cd")
+                pfit = _certify(Z, lam, norm, eps, weak_only, None, polished, "cd")
                 if pfit.gap < cand.gap:
                     cand, a = pfit, polished
         if fit is None or cand.gap < fit.gap:
@@ -757,8 +760,9 @@ def _polish(Z: np.ndarray, lam: float, mode: int, eps: float, s0: int, a: np.nda
     :math:`w = \frac{1}{\lambda n}\sum_i a_i\hat z_i` with :math:`\hat z_{ij} = z_{ij} - \varepsilon s_j`
     on the kept coordinates, and :math:`h_i = 1 - \hat z_i^Tw`. The optimum on these sets solves
     :math:`h_i = 0` on :math:`F`: :math:`(\hat Z_F\hat Z_F^T) a_F = \lambda n\,\mathbf 1 -
-    \hat Z_F\sum_{A_1}\hat z_l` (least squares). Returned only when ``a_F`` stays in [0, 1]; the
-    caller keeps it only if its certified gap is smaller.
+    \hat Z_F\sum_{A_1}\hat z_l` (least squares). Returned only when ``a_F`` stays in [0, 1] and
+    :math:`|F|` is at most the number of free weights; the caller keeps it only if its certified
+    gap is smaller.
     """
     n, k = Z.shape
     free = (a > 1e-12) & (a < 1.0 - 1e-12)
@@ -776,6 +780,11 @@ def _polish(Z: np.ndarray, lam: float, mode: int, eps: float, s0: int, a: np.nda
         keep = np.abs(gs) > tau
         cols = np.r_[np.arange(s0), s0 + np.flatnonzero(keep)]
         shift = np.r_[np.zeros(s0), eps * np.sign(gs[keep])]
+    if int(free.sum()) > cols.size:
+        # more samples on the kink than free weights: a degenerate optimum (e.g. the weak weights
+        # dropped, all samples with the same x1 y tied), where the system is singular; coordinate
+        # ascent settles those on its own
+        return None
     Zh = Z[:, cols] - shift
     Zf = Zh[free]
     rhs = lam * n - Zf @ Zh[ones].sum(axis=0)
