@@ -598,11 +598,13 @@ def _cd_kernel():
             if psi >= 0.0:
                 best = s  # D still increases up to s: a safe step
                 lo = s
-                if s >= hi or psi <= 1e-13 * abs(h0):
+                if s >= hi or psi <= 1e-10 * abs(h0):
                     break
             else:
                 hi = s
             nxt = s + lam * n * psi / c if c > 0.0 else hi
+            if psi >= 0.0 and nxt - s <= 1e-12 * s:
+                break  # the rest of the step is below rounding: stop on the safe side
             if not (lo < nxt < hi):
                 nxt = 0.5 * (lo + hi)
             if hi - lo <= 1e-15 * (1.0 + hi):
