@@ -10,8 +10,10 @@ error bound, trials on ``--workers`` threads. Both on D(p, eta, d), ``lam``, one
 (no warm start along an n grid, so the figures are per isolated point), for standard training and
 adversarial training under l_inf and l_2.
 
-Prints seconds per trained model for each path and their ratio, the extrapolated time per 1000
-models, the machine load (``os.getloadavg``) before and after, and the largest accuracy error
+Prints wall-clock seconds per trained model for each path and their ratio, the extrapolated time
+per 1000 models, the CPU seconds per model (``time.process_time``, all threads: less sensitive to
+other processes than the wall clock; on an idle machine with ``c`` cores the wall time of the new
+path is about the CPU time over ``min(c, workers)``), the machine load (``os.getloadavg``) before and after, and the largest accuracy error
 bound of the new path. ``python -m robtheory.validation.svm_curve_speed [--n 1000 10000] [--json FILE]``.
 Set ``OPENBLAS_NUM_THREADS=1`` on a loaded machine: the certificate's matrix-vector products are
 NumPy's, and a multithreaded BLAS competing with the worker threads slows both paths.
@@ -34,26 +36,27 @@ CASES = [("standard", None), ("linf 0.5", ThreatModel("linf", 0.5)), ("linf 0.05
          ("l2 0.5", ThreatModel("l2", 0.5))]
 
 
-def _old(model: ToyModel, n: int, trials: int, seed: int, lam: float, train, test) -> float:
+def _old(model: ToyModel, n: int, trials: int, seed: int, lam: float, train, test) -> tuple[float, float]:
     from robtheory.finite.learners import TRIAL_STRIDE
     from robtheory.mc.reference import sample_dataset
     from robtheory.theory.closed_form import linear_accuracy
     from robtheory.training import fit_svm
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for t in range(trials):
         X, y = sample_dataset(model, n, seed, start=t * TRIAL_STRIDE)
         linear_accuracy(model, fit_svm(X, y, lam, train).w, test)
-    return (time.perf_counter() - t0) / trials
+    return (time.perf_counter() - t0) / trials, (time.process_time() - c0) / trials
 
 
-def _new(model: ToyModel, n: int, trials: int, seed: int, lam: float, train, test, workers: int) -> tuple[float, float]:
+def _new(model: ToyModel, n: int, trials: int, seed: int, lam: float, train, test,
+         workers: int) -> tuple[float, float, float]:
     from robtheory.finite.learning_curve import _svm_curve
 
     stats: dict = {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     _svm_curve(model, np.array([n]), trials, seed, test, train, lam, workers=workers, stats=stats)
-    return (time.perf_counter() - t0) / trials, stats["max_accuracy_error_bound"]
+    return (time.perf_counter() - t0) / trials, (time.process_time() - c0) / trials, stats["max_accuracy_error_bound"]
 
 
 def run(ns: list[int], old_trials: int, new_trials: int, workers: int, d: int = 100, lam: float = 0.01,
@@ -67,13 +70,15 @@ def run(ns: list[int], old_trials: int, new_trials: int, workers: int, d: int = 
     load0 = os.getloadavg()
     for n in ns:
         for label, train in CASES:
-            old = _old(model, n, old_trials, seed, lam, train, test)
-            new, bound = _new(model, n, new_trials, seed, lam, train, test, workers)
+            old, old_cpu = _old(model, n, old_trials, seed, lam, train, test)
+            new, new_cpu, bound = _new(model, n, new_trials, seed, lam, train, test, workers)
             rows.append({"n": n, "case": label, "old_s_per_model": old, "new_s_per_model": new, "speedup": old / new,
                          "old_s_per_1000": 1000 * old, "new_s_per_1000": 1000 * new,
+                         "old_cpu_s_per_model": old_cpu, "new_cpu_s_per_model": new_cpu,
                          "new_max_accuracy_error_bound": bound})
-            print(f"n={n:>6d} {label:>10s}  old {old:8.4f} s/model ({1000 * old:7.1f} s/1000)  new {new:8.4f} "
-                  f"s/model ({1000 * new:6.1f} s/1000)  x{old / new:5.1f}  accuracy bound {bound:.1e}", flush=True)
+            print(f"n={n:>6d} {label:>10s}  old {old:8.4f} s/model ({1000 * old:7.1f} s/1000, cpu {old_cpu:.4f})  "
+                  f"new {new:8.4f} s/model ({1000 * new:6.1f} s/1000, cpu {new_cpu:.4f})  x{old / new:5.1f}  "
+                  f"accuracy bound {bound:.1e}", flush=True)
     return {"d": d, "lam": lam, "p": 0.95, "eta": 0.3, "test_threat": "linf 0.5", "workers": workers,
             "old_trials": old_trials, "new_trials": new_trials, "loadavg_before": load0,
             "loadavg_after": os.getloadavg(), "cpu_count": os.cpu_count(), "rows": rows}

@@ -644,8 +644,8 @@ def _cd_kernel():
                     m += 1
             if gap <= 0.5 * tol or stuck:
                 break
-            # epochs over the working set until its own gap is below tol / 2, at most 10 before
-            # the working set is rebuilt
+            # epochs over the working set until its own gap (checked after the first epoch, then
+            # every 4) is below tol / 2, at most 10 before the working set is rebuilt
             for inner in range(10):
                 np.random.shuffle(active[:m])
                 moved = 0
@@ -669,7 +669,7 @@ def _cd_kernel():
                 if moved == 0 or epoch >= max_epochs:
                     stuck = True  # no coordinate moves (or the budget is spent): one last gap, then stop
                     break
-                if inner % 5 == 4:
+                if inner == 0 or inner % 4 == 3:  # early: degenerate optima settle in one epoch
                     sub = lam * dot(w, w) - abar
                     for jj in range(m):
                         sub += max(0.0, 1.0 - dot(Z[active[jj]], w) + eps * pen) / n
