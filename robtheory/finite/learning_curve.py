@@ -296,12 +296,13 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
 
     def one_trial(t: int) -> None:
         X, y = training_set(model, int(ns[-1]), t, seed)
-        a = None
+        a: np.ndarray | None = None  # the dual point at the previous n (warm start)
+        w_prev = np.zeros(X.shape[1])
         for i, n in enumerate(ns):
             if learner == "svm":
                 a0 = None
                 if a is not None:
-                    h = 1.0 - (X[a.size:n] * y[a.size:n, None]) @ fit.w
+                    h = 1.0 - (X[a.size:n] * y[a.size:n, None]) @ w_prev
                     a0 = np.r_[a, (h > 0).astype(float)]
                 fit = _fit_svm_cd(X[:n], y[:n], lam, train, 1e-9, a0)
                 b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
@@ -311,7 +312,7 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
                     fit = _fit_svm_cd(X[:n], y[:n], lam, train, tol, fit.alpha)
                     b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
                 a = fit.alpha
-                w = fit.w
+                w = w_prev = fit.w
                 bound[t, i], gaps[t, i] = b, fit.gap
             else:
                 w = fit_logistic(X[:n], y[:n], lam, train).w
