@@ -60,7 +60,7 @@ def _new(model: ToyModel, n: int, trials: int, seed: int, lam: float, train, tes
 
 
 def run(ns: list[int], old_trials: int, new_trials: int, workers: int, d: int = 100, lam: float = 0.01,
-        seed: int = 0) -> dict:
+        seed: int = 0, cases: list[str] | None = None) -> dict:
     model = ToyModel(0.95, 0.3, d)
     test = ThreatModel("linf", 0.5)
     # compile every kernel once (numba caches them on disk after the first run)
@@ -70,6 +70,8 @@ def run(ns: list[int], old_trials: int, new_trials: int, workers: int, d: int = 
     load0 = os.getloadavg()
     for n in ns:
         for label, train in CASES:
+            if cases is not None and label not in cases:
+                continue
             old, old_cpu = _old(model, n, old_trials, seed, lam, train, test)
             new, new_cpu, bound = _new(model, n, new_trials, seed, lam, train, test, workers)
             rows.append({"n": n, "case": label, "old_s_per_model": old, "new_s_per_model": new, "speedup": old / new,
@@ -91,9 +93,10 @@ def main(argv=None) -> int:
     ap.add_argument("--old-trials", type=int, default=2, help="models timed on the old path per point")
     ap.add_argument("--new-trials", type=int, default=20, help="models timed on the new path per point (>= 2)")
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--cases", nargs="+", choices=[c for c, _ in CASES], help="a subset of the cases (default all)")
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args(argv)
-    report = run(args.n, args.old_trials, args.new_trials, args.workers, d=args.d)
+    report = run(args.n, args.old_trials, args.new_trials, args.workers, d=args.d, cases=args.cases)
     print(f"load average before {report['loadavg_before']}, after {report['loadavg_after']}, "
           f"{report['cpu_count']} CPUs, {args.workers} worker threads")
     if args.json:

@@ -283,7 +283,10 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
     from robtheory.finite.learners import training_set
     from robtheory.theory.closed_form import linear_accuracy
     from robtheory.training.finite_logistic import fit_logistic
-    from robtheory.training.finite_sample import _fit_svm_cd
+    from robtheory import _backend
+    from robtheory.training.finite_sample import _fit_svm_cd, fit_svm
+
+    fast = _backend.numba_usable()[0]
 
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 2:
         raise ValueError(f"trials must be an integer >= 2, got trials={trials!r}")
@@ -304,12 +307,16 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
                 if a is not None:
                     h = 1.0 - (X[a.size:n] * y[a.size:n, None]) @ w_prev
                     a0 = np.r_[a, (h > 0).astype(float)]
-                fit = _fit_svm_cd(X[:n], y[:n], lam, train, 1e-9, a0)
+                if not fast:  # numba switched off or broken: the public solver, no warm start
+                    fit = fit_svm(X[:n], y[:n], lam, train, 1e-9)
+                else:
+                    fit = _fit_svm_cd(X[:n], y[:n], lam, train, 1e-9, a0)
                 b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
                 if b > accuracy_tol and fit.gap > 1e-13:
                     # b grows like sqrt(gap): the gap at which the bound would be accuracy_tol / 2
                     tol = max(1e-13, fit.gap * (0.5 * accuracy_tol / b) ** 2)
-                    fit = _fit_svm_cd(X[:n], y[:n], lam, train, tol, fit.alpha)
+                    fit = (_fit_svm_cd(X[:n], y[:n], lam, train, tol, fit.alpha) if fast
+                           else fit_svm(X[:n], y[:n], lam, train, tol))
                     b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
                 a = fit.alpha
                 w = w_prev = fit.w

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 
 from robtheory import ToyModel
@@ -60,3 +61,18 @@ def test_svm_learning_curve_does_not_depend_on_the_worker_count() -> None:
     b = learning_curve(model, [10, 40], [0.0, 0.2], workers=2, **kw)
     for key in ("standard_accuracy", "robust_accuracy", "standard_accuracy_se"):
         assert a[key].values.tobytes() == b[key].values.tobytes()
+
+
+def test_svm_curve_without_numba_uses_the_public_solver(monkeypatch) -> None:
+    """ROBTHEORY_DISABLE_NUMBA: the same training sets (reference sampler) and fit_svm; the curve
+    agrees with the fast path to the accuracy tolerance it certifies."""
+    from robtheory.finite.learning_curve import learning_curve
+
+    model = ToyModel(0.9, 0.3, 6)
+    kw = dict(learner="svm", trials=3, seed=4, lam=0.05, workers=1)
+    fast = learning_curve(model, [10, 40], [0.0, 0.3], **kw)
+    monkeypatch.setenv("ROBTHEORY_DISABLE_NUMBA", "1")
+    slow = learning_curve(model, [10, 40], [0.0, 0.3], **kw)
+    tol = fast.attrs["svm_accuracy_error_bound"] + slow.attrs["svm_accuracy_error_bound"]
+    for key in ("standard_accuracy", "robust_accuracy"):
+        assert np.max(np.abs(fast[key].values - slow[key].values)) <= tol + 1e-12
