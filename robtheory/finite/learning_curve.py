@@ -284,7 +284,7 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
     from robtheory.theory.closed_form import linear_accuracy
     from robtheory.training.finite_logistic import fit_logistic
     from robtheory import _backend
-    from robtheory.training.finite_sample import _fit_svm_cd, fit_svm
+    from robtheory.training.finite_sample import SVMConvergenceError, _fit_svm_cd, fit_svm
 
     fast = _backend.numba_usable()[0]
 
@@ -315,9 +315,17 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
                 if b > accuracy_tol and fit.gap > 1e-13:
                     # b grows like sqrt(gap): the gap at which the bound would be accuracy_tol / 2
                     tol = max(1e-13, fit.gap * (0.5 * accuracy_tol / b) ** 2)
-                    fit = (_fit_svm_cd(X[:n], y[:n], lam, train, tol, fit.alpha) if fast
-                           else fit_svm(X[:n], y[:n], lam, train, tol))
-                    b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
+                    # the best certified point: the refit may stop above tol (rounding of the objective)
+                    if fast:
+                        refit = _fit_svm_cd(X[:n], y[:n], lam, train, tol, fit.alpha, fallback=False)
+                    else:
+                        try:
+                            refit = fit_svm(X[:n], y[:n], lam, train, tol)
+                        except SVMConvergenceError as exc:
+                            refit = exc.result
+                    if refit.gap < fit.gap:
+                        fit = refit
+                        b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
                 a = fit.alpha
                 w = w_prev = fit.w
                 bound[t, i], gaps[t, i] = b, fit.gap

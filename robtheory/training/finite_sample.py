@@ -696,7 +696,7 @@ def _certify(Z: np.ndarray, lam: float, norm: str | None, eps: float, weak_only:
 
 
 def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | None, tol: float,
-                a0: np.ndarray | None = None, max_epochs: int = 2000) -> FiniteSampleSVM:
+                a0: np.ndarray | None = None, max_epochs: int = 2000, fallback: bool = True) -> FiniteSampleSVM:
     r""":func:`fit_svm` by dual coordinate ascent from a warm start ``a0``, certified to gap ``tol``.
 
     The learning curves' solver (internal). Each step maximises the dual :math:`D(a)` of
@@ -714,7 +714,8 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
     rows of the same data (nested training sets) padded for the new rows. The returned point is
     certified by :func:`_svm_certificate`; if its gap exceeds ``tol``, :func:`fit_svm` (with its
     conic fallback) is called instead, so the result is certified to ``tol`` or
-    :class:`SVMConvergenceError` is raised, as for :func:`fit_svm`.
+    :class:`SVMConvergenceError` is raised, as for :func:`fit_svm`. With ``fallback=False`` the best
+    point found is returned with its certified gap, whatever it is (the caller checks ``gap``).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -748,7 +749,8 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
         if fit.gap <= tol or stage_tol <= tol:
             break
         stage_tol = max(tol, stage_tol * 1e-2)
-    if fit is not None and fit.gap <= tol:
+    assert fit is not None
+    if fit.gap <= tol or not fallback:
         return fit
     return fit_svm(X, y, lam, threat, tol)
 
