@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike
 from robtheory.finite.mean_learner import dropped_learner_accuracy, mean_learner_accuracy, population_mean_weights
 from robtheory.model import ThreatModel, ToyModel
 
-__all__ = ["Crossover", "crossover_exact", "crossover_from_curve", "accuracy_gap", "learning_curve"]
+__all__ = ["Crossover", "crossover_exact", "crossover_from_curve", "accuracy_gap", "accuracy_error_bound", "learning_curve"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,11 @@ def accuracy_error_bound(model: ToyModel, w: ArrayLike, threat: ThreatModel | No
     The learning curves use it with :math:`\delta = \sqrt{2\,\mathrm{gap}/\lambda}`, which bounds
     :math:`\lVert w - w^*\rVert` for an SVM certified to a duality gap (strong convexity), so that
     it bounds the error of each trained model's accuracy against the exact optimum's.
+
+    >>> from robtheory import ToyModel
+    >>> b_std, b_rob = accuracy_error_bound(ToyModel(0.95, 0.3, 100), np.r_[1.0, np.full(100, 0.1)], None, 1e-6)
+    >>> bool(0 < b_std < 1e-5), b_rob
+    (True, 0.0)
     """
     from scipy.special import ndtr
 
