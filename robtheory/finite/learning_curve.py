@@ -23,6 +23,7 @@ it off a computed grid of ``n``; the tests check that the two agree on the full 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ from numpy.typing import ArrayLike
 from robtheory.finite.mean_learner import dropped_learner_accuracy, mean_learner_accuracy, population_mean_weights
 from robtheory.model import ThreatModel, ToyModel
 
-__all__ = ["Crossover", "crossover_exact", "crossover_from_curve", "accuracy_gap", "learning_curve"]
+__all__ = ["Crossover", "crossover_exact", "crossover_from_curve", "accuracy_gap", "accuracy_error_bound", "learning_curve"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _check_eps(values: ArrayLike, name: str) -> np.ndarray:
 
 def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learner: str = "mean", norm: str = "linf",
                    eps: float | None = None, trials: int = 200, seed: int = 0, lam: float = 0.01,
-                   progress: Any = None) -> Any:
+                   progress: Any = None, accuracy_tol: float = 1e-4, workers: int | None = None) -> Any:
     r"""Learning curves as an ``xarray.Dataset`` over ``(learner, eps_train, n)``.
 
     For each ``eps_train`` (0 is standard training) and training-set size ``n``: the mean over
@@ -126,8 +127,16 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
     the largest ``eps_train``) in ``norm``, x1 movable.
 
     ``learner``: ``mean`` (difference of means, adversarially trained by the soft threshold),
-    ``svm`` (:func:`robtheory.training.fit_svm`, regularisation ``lam``, adversarially trained at
-    ``eps_train``), ``logistic`` (:func:`robtheory.training.finite_logistic.fit_logistic`, the same).
+    ``svm`` (the minimiser of :func:`robtheory.training.fit_svm`'s objective, regularisation ``lam``,
+    adversarially trained at ``eps_train``), ``logistic``
+    (:func:`robtheory.training.finite_logistic.fit_logistic`, the same).
+
+    svm: each model is certified to a duality gap small enough that its exact accuracies are
+    within ``accuracy_tol`` of the exact optimum's (:func:`accuracy_error_bound`; see
+    :func:`_svm_curve`); the largest bound reached is the attribute ``svm_accuracy_error_bound``
+    (it can exceed ``accuracy_tol`` only where the gap cannot be certified below 1e-13), the
+    largest gap ``svm_max_gap``. Trials of the svm and logistic learners run on ``workers``
+    threads (default: the CPU count, at most 8); the result does not depend on it.
     """
     import xarray as xr
 
@@ -147,13 +156,17 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
     out = {k: np.full(shape, np.nan) for k in ("standard_accuracy", "standard_accuracy_se", "robust_accuracy",
                                               "robust_accuracy_se", "standard_accuracy_exact",
                                               "robust_accuracy_exact")}
+    svm_stats: dict = {}
+    svm_max: dict = {}
     for j, e in enumerate(eps_tr):
         if learner == "mean":
             mc = mean_learner_mc(model, ns, trials, seed, threat=threat, eps_train=float(e), train_norm=norm)
             means: tuple[np.ndarray, ...] = (mc.standard, mc.standard_se, mc.robust, mc.robust_se)
         else:
             means = _svm_curve(model, ns, trials, seed, threat, ThreatModel(norm, float(e)) if e > 0 else None, lam,
-                               learner)
+                               learner, accuracy_tol=accuracy_tol, workers=workers, stats=svm_stats)
+            for key in ("max_accuracy_error_bound", "max_gap"):
+                svm_max[key] = max(svm_max.get(key, 0.0), svm_stats.get(key, 0.0))
         for key, v in zip(("standard_accuracy", "standard_accuracy_se", "robust_accuracy", "robust_accuracy_se"), means):
             out[key][0, j] = v
         if learner == "mean" and e == 0:
@@ -185,31 +198,159 @@ def learning_curve(model: ToyModel, n: ArrayLike, eps_train: ArrayLike, *, learn
                     note="accuracies are means over training sets of each trained model's exact test accuracy; "
                          "*_se their standard errors; *_exact exact expectations (NaN where none is computed); "
                          "crossover_n -1 where there is none")
+    if learner == "svm":
+        ds.attrs.update(svm_accuracy_error_bound=svm_max["max_accuracy_error_bound"], svm_max_gap=svm_max["max_gap"],
+                        accuracy_tol=float(accuracy_tol))
     for k in ("crossover_n", "crossover_n_exact"):
         ds[k].attrs["missing"] = -1
     return ds
 
 
+def accuracy_error_bound(model: ToyModel, w: ArrayLike, threat: ThreatModel | None, dist: float) -> tuple[float, float]:
+    r"""How far the exact standard and robust accuracy can move when ``w`` moves by at most ``dist``.
+
+    A linear classifier :math:`\mathrm{sign}(w^Tx)` on D(p, eta, d) has accuracy
+    :math:`p\,\Phi(t_+) + (1 - p)\,\Phi(t_-)` with :math:`t_\pm = (\pm w_1 + \eta S - \varepsilon N)/r`,
+    :math:`S = \sum_{j\ge2} w_j`, :math:`r = \lVert w_{2:}\rVert_2` and ``N`` the adversary's dual norm
+    of the perturbable weights (0 for the standard accuracy). For :math:`\lVert w' - w\rVert_2 \le`
+    ``dist`` = :math:`\delta`: :math:`|w_1' - w_1| \le \delta`, :math:`|S' - S| \le \sqrt d\,\delta`,
+    :math:`|r' - r| \le \delta`, :math:`|N' - N| \le \sqrt m\,\delta` (l_1 over ``m`` weights) or
+    :math:`\delta` (l_2); the extremes of :math:`t_\pm` over these intervals bound the accuracy at
+    ``w'`` (:math:`\Phi` is increasing). Returns ``(standard, robust)``: the largest distance from
+    the accuracy at ``w`` to those bounds (robust: 0 when ``threat`` is None).
+
+    The learning curves use it with :math:`\delta = \sqrt{2\,\mathrm{gap}/\lambda}`, which bounds
+    :math:`\lVert w - w^*\rVert` for an SVM certified to a duality gap (strong convexity), so that
+    it bounds the error of each trained model's accuracy against the exact optimum's.
+
+    >>> from robtheory import ToyModel
+    >>> b_std, b_rob = accuracy_error_bound(ToyModel(0.95, 0.3, 100), np.r_[1.0, np.full(100, 0.1)], None, 1e-6)
+    >>> bool(0 < b_std < 1e-5), b_rob
+    (True, 0.0)
+    """
+    from scipy.special import ndtr
+
+    w = np.asarray(w, dtype=float)
+    d = model.d
+    if w.shape != (d + 1,) or not (math.isfinite(dist) and dist >= 0):
+        raise ValueError(f"w must have shape ({d + 1},) and dist be finite >= 0, got w{w.shape}, dist={dist!r}")
+    w1, weak = float(w[0]), w[1:]
+    S, r = float(weak.sum()), float(np.linalg.norm(weak))
+    rd = math.sqrt(d) * dist
+
+    def pen(thr: ThreatModel | None) -> tuple[float, float]:
+        if thr is None or thr.eps == 0:
+            return 0.0, 0.0
+        part = w if thr.perturb_x1 else weak
+        if thr.norm == "linf":
+            return thr.eps * float(np.abs(part).sum()), thr.eps * math.sqrt(part.size) * dist
+        return thr.eps * float(np.linalg.norm(part)), thr.eps * dist
+
+    def ratio(lo: float, hi: float, r_lo: float, r_hi: float) -> tuple[float, float]:
+        # extremes of num / r over num in [lo, hi], r in [r_lo, r_hi] (r >= 0; num / 0 is +-inf)
+        def div(x: float, y: float) -> float:
+            return x / y if y > 0 else (math.inf if x > 0 else -math.inf)
+        return (div(lo, r_hi) if lo >= 0 else div(lo, r_lo)), (div(hi, r_lo) if hi > 0 else div(hi, r_hi))
+
+    def acc_range(thr: ThreatModel | None) -> float:
+        P, dP = pen(thr)
+        values = []
+        for box in ((0.0, 0.0, r, r), (dist, rd, max(0.0, r - dist), r + dist)):
+            d1, dS, r_lo, r_hi = box
+            lo_hi = []
+            for s in (1.0, -1.0):
+                num = s * w1 + model.eta * S - P
+                slack = d1 + model.eta * dS + (dP if box[0] else 0.0)
+                lo_hi.append(ratio(num - slack, num + slack, r_lo, r_hi))
+            values.append([model.p * ndtr(lo_hi[0][i]) + (1 - model.p) * ndtr(lo_hi[1][i]) for i in (0, 1)])
+        (a_lo, a_hi), (b_lo, b_hi) = values
+        # at dist 0 with r = 0 the interval is the two one-sided limits; the accuracy lies in it
+        return float(max(b_hi - a_lo, a_hi - b_lo, 0.0))
+
+    return acc_range(None), (acc_range(threat) if threat is not None else 0.0)
+
+
 def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: ThreatModel | None,
-               train: ThreatModel | None, lam: float, learner: str = "svm") -> tuple[np.ndarray, ...]:
-    """Monte Carlo over training sets of the (adversarially trained) hinge SVM or logistic regression:
-    means and standard errors."""
+               train: ThreatModel | None, lam: float, learner: str = "svm", accuracy_tol: float = 1e-4,
+               workers: int | None = None, stats: dict | None = None) -> tuple[np.ndarray, ...]:
+    r"""Monte Carlo over training sets of the (adversarially trained) hinge SVM or logistic regression:
+    means and standard errors.
+
+    svm: each model by :func:`robtheory.training.finite_sample._fit_svm_cd`, warm-started along the
+    nested ``n`` grid of its trial (the dual point of the previous ``n``, the new rows at 1 where
+    their hinge is active and 0 elsewhere), to a duality gap derived from ``accuracy_tol``: a first
+    fit to gap 1e-9; if :func:`accuracy_error_bound` at :math:`\sqrt{2\,\mathrm{gap}/\lambda}` exceeds
+    ``accuracy_tol``, a refit (warm) to the gap that the bound's slope says is enough, down to
+    1e-13. ``stats`` (a dict) receives ``max_accuracy_error_bound`` (over models, standard and
+    robust) and ``max_gap``. Trials run on ``workers`` threads (default: the CPU count, at most 8);
+    each trial's result depends only on its data, so the result does not depend on ``workers``.
+    """
     from robtheory.finite.learners import training_set
     from robtheory.theory.closed_form import linear_accuracy
-    from robtheory.training import fit_svm
     from robtheory.training.finite_logistic import fit_logistic
+    from robtheory import _backend
+    from robtheory.training.finite_sample import SVMConvergenceError, _fit_svm_cd, fit_svm
 
-    fit = fit_svm if learner == "svm" else fit_logistic
+    fast = _backend.numba_usable()[0]
 
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 2:
         raise ValueError(f"trials must be an integer >= 2, got trials={trials!r}")
+    if not (math.isfinite(accuracy_tol) and accuracy_tol > 0):
+        raise ValueError(f"accuracy_tol must be positive and finite, got accuracy_tol={accuracy_tol!r}")
     std = np.empty((trials, ns.size))
     rob = np.empty((trials, ns.size))
-    for t in range(trials):
+    bound = np.zeros((trials, ns.size))
+    gaps = np.zeros((trials, ns.size))
+
+    def one_trial(t: int) -> None:
         X, y = training_set(model, int(ns[-1]), t, seed)
+        a: np.ndarray | None = None  # the dual point at the previous n (warm start)
+        w_prev = np.zeros(X.shape[1])
         for i, n in enumerate(ns):
-            w = fit(X[:n], y[:n], lam, train).w
+            if learner == "svm":
+                a0 = None
+                if a is not None:
+                    h = 1.0 - (X[a.size:n] * y[a.size:n, None]) @ w_prev
+                    a0 = np.r_[a, (h > 0).astype(float)]
+                if not fast:  # numba switched off or broken: the public solver, no warm start
+                    fit = fit_svm(X[:n], y[:n], lam, train, 1e-9)
+                else:
+                    fit = _fit_svm_cd(X[:n], y[:n], lam, train, 1e-9, a0)
+                b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
+                if b > accuracy_tol and fit.gap > 1e-13:
+                    # b grows like sqrt(gap): the gap at which the bound would be accuracy_tol / 2
+                    tol = max(1e-13, fit.gap * (0.5 * accuracy_tol / b) ** 2)
+                    # the best certified point: the refit may stop above tol (rounding of the objective)
+                    if fast:
+                        refit = _fit_svm_cd(X[:n], y[:n], lam, train, tol, fit.alpha, fallback=False)
+                    else:
+                        try:
+                            refit = fit_svm(X[:n], y[:n], lam, train, tol)
+                        except SVMConvergenceError as exc:
+                            refit = exc.result
+                    if refit.gap < fit.gap:
+                        fit = refit
+                        b = max(accuracy_error_bound(model, fit.w, threat, fit.distance_bound))
+                a = fit.alpha
+                w = w_prev = fit.w
+                bound[t, i], gaps[t, i] = b, fit.gap
+            else:
+                w = fit_logistic(X[:n], y[:n], lam, train).w
             acc = linear_accuracy(model, w, threat)
             std[t, i], rob[t, i] = acc.standard_accuracy, acc.robust_accuracy
+
+    if workers is None:
+        workers = min(8, os.cpu_count() or 1)
+    if workers > 1 and trials > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(one_trial, range(trials)))
+    else:
+        for t in range(trials):
+            one_trial(t)
+    if stats is not None:
+        stats["max_accuracy_error_bound"] = float(bound.max())
+        stats["max_gap"] = float(gaps.max())
     se = lambda v: v.std(axis=0, ddof=1) / math.sqrt(trials)  # noqa: E731
     return std.mean(axis=0), se(std), rob.mean(axis=0), se(rob)
