@@ -40,6 +40,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                     help="radius of the robust accuracy (>= 0; default the largest --eps-train)")
     lc.add_argument("--trials", type=_positive_int, default=200,
                     help="training sets per (eps_train, n) point (>= 2, default 200)")
+    lc.add_argument("--accuracy-tol", type=_finite_float, default=1e-4, metavar="TOL",
+                    help="svm: each trained model is solved until its exact accuracies are certified within "
+                         "TOL of the exact optimum's (> 0, default 1e-4; the bound reached is the dataset "
+                         "attribute svm_accuracy_error_bound)")
+    lc.add_argument("--workers", type=_positive_int, default=None,
+                    help="svm, logistic: threads over the training sets (default: the CPU count, at most 8; "
+                         "the results do not depend on it)")
     add_seed(lc, "seed of the training sets' streams, in [0, 2**64) (default 0)")
     add_out(lc, "output directory", required=True)
     add_json_flag(lc, "print a JSON summary instead of text")
@@ -83,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             ds = learning_curve(model, ns, eps_tr, learner=args.learner, norm=args.norm, eps=args.eps,
                                 trials=args.trials, seed=args.seed, lam=args.lam,
+                                accuracy_tol=args.accuracy_tol, workers=args.workers,
                                 progress=(lambda *_: bar.update(1)) if bar is not None else None)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
