@@ -43,6 +43,11 @@ inserting or reordering claims moves no sample. Hence ``n <= 2**39`` (a Theorem 
 Theorem F's :class:`FrontierRun` instead draws one Philox stream per frontier point, keyed by
 its run index (same property: disjoint from the other runs, the same for a subset).
 
+Where the runs are computed does not change a sample: with a ``runner`` (``verify --scheduler``,
+:mod:`robtheory.experiments.distributed`) each run's draws (:mod:`robtheory.claims.draws`) are cut
+into pieces of the same rows, computed on a dask cluster and combined in row order, and the records
+are those of the serial column.
+
 Nothing here is imported by ``import robtheory``: :func:`registered` adds the ``"mc"``
 column to :data:`robtheory.claims.COLUMNS` only for the duration of one ``verify``.
 """

@@ -126,7 +126,11 @@ class DistributedRunner:
                 self.cluster = distributed.LocalCluster(
                     n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                     env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
-                self.client = distributed.Client(self.cluster)
+                try:
+                    self.client = distributed.Client(self.cluster)
+                except BaseException:
+                    self.cluster.close()
+                    raise
             else:
                 self.client = distributed.Client(scheduler, timeout=connect_timeout)
         self.address = None if local else scheduler
