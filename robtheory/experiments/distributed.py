@@ -121,7 +121,11 @@ class DistributedRunner:
         self.pieces_done = 0
         local = scheduler is None or scheduler.strip() == "local"
         self.cluster: Any = None
-        with dask.config.set({"distributed.comm.timeouts.connect": f"{connect_timeout:g}s"}):
+        # dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's
+        # adaptive mmap threshold: every large NumPy temporary of the NumPy sampler is then a fresh
+        # mmap and its page faults (measured: twice the CPU time per task). Unset for our own workers.
+        with dask.config.set({"distributed.comm.timeouts.connect": f"{connect_timeout:g}s",
+                              "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
             if local:
                 self.cluster = distributed.LocalCluster(
                     n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
