@@ -161,7 +161,7 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
         else:
             counts = {"standard": got[0]["standard"], "robust": got[0]["robust"]}
             method = f"estimate_linear (backend {got[0]['backend']}): exact worst-case margin"
-        est = {}
+        est: dict[str, dict[str, Any]] = {}
         for key, cnt in counts.items():
             b = stats.binomial_estimate(int(cnt), n, _CI_ALPHA)
             est[key] = {"count": b.count, "estimate": b.estimate, "ci": b.ci, "level": b.level}

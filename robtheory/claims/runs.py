@@ -347,14 +347,17 @@ class _Score:
     b: float
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        return X @ self.w + self.b
+        score: np.ndarray = X @ self.w + self.b
+        return score
 
 
 def _run_here(run: Any, n: int, seed: int, start: int, backend: str, alpha: float,
               resolution: float | None, mean_resolution: float | None) -> list[CheckRecord]:
     """A run computed in this process: every draw whole, then its records (the serial reference)."""
     totals = [d.compute() for d in run.draws(n, seed, start, backend)]
-    return run.records(totals, n, seed, start, alpha, resolution=resolution, mean_resolution=mean_resolution)
+    recs: list[CheckRecord] = run.records(totals, n, seed, start, alpha, resolution=resolution,
+                                          mean_resolution=mean_resolution)
+    return recs
 
 
 @dataclass(frozen=True)
