@@ -185,6 +185,18 @@ def test_local_cluster_equals_serial(serial, local_runner, rows, monkeypatch):
         assert local_runner.pieces_total - before > 3 * len(NAMES)
 
 
+def _malloc_trim():
+    import os
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_local_workers_keep_the_adaptive_mmap_threshold(local_runner):
+    """dask's nannies set MALLOC_TRIM_THRESHOLD_ (glibc then mmaps every large NumPy temporary anew:
+    twice the CPU time of a NumPy-sampled piece); the runner's own workers start without it."""
+    assert set(local_runner.client.run(_malloc_trim).values()) == {None}
+
+
 def test_local_cluster_catches_a_wrong_offset(serial, local_runner, monkeypatch):
     """The same comparison with the planted offset bug fails (the check can fail)."""
     monkeypatch.setattr(local_runner, "piece_rows", 1000)
