@@ -169,7 +169,8 @@ def local_runner():
         yield runner
 
 
-@pytest.mark.parametrize("rows", [None, 700, 1500])
+@pytest.mark.parametrize("rows", [700, pytest.param(None, marks=pytest.mark.slow),
+                                  pytest.param(1500, marks=pytest.mark.slow)])
 def test_local_cluster_equals_serial(serial, local_runner, rows, monkeypatch):
     """Every record of the column (counts, estimates, z, verdicts) and the marginals equal the serial
     run's, for several piece sizes (None: the default of ~2**28 normals, one piece per draw here)."""
