@@ -127,7 +127,12 @@ _OPTIONS = (
     Option("--unit-norm", "flag", "svm: tune lam so that the optimum has unit norm"),
     Option("--loss", "choice", "svm: hinge or logistic"),
     Option("--required-robust", "number", "phase: robust accuracy required when pricing robustness, in [0, 1]"),
-    Option("--scheduler", "text", "phase: dask scheduler address for --mc"),
+    Option("--scheduler", "text", "phase: dask scheduler address for --mc; verify, report: spread the Monte Carlo "
+                                  "runs over a dask cluster at this address, or 'local' for a local one (the "
+                                  "results equal the serial run's)"),
+    Option("--workers", "count", "verify, report: worker processes of --scheduler local (default 2)"),
+    Option("--chunk", "count", "verify, report: with --scheduler, rows of the stream per task (the results do "
+                               "not depend on it)"),
     Option("--quick", "flag", "bench, torch: small runs"),
     Option("--device", "choice", "torch: cpu or cuda"),
     Option("--threads", "count", "torch: intra-op threads"),
@@ -203,6 +208,8 @@ _KEYS = (
     Key("start", "integer", "index of the first sample of the stream"),
     Key("backend", "string", "Monte Carlo backend that ran: numpy, numba or cupy"),
     Key("backends_used", "array", "backends that ran"),
+    Key("executor", "string", "verify: where the Monte Carlo runs were computed: serial (this process) or "
+                              "dask.distributed (the cluster)"),
     Key("dtype", "string", "float64 or float32"),
     Key("method", "string", "how a quantity was computed or tested"),
     Key("standard", "object", "the standard-accuracy estimate and its test"),

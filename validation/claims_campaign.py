@@ -38,6 +38,10 @@ Usage::
 
     python -m robtheory.validation.claims_campaign [--n N] [--seed S] [--backend B]
         [--alpha A] [--claim NAME ...] [--grid full|small] [--out DIR]
+        [--scheduler ADDRESS|local [--workers K] [--chunk ROWS]]
+
+With ``--scheduler`` the runs are cut into pieces of their streams and computed on a dask.distributed
+cluster (:mod:`robtheory.experiments.distributed`); every row equals the serial campaign's.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ import numpy as np
 from robtheory import stats
 from robtheory._provenance import provenance
 from robtheory.claims import REGISTRY, Point
-from robtheory.cli import _sample_count, _seed
+from robtheory.cli import _positive_int, _sample_count, _seed
 
 __all__ = ["GRID", "SMALL_GRID", "build_parser", "main", "plot_z", "run_campaign"]
 
@@ -87,7 +91,7 @@ def _z(rec: dict) -> float | None:
 
 
 def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alpha: float = 1e-6,
-                 grid: dict | None = None, claims=None, log=None) -> dict:
+                 grid: dict | None = None, claims=None, log=None, runner=None) -> dict:
     """Run the Monte Carlo check of every claim of ``grid`` at each of its points.
 
     Parameters
@@ -104,6 +108,9 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
         Only these claims of ``grid``.
     log : callable, optional
         Receives one progress line per claim.
+    runner : robtheory.experiments.distributed.DistributedRunner, optional
+        Compute the runs on its dask cluster (every run submitted at once, cut into pieces of the
+        stream); the rows are those of the serial campaign. Default: in this process.
 
     Returns
     -------
@@ -135,9 +142,13 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
     alpha = stats.familywise_alpha(total_alpha, n_tests)
     rows = []
     t0 = time.perf_counter()
+    handles = (None if runner is None else
+               [runner.submit(run, n, seed, k * claims_mc.RUN_STRIDE, resolved, alpha)
+                for k, (_, _, run) in enumerate(jobs)])
     for k, (name, pt, run) in enumerate(jobs):
         start = k * claims_mc.RUN_STRIDE
-        for rec in run.run(n, seed, start, resolved, alpha):
+        recs = run.run(n, seed, start, resolved, alpha) if handles is None else handles[k].result()
+        for rec in recs:
             rows.append({
                 "claim": name, "p": pt.p, "mu": pt.mu, "eta": pt.eta, "d": pt.d, "eps": pt.eps, "run": k,
                 "label": rec["label"], "quantity": rec["quantity"], "test": rec["test"],
@@ -169,6 +180,7 @@ def run_campaign(n: int = 10**7, seed: int = 0, backend: str = "auto", total_alp
             "n_z_tests": n_z, "n_bound_tests": n_tests - n_z, "alpha_per_test": alpha,
             "critical_z": float(stats.two_sided_z(alpha)), "n_passed": n_pass, "n_inconclusive": n_inconclusive,
             "passed": n_pass == n_tests,
+            "executor": "serial" if runner is None else runner.executor,
             "max_abs_z": max(zs) if zs else None, "claims": per_claim,
             "seconds": round(time.perf_counter() - t0, 1)}
 
@@ -247,9 +259,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--claim", action="append", metavar="NAME", help="only this claim (repeatable)")
     parser.add_argument("--grid", choices=("full", "small"), default="full",
                         help=f"full: {sum(map(len, GRID.values()))} points (default); small: one per claim")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="compute the runs on a dask.distributed cluster: a scheduler address "
+                             "(tcp://host:8786) or 'local' (a local cluster of --workers processes); the rows "
+                             "equal the serial campaign's (default: in this process)")
+    parser.add_argument("--workers", type=_positive_int, default=None, metavar="K",
+                        help="worker processes of --scheduler local (default 2)")
+    parser.add_argument("--chunk", type=_positive_int, default=None, metavar="ROWS",
+                        help="with --scheduler: rows of the stream per task (the results do not depend on it)")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"),
                         help="output folder (default validation/results)")
     return parser
+
+
+def _progress_line():
+    """``progress(done, total)`` for the runner: a tqdm bar on a terminal, nothing otherwise."""
+    from robtheory.experiments.distributed import progress_bar
+
+    return progress_bar("claims campaign tasks")[1]
 
 
 def main(argv=None) -> int:
@@ -261,10 +288,30 @@ def main(argv=None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     grid = GRID if args.grid == "full" else SMALL_GRID
+    if args.scheduler is None and (args.workers is not None or args.chunk is not None):
+        parser.error("--workers and --chunk are only used with --scheduler")
+    if args.workers is not None and args.scheduler.strip() != "local":
+        parser.error(f"--workers sets the size of --scheduler local; the cluster at {args.scheduler!r} has its own")
+    runner = None
+    if args.scheduler is not None:
+        try:
+            from robtheory.experiments.distributed import DistributedRunner
+
+            runner = DistributedRunner(args.scheduler, n_workers=args.workers or 2, piece_rows=args.chunk,
+                                       progress=_progress_line())
+        except ImportError as exc:
+            parser.error(f"--scheduler: {exc}")
+        except (ValueError, OSError) as exc:  # OSError: TimeoutError, refused connections
+            parser.error(" ".join(f"--scheduler {args.scheduler!r}: cannot connect ({exc})".split())
+                         if isinstance(exc, OSError) else f"--scheduler: {exc}")
     try:
-        report = run_campaign(args.n, args.seed, args.backend, args.alpha, grid=grid, claims=args.claim, log=log)
+        report = run_campaign(args.n, args.seed, args.backend, args.alpha, grid=grid, claims=args.claim, log=log,
+                              runner=runner)
     except ValueError as exc:
         parser.error(str(exc))
+    finally:
+        if runner is not None:
+            runner.close()
     report["provenance"] = provenance()
     _write_results(Path(args.out), report)
     zmax = "-" if report["max_abs_z"] is None else f"{report['max_abs_z']:.2f}"  # over the judged tests

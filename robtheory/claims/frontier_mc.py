@@ -9,7 +9,7 @@ sits in the claims layer: it samples (the theory layer below never does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -22,7 +22,10 @@ from robtheory.stats import residuals, z_threshold
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.theory.frontier import Frontier, attaining_classifier
 
-__all__ = ["FrontierMC", "FrontierMCCount", "FrontierMCPoint", "frontier_document", "frontier_mc"]
+__all__ = ["FrontierMC", "FrontierMCCount", "FrontierMCPoint", "frontier_document", "frontier_draws", "frontier_mc"]
+
+#: The reported intervals are Clopper--Pearson at level 1 - _CI_ALPHA (as the engine's estimates).
+_CI_ALPHA = 0.05
 
 
 def _finite_or_none(x: float) -> float | None:
@@ -51,8 +54,31 @@ def _select(n_pts: int, points: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, n_pts - 1, min(int(points), n_pts))).astype(int))
 
 
+def _point_draws(front: Frontier, k: int, n: int, seed: int, backend: str) -> tuple[Any, ...]:
+    """The draws of frontier point ``k`` (:mod:`robtheory.claims.draws`): the rounded rules' clean and
+    attacked counts on samples materialised for ``backend``, or a linear rule's two counts; all on the
+    point's stream."""
+    from robtheory.claims.draws import CallableDraw, LinearDraw
+
+    kind, clf, _ = attaining_classifier(front, int(k))
+    s = point_seed(seed, int(k))
+    if kind == "rounded":
+        attack = _uniform_shift(front.model, front.threat)
+        return (CallableDraw(s, 0, n, front.model, clf, None, None, backend),
+                CallableDraw(s, 0, n, front.model, clf, attack, front.threat, backend))
+    return (LinearDraw(s, 0, n, front.model, clf, front.threat, backend),)
+
+
+def frontier_draws(front: Frontier, n: int, *, points: int = 5, seed: int = 0,
+                   backend: str = "auto") -> dict[int, tuple[Any, ...]]:
+    """What :func:`frontier_mc` samples, by point index: one or two draws per point
+    (:mod:`robtheory.claims.draws`; computed elsewhere, their totals go back in as ``totals``)."""
+    return {int(k): _point_draws(front, int(k), int(n), seed, backend) for k in _select(front.tau.size, points)}
+
+
 def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, total_alpha: float = 1e-6,
-                backend: str = "auto", resolution: float | None = None) -> dict[str, Any]:
+                backend: str = "auto", resolution: float | None = None,
+                totals: Mapping[int, Sequence[Any]] | None = None) -> dict[str, Any]:
     r"""Monte Carlo estimates of a few points of a frontier, each tested against its claimed value.
 
     ``points`` points spread evenly along ``front`` (both ends included) are estimated with
@@ -94,6 +120,9 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     resolution : float, in (0, 1), optional
         Deviation of an accuracy every test must detect (default
         :data:`robtheory.stats.DEFAULT_RESOLUTION`).
+    totals : mapping of point index to the totals of its draws, optional
+        The counts of :func:`frontier_draws` computed elsewhere (e.g. in pieces on a dask cluster);
+        default: sampled here.
 
     Returns
     -------
@@ -108,8 +137,6 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
         conclusive, None if there are none) and ``passed``. A ``z`` is ``None`` where it is
         infinite (a claimed value of 0 or 1 that the estimate misses), so the dict is valid JSON.
     """
-    from robtheory.mc.engine import estimate_callable, estimate_linear
-
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
         raise ValueError(f"n must be a positive integer, got n={n!r}")
     n = int(n)
@@ -125,17 +152,21 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
         kind, clf, desc = attaining_classifier(front, int(k))
         s = point_seed(seed, int(k))
         claimed = {"standard": float(front.standard_accuracy[k]), "robust": float(front.robust_accuracy[k])}
+        got = (list(totals[int(k)]) if totals is not None
+               else [d.compute() for d in _point_draws(front, int(k), n, seed, backend)])
         if kind == "rounded":
             attack = _uniform_shift(model, threat)
-            est = {"standard": estimate_callable(model, clf, n, s, backend=backend),
-                   "robust": estimate_callable(model, clf, n, s, attack=attack, threat=threat, backend=backend)}
-            method = (f"estimate_callable (samples from backend {est['standard']['backend']}): clean, and under "
+            counts = {"standard": got[0]["count"], "robust": got[1]["count"]}
+            method = (f"estimate_callable (samples from backend {got[0]['backend']}): clean, and under "
                       + ("attack='shift' (x_i -> x_i - 2 eta y)" if attack == "shift" else
                          "the uniform shift of the weak features to the ball's edge"))
         else:
-            res = estimate_linear(model, clf, threat, n, s, backend)
-            est = {"standard": res["standard"], "robust": res["robust"]}
-            method = f"estimate_linear (backend {res['backend']}): exact worst-case margin"
+            counts = {"standard": got[0]["standard"], "robust": got[0]["robust"]}
+            method = f"estimate_linear (backend {got[0]['backend']}): exact worst-case margin"
+        est: dict[str, dict[str, Any]] = {}
+        for key, cnt in counts.items():
+            b = stats.binomial_estimate(int(cnt), n, _CI_ALPHA)
+            est[key] = {"count": b.count, "estimate": b.estimate, "ci": b.ci, "level": b.level}
         entry = {"index": int(k), "tau": None if math.isinf(front.tau[k]) else float(front.tau[k]),
                  "classifier": desc, "method": method, "seed": int(s)}
         for key in ("standard", "robust"):

@@ -43,6 +43,11 @@ inserting or reordering claims moves no sample. Hence ``n <= 2**39`` (a Theorem 
 Theorem F's :class:`FrontierRun` instead draws one Philox stream per frontier point, keyed by
 its run index (same property: disjoint from the other runs, the same for a subset).
 
+Where the runs are computed does not change a sample: with a ``runner`` (``verify --scheduler``,
+:mod:`robtheory.experiments.distributed`) each run's draws (:mod:`robtheory.claims.draws`) are cut
+into pieces of the same rows, computed on a dask cluster and combined in row order, and the records
+are those of the serial column.
+
 Nothing here is imported by ``import robtheory``: :func:`registered` adds the ``"mc"``
 column to :data:`robtheory.claims.COLUMNS` only for the duration of one ``verify``.
 """
@@ -232,18 +237,28 @@ class MonteCarloColumn:
     mean_resolution : float, > 0
         The same for the tests of means (hinge losses, loss differences, gradient
         components, the weak-feature moments of the marginals), in the statistic's units.
+    runner : object, optional
+        Where the runs are computed. Default: here, one after the other, as each claim is
+        asked for. A runner with ``submit(run, n, seed, start, backend, alpha, resolution=...,
+        mean_resolution=...)`` returning a handle whose ``result()`` is the run's records, and
+        ``submit_draw(draw)`` returning a function that gives a draw's totals
+        (:class:`robtheory.experiments.distributed.DistributedRunner`: a dask cluster) gets every
+        run of the family and the marginals at construction; the results are the same records
+        (the runs are keyed by rows of the stream, never by where they are computed).
     """
 
     def __init__(self, claims: Iterable[Claim], n: int = 10**6, seed: int = 0, backend: str = "auto",
                  total_alpha: float = engine.DEFAULT_TOTAL_ALPHA,
                  resolution: float = stats.DEFAULT_RESOLUTION,
-                 mean_resolution: float = stats.DEFAULT_MEAN_RESOLUTION):
+                 mean_resolution: float = stats.DEFAULT_MEAN_RESOLUTION, runner: Any = None):
         n = check_n(n)
         self.n, self.seed = n, ref.check_seed(seed)
         self.resolution = stats.proportion_resolution(1, 0.5, 0.5, resolution).resolution  # validates
         self.mean_resolution = stats.mean_resolution(1, 0.0, 1.0, mean_resolution).resolution
         self.backend = engine.resolve_backend(backend)
         self.requested_backend = backend
+        claims = list(claims)
+        self._claims = {c.name: c for c in claims}
         self.plans = {c.name: _plan_of(c) for c in claims}
         for name, runs in self.plans.items():
             if len(runs) > RUNS_PER_CLAIM:  # pragma: no cover - a plan outgrew its block
@@ -258,6 +273,27 @@ class MonteCarloColumn:
         self.results: dict[str, MCResult | None] = {}
         self.marginal_result: dict[str, Any] | None = None
         self.backends_used: set[str] = set()
+        self.executor = "serial" if runner is None else str(getattr(runner, "executor", type(runner).__name__))
+        self._pending: dict[str, list[Any]] = {}
+        self._marginal_pending: Any = None
+        if runner is not None:
+            self._submit_all(runner)
+
+    def _submit_all(self, runner: Any) -> None:
+        """Hand every run of the family and the marginals to ``runner`` (claims in order)."""
+        from robtheory.claims.draws import MarginalDraw
+
+        for name, runs in self.plans.items():
+            if not runs:
+                continue
+            first = _first_run(self._claims[name])
+            self._pending[name] = [
+                runner.submit(run, self.n, self.seed, (first + j) * RUN_STRIDE, self.backend, self.alpha,
+                              resolution=self.resolution, mean_resolution=self.mean_resolution)
+                for j, run in enumerate(runs)]
+        draw = MarginalDraw(self.seed, 0, self.n, MARGINAL_MODEL, _marginal_backend(self.backend))
+        wait = runner.submit_draw(draw)
+        self._marginal_pending = lambda: draw.totals(wait())
 
     def __call__(self, claim: Claim) -> MCResult | None:
         runs = self.plans.get(claim.name)
@@ -270,10 +306,14 @@ class MonteCarloColumn:
             return None
         checks = []
         first = _first_run(claim)
+        pending = self._pending.pop(claim.name, None)
         for j, run in enumerate(runs):
             start = (first + j) * RUN_STRIDE
-            recs = run.run(self.n, self.seed, start, self.backend, self.alpha,
-                           resolution=self.resolution, mean_resolution=self.mean_resolution)
+            if pending is not None:  # computed by the runner, from the same rows
+                recs = pending[j].result()
+            else:
+                recs = run.run(self.n, self.seed, start, self.backend, self.alpha,
+                               resolution=self.resolution, mean_resolution=self.mean_resolution)
             for r in recs:
                 r.update({"claim": claim.name, "seed": self.seed})
                 self.backends_used.add(r["backend"])
@@ -286,8 +326,9 @@ class MonteCarloColumn:
     def marginals(self) -> dict[str, Any]:
         """The sampler's marginal tests (run 0), five members of the family."""
         if self.marginal_result is None:
+            sums = None if self._marginal_pending is None else self._marginal_pending()
             m = engine.check_marginals(MARGINAL_MODEL, self.n, self.seed, self.backend,
-                                       total_alpha=self.alpha * _N_MARGINAL_TESTS, start=0)
+                                       total_alpha=self.alpha * _N_MARGINAL_TESTS, start=0, sums=sums)
             self.backends_used.add(m["backend"])
             tests = {k: m[k] for k in ("y", "x1_pos", "x1_neg", "mean", "var")}
             self._judge_marginals(m, tests)
@@ -359,7 +400,7 @@ class MonteCarloColumn:
                 "resolution": self.resolution, "mean_resolution": self.mean_resolution,
                 "inconclusive": sum(c["verdict"] == stats.INCONCLUSIVE for c in recs),
                 "n_needed": _n_needed(recs), "verdict": self.verdict(),
-                "passed": self.passed()}
+                "passed": self.passed(), "executor": self.executor}
 
     def statement(self) -> str:
         recs = self._all_checks()
@@ -370,12 +411,22 @@ class MonteCarloColumn:
                 f"family-wise false-alarm rate {self.total_alpha:g} over all {self.n_checks} tests "
                 f"(Bonferroni: {self.alpha:.3g} per test); resolution {self.resolution:g} in a probability, "
                 f"{self.mean_resolution:g} in a mean")
+        if self.executor != "serial":
+            text += f"; computed on {self.executor}"
         if count[stats.INCONCLUSIVE]:
             need = _n_needed(recs)
             text += ("; " + (f"--n {need} would make the inconclusive tests conclusive" if need is not None
                              else "no n makes every inconclusive test conclusive")
                      + " (or a coarser --resolution / --mean-resolution)")
         return text
+
+
+def _marginal_backend(backend: str) -> str:
+    """The backend :func:`robtheory.mc.engine.estimate_marginals` runs for ``backend`` (cupy has no
+    marginal kernel: numba, else NumPy)."""
+    if backend == "cupy":
+        return "numba" if engine.backend_status()["numba"][0] else "numpy"
+    return backend
 
 
 def _fmt_md(x: float) -> str:

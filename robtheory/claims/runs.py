@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from robtheory import stats
+from robtheory.claims.draws import CallableDraw, Draw, LinearDraw, MomentsDraw, finish_moments
 from robtheory.claims.record import Point
 from robtheory.claims.records import (
     CheckRecord,
@@ -35,7 +36,7 @@ from robtheory.claims.records import (
 from robtheory.mc import engine
 from robtheory.mc import reference as ref
 from robtheory.model import ThreatModel, ToyModel
-from robtheory.stats.moments import Moments, chunk_moments, merge_moments
+from robtheory.stats.moments import Moments, chunk_moments
 from robtheory.theory.closed_form import linear_accuracy, theorem_2_1_bound
 
 __all__ = ["MAX_N", "RUN_STRIDE", "RUNS_PER_CLAIM", "CallableRun", "FrontierRun", "LinearRun", "MeanRun",
@@ -74,16 +75,24 @@ class LinearRun:
     def n_tests(self) -> int:
         return len(self.analytic) + len(self.bounds)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
-        res = engine.estimate_linear(self.model, self.clf, self.threat, n, seed, self.backend or backend,
-                                     start=start)
-        out = [_agreement_record(self.label, q, res[q]["count"], n, a, alpha, resolution)
+    def draws(self, n: int, seed: int, start: int, backend: str) -> tuple[Draw, ...]:
+        """What the run samples (see :mod:`robtheory.claims.draws`)."""
+        return (LinearDraw(seed, start, n, self.model, self.clf, self.threat, self.backend or backend),)
+
+    def records(self, totals: list[Any], n: int, seed: int, start: int, alpha: float, *,
+                resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        """The test records from the totals of :meth:`draws`."""
+        (res,) = totals
+        out = [_agreement_record(self.label, q, res[q], n, a, alpha, resolution)
                for q, a in self.analytic.items()]
-        out += [_bound_record(self.label, q, res[q]["count"], n, rel, val, alpha, what=what,
+        out += [_bound_record(self.label, q, res[q], n, rel, val, alpha, what=what,
                               resolution=resolution)
                 for q, rel, val, what in self.bounds]
         return _stamp(out, res["backend"], start)
+
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        return _run_here(self, n, seed, start, backend, alpha, resolution, mean_resolution)
 
 
 @dataclass(frozen=True)
@@ -109,16 +118,23 @@ class CallableRun:
     def n_tests(self) -> int:
         return 1 + len(self.bounds)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
-        res = engine.estimate_callable(self.model, self.classifier, n, seed, attack=self.attack,
-                                       threat=self.threat, start=start, backend=backend)
-        k = res["count"]
+    def draws(self, n: int, seed: int, start: int, backend: str) -> tuple[Draw, ...]:
+        """What the run samples (see :mod:`robtheory.claims.draws`)."""
+        return (CallableDraw(seed, start, n, self.model, self.classifier, self.attack, self.threat, backend),)
+
+    def records(self, totals: list[Any], n: int, seed: int, start: int, alpha: float, *,
+                resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        """The test records from the totals of :meth:`draws`."""
+        k = totals[0]["count"]
         out = [_agreement_record(self.label, self.quantity, k, n, self.analytic, alpha, resolution)]
         out += [_bound_record(self.label, self.quantity, k, n, rel, val, alpha, what=what,
                               resolution=resolution)
                 for _, rel, val, what in self.bounds]
-        return _stamp(out, res["backend"], start)
+        return _stamp(out, totals[0]["backend"], start)
+
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        return _run_here(self, n, seed, start, backend, alpha, resolution, mean_resolution)
 
 
 @dataclass(frozen=True)
@@ -151,21 +167,31 @@ class TradeoffRun:
     bound_fn: Callable[..., Any] = theorem_2_1_bound
     n_tests: int = field(default=3, init=False)
 
-    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
-            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+    def draws(self, n: int, seed: int, start: int, backend: str) -> tuple[Draw, ...]:
+        """What the run samples: the clean counts at ``start``, the shifted ones half a stride further on."""
         model = self.model
         w, b = ref.linear_weights(model, self.clf)
         if np.any(w[1:] < 0):
             raise ValueError("TradeoffRun needs non-negative weak weights (the shift is then the worst case)")
         threat = ThreatModel.weak_only("linf", 2 * model.eta)
-        acc = linear_accuracy(model, self.clf, threat)
-        res = engine.estimate_linear(model, self.clf, None, n, seed, backend, start=start)
-        k_std = res["standard"]["count"]
         # Half a stride further on: samples disjoint from the standard run's.
+        return (LinearDraw(seed, start, n, model, self.clf, None, backend),
+                CallableDraw(seed, start + RUN_STRIDE // 2, n, model, _Score(w, b), "shift", threat, backend))
+
+    def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
+            resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        return _run_here(self, n, seed, start, backend, alpha, resolution, mean_resolution)
+
+    def records(self, totals: list[Any], n: int, seed: int, start: int, alpha: float, *,
+                resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        """The test records from the totals of :meth:`draws`."""
+        model = self.model
+        threat = ThreatModel.weak_only("linf", 2 * model.eta)
+        acc = linear_accuracy(model, self.clf, threat)
+        res, shifted = totals
+        k_std = res["standard"]
         start_sh = start + RUN_STRIDE // 2
-        res_sh = engine.estimate_callable(model, lambda X: X @ w + b, n, seed, attack="shift",
-                                          threat=threat, start=start_sh, backend=backend)
-        k_sh = res_sh["count"]
+        k_sh = shifted["count"]
         # the one sampled test of the theorem (U_err from the error count keeps its digits)
         t21 = theorem_2_1_sampled(model.p, k_std, n, k_sh, n, alpha, self.bound_fn)
         lo_sh, bound = t21.robust_lower, t21.bound
@@ -177,7 +203,7 @@ class TradeoffRun:
                                           resolution)],
                        res["backend"], start)
                 + _stamp([_agreement_record(self.label, "shift", k_sh, n, acc.robust_accuracy, alpha, resolution),
-                          rec_bound], res_sh["backend"], start_sh))
+                          rec_bound], shifted["backend"], start_sh))
 
 
 @dataclass(frozen=True)
@@ -206,15 +232,34 @@ class FrontierRun:
     def n_tests(self) -> int:
         return 2 * min(self.points, int(self.front.tau.size))
 
+    def draws(self, n: int, seed: int, start: int, backend: str) -> tuple[Draw, ...]:
+        """What the run samples: the draws of :func:`robtheory.claims.frontier_mc.frontier_draws`, point by point."""
+        from robtheory.claims.frontier_mc import frontier_draws
+        from robtheory.mc.seeds import point_seed
+
+        by_point = frontier_draws(self.front, n, points=self.points, seed=point_seed(seed, start // RUN_STRIDE),
+                                  backend=backend)
+        return tuple(d for k in sorted(by_point) for d in by_point[k])
+
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
             resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
-        from robtheory.claims.frontier_mc import frontier_mc
+        return _run_here(self, n, seed, start, backend, alpha, resolution, mean_resolution)
+
+    def records(self, totals: list[Any], n: int, seed: int, start: int, alpha: float, *,
+                resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        """The test records from the totals of :meth:`draws` (in their order)."""
+        from robtheory.claims.frontier_mc import frontier_draws, frontier_mc
         from robtheory.mc.seeds import point_seed
 
         k_pts = min(self.points, self.front.tau.size)
-        run_seed = point_seed(seed, start // RUN_STRIDE)
-        res = frontier_mc(self.front, n, points=k_pts, seed=run_seed, total_alpha=alpha * 2 * k_pts,
-                          backend=backend)
+        shape = frontier_draws(self.front, n, points=k_pts, seed=0)  # how many draws each point has
+        by_point, pos = {}, 0
+        for k in sorted(shape):
+            by_point[k] = totals[pos:pos + len(shape[k])]
+            pos += len(shape[k])
+        res = frontier_mc(self.front, n, points=k_pts, seed=point_seed(seed, start // RUN_STRIDE),
+                          total_alpha=alpha * 2 * k_pts, totals=by_point)
+        backend = next((t["backend"] for t in totals if t["backend"] != "numpy"), "numpy")
         out = []
         for e in res["points"]:
             tau = "inf" if e["tau"] is None else f"{e['tau']:.6g}"
@@ -262,19 +307,42 @@ def sample_moments(model: ToyModel, statistic: Callable[..., Any], n: int, seed:
     n, start = ref.check_n_start(n, start)
     if n < 2:
         raise ValueError(f"n must be >= 2 for a sample variance, got n={n}")
-    if backend not in ("numpy", "numba"):
-        backend = "numba" if engine.backend_status()["numba"][0] else "numpy"
-    acc: Moments | None = None
+    backend = _moments_backend(backend)
+    parts: list[Moments] = []
     for y, X in engine.iter_samples(model, ref.check_seed(seed), n, start=start, chunk=chunk, backend=backend):
         V = np.asarray(statistic(X, y), dtype=np.float64)
         if V.ndim != 2 or V.shape[0] != y.size:
             raise ValueError(f"statistic must return shape (rows, m), got {V.shape} for {y.size} rows")
-        acc = merge_moments(acc, chunk_moments(V))
-    assert acc is not None  # n >= 2 rows were drawn
-    m2 = acc["m2"] / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        skew = np.where(m2 > 0, (acc["m3"] / n) / np.maximum(m2, 1e-300) ** 1.5, 0.0)
-    return {"n": n, "mean": acc["mean"], "var": acc["m2"] / (n - 1), "skew": skew, "backend": backend}
+        parts.append(chunk_moments(V))
+    return {**finish_moments(parts, n), "backend": backend}
+
+
+def _moments_backend(backend: str) -> str:
+    """Who materialises the samples of a mean run: numpy or numba (any other value: numba if usable)."""
+    if backend not in ("numpy", "numba"):
+        backend = "numba" if engine.backend_status()["numba"][0] else "numpy"
+    return backend
+
+
+@dataclass(frozen=True)
+class _Score:
+    """The score ``X @ w + b`` of a linear rule (picklable, unlike a lambda under plain pickle)."""
+
+    w: np.ndarray
+    b: float
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        score: np.ndarray = X @ self.w + self.b
+        return score
+
+
+def _run_here(run: Any, n: int, seed: int, start: int, backend: str, alpha: float,
+              resolution: float | None, mean_resolution: float | None) -> list[CheckRecord]:
+    """A run computed in this process: every draw whole, then its records (the serial reference)."""
+    totals = [d.compute() for d in run.draws(n, seed, start, backend)]
+    recs: list[CheckRecord] = run.records(totals, n, seed, start, alpha, resolution=resolution,
+                                          mean_resolution=mean_resolution)
+    return recs
 
 
 @dataclass(frozen=True)
@@ -311,9 +379,22 @@ class MeanRun:
     def n_tests(self) -> int:
         return len(self.analytic) + len(self.bounds)
 
+    def draws(self, n: int, seed: int, start: int, backend: str) -> tuple[Draw, ...]:
+        """What the run samples: per-unit moments of the statistic (see :mod:`robtheory.claims.draws`)."""
+        n, start = ref.check_n_start(n, start)
+        if n < 2:
+            raise ValueError(f"n must be >= 2 for a sample variance, got n={n}")
+        return (MomentsDraw(ref.check_seed(seed), start, n, self.model, self.statistic,
+                            _moments_backend(backend)),)
+
     def run(self, n: int, seed: int, start: int, backend: str, alpha: float, *,
             resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
-        mom = sample_moments(self.model, self.statistic, n, seed, start, backend=backend)
+        return _run_here(self, n, seed, start, backend, alpha, resolution, mean_resolution)
+
+    def records(self, totals: list[Any], n: int, seed: int, start: int, alpha: float, *,
+                resolution: float | None = None, mean_resolution: float | None = None) -> list[CheckRecord]:
+        """The test records from the totals of :meth:`draws`."""
+        mom = {**finish_moments(totals[0]["parts"], n), "backend": totals[0]["backend"]}
         idx = {q: k for k, q in enumerate(self.quantities)}
         for q in [*self.analytic, *(b[0] for b in self.bounds)]:
             if q not in idx:

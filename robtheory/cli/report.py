@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
 #: verify's run options and their defaults: with --from they would be silently ignored, so a
 #: non-default value is refused.
 _RUN_DEFAULTS = {"n": 10**6, "seed": 0, "backend": "auto", "alpha": 1e-6, "resolution": 5e-3,
-                 "mean_resolution": 2e-2, "no_mc": False, "no_proofs": False, "no_torch": False}
+                 "mean_resolution": 2e-2, "no_mc": False, "no_proofs": False, "no_torch": False,
+                 "scheduler": None, "workers": None, "chunk": None}
 
 
 def _from_saved(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from robtheory._jsonio import dumps, write_json
 from robtheory.cli.common import (UsageError, _check_cost, _exit_status, _output_dir, _output_file,
                                   _progress_bar)
-from robtheory.cli.options import (_positive_float, add_alpha, add_backend, add_resolution,
+from robtheory.cli.options import (_positive_float, _positive_int, add_alpha, add_backend, add_resolution,
                                    add_sample_count, add_seed)
 
 if TYPE_CHECKING:
@@ -54,6 +54,17 @@ def add_run_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--mean-resolution", type=_positive_float, default=2e-2,
                     help="the same for the tests of means (hinge losses, their differences, gradient "
                          "components), an absolute deviation in the statistic's units (default 0.02)")
+    sp.add_argument("--scheduler", metavar="ADDRESS",
+                    help="spread the Monte Carlo runs over a dask.distributed cluster: the address of a running "
+                         "scheduler (tcp://host:8786), or 'local' for a local cluster of --workers processes "
+                         "(needs pip install 'robtheory[dask]'); the counts and every test equal those of the "
+                         "serial run; connecting gives up after 10 s (default: in this process)")
+    sp.add_argument("--workers", type=_positive_int, default=None, metavar="K",
+                    help="worker processes of --scheduler local (default 2)")
+    sp.add_argument("--chunk", type=_positive_int, default=None, metavar="ROWS",
+                    help="with --scheduler: rows of the stream per task (rounded up to the block a run "
+                         "accumulates at a time; the results do not depend on it; default about 2**28 normal "
+                         "variates per task)")
     sp.add_argument("--no-torch", action="store_true",
                     help="skip the torch column (present when torch is installed: trains the toy-data "
                          "models of 'robtheory torch toy --quick': about 30 s on a 2-core machine)")
@@ -100,18 +111,80 @@ def run(args: argparse.Namespace) -> int:
             check_n(args.n)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    _check_cost(verify_seconds(len(selected), args.n, not args.no_mc, not args.no_proofs,
-                               not args.no_torch and torch_available(), args.report is not None),
-                args, f"{args.command} ({len(selected)} claims{'' if args.no_mc else f', --n {args.n}'})")
+    _check_cluster_options(args)
+    with_torch = not args.no_torch and torch_available()
+    runner = None
+    if args.scheduler is not None and args.scheduler.strip() != "local":
+        runner = _start_runner(args)  # a remote cluster: its size sets the cost estimate
+    try:
+        workers = 1 if args.scheduler is None else (runner.workers if runner is not None else args.workers or 2)
+        _check_cost(_verify_seconds(verify_seconds, len(selected), args, with_torch, max(workers, 1)),
+                    args, f"{args.command} ({len(selected)} claims{'' if args.no_mc else f', --n {args.n}'}"
+                          f"{'' if args.scheduler is None else f' on {max(workers, 1)} cluster workers'})")
+        if args.scheduler is not None and runner is None:
+            runner = _start_runner(args)
+        return _run_columns(args, selected, runner, with_torch)
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _verify_seconds(verify_seconds: Any, n_claims: int, args: argparse.Namespace, with_torch: bool,
+                    workers: int) -> float:
+    """The cost estimate, with the Monte Carlo column's share divided among ``workers``."""
+    other = verify_seconds(n_claims, args.n, False, not args.no_proofs, with_torch, args.report is not None)
+    if args.no_mc:
+        return float(other)
+    full = verify_seconds(n_claims, args.n, True, not args.no_proofs, with_torch, args.report is not None)
+    return float(other + (full - other) / workers)
+
+
+def _check_cluster_options(args: argparse.Namespace) -> None:
+    """--workers and --chunk need --scheduler, which needs the Monte Carlo column."""
+    if args.scheduler is None:
+        for opt, val in (("--workers", args.workers), ("--chunk", args.chunk)):
+            if val is not None:
+                raise UsageError(f"{opt} is only used with --scheduler")
+        return
+    if args.no_mc:
+        raise UsageError("--scheduler spreads the Monte Carlo column: it cannot be combined with --no-mc")
+    if args.workers is not None and args.scheduler.strip() != "local":
+        raise UsageError(f"--workers sets the size of --scheduler local; the cluster at --scheduler "
+                         f"{args.scheduler!r} has its own workers")
+
+
+def _start_runner(args: argparse.Namespace) -> Any:
+    """The dask runner of --scheduler; one-line errors for a missing dask or an unreachable scheduler."""
+    try:
+        from robtheory.experiments.distributed import DistributedRunner
+
+        return DistributedRunner(args.scheduler, n_workers=args.workers or 2, piece_rows=args.chunk)
+    except ImportError as exc:
+        raise NotImplementedError(str(exc)) from None
+    except ValueError as exc:
+        raise UsageError(f"--scheduler: {exc}") from None
+    except OSError as exc:  # TimeoutError and refused connections
+        where = ("cannot start the local dask cluster" if args.scheduler.strip() == "local"
+                 else f"--scheduler {args.scheduler!r}: cannot connect")
+        raise UsageError(" ".join(f"{where} ({exc})".split())) from None
+
+
+def _run_columns(args: argparse.Namespace, selected: Any, runner: Any, with_torch: bool) -> int:
+    """Build the columns, check every claim, print the table; the exit status."""
     mc_column = None
+    pieces_bar = None
     if not args.no_mc:
         # the Monte Carlo engine loads only when asked
         from robtheory.claims.mc_column import MonteCarloColumn
 
+        if runner is not None:
+            from robtheory.experiments.distributed import progress_bar
+
+            pieces_bar, runner.progress = progress_bar("Monte Carlo tasks")
         try:
             mc_column = MonteCarloColumn(selected, n=args.n, seed=args.seed, backend=args.backend,
                                          total_alpha=args.alpha, resolution=args.resolution,
-                                         mean_resolution=args.mean_resolution)
+                                         mean_resolution=args.mean_resolution, runner=runner)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     # the proofs and torch columns live above the claims layer: built here, passed to verify()
@@ -123,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         # built in a helper process while this one samples (falls back to building here)
         proof_col = columns["proof"] = ProofColumn(selected, ahead=True)
     torch_col = None
-    if not args.no_torch and torch_available():
+    if with_torch:
         # torch loads only here; the column trains the quick toy-data models once per run
         from robtheory.torch_bridge.column import TorchColumn
 
@@ -177,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
             proof_col.close()
     if bar is not None:
         bar.close()
+    if pieces_bar is not None:
+        pieces_bar.close()
     print(f"{result.analytic_passed}/{len(result.rows)} claims pass the analytic check", file=table)
     if proof_col is not None:
         print(proof_col.summary(), file=table)

@@ -484,6 +484,7 @@ def check_marginals(
     total_alpha: float = DEFAULT_TOTAL_ALPHA,
     expected: dict | None = None,
     start: int = 0,
+    sums: dict | None = None,
 ) -> dict:
     r"""Test the sampler's marginals: labels, x1 given y, and the weak-feature moments.
 
@@ -513,6 +514,9 @@ def check_marginals(
         Family-wise false-alarm rate of the five checks.
     expected : dict, optional, keyword
     start : int >= 0, keyword
+    sums : dict, optional, keyword
+        The :func:`estimate_marginals` dict of these ``n`` rows, computed elsewhere (e.g. in pieces
+        on a cluster); default: computed here.
 
     Returns
     -------
@@ -535,7 +539,7 @@ def check_marginals(
     exp = {"p": model.p, "eta": model.eta, "var": 1.0}
     exp.update(expected or {})
     alpha = stats.familywise_alpha(total_alpha, 5)
-    m = estimate_marginals(model, n, seed, backend, start=start)
+    m = estimate_marginals(model, n, seed, backend, start=start) if sums is None else dict(sums)
     n, d, n_pos = m["n"], m["d"], m["n_pos"]
     out = {"backend": m["backend"], "n": n, "d": d, "alpha_per_check": alpha,
            "total_alpha": float(total_alpha), "sums": m}
