@@ -130,7 +130,12 @@ _OPTIONS = (
     Option("--scheduler", "text", "phase: dask scheduler address for --mc; verify, report: spread the Monte Carlo "
                                   "runs over a dask cluster at this address, or 'local' for a local one (the "
                                   "results equal the serial run's)"),
-    Option("--workers", "count", "verify, report: worker processes of --scheduler local (default 2)"),
+    Option("--workers", "count", "verify, report: worker processes of --scheduler local (default 2); "
+                                 "learning-curve: threads over the training sets of the svm and logistic "
+                                 "learners (default the CPU count, at most 8; the results do not depend on it)"),
+    Option("--accuracy-tol", "number", "learning-curve --learner svm: each trained model is solved until its "
+                                       "exact accuracies are certified within this of the exact optimum's "
+                                       "(default 1e-4)"),
     Option("--chunk", "count", "verify, report: with --scheduler, rows of the stream per task (the results do "
                                "not depend on it)"),
     Option("--quick", "flag", "bench, torch: small runs"),
