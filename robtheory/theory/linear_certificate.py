@@ -242,7 +242,7 @@ class _LinearBounds:
 
 
 def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
-                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True):
+                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None):
     """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
 
     For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
@@ -254,14 +254,26 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     the bound, the best value found (>= the point's own), the classifier attaining it and the
     maximised accuracy (``rob_first`` is only a first guess: the roles swap where the
     frontier's slope at the point, the multiplier, exceeds 1).
+
+    ``level`` (optional, NaN where unused): the other accuracy's level for the points that lie
+    along a step of a staircase frontier rather than on a classifier: row i then bounds
+    max{F : G >= level[i]}, its classifier (which dominates the point, so G >= level[i] there)
+    is the first incumbent, ``rob_first[i]`` is kept as given, and the multiplier is 0 where
+    F is the robust accuracy (the flat part: the constraint is slack at the classifier).
+
+    The box budget is per point: ``max_boxes`` boxes at a time and ``max_iter`` rounds of splits
+    each; when the points together hold more boxes than that, the points with the most wait
+    (their boxes are set aside) until the others are done.
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten)
+        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level)
 
 
-def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten):
+def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten, level):
     X = np.array(X, dtype=float)
     n = X.shape[0]
+    level = np.full(n, np.nan) if level is None else np.asarray(level, dtype=float)
+    given = np.isfinite(level)
     s0, q0 = bounds.values(X[:, 0], X[:, 1], X[:, 2])
     # the multiplier of max F s.t. G >= t is the frontier's slope |dF/dG| at a smooth point: where
     # it is huge (e.g. the top of the curve, whose one-sided slope from the neighbours misleads)
@@ -272,9 +284,9 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
         gF, gG = np.where(rob_first[:, None], gq, gs), np.where(rob_first[:, None], gs, gq)
         nG = np.sum(gG * gG, axis=1)
         lam = np.nan_to_num(np.where(nG > 0, np.maximum(0.0, -np.sum(gF * gG, axis=1) / nG), 0.0))
-        rob_first = np.where(lam > 1000, ~rob_first, rob_first)
-    lam = np.minimum(lam, 1000.0)
-    t = np.where(rob_first, s0, q0)
+        rob_first = np.where((lam > 1000) & ~given, ~rob_first, rob_first)
+    lam = np.where(given & rob_first, 0.0, np.minimum(lam, 1000.0))
+    t = np.where(given, level, np.where(rob_first, s0, q0))
     inc = np.where(rob_first, q0, s0)
     inc0 = inc.copy()
     best_x = X.copy()
@@ -285,9 +297,34 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
     done_max = np.full(n, -np.inf)  # the largest bound among boxes already discarded
     eta_, eps_ = bounds.eta, bounds.eps
     c_max = 64.0 + 4 * (eta_ + eps_) * bounds.sd + 4 * (abs(bounds.L) if math.isfinite(bounds.L) else 0.0)
-    for _ in range(max_iter):
+    iters = np.zeros(n, dtype=int)
+    half = max(1, max_boxes // 2)
+    waiting = (lo[:0], hi[:0], tid[:0])  # boxes of the points set aside (over the shared budget)
+    while True:
         if tid.size == 0:
-            break
+            if waiting[2].size == 0:
+                break
+            lo, hi, tid = waiting
+            waiting = (lo[:0], hi[:0], tid[:0])
+        if tid.size > half:  # over budget: the points with the fewest boxes go on, the others wait
+            cnt = np.bincount(tid, minlength=n)
+            order = np.argsort(cnt, kind="stable")
+            order = order[cnt[order] > 0]
+            go = order[np.cumsum(cnt[order]) <= half]
+            go = go if go.size else order[:1]
+            on = np.isin(tid, go)
+            waiting = (np.concatenate([waiting[0], lo[~on]]), np.concatenate([waiting[1], hi[~on]]),
+                       np.concatenate([waiting[2], tid[~on]]))
+            lo, hi, tid = lo[on], hi[on], tid[on]
+        act = np.unique(tid)
+        iters[act] += 1
+        spent = iters[tid] > max_iter
+        if spent.any():  # a point's rounds are used up: its boxes leave with their bounds
+            ub = bounds.bound(lo[spent], hi[spent], rob_first[tid[spent]], t[tid[spent]], lam[tid[spent]])[0]
+            np.maximum.at(done_max, tid[spent], ub)
+            lo, hi, tid = lo[~spent], hi[~spent], tid[~spent]
+            if tid.size == 0:
+                continue
         ub, contrib, cF, cG = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])
         # feasible centres that beat the incumbent
         better = np.isfinite(cF) & (cG >= t[tid]) & (cF > inc[tid])
@@ -311,8 +348,15 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             keep &= ~((hi[:, 0] < lo[:, 1]) | (hi[:, 0] + hi[:, 1] < 0))  # dominated (see above)
         lo, hi, tid, contrib = lo[keep], hi[keep], tid[keep], contrib[keep]
         ub_keep = ub[keep]
-        if tid.size == 0 or 2 * tid.size > max_boxes:
-            break
+        if tid.size == 0:
+            continue
+        # a point alone over the budget stops: its boxes leave with their bounds
+        full = np.bincount(tid, minlength=n)[tid] > half
+        if full.any():
+            np.maximum.at(done_max, tid[full], ub_keep[full])
+            lo, hi, tid, contrib, ub_keep = lo[~full], hi[~full], tid[~full], contrib[~full], ub_keep[~full]
+            if tid.size == 0:
+                continue
         # split: an infinite side first (c1 beyond c_max is not split: the tail box keeps its
         # monotonicity bound), else the variable with the largest share of the bound
         infinite = ~(np.isfinite(lo) & np.isfinite(hi))
@@ -345,9 +389,6 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             lo[:, 1], hi[:, 1] = lo[:, 0], hi[:, 0]
         valid = lo[:, 1] <= hi[:, 1]
         lo, hi, tid = lo[valid], hi[valid], tid[valid]
-    if tid.size:
-        ub = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])[0]
-        np.maximum.at(done_max, tid, ub)
     # no max with inc here: a valid bound covers the boxes holding the points themselves, so a
     # bound below an attained value is a broken bound and must show
     return done_max, inc, best_x, rob_first
