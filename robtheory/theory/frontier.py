@@ -108,8 +108,8 @@ class Frontier:
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write the points as CSV: tau (``inf`` for the robust end), both accuracies, the Theorem 2.1
-        bound (empty where it does not apply), and ``bias`` / ``weak_weight_ratio`` / ``attained`` /
-        ``attained_by`` where set."""
+        bound (empty where it does not apply), and ``bias`` / ``weak_weight_ratio`` / ``attained`` (1 or
+        0) / ``attained_by`` where set."""
         points = self.to_dict()["points"]
         cols = ["tau", "standard_accuracy", "robust_accuracy", "theorem_2_1_bound"]
         cols += [k for k in ("bias", "weak_weight_ratio", "attained", "attained_by")
@@ -117,7 +117,8 @@ class Frontier:
         with open(path, "w") as fh:
             fh.write(",".join(cols) + "\n")
             for pt in points:
-                fh.write(",".join("inf" if pt[k] is None and k == "tau" else "" if pt[k] is None else repr(pt[k])
+                fh.write(",".join("inf" if pt[k] is None and k == "tau" else "" if pt[k] is None
+                                  else str(int(pt[k])) if isinstance(pt[k], bool) else repr(pt[k])
                                   for k in cols) + "\n")
 
 

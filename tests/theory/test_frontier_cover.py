@@ -164,3 +164,47 @@ def test_wrong_flat_points_are_caught():
     q2 = q.copy()
     q2[20] = q[19] + 1e-3  # above its corner: not dominated
     assert 20 in _wrong_flat_points(dataclasses.replace(fake, robust_accuracy=q2))
+
+
+def test_staircase_is_drawn_dashed_and_estimated_at_attained_points():
+    """The traced unbiased staircase (p = .75, mu = 1, d = 5, l_2 eps = .5): the figure draws the
+    points along the step as one dashed line, and a point along it is estimated (Monte Carlo)
+    with the classifier of its attained corner, whose accuracies (from the definition of the
+    rule, not the frontier) are the corner's, not the point's."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from scipy.stats import norm
+
+    from robtheory.theory.frontier import attaining_classifier
+    from robtheory.viz.plot import plot_frontier
+
+    f = frontier(ToyModel(0.75, 1 / math.sqrt(5), 5), ThreatModel("l2", 0.5), "linear-unbiased", n=201)
+    flat = np.flatnonzero(~f.attained)
+    assert flat.size > 100
+    fig, ax = plt.subplots()
+    plot_frontier(ax, f)
+    dashed = [ln for ln in ax.get_lines() if "step" in str(ln.get_label())]
+    assert len(dashed) == 1 and dashed[0].get_linestyle() != "-"
+    xs = np.asarray(dashed[0].get_xdata(), float)
+    assert np.all(np.isin(f.standard_accuracy[flat], xs))
+    solid = [ln for ln in ax.get_lines() if ln.get_label().startswith("linear classifiers")][0]
+    assert not np.any(np.isin(f.standard_accuracy[flat], np.asarray(solid.get_xdata(), float)))
+    plt.close(fig)
+    i = int(flat[flat.size // 2])
+    j = f.attaining_index(i)
+    assert f.attained[j] and j == f.attained_by[i]
+    clf = attaining_classifier(f, i)[1]  # sign(a x1 + c sum z + b)
+    a, c, b, p, eta = clf.a, clf.c, clf.b, f.model.p, f.model.eta
+    s = q = 0.0
+    for y in (1, -1):  # y * score = y (a x1 + b) + c d eta + N(0, c^2 d); l_2 full costs eps |(a, c 1)|_2
+        for x1, px in ((y, p), (-y, 1 - p)):
+            mean, sd = y * (a * x1 + b) + c * 5 * eta, c * math.sqrt(5)
+            s += 0.5 * px * norm.cdf(mean / sd)
+            q += 0.5 * px * norm.cdf((mean - 0.5 * math.hypot(a, sd)) / sd)
+    assert math.isclose(s, f.standard_accuracy[j], abs_tol=1e-12)
+    assert math.isclose(q, f.robust_accuracy[j], abs_tol=1e-12)
+    assert s > f.standard_accuracy[i] + 1e-3  # the point itself is dominated
