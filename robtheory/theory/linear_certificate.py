@@ -208,7 +208,7 @@ class _LinearBounds:
             g2 = (np.zeros_like(g1[0]), np.zeros_like(g1[0]))
         return g1, g2, gr
 
-    def mean_value(self, lo, hi, w_std, w_rob):
+    def mean_value(self, lo, hi, w_std, w_rob, ev=None):
         """Upper bound of ``w_std Std + w_rob Rob`` over finite boxes by the mean-value theorem,
         expanded about the point of the box that each variable's slope enclosure favours: its top
         where the slope is >= 0 on the whole box, its bottom where <= 0 (no term: an optimum on
@@ -232,7 +232,7 @@ class _LinearBounds:
         # rounding (see _value_err): the two values, the slope terms (relative; each slope enclosure
         # is a few operations on numbers <= 1, off by <= 2e-16 absolute, times its half width)
         w = np.abs(w_std) + np.abs(w_rob)
-        err = w * self._value_err(lo, hi) + 1e-14 * total + 2e-16 * w * half.sum(axis=1)
+        err = w * (self._value_err(lo, hi) if ev is None else ev) + 1e-14 * total + 2e-16 * w * half.sum(axis=1)
         return w_std * s + w_rob * q + total + err, terms
 
     def point_grads(self, x):
@@ -255,12 +255,12 @@ class _LinearBounds:
         n = lo.shape[0]
         cF, cG, contrib = np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, 3))
         if fin.any():
-            l_, h_, rf, tt, lm = lo[fin], hi[fin], rob_first[fin], t[fin], lam[fin]
+            l_, h_, rf, tt, lm, ev_ = lo[fin], hi[fin], rob_first[fin], t[fin], lam[fin], ev[fin]
             one = np.ones(l_.shape[0])
-            mvS = self.mean_value(l_, h_, one, 0 * one)[0]
-            mvQ = self.mean_value(l_, h_, 0 * one, one)[0]
+            mvS = self.mean_value(l_, h_, one, 0 * one, ev_)[0]
+            mvQ = self.mean_value(l_, h_, 0 * one, one, ev_)[0]
             wS, wQ = np.where(rf, lm, one), np.where(rf, one, lm)  # F + lam G
-            lag, terms = self.mean_value(l_, h_, wS, wQ)
+            lag, terms = self.mean_value(l_, h_, wS, wQ, ev_)
             contrib[np.flatnonzero(fin)] = terms + 1e-3 * 0.5 * (h_ - l_)
             mid = 0.5 * (l_ + h_)
             if self.unbiased:
