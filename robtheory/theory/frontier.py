@@ -182,9 +182,11 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
         (standard, robust) plane, from the most accurate point to the most robust one: no two
         consecutive points are more than ``4/3`` of ``length/(n - 1)`` apart, so ``n >= 68``
         keeps every step under 2% of the curve's length (the default 201: under 0.7%). A
-        curve with fewer distinct floating-point points has fewer. This holds for the traced
-        curves; the optimised families (:func:`_linear_frontier`) aim at the same spacing but
-        can leave a gap of a few percent along nearly flat parts.
+        curve with fewer distinct floating-point points has fewer (the optimised families,
+        :func:`_linear_frontier`, fill gaps down to half the spacing: at most 3/2 of it). Where
+        the Pareto set is disconnected (a staircase), points are placed along each step too:
+        ``attained`` is False there, and each such point is dominated by the attained point
+        ``attained_by`` (:func:`_fill_steps`); a few step ends may be added to the ``n`` points.
     progress : callable, optional
         Called as ``progress(done, total)`` while an optimised family is being solved.
     """
