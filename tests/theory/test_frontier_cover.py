@@ -115,6 +115,8 @@ def _wrong_flat_points(front, tol=1e-6):
     by = front.attained_by[flat]
     bad = [int(i) for i, j in zip(flat, by) if not (front.attained[j] and s[j] >= s[i] and q[j] >= q[i]
                                                      and front.tau[i] == front.tau[j])]
+    if front.family == "all":  # rounded rules: the linear certificate does not apply; domination only
+        return sorted(set(bad))
     horizontal = q[flat] == q[by]
     tau = front.tau[by]
     bias = np.zeros(by.size) if front.bias is None else front.bias[by]
