@@ -284,10 +284,11 @@ def test_bounds_hold_when_phi_is_off_by_its_assumed_error(monkeypatch, lam):
     assert np.all(ub >= q), (q - ub).max()
 
 
-def test_box_budget_is_per_point():
+def test_box_budget_is_per_point(monkeypatch):
     """Issue 17 (a): the box budget is per point. Points certified together get the bound each gets
     alone under the same budget (formerly the batch stopped for every point once the boxes of all
     of them together filled the budget, and gave bounds up to 3.8e-6 looser here)."""
+    monkeypatch.setattr(lc, "_PER_POINT_BUDGET", True, raising=False)  # off by default (see its comment)
     m, t = ToyModel(0.8, 0.3, 16), ThreatModel("linf", 0.6)
     b = lc._LinearBounds(m, t, True, True)
     tau = np.array([0.8, 1.5, 2.5, 4.0])
