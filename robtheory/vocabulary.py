@@ -181,6 +181,13 @@ _KEYS = (
                                     "the point's distance below the frontier (in robust accuracy where the curve "
                                     "is flatter than 1, else in standard accuracy); exact is true when every "
                                     "point's is <= 1e-9"),
+    Key("attained", "boolean", "frontier: false for a point along a step of a staircase frontier (a disconnected "
+                               "Pareto set), which no classifier of the family attains but the classifier of point "
+                               "attained_by dominates (the frontier is flat there); present only on frontiers with a "
+                               "step"),
+    Key("attained_by", "integer|null", "frontier: the index (into points) of the attained point that dominates a "
+                                       "point with attained false, whose classifier tau, bias and "
+                                       "weak_weight_ratio the point repeats (null for attained points)"),
     Key("x1_weight", "number", "accuracy --classifier robust-optimal: the chosen rule's weight a on x1"),
     Key("weak_weight", "number", "accuracy --classifier robust-optimal: the chosen rule's weight c on each "
                                  "weak feature (rule sign(a x1 + c sum x_i + b))"),

@@ -142,7 +142,8 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     n = int(n)
     resolution = stats.DEFAULT_RESOLUTION if resolution is None else resolution
     stats.proportion_resolution(1, 0.5, 0.5, resolution)  # validates it
-    idx = _select(front.tau.size, points)
+    # a point along a step of a staircase is not attained: its dominating attained point is estimated
+    idx = np.unique([front.attaining_index(int(k)) for k in _select(front.tau.size, points)])
     m_checks = 2 * idx.size
     alpha = stats.familywise_alpha(total_alpha, m_checks)
     zt = z_threshold(total_alpha, m_checks)

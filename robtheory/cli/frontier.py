@@ -175,6 +175,8 @@ def _print_summary(front: Any, out: Any) -> None:
              ("Thm 2.1 bound", front.bound)]
     if front.gap_bound is not None:
         cols.append(("gap_bound", front.gap_bound))
+    if front.attained is not None:  # a staircase: points along a step are dominated, not attained
+        cols.append(("attained_by", np.where(front.attained, -1, front.attained_by)))
     width = 16
     print(f"{front.note}; {n} points")
     if front.family == "all":
@@ -190,6 +192,8 @@ def _print_summary(front: Any, out: Any) -> None:
             v = float(arr[i])
             if name == "tau" and math.isinf(v) or name == "x1 weight" and math.isinf(v):
                 cells.append("inf")
+            elif name == "attained_by":
+                cells.append("attained" if v < 0 else f"point {int(v)}")
             elif not math.isfinite(v):
                 cells.append("-")
             elif name in ("standard", "robust"):
@@ -198,6 +202,9 @@ def _print_summary(front: Any, out: Any) -> None:
                 cells.append(f"{v:.6g}")
         print("".join(f"{c:>{width}s}" for c in cells))
     where = f"{out}/frontier.csv" if out is not None else "--json, or --out DIR (frontier.csv)"
+    if front.attained is not None:
+        print(f"{int((~front.attained).sum())} points lie along steps of the frontier (a disconnected Pareto set): "
+              "each is dominated by the attained point named in attained_by, whose classifier it repeats")
     if n == 1:
         print(f"the frontier is a single point; the full table: {where}")
     elif len(keep) == 1:

@@ -69,6 +69,18 @@ class Frontier:
     #: Certified bound of each point's distance below the frontier (``None``: traced curves, exact
     #: by construction); the optimised linear families set it (:func:`_certify_linear`).
     gap_bound: np.ndarray | None = None
+    #: Whether a classifier of the family attains each point (``None``: every point does). Along a step
+    #: of a staircase frontier (a disconnected Pareto set) the points between the step's ends are
+    #: not attained: each is dominated by the point ``attained_by`` (an index into these points,
+    #: -1 for attained points), whose classifier ``tau``, ``bias`` and ``r`` hold.
+    attained: np.ndarray | None = None
+    attained_by: np.ndarray | None = None
+
+    def attaining_index(self, index: int) -> int:
+        """The index of the attained point that attains (or dominates) point ``index``."""
+        if self.attained is None or self.attained[index]:
+            return int(index)
+        return int(self.attained_by[index])  # type: ignore[index]
 
     def to_dict(self) -> dict:
         m, t = self.model, self.threat
@@ -84,6 +96,9 @@ class Frontier:
             if self.gap_bound is not None:
                 g = float(self.gap_bound[k])
                 pt["gap_bound"] = g if math.isfinite(g) else None
+            if self.attained is not None:
+                pt["attained"] = bool(self.attained[k])
+                pt["attained_by"] = None if self.attained[k] else int(self.attained_by[k])  # type: ignore[index]
             pts.append(pt)
         return {
             "p": m.p, "eta": m.eta, "d": m.d, "eps": t.eps, "norm": t.norm,
@@ -93,14 +108,17 @@ class Frontier:
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write the points as CSV: tau (``inf`` for the robust end), both accuracies, the Theorem 2.1
-        bound (empty where it does not apply), and ``bias`` / ``weak_weight_ratio`` where set."""
+        bound (empty where it does not apply), and ``bias`` / ``weak_weight_ratio`` / ``attained`` (1 or
+        0) / ``attained_by`` where set."""
         points = self.to_dict()["points"]
         cols = ["tau", "standard_accuracy", "robust_accuracy", "theorem_2_1_bound"]
-        cols += [k for k in ("bias", "weak_weight_ratio") if points and k in points[0]]
+        cols += [k for k in ("bias", "weak_weight_ratio", "attained", "attained_by")
+                 if points and k in points[0]]
         with open(path, "w") as fh:
             fh.write(",".join(cols) + "\n")
             for pt in points:
-                fh.write(",".join("inf" if pt[k] is None and k == "tau" else "" if pt[k] is None else repr(pt[k])
+                fh.write(",".join("inf" if pt[k] is None and k == "tau" else "" if pt[k] is None
+                                  else str(int(pt[k])) if isinstance(pt[k], bool) else repr(pt[k])
                                   for k in cols) + "\n")
 
 
@@ -164,9 +182,11 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
         (standard, robust) plane, from the most accurate point to the most robust one: no two
         consecutive points are more than ``4/3`` of ``length/(n - 1)`` apart, so ``n >= 68``
         keeps every step under 2% of the curve's length (the default 201: under 0.7%). A
-        curve with fewer distinct floating-point points has fewer. This holds for the traced
-        curves; the optimised families (:func:`_linear_frontier`) aim at the same spacing but
-        can leave a gap of a few percent along nearly flat parts.
+        curve with fewer distinct floating-point points has fewer (the optimised families,
+        :func:`_linear_frontier`, fill gaps down to half the spacing: at most 3/2 of it). Where
+        the Pareto set is disconnected (a staircase), points are placed along each step too:
+        ``attained`` is False there, and each such point is dominated by the attained point
+        ``attained_by`` (:func:`_fill_steps`); a few step ends may be added to the ``n`` points.
     progress : callable, optional
         Called as ``progress(done, total)`` while an optimised family is being solved.
     """
@@ -222,10 +242,17 @@ def frontier(model: ToyModel, threat: ThreatModel, family: str = "all", n: int =
 
     extra = [] if not math.isfinite(tau_bayes) else [tau_bayes]  # the Bayes rule: the most accurate
     if family == "all":
-        taus, std, rob, err = _trace(evaluate, tau_lo, n, extra, monotone=True, tau_hi=tau_hi)
+        taus, std, rob, err, att = _trace(evaluate, tau_lo, n, extra, monotone=True, tau_hi=tau_hi)
     else:
-        taus, std, rob, err = _trace(evaluate, tau_lo, n, extra)
-    return Frontier(model, threat, family, bool(exact), taus, std, rob, _bound(model, threat, err), note)
+        taus, std, rob, err, att = _trace(evaluate, tau_lo, n, extra)
+    by = None
+    if not att.all():
+        by = _attained_by(std, rob, att)
+        taus = np.where(att, taus, taus[np.maximum(by, 0)])
+        note += (f"; the Pareto set is disconnected: {int((~att).sum())} points along its steps are "
+                 "dominated by an attained point (attained false, attained_by), not attained")
+    return Frontier(model, threat, family, bool(exact), taus, std, rob, _bound(model, threat, err), note,
+                    attained=None if att.all() else att, attained_by=by)
 
 
 def _select_along(std, rob, n):
@@ -246,6 +273,65 @@ def _select_along(std, rob, n):
     return np.unique(k)
 
 
+def _fill_steps(std, rob, limit):
+    """Points along the steps of a staircase: the polyline of Pareto points ``(std, rob)`` (ordered
+    by decreasing std) with every gap longer than ``limit`` filled, at spacing <= ``limit``.
+
+    Across a gap from ``P_k = (s_k, q_k)`` to ``P_{k+1} = (s_{k+1}, q_{k+1})`` with nothing of the
+    family between them, the frontier ``F(s) = max{Rob : Std >= s}`` is flat at ``q_k`` for
+    ``s`` in ``(s_{k+1}, s_k)`` and rises to ``q_{k+1}`` at ``s_{k+1}``. The filled points run
+    horizontally from ``P_k`` (each dominated by ``P_k``'s classifier) and then vertically up to
+    ``P_{k+1}`` (each dominated by ``P_{k+1}``'s); the corner ``(s_{k+1}, q_k)`` itself is left
+    out (there ``F`` is ``q_{k+1}``, and no classifier of the step's interior reaches it).
+
+    Returns ``(std, rob, src, kind)``: ``src`` the index into the input of the point whose classifier
+    dominates each output point (itself for the input points), ``kind`` 0 for the input points,
+    1 on a horizontal part, 2 on a vertical part.
+    """
+    std, rob = np.asarray(std, dtype=float), np.asarray(rob, dtype=float)
+    out_s, out_q, src, kind = [std[:1]], [rob[:1]], [np.zeros(min(1, std.size), int)], [np.zeros(min(1, std.size), int)]
+    for k in range(std.size - 1):
+        s0, q0, s1, q1 = std[k], rob[k], std[k + 1], rob[k + 1]
+        if math.hypot(s0 - s1, q1 - q0) > limit:
+            nh = max(1, math.ceil((s0 - s1) / limit))
+            nv = max(1, math.ceil((q1 - q0) / limit))
+            hs = s0 - (s0 - s1) * np.arange(1, nh) / nh
+            vq = q0 + (q1 - q0) * np.arange(1, nv) / nv
+            out_s += [hs, np.full(vq.size, s1)]
+            out_q += [np.full(hs.size, q0), vq]
+            src += [np.full(hs.size, k), np.full(vq.size, k + 1)]
+            kind += [np.full(hs.size, 1), np.full(vq.size, 2)]
+        out_s.append(std[k + 1:k + 2])
+        out_q.append(rob[k + 1:k + 2])
+        src.append(np.array([k + 1]))
+        kind.append(np.zeros(1, int))
+    return np.concatenate(out_s), np.concatenate(out_q), np.concatenate(src), np.concatenate(kind)
+
+
+def _select_with_corners(std, rob, kind, src, n):
+    """:func:`_select_along` over a filled staircase (:func:`_fill_steps`), keeping the attained
+    point that each chosen filled point refers to. Returns indices into the filled arrays."""
+    k = _select_along(std, rob, n)
+    if np.any(kind[k] != 0):
+        pos = np.flatnonzero(kind == 0)  # the filled position of each input point
+        k = np.union1d(k, pos[src[k]])
+    return k
+
+
+def _attained_by(std, rob, attained):
+    """For each point that no classifier attains, the index of the nearest attained point that
+    dominates it (-1 for attained points); raises if one is not dominated (a filled point off the
+    staircase)."""
+    out = np.full(std.size, -1)
+    ok = np.flatnonzero(attained)
+    for i in np.flatnonzero(~attained):
+        dom = ok[(std[ok] >= std[i]) & (rob[ok] >= rob[i])]
+        if dom.size == 0:
+            raise RuntimeError(f"frontier point {i} ({std[i]!r}, {rob[i]!r}) is neither attained nor dominated")
+        out[i] = dom[np.argmin(np.hypot(std[dom] - std[i], rob[dom] - rob[i]))]
+    return out
+
+
 def _trace(evaluate, tau_lo, n, extra=(), monotone=False, tau_hi=math.inf):
     """Points of the one-parameter curve ``tau -> (std, rob)``, ``tau`` in [tau_lo, inf],
     refined until every step of its Pareto part is below ``L/(6(n-1))`` (``L``: that part's
@@ -256,7 +342,10 @@ def _trace(evaluate, tau_lo, n, extra=(), monotone=False, tau_hi=math.inf):
     ``monotone``: the whole curve is the frontier, in order of ``tau`` (Theorem F's curve), so
     no Pareto filter runs (which would drop points that differ only below rounding, e.g. the
     endpoint ``sign(x1)`` next to a large ``tau`` whose robust accuracy rounds to p).
-    Returns ``(tau, std, rob, err)`` of the chosen points, most accurate first.
+    Gaps that no halving closes (a disconnected Pareto set: the frontier is a staircase) are
+    filled along the step (:func:`_fill_steps`); the filled points carry the tau of the attained
+    point that dominates them.
+    Returns ``(tau, std, rob, err, attained)`` of the chosen points, most accurate first.
     """
     theta = np.linspace(math.atan(tau_lo), math.atan(tau_hi), 4 * n + 1)
     tau = np.tan(theta)
@@ -280,8 +369,15 @@ def _trace(evaluate, tau_lo, n, extra=(), monotone=False, tau_hi=math.inf):
         if mid.size == 0:
             break
         tau = np.union1d(tau, mid)
-    k = keep[_select_along(std[keep], rob[keep], n)]
-    return tau[k], std[k], rob[k], (None if err is None else err[k])
+    limit = np.hypot(np.diff(std[keep]), np.diff(rob[keep])).sum() / (6 * (n - 1))
+    fs, fr, src, kind = _fill_steps(std[keep], rob[keep], limit) if limit > 0 else \
+        (std[keep], rob[keep], np.arange(keep.size), np.zeros(keep.size, int))
+    k = _select_with_corners(fs, fr, kind, src, n)
+    orig = keep[src[k]]
+    e = None
+    if err is not None:  # a filled point's own error rate, not its corner's
+        e = np.where(kind[k] == 0, err[orig], np.maximum(1.0 - fs[k], 0.0))
+    return tau[orig], fs[k], fr[k], e, kind[k] == 0
 
 
 def _bound(model: ToyModel, threat: ThreatModel, err: np.ndarray) -> np.ndarray:

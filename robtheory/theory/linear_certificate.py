@@ -21,7 +21,18 @@ __all__: list[str] = []
 
 
 _CERT_TOL = 1e-9  # the certified gap under which a linear frontier is reported exact
-_CERT_WIDEN = 1e-12  # every floating-point upper bound is raised by this much (rounding of O(1) sums)
+_CERT_WIDEN = 1e-12  # slack on top of each bound's analysed rounding error (see _value_err)
+#: Assumed bound of the absolute error of scipy.special.ndtr (Cephes' ndtr, whose documentation gives
+#: a peak relative error of 3.4e-14 on [-13, 0], where Phi <= 1/2; on x > 0 it is 1 - Phi(-x)).
+#: Measured against 120-bit arb at 80,000 points of [-40, 40]: 1.8e-16 (tests/theory).
+_PHI_ERR = 2e-14
+_U = 2.0 ** -53  # unit roundoff of float64
+#: Per-point box budget (points over the shared budget wait). Off by default: with it the l_inf
+#: weak-only frontier at p = .95, eta = .3, d = 100, eps = .6 ran for over 7 minutes (not yet
+#: understood); off, a batch stops for every point once its boxes together fill the budget.
+_PER_POINT_BUDGET = False
+_MAX_EVALS_POINT = 2_000_000  # boxes bounded per point, at most (d = 10^6 needs up to ~3e5 to reach 1e-10)
+_MAX_EVALS_TOTAL = 40_000_000  # and per call (a few minutes): then every open box leaves with its bound
 
 
 def _phi_range(lo, hi):
@@ -54,6 +65,11 @@ class _LinearBounds:
       largest slope over the box, from interval enclosures of the partial derivatives
       (``phi`` over an interval is known in closed form); quadratic in the width at a
       stationary point of the Lagrangian, so the bound closes on a constrained optimum.
+
+    Rounding: every bound is evaluated in float64 and then raised by its own analysed rounding
+    error (:meth:`_value_err` for each accuracy value, times the weights; the slope terms' relative
+    rounding; the product with the multiplier) and by :data:`_CERT_WIDEN` more; the level ``t``
+    of a point is lowered by its value's error before the search (:func:`_certify_linear`).
     """
 
     def __init__(self, model: ToyModel, threat: ThreatModel, r_free: bool, unbiased: bool):
@@ -96,6 +112,24 @@ class _LinearBounds:
                 dl, dh = zero, zero
             drl = drh = zero
         return (m0l, m0h), (mel, meh), (dl, dh), (drl, drh)
+
+    def _value_err(self, lo, hi):
+        r"""Bound of the floating-point error of one accuracy (either), evaluated anywhere in each box.
+
+        An accuracy is :math:`\tfrac12\sum_j p\Phi(c_j+m) + (1-p)\Phi(m-c_j)`. Each Phi is off by at
+        most :data:`_PHI_ERR` at its (rounded) argument; the argument ``c +- m`` carries at most
+        four roundings relative to ``M = |c| + |m|`` (``m`` = ``eta r`` or ``(eta - eps) r - eps|a|``,
+        or the l_2 margin: three operations), which moves Phi by at most
+        :math:`\varphi_{\max}\cdot 4uM \le 1.8\cdot 10^{-16} M`; the weighted sum of four such
+        terms in [0, 1] adds at most ``4u``. So ``_PHI_ERR + 4u + 2e-16 M`` with M the box's
+        largest finite ``|c| + |m|`` (infinite ends give Phi = 0 or 1 exactly).
+        """
+        c = np.abs(np.stack([lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1]]))
+        c = np.where(np.isfinite(c), c, 0.0).max(axis=0)
+        (m0l, m0h), (mel, meh), _, _ = self._margins(lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1], lo[:, 2], hi[:, 2])
+        m = np.abs(np.stack([m0l, m0h, mel, meh]))
+        m = np.where(np.isfinite(m), m, 0.0).max(axis=0)
+        return _PHI_ERR + 4 * _U + 2e-16 * (c + m)
 
     # -- values --------------------------------------------------------------------------
     def _g(self, c, m):
@@ -180,7 +214,7 @@ class _LinearBounds:
             g2 = (np.zeros_like(g1[0]), np.zeros_like(g1[0]))
         return g1, g2, gr
 
-    def mean_value(self, lo, hi, w_std, w_rob):
+    def mean_value(self, lo, hi, w_std, w_rob, ev=None):
         """Upper bound of ``w_std Std + w_rob Rob`` over finite boxes by the mean-value theorem,
         expanded about the point of the box that each variable's slope enclosure favours: its top
         where the slope is >= 0 on the whole box, its bottom where <= 0 (no term: an optimum on
@@ -201,7 +235,11 @@ class _LinearBounds:
         if self.unbiased:
             y[:, 1] = y[:, 0]
         s, q = self.values(y[:, 0], y[:, 1], y[:, 2])
-        return w_std * s + w_rob * q + total, terms
+        # rounding (see _value_err): the two values, the slope terms (relative; each slope enclosure
+        # is a few operations on numbers <= 1, off by <= 2e-16 absolute, times its half width)
+        w = np.abs(w_std) + np.abs(w_rob)
+        err = w * (self._value_err(lo, hi) if ev is None else ev) + 1e-14 * total + 2e-16 * w * half.sum(axis=1)
+        return w_std * s + w_rob * q + total + err, terms
 
     def point_grads(self, x):
         """Gradients of (std, rob) at points x (N, 3) over the free variables, shape (N, 3) each."""
@@ -216,33 +254,38 @@ class _LinearBounds:
         contributions to the mean-value bound (to choose a split), and (F, G) at the centre
         (NaN for infinite boxes)."""
         supS, supQ = self._mono(lo, hi)
+        ev = self._value_err(lo, hi)  # the monotonicity bounds are values at points of the box
+        supS, supQ = supS + ev, supQ + ev
         supF, supG = np.where(rob_first, supQ, supS), np.where(rob_first, supS, supQ)
         fin = np.all(np.isfinite(lo) & np.isfinite(hi), axis=1)
         n = lo.shape[0]
         cF, cG, contrib = np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, 3))
         if fin.any():
-            l_, h_, rf, tt, lm = lo[fin], hi[fin], rob_first[fin], t[fin], lam[fin]
+            l_, h_, rf, tt, lm, ev_ = lo[fin], hi[fin], rob_first[fin], t[fin], lam[fin], ev[fin]
             one = np.ones(l_.shape[0])
-            mvS = self.mean_value(l_, h_, one, 0 * one)[0]
-            mvQ = self.mean_value(l_, h_, 0 * one, one)[0]
+            mvS = self.mean_value(l_, h_, one, 0 * one, ev_)[0]
+            mvQ = self.mean_value(l_, h_, 0 * one, one, ev_)[0]
             wS, wQ = np.where(rf, lm, one), np.where(rf, one, lm)  # F + lam G
-            lag, terms = self.mean_value(l_, h_, wS, wQ)
+            lag, terms = self.mean_value(l_, h_, wS, wQ, ev_)
             contrib[np.flatnonzero(fin)] = terms + 1e-3 * 0.5 * (h_ - l_)
             mid = 0.5 * (l_ + h_)
             if self.unbiased:
                 mid[:, 1] = mid[:, 0]
             s_, q_ = self.values(mid[:, 0], mid[:, 1], mid[:, 2])
             supG[fin] = np.minimum(supG[fin], np.where(rf, mvS, mvQ))
-            # the Lagrangian's rounding grows with lam (G, a sum of four Phi, is rounded well
-            # below 1e-14, then scaled by lam; lam <= 1000, see _certify_linear)
-            supF[fin] = np.minimum(supF[fin], np.minimum(np.where(rf, mvQ, mvS), lag - lm * tt + lm * 1e-14))
+            # the Lagrangian: lag carries its own rounding (lam + 1 values, see mean_value); the
+            # level tt is exact input (lowered by its error in _certify_linear); lam tt and the
+            # difference are rounded once each
+            lagb = lag - lm * tt
+            lagb = lagb + 2 * _U * (lm * np.abs(tt) + np.abs(lag))
+            supF[fin] = np.minimum(supF[fin], np.minimum(np.where(rf, mvQ, mvS), lagb))
             cF[fin], cG[fin] = np.where(rf, q_, s_), np.where(rf, s_, q_)
         ub = np.where(supG + _CERT_WIDEN < t, -np.inf, supF + _CERT_WIDEN)
         return np.where(np.isnan(ub), np.inf, ub), contrib, cF, cG  # NaN: no bound
 
 
 def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
-                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True):
+                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None):
     """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
 
     For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
@@ -254,14 +297,26 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     the bound, the best value found (>= the point's own), the classifier attaining it and the
     maximised accuracy (``rob_first`` is only a first guess: the roles swap where the
     frontier's slope at the point, the multiplier, exceeds 1).
+
+    ``level`` (optional, NaN where unused): the other accuracy's level for the points that lie
+    along a step of a staircase frontier rather than on a classifier: row i then bounds
+    max{F : G >= level[i]}, its classifier (which dominates the point, so G >= level[i] there)
+    is the first incumbent, ``rob_first[i]`` is kept as given, and the multiplier is 0 where
+    F is the robust accuracy (the flat part: the constraint is slack at the classifier).
+
+    The box budget is per point: ``max_boxes`` boxes at a time and ``max_iter`` rounds of splits
+    each; when the points together hold more boxes than that, the points with the most wait
+    (their boxes are set aside) until the others are done.
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten)
+        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level)
 
 
-def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten):
+def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten, level):
     X = np.array(X, dtype=float)
     n = X.shape[0]
+    level = np.full(n, np.nan) if level is None else np.asarray(level, dtype=float)
+    given = np.isfinite(level)
     s0, q0 = bounds.values(X[:, 0], X[:, 1], X[:, 2])
     # the multiplier of max F s.t. G >= t is the frontier's slope |dF/dG| at a smooth point: where
     # it is huge (e.g. the top of the curve, whose one-sided slope from the neighbours misleads)
@@ -272,9 +327,13 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
         gF, gG = np.where(rob_first[:, None], gq, gs), np.where(rob_first[:, None], gs, gq)
         nG = np.sum(gG * gG, axis=1)
         lam = np.nan_to_num(np.where(nG > 0, np.maximum(0.0, -np.sum(gF * gG, axis=1) / nG), 0.0))
-        rob_first = np.where(lam > 1000, ~rob_first, rob_first)
-    lam = np.minimum(lam, 1000.0)
-    t = np.where(rob_first, s0, q0)
+        rob_first = np.where((lam > 1000) & ~given, ~rob_first, rob_first)
+    lam = np.where(given & rob_first, 0.0, np.minimum(lam, 1000.0))
+    t = np.where(given, level, np.where(rob_first, s0, q0))
+    # the level as evaluated may be above the true one by its rounding error: lower it by that bound
+    # (a bound of max{F : G >= t - err} also bounds max{F : G >= t})
+    Xf = np.where(np.isfinite(X), X, 0.0)
+    t = t - bounds._value_err(Xf, Xf)
     inc = np.where(rob_first, q0, s0)
     inc0 = inc.copy()
     best_x = X.copy()
@@ -285,10 +344,49 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
     done_max = np.full(n, -np.inf)  # the largest bound among boxes already discarded
     eta_, eps_ = bounds.eta, bounds.eps
     c_max = 64.0 + 4 * (eta_ + eps_) * bounds.sd + 4 * (abs(bounds.L) if math.isfinite(bounds.L) else 0.0)
-    for _ in range(max_iter):
+    iters = np.zeros(n, dtype=int)
+    evals = np.zeros(n, dtype=np.int64)  # boxes bounded so far, per point
+    total = 0
+    half = max(1, max_boxes // 2)
+    waiting = (lo[:0], hi[:0], tid[:0])  # boxes of the points set aside (over the shared budget)
+    while True:
         if tid.size == 0:
+            if waiting[2].size == 0:
+                break
+            lo, hi, tid = waiting
+            waiting = (lo[:0], hi[:0], tid[:0])
+        if tid.size > half and not _PER_POINT_BUDGET:  # shared budget spent: every open box leaves
+            ub = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])[0]
+            np.maximum.at(done_max, tid, ub)
             break
+        if tid.size > half:  # over budget: the points with the fewest boxes go on, the others wait
+            cnt = np.bincount(tid, minlength=n)
+            order = np.argsort(cnt, kind="stable")
+            order = order[cnt[order] > 0]
+            go = order[np.cumsum(cnt[order]) <= half]
+            go = go if go.size else order[:1]
+            on = np.isin(tid, go)
+            waiting = (np.concatenate([waiting[0], lo[~on]]), np.concatenate([waiting[1], hi[~on]]),
+                       np.concatenate([waiting[2], tid[~on]]))
+            lo, hi, tid = lo[on], hi[on], tid[on]
+        act = np.unique(tid)
+        iters[act] += 1
+        if total > _MAX_EVALS_TOTAL:  # the call's budget is spent: every open box leaves with its bound
+            lo = np.concatenate([lo, waiting[0]])
+            hi = np.concatenate([hi, waiting[1]])
+            tid = np.concatenate([tid, waiting[2]])
+            waiting = (lo[:0], hi[:0], tid[:0])
+            iters[:] = max_iter + 1
+        spent = (iters[tid] > max_iter) | (evals[tid] > _MAX_EVALS_POINT)
+        if spent.any():  # a point's rounds are used up: its boxes leave with their bounds
+            ub = bounds.bound(lo[spent], hi[spent], rob_first[tid[spent]], t[tid[spent]], lam[tid[spent]])[0]
+            np.maximum.at(done_max, tid[spent], ub)
+            lo, hi, tid = lo[~spent], hi[~spent], tid[~spent]
+            if tid.size == 0:
+                continue
         ub, contrib, cF, cG = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])
+        evals += np.bincount(tid, minlength=n)
+        total += tid.size
         # feasible centres that beat the incumbent
         better = np.isfinite(cF) & (cG >= t[tid]) & (cF > inc[tid])
         if better.any():
@@ -311,8 +409,15 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             keep &= ~((hi[:, 0] < lo[:, 1]) | (hi[:, 0] + hi[:, 1] < 0))  # dominated (see above)
         lo, hi, tid, contrib = lo[keep], hi[keep], tid[keep], contrib[keep]
         ub_keep = ub[keep]
-        if tid.size == 0 or 2 * tid.size > max_boxes:
-            break
+        if tid.size == 0:
+            continue
+        # a point alone over the budget stops: its boxes leave with their bounds
+        full = np.bincount(tid, minlength=n)[tid] > half
+        if full.any():
+            np.maximum.at(done_max, tid[full], ub_keep[full])
+            lo, hi, tid, contrib, ub_keep = lo[~full], hi[~full], tid[~full], contrib[~full], ub_keep[~full]
+            if tid.size == 0:
+                continue
         # split: an infinite side first (c1 beyond c_max is not split: the tail box keeps its
         # monotonicity bound), else the variable with the largest share of the bound
         infinite = ~(np.isfinite(lo) & np.isfinite(hi))
@@ -345,9 +450,6 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             lo[:, 1], hi[:, 1] = lo[:, 0], hi[:, 0]
         valid = lo[:, 1] <= hi[:, 1]
         lo, hi, tid = lo[valid], hi[valid], tid[valid]
-    if tid.size:
-        ub = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])[0]
-        np.maximum.at(done_max, tid, ub)
     # no max with inc here: a valid bound covers the boxes holding the points themselves, so a
     # bound below an attained value is a broken bound and must show
     return done_max, inc, best_x, rob_first

@@ -16,7 +16,8 @@ import numpy as np
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.theory import linear_certificate as _cert
 from robtheory.theory.closed_form import accuracy_stats
-from robtheory.theory.frontier import Frontier, _bound, _pareto, _select_along, _trace, frontier
+from robtheory.theory.frontier import (Frontier, _attained_by, _bound, _fill_steps, _pareto, _select_with_corners,
+                                       _trace, frontier)
 
 __all__: list[str] = []
 
@@ -170,14 +171,17 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
 
     free = [0] + ([1] if biased else []) + ([2] if r_free else [])
     big = 4 * (scale + 40)
-    bounds = [(-big, big)] + ([(-big, big)] if biased else []) + ([(1.0, sd)] if r_free else [])
+    # the optimiser sees r / sqrt(d) in [1/sqrt(d), 1]: in r itself the slopes are ~eta (1e-3 at
+    # d = 10^6) against ~1 in a and b, and SLSQP stopped up to 6e-6 short of the optimum there
+    zscale = np.array([1.0] + ([1.0] if biased else []) + ([sd] if r_free else []))
+    bounds = [(-big, big)] + ([(-big, big)] if biased else []) + ([(1.0 / sd, 1.0)] if r_free else [])
 
     stats = {"nit": 0, "runs": 0}
 
     def solve(x0, target, by_std):
         def full(z):
             x = x0.copy()
-            x[free] = z
+            x[free] = z * zscale
             return x
 
         memo = {}
@@ -193,7 +197,7 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         def f(z):
             s_, gs, r_, gr = ev(z)
             v, g = (r_, gr) if by_std else (s_, gs)
-            return -v, -np.array(g)[free]
+            return -v, -np.array(g)[free] * zscale
 
         def con(z):
             s_, _, r_, _ = ev(z)
@@ -201,9 +205,9 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
 
         def con_jac(z):
             _, gs, _, gr = ev(z)
-            return np.array(gs if by_std else gr)[free]
+            return np.array(gs if by_std else gr)[free] * zscale
 
-        res = minimize(f, x0[free], jac=True, method="SLSQP", bounds=bounds,
+        res = minimize(f, np.clip(x0[free] / zscale, *np.array(bounds).T), jac=True, method="SLSQP", bounds=bounds,
                        constraints=[{"type": "ineq", "fun": con, "jac": con_jac}],
                        options={"ftol": 1e-12, "maxiter": 100})
         stats["nit"] += res.nit
@@ -278,13 +282,30 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     std, err = accuracy_stats(p, eta, 0.0, Aa, bias, rr, Q, rr, "standard")[:2]
     rob = accuracy_stats(p, eta, eps, Aa, bias, rr, Q, rr, kind)[0]
     keep = _pareto(std, rob)
-    keep = keep[_select_along(std[keep], rob[keep], n)]
-    # a last pass polishes every chosen point at its own standard accuracy (robust accuracy where
-    # the curve is steep), so that none is a mere starting point
-    fk = keep[np.isfinite(taus[keep])]
+    # gaps the refinement above did not close (a disconnected Pareto set: a staircase) are filled
+    # along the step (_fill_steps) by points that the classifier of a step's end dominates; they
+    # are certified below like the others (at their own level), and one that the search beats is
+    # replaced by the rule it found
+    ks, kr = std[keep], rob[keep]
+    length = float(np.hypot(np.diff(ks), np.diff(kr)).sum())
+    fs, fr, src, part = _fill_steps(ks, kr, length / (2 * (n - 1))) if length > 0 else \
+        (ks, kr, np.arange(keep.size), np.zeros(keep.size, int))
+    nf = part != 0
+    pos = np.where(nf, taus.size + np.cumsum(nf) - 1, keep[src])  # each filled point's index in the arrays
+    corner = keep[src[nf]]
+    taus, bias, rr = np.append(taus, taus[corner]), np.append(bias, bias[corner]), np.append(rr, rr[corner])
+    std, rob, err = np.append(std, fs[nf]), np.append(rob, fr[nf]), np.append(err, np.maximum(1.0 - fs[nf], 0.0))
+    keep = pos[_select_with_corners(fs, fr, part, src, n)]
+    base = taus.size - int(nf.sum())
+    kind_k = np.zeros(keep.size, dtype=int)  # 0: attained, 1, 2: filled (horizontal, vertical part)
+    kind_k[keep >= base] = part[nf][keep[keep >= base] - base]
+    # a last pass polishes every chosen attained point at its own standard accuracy (robust accuracy
+    # where the curve is steep), so that none is a mere starting point
+    own_pt = np.isfinite(taus[keep]) & (kind_k == 0)
+    fk = keep[own_pt]
     if fk.size:
         sl = np.abs(np.gradient(rob[keep])) > np.abs(np.gradient(std[keep])) if keep.size > 1 else np.zeros(1, bool)
-        sl = sl[np.isfinite(taus[keep])]
+        sl = sl[own_pt]
         new = polish(std[fk] - 1e-15, rob[fk] - 1e-15, sl, own=np.stack([A[fk], B[fk], R[fk]], axis=1))
         Q2 = np.ones(new.shape[0])
         s2, e2 = accuracy_stats(p, eta, 0.0, new[:, 0], new[:, 1], new[:, 2], Q2, new[:, 2], "standard")[:2]
@@ -298,6 +319,10 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     rob_first = np.ones(keep.size, dtype=bool)
     if keep.size > 1:
         rob_first = np.abs(np.gradient(rob[keep])) <= np.abs(np.gradient(std[keep]))
+    # a filled point: the best robust accuracy at its standard accuracy on a horizontal part, the
+    # best standard accuracy at its robust accuracy on a vertical one
+    rob_first = np.where(kind_k == 1, True, np.where(kind_k == 2, False, rob_first))
+    lev = np.where(kind_k == 1, std[keep], np.where(kind_k == 2, rob[keep], np.nan))
     todo = np.arange(keep.size)
     gap = np.full(keep.size, np.inf)
     for rnd in range(4):
@@ -307,15 +332,17 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
                        np.where(fk, rr[kk], sd)], axis=1)
         # the first pass only searches (bound to 1e-6: cheap); the later ones certify
         U, inc, bx, rob_first[todo] = _cert._certify_linear(cb, Xc, rob_first[todo],
-                                                      tol=1e-6 if rnd == 0 else 0.1 * _cert._CERT_TOL)
+                                                      tol=1e-6 if rnd == 0 else 0.1 * _cert._CERT_TOL,
+                                                      level=lev[todo])
         s0, q0 = cb.values(Xc[:, 0], Xc[:, 1], Xc[:, 2])
+        t_lev = np.where(np.isfinite(lev[todo]), lev[todo], np.where(rob_first[todo], s0, q0))
         moved = inc > np.where(rob_first[todo], q0, s0)
         with np.errstate(invalid="ignore"):  # sign(x1) (c = inf) never moves
             new = np.stack([(bx[:, 0] + bx[:, 1]) / 2, (bx[:, 0] - bx[:, 1]) / 2, bx[:, 2]], axis=1)
         if rnd < 3:  # polish the moved points on their constraint
             for j in np.flatnonzero(moved & (U - inc > _cert._CERT_TOL)):
                 rf_j = bool(rob_first[todo[j]])
-                t_j = (s0 if rf_j else q0)[j]  # the level the bound was computed at
+                t_j = t_lev[j]  # the level the bound was computed at
                 # SLSQP meets its constraint only to ~1e-12: aim a little above the level (costs
                 # at most the multiplier, <= 1, times the margin)
                 for margin in (1e-11, 1e-10):
@@ -332,6 +359,8 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
             r2 = accuracy_stats(p, eta, eps, nm[:, 0], nm[:, 1], nm[:, 2], Q2, nm[:, 2], kind)[0]
             taus[idx], bias[idx], rr[idx] = nm[:, 0], nm[:, 1], nm[:, 2]
             std[idx], rob[idx], err[idx] = s2, r2, e2
+            kind_k[todo[moved]] = 0  # a filled point the search beat is now attained by the rule found
+            lev[todo[moved]] = np.nan
         own = np.where(rob_first[todo], rob[kk], std[kk])
         # a bound at the old point's level also holds at the new one's (it is at least as high there)
         gap[todo] = np.inf if rnd == 0 else U - own
@@ -343,7 +372,8 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     if todo.size:  # points moved in the last round: certify them where they are now
         kk = keep[todo]
         Xc = np.stack([taus[kk] + bias[kk], taus[kk] - bias[kk], rr[kk]], axis=1)
-        U, inc, bx, rob_first[todo] = _cert._certify_linear(cb, Xc, rob_first[todo], stop_beaten=False)
+        U, inc, bx, rob_first[todo] = _cert._certify_linear(cb, Xc, rob_first[todo], stop_beaten=False,
+                                                      level=lev[todo])
         s0, q0 = cb.values(Xc[:, 0], Xc[:, 1], Xc[:, 2])
         mv = inc > np.where(rob_first[todo], q0, s0)  # the best rule the search met replaces the point
         if mv.any():
@@ -354,13 +384,24 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
             r2 = accuracy_stats(p, eta, eps, nm[:, 0], nm[:, 1], nm[:, 2], Q2, nm[:, 2], kind)[0]
             taus[idx], bias[idx], rr[idx] = nm[:, 0], nm[:, 1], nm[:, 2]
             std[idx], rob[idx], err[idx] = s2, r2, e2
+            kind_k[todo[mv]] = 0
         gap[todo] = U - np.where(rob_first[todo], rob[kk], std[kk])
     if np.any(gap < -1e-12):  # an upper bound below a value attained by a reported rule
         raise RuntimeError(f"linear frontier certificate failed: bound below an attained point by {-gap.min():.3g}")
     gap = np.maximum(gap, 0.0)  # rounding of the two evaluations (closed forms, bounds), below 1e-12
     worst = float(gap.max())
     exact = worst <= _cert._CERT_TOL
-    rr = np.where(fin, rr, np.nan)
+    rr = np.where(np.isfinite(taus), rr, np.nan)
+    # the order along the curve (a filled point replaced by a rule the search found may have moved)
+    order = np.lexsort((rob[keep], -std[keep]))
+    keep, gap, kind_k = keep[order], gap[order], kind_k[order]
+    att = kind_k == 0
+    by = None
+    if not att.all():  # each filled point carries the classifier of the attained point dominating it
+        by = _attained_by(std[keep], rob[keep], att)
+        src_k = keep[np.maximum(by, 0)]
+        fill = keep[~att]
+        taus[fill], bias[fill], rr[fill] = taus[src_k[~att]], bias[src_k[~att]], rr[src_k[~att]]
     what = "with bias sign(a x1 + u.z + b)" if biased else "without bias sign(a x1 + u.z)"
     note = (f"linear classifiers {what}, |u|_2 = 1" + (", r = |u|_1/|u|_2 free" if r_free else "") +
             ": global grid, then SLSQP (exact gradients, tol 1e-12) at points spread along the curve; "
@@ -369,7 +410,10 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
             + ("; a bias can do better (family 'linear')" if not biased else "")
             + f"; certified by branch and bound: every point is within gap_bound of the frontier (in robust "
               f"accuracy where the curve is flatter than 1, else in standard accuracy), worst {worst:.2g}"
-            + (f" <= {_cert._CERT_TOL:g}" if exact else f" > {_cert._CERT_TOL:g}, so not exact"))
+            + (f" <= {_cert._CERT_TOL:g}" if exact else f" > {_cert._CERT_TOL:g}, so not exact")
+            + ("" if att.all() else f"; the Pareto set is disconnected: {int((~att).sum())} points along its steps "
+                                     "are dominated by an attained point (attained false, attained_by), not attained"))
     return Frontier(model, threat, "linear" if biased else "linear-unbiased", bool(exact), taus[keep], std[keep],
                     rob[keep], _bound(model, threat, err[keep]), note,
-                    r=rr[keep] if r_free else None, bias=bias[keep] if biased else None, gap_bound=gap)
+                    r=rr[keep] if r_free else None, bias=bias[keep] if biased else None, gap_bound=gap,
+                    attained=None if att.all() else att, attained_by=by)

@@ -25,7 +25,22 @@ def plot_frontier(ax, front, *, label=None, show_bound: bool = True, **style):
     ra = np.asarray(front.robust_accuracy, float)
     if label is None:
         label = f"{_FAMILY_WORDS.get(front.family, front.family)} ({'exact' if front.exact else 'achievable'})"
-    ax.plot(sa, ra, label=label, zorder=3, **style)
+    att = getattr(front, "attained", None)
+    if att is None or np.all(att):
+        ax.plot(sa, ra, label=label, zorder=3, **style)
+    else:  # a staircase: the steps (points no classifier attains, each dominated) dashed
+        att = np.asarray(att, dtype=bool)
+        solid = att[:-1] & att[1:]
+        line = ax.plot(np.where(np.r_[solid, False] | np.r_[False, solid], sa, np.nan),
+                       np.where(np.r_[solid, False] | np.r_[False, solid], ra, np.nan), label=label, zorder=3,
+                       **style)[0]
+        xs, ys = [], []  # each run of segments with an end not attained, as one polyline (one dash pattern)
+        seg = np.r_[False, ~solid, False].astype(int)
+        for a, b in zip(np.flatnonzero(np.diff(seg) == 1), np.flatnonzero(np.diff(seg) == -1)):
+            xs += [*sa[a:b + 1], np.nan]
+            ys += [*ra[a:b + 1], np.nan]
+        ax.plot(xs, ys, ls=(0, (2, 2)), color=line.get_color(), lw=line.get_linewidth(), zorder=3,
+                label="step of the frontier (dominated by the corner's classifier, not attained)")
     xlo, xhi = _fit(sa)
     ylo, yhi = _fit(ra)
     if show_bound and np.all(np.isfinite(front.bound)) and m.p < 1:

@@ -101,7 +101,11 @@ def frontier_from_document(doc: Mapping[str, Any]):
                      bound=col("theorem_2_1_bound"), note=str(doc.get("note", "")),
                      r=col("weak_weight_ratio") if pts and "weak_weight_ratio" in pts[0] else None,
                      bias=col("bias") if pts and "bias" in pts[0] else None,
-                     gap_bound=col("gap_bound") if pts and "gap_bound" in pts[0] else None)
+                     gap_bound=col("gap_bound") if pts and "gap_bound" in pts[0] else None,
+                     attained=(np.array([bool(pt["attained"]) for pt in pts])
+                               if pts and "attained" in pts[0] else None),
+                     attained_by=(np.array([-1 if pt["attained_by"] is None else int(pt["attained_by"]) for pt in pts])
+                                  if pts and "attained_by" in pts[0] else None))
     mc = None
     if doc.get("mc"):
         est = [dict(pt["mc"], index=i, tau=pt.get("tau")) for i, pt in enumerate(pts) if "mc" in pt]

@@ -58,13 +58,11 @@ def test_rounded_rules_and_unbiased_curves_cover(p, log_mu, d_min, which, norm):
         if family == "linear-unbiased" and norm == "linf" and eps > m.eta and m.d > 1:
             continue  # optimised: the test below
         f = frontier(m, t, family, n=201)
-        if family == "linear-unbiased":
-            # the unbiased family's Pareto set can be disconnected (p = .75, mu = 1, d = 5, l_2 eps = .5:
-            # Rob(tau) dips between tau = 0.66 and 2.69, so the frontier jumps from (0.872, 0.7412) to
-            # (0.761, 0.7412)); a long step must then run along a part certified flat
-            assert _unproved_steps(f) == [], (family, _max_step(f))
-        else:
-            assert _max_step(f) <= 0.02, (family, _max_step(f))
+        # the unbiased family's Pareto set can be disconnected (p = .75, mu = 1, d = 5, l_2 eps = .5:
+        # Rob(tau) dips between tau = 0.66 and 2.69, a step from (0.872, 0.7412) to (0.761, 0.7412)):
+        # the points along the step are not attained, and each must be right (_wrong_flat_points)
+        assert _max_step(f) <= 0.02, (family, _max_step(f))
+        assert _wrong_flat_points(f) == []
 
 
 @pytest.mark.parametrize("family,norm,eps", [("linear", "linf", 0.6), ("linear", "l2", 4.0),
@@ -98,64 +96,117 @@ def test_the_cover_check_can_fail():
     assert _max_step(f) <= 0.02 < _max_step(thin)
 
 
-def _unproved_steps(front):
-    """Steps longer than 2% of the length that are not proved to run along a flat part of the
-    frontier. A step from (s_hi, q_lo) down to (s_lo, q_hi) lies on a flat part when the best
-    robust accuracy at standard accuracy >= s_lo + 1% of the step is certified to be at most
-    q_lo + 1e-6: then no rule in between beats the step's upper end by more than 1e-6, and the
-    polyline runs within 1e-6 of the frontier but for the step's last 1% (a staircase: the frontier
-    is flat at q_lo and rises to q_hi only at s_lo). The certificate is robtheory's own (its bounds
-    are tested in test_linear_frontier_exact.py)."""
-    from scipy.optimize import brentq
-
+def _wrong_flat_points(front, tol=1e-6):
+    """The points with ``attained`` false that are not right: each must be dominated by the attained
+    point ``attained_by`` (whose classifier it repeats), and the frontier must be flat there: on a
+    horizontal part (the point's robust accuracy is its corner's) the best robust accuracy of the
+    family at standard accuracy >= the point's is certified to be at most the point's + ``tol``, on
+    a vertical part the best standard accuracy at robust accuracy >= the point's likewise. The
+    certificate is robtheory's own (its bounds are tested in test_linear_frontier_exact.py)."""
     from robtheory.theory import linear_certificate as lc
 
+    if front.attained is None:
+        return []
     m, t = front.model, front.threat
     sd = math.sqrt(m.d)
     b = lc._LinearBounds(m, t, t.norm == "linf" and t.eps > m.eta and m.d > 1, front.family != "linear")
     s, q = front.standard_accuracy, front.robust_accuracy
-    ds = np.abs(np.diff(s))
-    seg = np.hypot(ds, np.diff(q))
-    bad = []
-    for k in np.flatnonzero((seg > 0.02 * seg.sum()) & (ds >= 1e-12)):
-        s_hi, s_lo, q_lo = s[k], s[k + 1], min(q[k], q[k + 1])
-        level = s_lo + 0.01 * (s_hi - s_lo)
-
-        def std_at(a):
-            return float(b.values(np.array([a]), np.array([a]), np.array([sd]))[0][0]) - level
-
-        # an unbiased equal-weights rule with exactly that standard accuracy, on the branch where the
-        # standard accuracy falls with a (from the Bayes rule's a = L/(2 mu) on)
-        a_bayes = math.log(m.p / (1 - m.p)) / (2 * m.mu) if 0.5 < m.p < 1 and m.mu > 0 else 0.0
-        try:
-            a = brentq(std_at, a_bayes, 60.0, xtol=1e-15)
-        except ValueError:
-            bad.append(k)
-            continue
-        U = lc._certify_linear(b, np.array([[a, a, sd]]), np.array([True]), stop_beaten=False)[0][0]
-        if not U <= q_lo + 1e-6:
-            bad.append(k)
-    return bad
+    flat = np.flatnonzero(~front.attained)
+    by = front.attained_by[flat]
+    bad = [int(i) for i, j in zip(flat, by) if not (front.attained[j] and s[j] >= s[i] and q[j] >= q[i]
+                                                     and front.tau[i] == front.tau[j])]
+    if front.family == "all":  # rounded rules: the linear certificate does not apply; domination only
+        return sorted(set(bad))
+    horizontal = q[flat] == q[by]
+    tau = front.tau[by]
+    bias = np.zeros(by.size) if front.bias is None else front.bias[by]
+    r = np.full(by.size, sd) if front.r is None else np.where(np.isfinite(front.r[by]), front.r[by], sd)
+    X = np.stack([tau + bias, tau - bias, r], axis=1)
+    X[~np.isfinite(tau), :2] = np.inf  # sign(x1)
+    level = np.where(horizontal, s[flat], q[flat])
+    U = lc._certify_linear(b, X, horizontal, stop_beaten=False, level=level)[0]
+    own = np.where(horizontal, q[flat], s[flat])
+    bad += [int(i) for i in flat[~(U <= own + tol)]]
+    return sorted(set(bad))
 
 
 @pytest.mark.parametrize("p,norm,family", [(0.75, "linf", "linear"), (0.625, "linf", "linear-unbiased"),
                                            (0.75, "l2", "linear"), (0.625, "l2", "linear")])
-def test_optimised_families_cover_or_run_along_proved_flat_parts(p, norm, family):
-    """The issue's examples (p = .75 and .625, eta = .447, d = 5, eps = .894, both norms): every step
-    above 2% of the length (up to 76% at p = .625 under l_2) runs along a part of the frontier that
-    is certified flat to 1e-6 -- the best robust accuracy does not rise there, so no rule inside the
-    step does better than its upper end. (The steps themselves are as before: there is nothing on
-    the frontier to place between their ends.)"""
+def test_optimised_families_cover_staircases(p, norm, family):
+    """The issue's examples (p = .75 and .625, eta = .447, d = 5, eps = .894, both norms) have steps
+    (up to 76% of the length at p = .625 under l_2, with nothing of the family between their ends):
+    points are emitted along them (attained false), so no two consecutive points are more than 2%
+    of the length apart, and every such point is dominated by its corner's classifier and lies on
+    the frontier (certified flat to 1e-6)."""
     f = frontier(ToyModel(p, 0.447, 5), ThreatModel(norm, 0.894), family, n=201)
-    assert _unproved_steps(f) == []
+    assert _max_step(f) <= 0.02, _max_step(f)
+    assert _wrong_flat_points(f) == []
+    if (p, norm) == (0.625, "l2"):
+        assert f.attained is not None and (~f.attained).sum() > 100
+    doc = f.to_dict()
+    flags = [pt.get("attained", True) for pt in doc["points"]]
+    assert flags == ([True] * f.tau.size if f.attained is None else f.attained.tolist())
 
 
-def test_unproved_step_check_can_fail():
-    """Negative control: a covered curve thinned in a part that is not flat has unproved steps."""
+def test_wrong_flat_points_are_caught():
+    """Negative control: points of a covered curve without steps (p = .95, eta = .3, d = 100, l_2
+    eps = 4) declared not attained and moved down to the level of the previous attained point
+    (a flat part that is not there) are caught, and so is a point not dominated by its corner."""
     import dataclasses
 
-    f = frontier(ToyModel(0.95, 0.3, 100), ThreatModel("l2", 4.0), "linear", n=201)
-    keep = np.r_[0:60, 60:140:20, 140:f.tau.size]
-    thin = dataclasses.replace(f, standard_accuracy=f.standard_accuracy[keep],
-                               robust_accuracy=f.robust_accuracy[keep], tau=f.tau[keep])
-    assert _unproved_steps(f) == [] and _unproved_steps(thin) != []
+    f = frontier(ToyModel(0.95, 0.3, 100), ThreatModel("l2", 4.0), "linear", n=41)
+    assert f.attained is None and _wrong_flat_points(f) == []
+    att = np.ones(f.tau.size, dtype=bool)
+    by = np.full(f.tau.size, -1)
+    q, tau, bias = f.robust_accuracy.copy(), f.tau.copy(), f.bias.copy()
+    for i in (20, 21):
+        att[i], by[i], q[i], tau[i], bias[i] = False, 19, q[19], tau[19], bias[19]
+    fake = dataclasses.replace(f, attained=att, attained_by=by, robust_accuracy=q, tau=tau, bias=bias)
+    assert _wrong_flat_points(fake) == [20, 21]
+    q2 = q.copy()
+    q2[20] = q[19] + 1e-3  # above its corner: not dominated
+    assert 20 in _wrong_flat_points(dataclasses.replace(fake, robust_accuracy=q2))
+
+
+def test_staircase_is_drawn_dashed_and_estimated_at_attained_points():
+    """The traced unbiased staircase (p = .75, mu = 1, d = 5, l_2 eps = .5): the figure draws the
+    points along the step as one dashed line, and a point along it is estimated (Monte Carlo)
+    with the classifier of its attained corner, whose accuracies (from the definition of the
+    rule, not the frontier) are the corner's, not the point's."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from scipy.stats import norm
+
+    from robtheory.theory.frontier import attaining_classifier
+    from robtheory.viz.plot import plot_frontier
+
+    f = frontier(ToyModel(0.75, 1 / math.sqrt(5), 5), ThreatModel("l2", 0.5), "linear-unbiased", n=201)
+    flat = np.flatnonzero(~f.attained)
+    assert flat.size > 100
+    fig, ax = plt.subplots()
+    plot_frontier(ax, f)
+    dashed = [ln for ln in ax.get_lines() if "step" in str(ln.get_label())]
+    assert len(dashed) == 1 and dashed[0].get_linestyle() != "-"
+    xs = np.asarray(dashed[0].get_xdata(), float)
+    assert np.all(np.isin(f.standard_accuracy[flat], xs))
+    solid = [ln for ln in ax.get_lines() if ln.get_label().startswith("linear classifiers")][0]
+    assert not np.any(np.isin(f.standard_accuracy[flat], np.asarray(solid.get_xdata(), float)))
+    plt.close(fig)
+    i = int(flat[flat.size // 2])
+    j = f.attaining_index(i)
+    assert f.attained[j] and j == f.attained_by[i]
+    clf = attaining_classifier(f, i)[1]  # sign(a x1 + c sum z + b)
+    a, c, b, p, eta = clf.a, clf.c, clf.b, f.model.p, f.model.eta
+    s = q = 0.0
+    for y in (1, -1):  # y * score = y (a x1 + b) + c d eta + N(0, c^2 d); l_2 full costs eps |(a, c 1)|_2
+        for x1, px in ((y, p), (-y, 1 - p)):
+            mean, sd = y * (a * x1 + b) + c * 5 * eta, c * math.sqrt(5)
+            s += 0.5 * px * norm.cdf(mean / sd)
+            q += 0.5 * px * norm.cdf((mean - 0.5 * math.hypot(a, sd)) / sd)
+    assert math.isclose(s, f.standard_accuracy[j], abs_tol=1e-12)
+    assert math.isclose(q, f.robust_accuracy[j], abs_tol=1e-12)
+    assert s > f.standard_accuracy[i] + 1e-3  # the point itself is dominated
