@@ -54,6 +54,12 @@ def _select(n_pts: int, points: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, n_pts - 1, min(int(points), n_pts))).astype(int))
 
 
+def _estimated(front: Frontier, points: int) -> np.ndarray:
+    """Indices of the points estimated: ``points`` spread along the frontier, each replaced by the
+    attained point that attains or dominates it (a point along a step of a staircase is not attained)."""
+    return np.unique([front.attaining_index(int(k)) for k in _select(front.tau.size, points)])
+
+
 def _point_draws(front: Frontier, k: int, n: int, seed: int, backend: str) -> tuple[Any, ...]:
     """The draws of frontier point ``k`` (:mod:`robtheory.claims.draws`): the rounded rules' clean and
     attacked counts on samples materialised for ``backend``, or a linear rule's two counts; all on the
@@ -73,7 +79,7 @@ def frontier_draws(front: Frontier, n: int, *, points: int = 5, seed: int = 0,
                    backend: str = "auto") -> dict[int, tuple[Any, ...]]:
     """What :func:`frontier_mc` samples, by point index: one or two draws per point
     (:mod:`robtheory.claims.draws`; computed elsewhere, their totals go back in as ``totals``)."""
-    return {int(k): _point_draws(front, int(k), int(n), seed, backend) for k in _select(front.tau.size, points)}
+    return {int(k): _point_draws(front, int(k), int(n), seed, backend) for k in _estimated(front, points)}
 
 
 def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, total_alpha: float = 1e-6,
@@ -142,8 +148,7 @@ def frontier_mc(front: Frontier, n: int, *, points: int = 5, seed: int = 0, tota
     n = int(n)
     resolution = stats.DEFAULT_RESOLUTION if resolution is None else resolution
     stats.proportion_resolution(1, 0.5, 0.5, resolution)  # validates it
-    # a point along a step of a staircase is not attained: its dominating attained point is estimated
-    idx = np.unique([front.attaining_index(int(k)) for k in _select(front.tau.size, points)])
+    idx = _estimated(front, points)
     m_checks = 2 * idx.size
     alpha = stats.familywise_alpha(total_alpha, m_checks)
     zt = z_threshold(total_alpha, m_checks)
