@@ -276,7 +276,7 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
     r"""Monte Carlo over training sets of the (adversarially trained) hinge SVM or logistic regression:
     means and standard errors.
 
-    svm: each model by :func:`robtheory.training.finite_sample._fit_svm_cd`, warm-started along the
+    svm: each model by :func:`robtheory.training.svm_cd._fit_svm_cd`, warm-started along the
     nested ``n`` grid of its trial (the dual point of the previous ``n``, the new rows at 1 where
     their hinge is active and 0 elsewhere), to a duality gap derived from ``accuracy_tol``: a first
     fit to gap 1e-9; if :func:`accuracy_error_bound` at :math:`\sqrt{2\,\mathrm{gap}/\lambda}` exceeds
@@ -289,7 +289,8 @@ def _svm_curve(model: ToyModel, ns: np.ndarray, trials: int, seed: int, threat: 
     from robtheory.theory.closed_form import linear_accuracy
     from robtheory.training.finite_logistic import fit_logistic
     from robtheory import _backend
-    from robtheory.training.finite_sample import SVMConvergenceError, _fit_svm_cd, fit_svm
+    from robtheory.training.finite_sample import SVMConvergenceError, fit_svm
+    from robtheory.training.svm_cd import _fit_svm_cd
 
     fast = _backend.numba_usable()[0]
 

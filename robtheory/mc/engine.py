@@ -249,6 +249,22 @@ def sampler_backend(backend: str) -> str:
 
     ``"numpy"`` stays the oracle; any other value resolves as in :func:`resolve_backend`,
     and CuPy becomes numba where numba is usable (the samples are host arrays), else NumPy.
+
+    Parameters
+    ----------
+    backend : {"auto", "numpy", "numba", "cupy"}
+
+    Returns
+    -------
+    str
+        ``"numpy"`` or ``"numba"``.
+
+    Examples
+    --------
+    >>> sampler_backend("numpy")
+    'numpy'
+    >>> sampler_backend("auto") in ("numpy", "numba")
+    True
     """
     if backend == "numpy":
         return "numpy"
@@ -267,7 +283,31 @@ def iter_samples(model: ToyModel, seed: int, n: int, *, start: int = 0, chunk: i
     rows, with ``y`` and ``x1`` bit-identical and the weak features within a few ulps of the
     oracle's (a count can differ only where a score lies within that distance of 0). Any other
     value resolves as in :func:`resolve_backend`, CuPy falling back to numba (the chunks are
-    host arrays). ``X`` has shape ``(rows, d + 1)``, float64, Fortran order.
+    host arrays).
+
+    Parameters
+    ----------
+    model : ToyModel
+    seed : int, in [0, 2**64)
+    n : int, >= 1
+        Rows ``start .. start + n - 1``.
+    start : int, default 0
+    chunk : int, optional
+        Rows per chunk (default about 2**20 weak features per chunk; numba: at most ``MAX_CALL``).
+    backend : {"numpy", "numba", "auto", "cupy"}, default "numpy"
+
+    Returns
+    -------
+    iterator of (ndarray, ndarray)
+        ``(y, X)`` per chunk: ``y`` of shape ``(rows,)`` in {-1, +1}, ``X`` of shape ``(rows, d + 1)``
+        (``X[:, 0]`` is x1), float64, Fortran order; the chunks cover the rows in order.
+
+    Examples
+    --------
+    >>> from robtheory import ToyModel
+    >>> chunks = list(iter_samples(ToyModel(0.9, 0.3, 4), seed=0, n=5, chunk=3))
+    >>> [X.shape for y, X in chunks]
+    [(3, 5), (2, 5)]
     """
     model = _check_model(model)
     seed = ref.check_seed(seed)

@@ -10,7 +10,8 @@ One module per subject:
 * :mod:`~robtheory.training.thresholds` -- closed forms and phase boundaries of adversarial
   training (when the weak features are dropped);
 * :mod:`~robtheory.training.finite_sample` -- the finite-sample SVM solved to a certified gap
-  (:func:`fit_svm`);
+  (:func:`fit_svm`); :mod:`~robtheory.training.svm_cd` -- its dual coordinate ascent from a warm
+  start, the fast path of the learning curves;
 * :mod:`~robtheory.training.gaussian_mle` -- the l2-robust Gaussian MLE of Ilyas et al. (2019),
   another paper's result.
 

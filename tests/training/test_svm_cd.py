@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from robtheory import ThreatModel, ToyModel
-from robtheory.training.finite_sample import _certify, _conic_fit, _fit_svm_cd, sample
+from robtheory.training.finite_sample import _conic_fit, sample
+from robtheory.training.svm_cd import _certify, _fit_svm_cd
 
 pytest.importorskip("numba")
 

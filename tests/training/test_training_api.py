@@ -53,7 +53,7 @@ def test_optimum_names_say_what_they_are_and_the_old_ones_warn():
         T.NoSuchName  # noqa: B018
 
 
-@pytest.mark.parametrize("module", ["objective", "logistic", "population", "thresholds", "finite_sample",
+@pytest.mark.parametrize("module", ["objective", "logistic", "population", "thresholds", "finite_sample", "svm_cd",
                                     "gaussian_mle"])
 def test_each_training_module_is_one_subject_of_readable_size(module):
     # issue 13: no module over ~600 lines; each module's __all__ is reachable from the package
