@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from robtheory._ahead import Ahead
 from robtheory.claims import REGISTRY, CheckResult, Claim, column_registered
-from robtheory.claims.verify import PARALLEL_ENV
 
 __all__ = ["CONCLUDED_BY", "PARTIAL", "PROOFS_OF", "ProofColumn", "ProofResult", "registered"]
 
@@ -85,20 +84,9 @@ class ProofColumn:
     def __init__(self, claims: Sequence[Claim] | None = None, *, ahead: bool = False):
         self._cache: dict[str, Any] = {}
         self._records: dict[str, dict] = {}
-        self._futures: dict[str, Any] = {}
-        self._pool: Any = None
         self.counts = {"PASS": 0, "PARTIAL": 0, "FAIL": 0}
-        if ahead and os.environ.get(PARALLEL_ENV, "").strip() != "0" and (os.cpu_count() or 1) >= 2:
-            names = list(dict.fromkeys(m for c in (REGISTRY if claims is None else claims) for m in _faces(c)[0]))
-            if names:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                try:
-                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-                    self._futures = {n: self._pool.submit(_built, n) for n in names}
-                except (OSError, RuntimeError):  # no processes here: build in this process
-                    self.close()
+        names = [m for c in (REGISTRY if claims is None else claims) for m in _faces(c)[0]] if ahead else []
+        self._ahead = Ahead(_built, names)
 
     def certificate(self, name: str):
         """The certificate object of proof module ``name`` (built here, once)."""
@@ -111,24 +99,12 @@ class ProofColumn:
         """The JSON record of proof module ``name``'s certificate: from the helper process when it
         built it, else built here."""
         if name not in self._records:
-            fut = self._futures.pop(name, None)
-            rec = None
-            if fut is not None:
-                try:
-                    rec = fut.result()
-                except Exception:  # noqa: BLE001 (a broken helper process: the certificate is built here)
-                    rec = None
-            self._records[name] = rec if rec is not None else self.certificate(name).to_dict()
+            self._records[name] = self._ahead.get(name, lambda: self.certificate(name).to_dict())
         return self._records[name]
 
     def close(self) -> None:
         """Stop the helper process (the certificates not yet collected are built here on demand)."""
-        if self._pool is not None:
-            for fut in self._futures.values():
-                fut.cancel()
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        self._futures = {}
+        self._ahead.close()
 
     def __call__(self, claim: Claim) -> ProofResult | None:
         names, concluded_by, partial_pair = _faces(claim)

@@ -26,7 +26,6 @@ Example
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from robtheory import claims as _claims
+from robtheory._ahead import PARALLEL_ENV as PARALLEL_ENV  # re-exported: the switch of verify's helper processes
+from robtheory._ahead import Ahead
 from robtheory.claims import CheckResult, Claim, cell_verdict
 
 if TYPE_CHECKING:  # the Monte Carlo column loads the sampling engine: only when asked
@@ -335,59 +336,31 @@ def _run(selected: tuple[Claim, ...], table: Mapping[str, Column], mc: MonteCarl
                         None if mc is None else mc.statement(), ok, verdict)
 
 
-#: Set to ``0`` to compute the analytic column in the calling process (no second process).
-PARALLEL_ENV = "ROBTHEORY_VERIFY_PROCESSES"
-
-
 def _registered_check(name: str) -> CheckResult:
     """The analytic check of the registered claim ``name`` (run in the helper process)."""
     return _claims.get(name).check()
 
 
-class _AnalyticAhead:
-    """Runs the analytic checks of the registered claims in one helper process, ahead of the other
-    columns, which the calling process computes meanwhile (Monte Carlo, proofs, torch): on two
+class _AnalyticAhead(Ahead):
+    """The analytic checks of the registered claims, ahead in a helper process (:class:`robtheory._ahead.Ahead`)
+    while the calling process computes the other columns (Monte Carlo, proofs, torch): on two
     cores the analytic column then costs little more than its longest wait.
 
     The checks are deterministic and the helper evaluates the same registered records, so the
     results are those of ``claim.check()`` here; a claim that is not the registered object of its
-    name (a test's stand-in), a helper that cannot start or dies, and ``ROBTHEORY_VERIFY_PROCESSES=0``
-    all fall back to checking in this process. Only worth its start-up (~1-2 s: a fresh
-    interpreter imports robtheory) when there are other columns and more than one claim.
+    name (a test's stand-in) is checked here, as are all of them when the helper cannot start or dies
+    or ``ROBTHEORY_VERIFY_PROCESSES=0``. Only worth its start-up (~1-2 s: a fresh interpreter imports
+    robtheory) when there are other columns and more than one claim.
     """
 
     def __init__(self, selected: Sequence[Claim]) -> None:
-        self._futures: dict[str, Any] = {}
-        self._pool: Any = None
-        names = [c.name for c in selected if _is_registered(c)]
-        if len(names) < 2 or os.environ.get(PARALLEL_ENV, "").strip() == "0" or (os.cpu_count() or 1) < 2:
-            return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        try:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            self._futures = {n: self._pool.submit(_registered_check, n) for n in names}
-        except (OSError, RuntimeError):  # no processes here (sandbox, frozen interpreter): check in-process
-            self.close()
+        super().__init__(_registered_check, [c.name for c in selected if _is_registered(c)], min_keys=2)
 
     def result(self, claim: Claim) -> CheckResult:
-        fut = self._futures.pop(claim.name, None) if _is_registered(claim) else None
-        if fut is not None:
-            try:
-                res: CheckResult = fut.result()
-                return res
-            except Exception:  # noqa: BLE001 (a broken helper process: the check itself runs here)
-                pass
-        return claim.check()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            for fut in self._futures.values():
-                fut.cancel()
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        self._futures = {}
+        if not _is_registered(claim):
+            return claim.check()
+        res: CheckResult = self.get(claim.name, claim.check)
+        return res
 
 
 def _is_registered(claim: Claim) -> bool:

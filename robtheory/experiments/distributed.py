@@ -38,13 +38,13 @@ __all__ = ["PIECE_NORMALS", "DistributedRunner", "RunHandle", "default_piece_row
 PIECE_NORMALS = 1 << 28
 
 
-def require_dask() -> Any:
-    """``distributed``, or an ImportError that says how to install it."""
+def require_dask(purpose: str = "spreading the Monte Carlo runs over a cluster") -> Any:
+    """``distributed``, or an ImportError that says what needed it (``purpose``) and how to install it."""
     try:
         import distributed
     except ImportError as exc:
         raise ImportError(
-            "spreading the Monte Carlo runs over a cluster needs dask.distributed, which is not importable "
+            f"{purpose} needs dask.distributed, which is not importable "
             f"here ({exc}); install it with: pip install 'robtheory[dask]'") from None
     return distributed
 

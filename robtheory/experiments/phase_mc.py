@@ -59,13 +59,9 @@ KINDS = ("standard", "robust")
 
 
 def _require_dask():
-    try:
-        import distributed
-    except ImportError as exc:
-        raise ImportError(
-            "the Monte Carlo overlay runs on dask.distributed, which is not importable here "
-            f"({exc}); install it with: pip install 'robtheory[dask]'") from None
-    return distributed
+    from robtheory.experiments.distributed import require_dask
+
+    return require_dask("the Monte Carlo overlay of phase --mc")
 
 
 def _point_task(task: dict) -> dict:

@@ -23,6 +23,8 @@ from robtheory.cli import main
 from robtheory.mc import reference as ref
 from robtheory.model import ThreatModel, ToyModel
 
+from dask_cluster import external_cluster
+
 #: One claim per kind of run: linear, Theorem 2.1's trade-off (linear + callable), callable,
 #: mean (moments), frontier, training sets and trials (whole runs).
 NAMES = ("claim_a", "theorem_2_1", "lemma_d4", "lemma_d2", "theorem_f", "mean_learner_curve",
@@ -228,34 +230,14 @@ def test_cli_local_cluster_default(tmp_path, capsys):
     assert ser == dis
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_external_scheduler_gives_the_serial_results(serial, tmp_path):
     """A separately started scheduler and two workers (their own processes): the column's records
     equal the serial run's, and so does verify --scheduler ADDRESS's JSON."""
     _needs_dask()
-    import distributed
-
     from robtheory.experiments.distributed import DistributedRunner
 
-    port = _free_port()
-    addr = f"tcp://127.0.0.1:{port}"
-    exe = [sys.executable, "-m", "dask"]
-    log = open(tmp_path / "dask.log", "w")  # noqa: SIM115 - closed in finally
-    procs = [subprocess.Popen([*exe, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              stdout=log, stderr=subprocess.STDOUT)]
-    try:
-        procs.append(subprocess.Popen([*exe, "worker", addr, "--nworkers", "2", "--nthreads", "1",
-                                       "--no-dashboard"], stdout=log, stderr=subprocess.STDOUT))
-        with distributed.Client(addr, timeout=60) as client:
-            client.wait_for_workers(2, timeout=120)
+    with external_cluster(tmp_path, workers=2) as addr:
         with DistributedRunner(addr, piece_rows=1000) as runner:
             assert runner.workers == 2 and runner.executor == f"dask.distributed ({addr})"
             got, summary = _column_results(runner)
@@ -265,15 +247,6 @@ def test_external_scheduler_gives_the_serial_results(serial, tmp_path):
         assert code_s == code_d and dis["mc"].pop("executor") == f"dask.distributed ({addr})"
         ser["mc"].pop("executor")
         assert ser == dis
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        log.close()
 
 
 # ----------------------------------------------------------------------------- errors

@@ -17,6 +17,8 @@ from robtheory.theory.closed_form import accuracy_stats
 from robtheory.mc.engine import estimate_linear
 from robtheory.model import ThreatModel, ToyModel
 from robtheory.phase import phase_grid
+
+from dask_cluster import external_cluster
 from robtheory.experiments.phase_mc import (
     mc_overlay,
     point_seed,
@@ -176,43 +178,12 @@ def test_phase_cli_mc_options_need_mc(tmp_path, capsys):
     assert "--mc-points is only used with --mc" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_external_scheduler_gives_the_same_counts(grid, distributed_run, tmp_path):
     """(d) --scheduler ADDRESS: a separately started scheduler and worker (their own processes,
     as on a real cluster) give exactly the LocalCluster's counts."""
     _needs_dask()
-    import subprocess
-
-    import distributed
-
-    port = _free_port()
-    addr = f"tcp://127.0.0.1:{port}"
-    exe = [sys.executable, "-m", "dask"]
-    log = open(tmp_path / "dask.log", "w")  # noqa: SIM115 - closed in finally
-    procs = [subprocess.Popen([*exe, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              stdout=log, stderr=subprocess.STDOUT)]
-    try:
-        procs.append(subprocess.Popen([*exe, "worker", addr, "--nworkers", "1", "--nthreads", "1",
-                                       "--no-dashboard"], stdout=log, stderr=subprocess.STDOUT))
-        with distributed.Client(addr, timeout=60) as client:
-            client.wait_for_workers(1, timeout=120)
+    with external_cluster(tmp_path, workers=1) as addr:
         ext = mc_overlay(grid, N, points=8, seed=SEED, backend="numba", scheduler=addr)
         assert addr in ext.attrs["executor"]
         assert np.array_equal(ext["count"].values, distributed_run["count"].values)
         assert np.array_equal(ext["residual"].values, distributed_run["residual"].values)
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        log.close()

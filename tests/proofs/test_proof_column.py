@@ -36,7 +36,7 @@ def test_column_built_ahead_in_a_helper_process_gives_the_same_verdicts(monkeypa
     claim = claims.get("theorem_2_1")
     ahead = ProofColumn([claim], ahead=True)
     try:
-        assert set(ahead._futures) == set(PROOFS_OF["theorem_2_1"])  # really submitted to the helper
+        assert set(ahead._ahead._futures) == set(PROOFS_OF["theorem_2_1"])  # really submitted to the helper
         here = ProofColumn()
         expected = here(claim)
         assert ahead(claim) == expected
@@ -48,10 +48,10 @@ def test_column_built_ahead_in_a_helper_process_gives_the_same_verdicts(monkeypa
     broken = ProofColumn()
     fut: Future = Future()
     fut.set_exception(RuntimeError("helper died"))
-    broken._futures["theorem_2_1"] = fut
+    broken._ahead._futures["theorem_2_1"] = fut
     broken._cache = here._cache  # the certificates built above: the fallback path reads them
     assert broken(claim) == expected
     # switched off: nothing is submitted
     monkeypatch.setenv("ROBTHEORY_VERIFY_PROCESSES", "0")
     off = ProofColumn([claim], ahead=True)
-    assert off._pool is None and not off._futures
+    assert off._ahead._pool is None and not off._ahead._futures
