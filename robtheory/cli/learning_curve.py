@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--trials must be >= 2, got {args.trials}")
     if not args.lam > 0:
         raise UsageError(f"--lam must be > 0, got {args.lam}")
+    if args.accuracy_tol <= 0:
+        raise UsageError(f"--accuracy-tol must be > 0, got {args.accuracy_tol}")
     if args.eps is not None and args.eps < 0:
         raise UsageError(f"--eps must be >= 0, got {args.eps}")
     try:

@@ -41,6 +41,8 @@ def test_learning_curve_n_d_plane(tmp_path, capsys) -> None:
 @pytest.mark.parametrize("argv, option", [
     (["--n", "0"], "--n"), (["--n", "5", "--eps-train", "-1"], "--eps-train"), (["--n", "5", "--d", "2.5"], "--d"),
     (["--n", "5", "--trials", "1"], "--trials"), (["--n", "5", "--learner", "knn"], "--learner"),
+    (["--n", "5", "--learner", "svm", "--accuracy-tol", "0"], "--accuracy-tol"),
+    (["--n", "5", "--workers", "0"], "--workers"),
 ])
 def test_bad_options_exit_2_naming_the_option(tmp_path, capsys, argv, option) -> None:
     base = ["learning-curve", "--p", "0.9", "--eta", "0.3", "--d", "3", "--out", str(tmp_path / "o")]

@@ -112,3 +112,17 @@ def test_estimate_callable_counts_agree_across_samplers(attack, monkeypatch):
     # float32 samples exist only in the oracle: the numba request falls back and says so
     d = engine.estimate_callable(m, fa, 1000, seed=7, dtype=np.float32, backend="numba")
     assert d["backend"] == "numpy"
+
+
+def test_sampler_backend_sends_a_gpu_run_to_the_host_sampler(monkeypatch):
+    # With a GPU the column's backend is cupy; materialised samples are host arrays, so they come
+    # from numba (or NumPy without it). The mapping is checked here without a GPU.
+    from robtheory.mc import engine
+
+    assert engine.sampler_backend("numpy") == "numpy"
+    monkeypatch.setattr(engine, "resolve_backend", lambda backend="auto": "cupy")
+    monkeypatch.setattr(engine, "numba_usable", lambda: (True, "ok"))
+    assert engine.sampler_backend("cupy") == "numba"
+    assert engine.sampler_backend("auto") == "numba"
+    monkeypatch.setattr(engine, "numba_usable", lambda: (False, "switched off"))
+    assert engine.sampler_backend("cupy") == "numpy"
