@@ -44,12 +44,13 @@ certificates and compare them with the committed ones through
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import sympy
 
@@ -66,7 +67,8 @@ from ._decide import (  # noqa: F401 (holds and resolve are public here, as befo
     resolve,
 )
 
-__all__ = ["PROOF_MODULES", "Certificate", "Step", "comparable", "describe", "holds", "resolve", "run_all"]
+__all__ = ["PROOF_MODULES", "Certificate", "Step", "build_of", "comparable", "describe", "holds", "resolve", "run_all",
+           "shared_builds"]
 
 #: Proof scripts in this package, each a module with ``build() -> Certificate``: those named by the
 #: claims' records (``Claim.proofs``), each once, in registry order.
@@ -504,23 +506,62 @@ def comparable(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k != "environment"}
 
 
+#: The certificates built so far inside the innermost :func:`shared_builds` block (None outside one).
+_SHARED: dict[str, Certificate] | None = None
+
+
+@contextlib.contextmanager
+def shared_builds(built: dict[str, Certificate] | None = None) -> Iterator[dict[str, Certificate]]:
+    """Within the block, :func:`build_of` builds each proof module's certificate at most once.
+
+    A certificate that rests on another one rebuilds it (Theorem F re-checks two steps of Theorem
+    2.1 by building that certificate): inside one run that builds both (``robtheory prove``, the
+    proof column of ``robtheory verify``) the second build would repeat the first one's sympy work
+    exactly, since a build is deterministic. ``built`` is the dict to keep them in (a caller that
+    runs several blocks passes the same dict each time); a block inside another one uses the outer
+    block's dict. Outside any block every :func:`build_of` builds afresh.
+    """
+    global _SHARED
+    outer = _SHARED
+    if outer is not None:
+        yield outer
+        return
+    _SHARED = {} if built is None else built
+    try:
+        yield _SHARED
+    finally:
+        _SHARED = None
+
+
+def build_of(name: str) -> Certificate:
+    """The certificate of proof module ``name`` (one of :data:`PROOF_MODULES`), built now, or inside
+    a :func:`shared_builds` block the one already built there."""
+    if _SHARED is not None and name in _SHARED:
+        return _SHARED[name]
+    cert: Certificate = importlib.import_module("." + name, __package__).build()
+    if _SHARED is not None:
+        _SHARED[name] = cert
+    return cert
+
+
 def run_all(out_dir: str | Path | None = None,
             progress: Callable[[str, Certificate | None], None] | None = None) -> list[Certificate]:
-    """Build every certificate in :data:`PROOF_MODULES`; write them if ``out_dir``.
+    """Build every certificate in :data:`PROOF_MODULES` (each once: :func:`shared_builds`); write
+    them if ``out_dir``.
 
     ``progress(name, None)`` is called before each build and ``progress(name, cert)`` after it.
     """
     certificates = []
-    for name in PROOF_MODULES:
-        if progress is not None:
-            progress(name, None)
-        module = importlib.import_module("." + name, __package__)
-        cert = module.build()
-        if out_dir is not None:
-            cert.write(out_dir)
-        certificates.append(cert)
-        if progress is not None:
-            progress(name, cert)
+    with shared_builds():
+        for name in PROOF_MODULES:
+            if progress is not None:
+                progress(name, None)
+            cert = build_of(name)
+            if out_dir is not None:
+                cert.write(out_dir)
+            certificates.append(cert)
+            if progress is not None:
+                progress(name, cert)
     return certificates
 
 

@@ -14,7 +14,6 @@ in this column means the whole claim, on its whole region, is certified.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,9 +59,17 @@ class ProofResult(CheckResult):
         return d
 
 
+#: The certificates the helper process has built (it lives for one ProofColumn): each built once.
+_HELPER_BUILT: dict[str, Any] = {}
+
+
 def _built(name: str) -> dict:
-    """The certificate of proof module ``name``, built afresh, as its JSON record (run in a helper process)."""
-    return importlib.import_module(f"{__package__}.{name}").build().to_dict()
+    """The certificate of proof module ``name``, built afresh (once in this process:
+    :func:`robtheory.proofs._certificate.shared_builds`), as its JSON record (run in a helper process)."""
+    from ._certificate import build_of, shared_builds  # sympy: only where a certificate is built
+
+    with shared_builds(_HELPER_BUILT):
+        return build_of(name).to_dict()
 
 
 class ProofColumn:
@@ -91,8 +98,10 @@ class ProofColumn:
     def certificate(self, name: str):
         """The certificate object of proof module ``name`` (built here, once)."""
         if name not in self._cache:
-            module = importlib.import_module(f"{__package__}.{name}")
-            self._cache[name] = module.build()
+            from ._certificate import build_of, shared_builds  # sympy: only where a certificate is built
+
+            with shared_builds(self._cache):  # a certificate built inside another one is kept too
+                self._cache[name] = build_of(name)
         return self._cache[name]
 
     def record(self, name: str) -> dict:

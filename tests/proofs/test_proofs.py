@@ -266,10 +266,35 @@ def test_derivations_certificate_derives_the_a_star_attainment():
     assert steps["a_star.attained"].kind == "identity"  # an identity between two derived expressions
 
 
-def test_proof_column_covers_theorem_f():
+def test_proof_column_covers_theorem_f(monkeypatch):
     from robtheory import claims
     from robtheory.proofs.column import PROOFS_OF, ProofColumn
 
+    builds = []
+    real = theorem_2_1.build
+    monkeypatch.setattr(theorem_2_1, "build", lambda: builds.append(1) or real())
     assert PROOFS_OF["theorem_f"][0] == "theorem_f"
-    res = ProofColumn()(claims.get("theorem_f"))
+    col = ProofColumn()
+    res = col(claims.get("theorem_f"))
     assert res.passed and "theorem_f" in res.detail
+    # Theorem F's certificate rebuilds Theorem 2.1's (its step T21); the column then reuses that
+    # build for Theorem 2.1's own row instead of repeating the same sympy work
+    assert len(builds) == 1
+    res_21 = col(claims.get("theorem_2_1"))
+    assert res_21.passed and "theorem_2_1:" in res_21.detail and len(builds) == 1
+
+
+def test_shared_builds_build_each_certificate_once_inside_a_block(monkeypatch):
+    """build_of builds afresh outside a block and once per name inside one (the outer block's
+    dict serves an inner block); the dict given to a block keeps what was built in it."""
+    calls = []
+    monkeypatch.setattr(theorem_2_1, "build", lambda: calls.append(1) or object())
+    a, b = _certificate.build_of("theorem_2_1"), _certificate.build_of("theorem_2_1")
+    assert a is not b and len(calls) == 2
+    kept: dict = {}
+    with _certificate.shared_builds(kept) as shared:
+        c = _certificate.build_of("theorem_2_1")
+        with _certificate.shared_builds({}) as inner:
+            assert inner is shared and _certificate.build_of("theorem_2_1") is c
+    assert len(calls) == 3 and kept == {"theorem_2_1": c}
+    assert _certificate.build_of("theorem_2_1") is not c and len(calls) == 4  # the block is over
