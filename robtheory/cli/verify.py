@@ -197,10 +197,11 @@ def _run_columns(args: argparse.Namespace, selected: Any, runner: Any, with_torc
         proof_col = columns["proof"] = ProofColumn(selected, ahead=True)
     torch_col = None
     if with_torch:
-        # torch loads only here; the column trains the quick toy-data models once per run
+        # torch loads only here; the column trains the quick toy-data models once per run (their
+        # figures are drawn only for a report, the one place they are shown)
         from robtheory.torch_bridge.column import TorchColumn
 
-        torch_col = columns["torch"] = TorchColumn(quick=True, seed=0)
+        torch_col = columns["torch"] = TorchColumn(quick=True, seed=0, figures=args.report is not None)
     # with '--json -' stdout carries the JSON only: the table and the summary go to stderr
     table = sys.stderr if args.json == "-" else sys.stdout
     # a bar over the claims (and the sampler marginals) on a terminal only: None in pipes and

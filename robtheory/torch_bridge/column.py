@@ -21,11 +21,16 @@ __all__ = ["TorchColumn", "registered"]
 
 
 class TorchColumn:
-    """Callable ``Claim -> CheckResult | None``; each experiment runs once per instance."""
+    """Callable ``Claim -> CheckResult | None``; each experiment runs once per instance.
 
-    def __init__(self, quick: bool = True, seed: int = 0):
+    ``figures=False`` runs the experiments without drawing their figures (the checks are the same;
+    ``robtheory verify`` draws them only when it writes a report, which shows them).
+    """
+
+    def __init__(self, quick: bool = True, seed: int = 0, figures: bool = True):
         self.quick = quick
         self.seed = seed
+        self.figures = figures
         self._metrics: dict[str, dict] = {}
         self._tmp: tempfile.TemporaryDirectory | None = None
 
@@ -39,7 +44,7 @@ class TorchColumn:
             if self._tmp is None:  # removed when the column is garbage-collected
                 self._tmp = tempfile.TemporaryDirectory(prefix="robtheory-torch-")
             self._metrics[name] = run_experiment(name, f"{self._tmp.name}/{name}", quick=self.quick,
-                                                 seed=self.seed, progress=False)
+                                                 seed=self.seed, progress=False, figures=self.figures)
         return self._metrics[name]
 
     def __call__(self, claim: Claim) -> CheckResult | None:

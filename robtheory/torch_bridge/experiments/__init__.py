@@ -85,7 +85,9 @@ class RunContext:
     """What an experiment receives: where to write, how hard to work, and its randomness.
 
     ``quick`` selects the small configuration (seconds, smallest data); ``progress`` is None
-    (bars only on a terminal), True or False.
+    (bars only on a terminal), True or False; ``draw_figures`` False skips drawing the figures
+    (the numbers and the arrays they are drawn from are still saved, so ``robtheory plot`` can
+    draw them later).
     """
 
     out: Path
@@ -95,6 +97,7 @@ class RunContext:
     progress: bool | None = None
     figures: list[str] = field(default_factory=list)
     checkpoints: list[str] = field(default_factory=list)
+    draw_figures: bool = True
 
     def save_figure(self, fig, stem: str) -> list[str]:
         """Save ``fig`` as ``stem.png`` (and the vector ``stem.pdf`` and ``stem.svg`` unless quick) in
@@ -136,6 +139,8 @@ class RunContext:
             result.setdefault("figure_data", {})["arrays"] = ARRAYS_FILE
             with np.load(self.out / ARRAYS_FILE) as z:  # draw what was written, as a redraw will
                 arrays = {k: z[k] for k in z.files}
+        if not self.draw_figures:
+            return
         for stem, fig in FIGURES[experiment](result, dict(arrays or {})):
             self.save_figure(fig, stem)
 
@@ -158,8 +163,12 @@ def _check_device(device: str) -> str:
 
 
 def run_experiment(name: str, out: str | Path, *, quick: bool = False, device: str = "cpu",
-                   seed: int = 0, progress: bool | None = None, threads: int | None = 1) -> dict:
+                   seed: int = 0, progress: bool | None = None, threads: int | None = 1,
+                   figures: bool = True) -> dict:
     """Run one experiment into folder ``out``; returns (and writes) its ``metrics.json`` dict.
+
+    ``figures=False`` saves the numbers without drawing the figures (``metrics.json`` then lists
+    none; ``robtheory plot OUT/metrics.json`` draws them from what was saved).
 
     ``threads`` sets torch's intra-op thread count for the run (restored afterwards). The
     default 1 is deliberate: these models are small, and on a loaded 2-core machine two
@@ -182,7 +191,7 @@ def run_experiment(name: str, out: str | Path, *, quick: bool = False, device: s
         raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = RunContext(out=out, quick=quick, device=device, seed=seed, progress=progress)
+    ctx = RunContext(out=out, quick=quick, device=device, seed=seed, progress=progress, draw_figures=bool(figures))
     before = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
