@@ -171,6 +171,24 @@ def _start_runner(args: argparse.Namespace) -> Any:
 
 def _run_columns(args: argparse.Namespace, selected: Any, runner: Any, with_torch: bool) -> int:
     """Build the columns, check every claim, print the table; the exit status."""
+    # the proofs and torch columns live above the claims layer: built here, passed to verify()
+    columns: dict[str, Any] = {}
+    proof_col = None
+    if not args.no_proofs:
+        from robtheory.proofs.column import ProofColumn
+
+        # built first, in a helper process (falls back to building here): its start-up and first
+        # certificates overlap this process's set-up of the other columns and its sampling
+        proof_col = columns["proof"] = ProofColumn(selected, ahead=True)
+    try:
+        return _run_with(args, selected, runner, with_torch, columns, proof_col)
+    finally:
+        if proof_col is not None:  # also when a column cannot be built: the helper never outlives the run
+            proof_col.close()
+
+
+def _run_with(args: argparse.Namespace, selected: Any, runner: Any, with_torch: bool, columns: dict[str, Any],
+              proof_col: Any) -> int:
     mc_column = None
     pieces_bar = None
     if not args.no_mc:
@@ -187,14 +205,6 @@ def _run_columns(args: argparse.Namespace, selected: Any, runner: Any, with_torc
                                          mean_resolution=args.mean_resolution, runner=runner)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    # the proofs and torch columns live above the claims layer: built here, passed to verify()
-    columns: dict[str, Any] = {}
-    proof_col = None
-    if not args.no_proofs:
-        from robtheory.proofs.column import ProofColumn
-
-        # built in a helper process while this one samples (falls back to building here)
-        proof_col = columns["proof"] = ProofColumn(selected, ahead=True)
     torch_col = None
     if with_torch:
         # torch loads only here; the column trains the quick toy-data models once per run (their
@@ -243,12 +253,10 @@ def _run_columns(args: argparse.Namespace, selected: Any, runner: Any, with_torc
 
     from robtheory.claims.verify import verify
 
-    try:
-        result = verify(selected, mc=mc_column, columns=columns, on_start=on_start, on_row=on_row,
-                        on_marginals=on_marginals)
-    finally:
-        if proof_col is not None:
-            proof_col.close()
+    result = verify(selected, mc=mc_column, columns=columns, on_start=on_start, on_row=on_row,
+                    on_marginals=on_marginals)
+    if proof_col is not None:
+        proof_col.close()  # every certificate is collected (_run_columns closes it on an error)
     if bar is not None:
         bar.close()
     if pieces_bar is not None:
