@@ -180,24 +180,43 @@ def _bits_f32(typingctx, x):
     return sig, codegen
 
 
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c with one rounding (IEEE fusedMultiplyAdd), for float32 or float64 operands.
+
+    An explicit ``llvm.fma``, not a contraction left to LLVM (``fastmath``): which products are
+    fused is fixed here, so the values are the same on every machine and with every LLVM version
+    (a CPU without FMA instructions gets the correctly rounded libm ``fma``, slower, same values).
+    """
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+    sig = a(a, b, c)
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
 # Integer -> float64 conversions have no AVX2 instruction for 64-bit lanes, so LLVM
 # extracts every lane and converts it with a scalar vcvtsi2sd inside the vectorised loops.
 # The two conversions below build the same float64 from its bits instead (exact, so the
 # uniforms and the logarithm are bit-identical to the plain conversions).
 _EXP_ONE = np.uint64(0x3FF0000000000000)  # bits of 1.0
 _EXP_2_52 = np.uint64(0x4330000000000000)  # bits of 2**52
-_HALF_ULP_1 = 2.0**-53
+_ONE_LESS_HALF_ULP = 1.0 - 2.0**-53  # 53 one bits: exactly representable
 
 
 @njit(**_DEV)
 def _u53(w_hi, w_lo):
     """(2m + 1) 2**-53 with m = w_hi 2**20 + (w_lo >> 12), as :func:`uniform01_f64_nb`.
 
-    ``1.0 | m`` (bits) is :math:`1 + m 2^{-52}`; subtracting 1 is exact (Sterbenz), and
-    adding :math:`2^{-53}` gives :math:`(2m + 1) 2^{-53}` exactly (53 significant bits).
+    ``1.0 | m`` (bits) is :math:`1 + m 2^{-52}`; subtracting :math:`1 - 2^{-53}` leaves
+    :math:`(2m + 1) 2^{-53}`, which has at most 53 significant bits, so the subtraction is
+    exact (one operation where subtracting 1 and adding :math:`2^{-53}` took two).
     """
     m = (np.uint64(w_hi) << np.uint64(20)) | (np.uint64(w_lo) >> np.uint64(12))
-    return (_bits_f64(_EXP_ONE | m) - 1.0) + _HALF_ULP_1
+    return _bits_f64(_EXP_ONE | m) - _ONE_LESS_HALF_ULP
 
 
 @njit(**_DEV)
@@ -329,21 +348,28 @@ _F_TWO = _F(2.0)
 _F_FOUR = _F(4.0)
 _F_M2 = _F(-2.0)
 _F_PIO2 = _F(math.pi / 2)
-_F_2M24 = _F(2.0**-24)
+_F_ONE_LESS_HALF_ULP = _F(1.0 - 2.0**-24)  # 24 one bits: exactly representable
 _F_126 = _F(126.0)
 _F_ROUND = _F(1.5 * 2.0**23)
 
 
 @njit(**_DEV)
 def _u24(w):
-    """(2m + 1) 2**-24 with m = w >> 9, as float32 (U24 of robtheory.mc.philox)."""
+    """(2m + 1) 2**-24 with m = w >> 9, as float32 (U24 of robtheory.mc.philox).
+
+    Built from bits as :func:`_u53`: ``1.0f | m`` is :math:`1 + m 2^{-23}`, and subtracting
+    :math:`1 - 2^{-24}` is exact; no integer -> float conversion (which, from the 64-bit lanes
+    that carry the Philox words, costs a two-uop ``vcvtqq2ps`` per 8 values).
+    """
     m = np.uint32(w) >> np.uint32(9)
-    return _F((m << np.uint32(1)) | np.uint32(1)) * _F_2M24
+    return _bits_f32(np.uint32(0x3F800000) | m) - _F_ONE_LESS_HALF_ULP
 
 
 @njit(**_DEV)
 def _log_f32(x):
-    """cephes logf for a positive normal float32, in float32 (a few ulps)."""
+    """cephes logf for a positive normal float32, in float32, its polynomial by fused
+    multiply-adds (error bound: :data:`LOG_F32_BOUND_ULPS`, checked on every input the
+    uniforms can take)."""
     bits = _f32_bits(x)
     # The exponent as a float32 straight from its 8-bit field (exact): numba would widen an
     # int32 exponent to int64, which costs two int64 -> float conversions per 16 lanes.
@@ -351,18 +377,27 @@ def _log_f32(x):
     mant = _bits_f32((bits & np.uint32(0x007FFFFF)) | np.uint32(0x3F000000))  # in [0.5, 1)
     small = mant < _SQRTHF
     fe = fe - _F_ONE if small else fe
-    xm = (mant + mant - _F_ONE) if small else (mant - _F_ONE)
+    xm = (mant + mant - _F_ONE) if small else (mant - _F_ONE)  # in [sqrt(1/2) - 1, sqrt(2) - 1)
     z = xm * xm
-    y = ((((((((_LF0 * xm + _LF1) * xm + _LF2) * xm + _LF3) * xm + _LF4) * xm + _LF5) * xm
-           + _LF6) * xm + _LF7) * xm + _LF8) * xm * z
-    y = y + _LQ1 * fe
-    y = y - _F_HALF * z
-    return xm + y + _LQ2 * fe
+    y = _fma(_LF0, xm, _LF1)
+    y = _fma(y, xm, _LF2)
+    y = _fma(y, xm, _LF3)
+    y = _fma(y, xm, _LF4)
+    y = _fma(y, xm, _LF5)
+    y = _fma(y, xm, _LF6)
+    y = _fma(y, xm, _LF7)
+    y = _fma(y, xm, _LF8)
+    y = y * xm * z
+    y = _fma(_LQ1, fe, y)
+    y = _fma(-_F_HALF, z, y)
+    return _fma(_LQ2, fe, xm + y)  # _LQ2 * fe is exact (_LQ2 has 9 significant bits)
 
 
 @njit(**_DEV)
 def _sincos2pi_f32(u):
-    """(sin 2 pi u, cos 2 pi u) for u in (0, 1), in float32; exact quadrant reduction."""
+    """(sin 2 pi u, cos 2 pi u) for u in (0, 1), in float32; exact quadrant reduction, then
+    the cephes sinf / cosf polynomials by fused multiply-adds (error bound:
+    :data:`SINCOS_F32_BOUND`, checked on every input the uniforms can take)."""
     t = _F_FOUR * u  # exact
     # round(t) by the magic constant 1.5 * 2**23 (ulp 1 in [2**23, 2**24)): the same integer
     # as floor(t + 1/2), since the fraction of t = (2m + 1) 2**-22 is never exactly 1/2 (no
@@ -372,8 +407,8 @@ def _sincos2pi_f32(u):
     x = (t - qf) * _F_PIO2  # t - qf is exact, in [-1/2, 1/2]
     q = _f32_bits(big) & np.uint32(3)
     z = x * x
-    sn = ((_SF1 * z + _SF2) * z + _SF3) * z * x + x
-    cs = ((_CF1 * z + _CF2) * z + _CF3) * z * z - _F_HALF * z + _F_ONE
+    sn = _fma(_fma(_fma(_SF1, z, _SF2), z, _SF3) * z, x, x)
+    cs = _fma(_fma(_fma(_CF1, z, _CF2), z, _CF3) * z, z, _fma(-_F_HALF, z, _F_ONE))
     odd = (q & np.uint32(1)) == np.uint32(1)
     s_out = cs if odd else sn
     c_out = sn if odd else cs
