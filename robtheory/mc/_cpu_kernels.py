@@ -219,6 +219,13 @@ def _u53(w_hi, w_lo):
     return _bits_f64(_EXP_ONE | m) - _ONE_LESS_HALF_ULP
 
 
+_2_52_PLUS_1023 = 4503599627370496.0 + 1023.0  # exact (an integer below 2**53)
+_SIGN64 = np.uint64(1 << 63)
+_SIGN32 = np.uint32(1 << 31)
+_62 = np.uint64(62)
+_30 = np.uint32(30)
+
+
 @njit(**_DEV)
 def _small_uint_f64(e):
     """float64(e) for an integer 0 <= e < 2**52, exactly: (2**52 | e) - 2**52."""
@@ -244,7 +251,9 @@ def _log_f64(x):
     bits = _f64_bits(x)
     # Reduce x to [sqrt(2)/2, sqrt(2)) * 2**k by moving the exponent (musl's trick).
     hx = (bits >> _S32) + np.uint64(0x3FF00000 - 0x3FE6A09E)
-    dk = _small_uint_f64(hx >> np.uint64(20)) - 1023.0  # the exponent k, exactly, as a float
+    # the exponent k, exactly, as a float: (2**52 + e) - (2**52 + 1023), one exact subtraction
+    # (as _small_uint_f64(e) - 1023.0, without its separate subtraction of 2**52)
+    dk = _bits_f64(_EXP_2_52 | (hx >> np.uint64(20))) - _2_52_PLUS_1023
     hx = (hx & np.uint64(0x000FFFFF)) + np.uint64(0x3FE6A09E)
     xr = _bits_f64((hx << _S32) | (bits & _M32))
     f = xr - 1.0
@@ -283,7 +292,7 @@ def _sincos_f64(theta):
     """(sin, cos) of theta in [0, 2 pi]: Cody-Waite by pi/2, then the fdlibm kernels."""
     big = theta * _INVPIO2 + _TOINT  # ulp 1: its low mantissa bits are the integer itself
     fn = big - _TOINT
-    q = np.int64(_f64_bits(big) & np.uint64(3))  # = int(fn) & 3 without a scalar float->int
+    qb = _f64_bits(big)  # its two low bits: q = int(fn) & 3, without a float -> int conversion
     r = theta - fn * _PIO2_1
     w = fn * _PIO2_1T
     x = r - w
@@ -297,12 +306,14 @@ def _sincos_f64(theta):
     hz = 0.5 * z
     wc = 1.0 - hz
     cs = wc + (((1.0 - wc) - hz) + (z * rc - x * y))
-    # theta = q pi/2 + x: sin = (s, c, -s, -c)[q], cos = (c, -s, -c, s)[q]
-    odd = (q & 1) == 1
+    # theta = q pi/2 + x: sin = (s, c, -s, -c)[q], cos = (c, -s, -c, s)[q]. The signs are bits
+    # of q moved to the sign bit (negation is exactly a sign-bit flip): sin is negated when
+    # bit 1 of q is set (q = 2, 3), cos when bit 1 of q + 1 is (q = 1, 2).
+    odd = (qb & np.uint64(1)) == np.uint64(1)
     s_out = cs if odd else sn
     c_out = sn if odd else cs
-    s_out = -s_out if q >= 2 else s_out
-    c_out = -c_out if (q == 1 or q == 2) else c_out
+    s_out = _bits_f64(_f64_bits(s_out) ^ ((qb << _62) & _SIGN64))
+    c_out = _bits_f64(_f64_bits(c_out) ^ (((qb + np.uint64(1)) << _62) & _SIGN64))
     return s_out, c_out
 
 
@@ -412,8 +423,9 @@ def _sincos2pi_f32(u):
     odd = (q & np.uint32(1)) == np.uint32(1)
     s_out = cs if odd else sn
     c_out = sn if odd else cs
-    s_out = -s_out if q >= np.uint32(2) else s_out
-    c_out = -c_out if (q == np.uint32(1) or q == np.uint32(2)) else c_out
+    # negate sin for q = 2, 3 and cos for q = 1, 2 by sign-bit flips, as in _sincos_f64
+    s_out = _bits_f32(_f32_bits(s_out) ^ ((q << _30) & _SIGN32))
+    c_out = _bits_f32(_f32_bits(c_out) ^ (((q + np.uint32(1)) << _30) & _SIGN32))
     return s_out, c_out
 
 
@@ -441,14 +453,21 @@ def _normal_quad_f32(k0, k1, i, j):
 # polynomials) too long for that, and ran about 1.15x slower. The values are exactly those of
 # :func:`_normal_pair_f64` / :func:`_normal_quad_f32` (same operations on the same inputs).
 @njit(**_CALL)
-def _normal_pairs_tile_f64(k0, k1, i0, m, ju, za, zb):
-    """za[t], zb[t] = normals 2j, 2j + 1 of sample i0 + t for t < m (j = ju)."""
+def _uniform_pairs_tile_f64(k0, k1, i0, m, ju, ua, ub):
+    """ua[t], ub[t] = the two uniforms of word block j = ju of sample i0 + t, for t < m."""
     _wide_vectors()
     for t in range(m):
         i = i0 + np.uint64(t)
         a, b, c, d = _philox(i & _M32, i >> _S32, ju, _SN, k0, k1)
-        za[t] = _u53(a, b)  # the uniforms, for now
-        zb[t] = _u53(c, d)
+        ua[t] = _u53(a, b)
+        ub[t] = _u53(c, d)
+
+
+@njit(**_CALL)
+def _normal_pairs_tile_f64(k0, k1, i0, m, ju, za, zb):
+    """za[t], zb[t] = normals 2j, 2j + 1 of sample i0 + t for t < m (j = ju)."""
+    _wide_vectors()
+    _uniform_pairs_tile_f64(k0, k1, i0, m, ju, za, zb)  # the uniforms, for now
     for t in range(m):
         va, vb = _box_muller_f64(za[t], zb[t])
         za[t] = va
@@ -456,16 +475,23 @@ def _normal_pairs_tile_f64(k0, k1, i0, m, ju, za, zb):
 
 
 @njit(**_CALL)
-def _normal_quads_tile_f32(k0, k1, i0, m, ju, za, zb, zc, zd):
-    """za[t] .. zd[t] = normals 4j .. 4j + 3 of sample i0 + t for t < m (j = ju), float32."""
+def _uniform_quads_tile_f32(k0, k1, i0, m, ju, ua, ub, uc, ud):
+    """ua[t] .. ud[t] = the four float32 uniforms of word block j = ju of sample i0 + t."""
     _wide_vectors()
     for t in range(m):
         i = i0 + np.uint64(t)
         a, b, c, d = _philox(i & _M32, i >> _S32, ju, _SN, k0, k1)
-        za[t] = _u24(a)  # the uniforms, for now
-        zb[t] = _u24(b)
-        zc[t] = _u24(c)
-        zd[t] = _u24(d)
+        ua[t] = _u24(a)
+        ub[t] = _u24(b)
+        uc[t] = _u24(c)
+        ud[t] = _u24(d)
+
+
+@njit(**_CALL)
+def _normal_quads_tile_f32(k0, k1, i0, m, ju, za, zb, zc, zd):
+    """za[t] .. zd[t] = normals 4j .. 4j + 3 of sample i0 + t for t < m (j = ju), float32."""
+    _wide_vectors()
+    _uniform_quads_tile_f32(k0, k1, i0, m, ju, za, zb, zc, zd)  # the uniforms, for now
     for t in range(m):
         va, vb = _bm_f32(za[t], zb[t])
         vc, vd = _bm_f32(zc[t], zd[t])
@@ -510,11 +536,13 @@ def _linear_tile_f64(k0, k1, i0, m, w, b, eta, p, pen, y, s, za, zb):
     for j in range((w.shape[0] - 1) // 2):
         wa = w[1 + 2 * j]
         wb = w[2 + 2 * j]
-        _normal_pairs_tile_f64(k0, k1, i0, m, np.uint64(j), za, zb)
+        # Box--Muller fused into the score pass (the normals never reach memory)
+        _uniform_pairs_tile_f64(k0, k1, i0, m, np.uint64(j), za, zb)
         for t in range(m):
+            va, vb = _box_muller_f64(za[t], zb[t])
             ey = eta * y[t]
-            acc = s[t] + wa * (ey + za[t])
-            s[t] = acc + wb * (ey + zb[t])
+            acc = s[t] + wa * (ey + va)
+            s[t] = acc + wb * (ey + vb)
     ks = 0
     kr = 0
     for t in range(m):
@@ -538,13 +566,15 @@ def _linear_tile_f32(k0, k1, i0, m, w, b, eta, p, pen, y64, x164, y, s, za, zb, 
         wb = w[2 + 4 * j]
         wc = w[3 + 4 * j]
         wd = w[4 + 4 * j]
-        _normal_quads_tile_f32(k0, k1, i0, m, np.uint64(j), za, zb, zc, zd)
+        _uniform_quads_tile_f32(k0, k1, i0, m, np.uint64(j), za, zb, zc, zd)
         for t in range(m):
+            va, vb = _bm_f32(za[t], zb[t])
+            vc, vd = _bm_f32(zc[t], zd[t])
             ey = eta * y[t]
-            acc = s[t] + wa * (ey + za[t])
-            acc = acc + wb * (ey + zb[t])
-            acc = acc + wc * (ey + zc[t])
-            s[t] = acc + wd * (ey + zd[t])
+            acc = s[t] + wa * (ey + va)
+            acc = acc + wb * (ey + vb)
+            acc = acc + wc * (ey + vc)
+            s[t] = acc + wd * (ey + vd)
     ks = 0
     kr = 0
     for t in range(m):
