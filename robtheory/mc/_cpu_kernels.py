@@ -26,20 +26,33 @@ float64
     :math:`\ln u` by the fdlibm/musl algorithm (reduction to :math:`[\sqrt2/2, \sqrt2)`,
     degree-14 odd polynomial in :math:`s = f/(2 + f)`), and :math:`\sin, \cos` of
     :math:`\theta = \mathrm{fl}(2\pi u)` by the fdlibm kernels after a Cody--Waite
-    reduction by :math:`\pi/2`: each within 1 ulp, so the normals agree with the NumPy
-    reference to a few ulps and the **counts agree exactly** (a flip would need a margin
-    within ~1e-15 of a threshold). Tested bit for bit on counts, ulp-bounded on values.
+    reduction by :math:`\pi/2`, their polynomials by fused multiply-adds (:func:`_fma`).
+    The logarithm is within 1 ulp, sine and cosine within 1 ulp plus
+    :data:`SINCOS_F64_ABS` (the reduction's absolute error, which matters only next to a
+    zero of the function); so the normals agree with the NumPy reference to a few ulps
+    (which NumPy does not promise either: its own ``log``/``sin``/``cos`` differ from libm's
+    in the last ulp on some CPUs) and the **counts agree exactly** (a flip would need a
+    margin within ~1e-15 of a threshold). Tested bit for bit on counts, ulp-bounded on values
+    against mpmath. About 6 % of the float64 normals differ from the reference's in the last
+    ulp or two (as before the fused multiply-adds; 0.5 % of them changed with them).
     AVX2 has no instruction for 64-bit integer <-> float64 conversion, and LLVM
     scalarises such a conversion inside a vectorised loop; so the uniforms
     (:func:`_u53`), the exponent of the logarithm and the quadrant of the sine are
     built from float64 bit patterns instead -- exactly the same values (tested), about
     10 % more throughput.
 float32
-    cephes ``logf`` and ``sinf``/``cosf`` evaluated in float32, with the angle reduced
-    exactly from the uniform (:math:`4u - \mathrm{round}(4u)` is exact), so the normals
-    are within a few float32 ulps of the reference's float32 stream (which rounds a
-    float64 Box--Muller). float32 counts therefore agree with the reference
-    statistically, not bit for bit.
+    cephes ``logf`` and ``sinf``/``cosf`` evaluated in float32 by fused multiply-adds, with
+    the angle reduced exactly from the uniform (:math:`4u - \mathrm{round}(4u)` is exact):
+    on every one of the :math:`2^{23}` float32 uniforms, :math:`\ln u` is within
+    :data:`LOG_F32_BOUND_ULPS` float32 ulp and :math:`\sin 2\pi u, \cos 2\pi u` within
+    :data:`SINCOS_F32_BOUND` (absolute), tested exhaustively. So the normals are within a few
+    float32 ulps of the reference's float32 stream (which rounds a float64 Box--Muller); about
+    40 % of them differ from it in the last bit or two. float32 counts therefore agree with the
+    reference statistically, not bit for bit.
+
+The fused multiply-adds are explicit (``llvm.fma``), so the values do not depend on the CPU
+or on LLVM's choices: without FMA instructions the same values come from the correctly
+rounded ``fma`` of the C library, only slower.
 
 Vectorisation
 -------------
@@ -232,6 +245,19 @@ def _small_uint_f64(e):
     return _bits_f64(_EXP_2_52 | e) - 4503599627370496.0
 
 
+# --------------------------------------------------------------------------- error bounds
+#: float32 ``_log_f32(u)`` is within this many float32 ulps of ln u for every float32 uniform
+#: u = (2m + 1) 2**-24 (largest found over all 2**23 of them: 0.82).
+LOG_F32_BOUND_ULPS = 1.0
+#: float32 ``_sincos2pi_f32(u)``: absolute error bound for every float32 uniform (largest found
+#: over all 2**23 of them: 0.89 * 2**-23).
+SINCOS_F32_BOUND = 2.0**-23
+#: float64 ``_sincos_f64(theta)``, theta in [0, 2 pi]: error at most 1 ulp plus this absolute
+#: term, the Cody--Waite reduction's (fn <= 4): 4 |pi/2 - (_PIO2_1 + _PIO2_1T)| = 1.41e-26 and
+#: the rounding of fn * _PIO2_1T, at most half an ulp of 4 * _PIO2_1T = 2.59e-26.
+SINCOS_F64_ABS = 4.0e-26
+
+
 # --------------------------------------------------------------------------- float64 math
 # fdlibm e_log.c / musl log.c (Sun Microsystems, freely redistributable): max error < 1 ulp.
 _LN2_HI = 6.93147180369123816490e-01
@@ -261,10 +287,12 @@ def _log_f64(x):
     s = f / (2.0 + f)
     z = s * s
     w = z * z
-    t1 = w * (_LG2 + w * (_LG4 + w * _LG6))
-    t2 = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
+    t1 = w * _fma(w, _fma(w, _LG6, _LG4), _LG2)
+    t2 = z * _fma(w, _fma(w, _fma(w, _LG7, _LG5), _LG3), _LG1)
     r = t2 + t1
-    return s * (hfsq + r) + dk * _LN2_LO - hfsq + f + dk * _LN2_HI
+    # musl's s * (hfsq + r) + dk * ln2_lo - hfsq + f + dk * ln2_hi, left to right; the last
+    # product is exact (ln2_hi has 32 significant bits, |dk| < 2**11), so fusing it is too
+    return _fma(dk, _LN2_HI, (_fma(dk, _LN2_LO, s * (hfsq + r)) - hfsq) + f)
 
 
 # fdlibm k_sin.c / k_cos.c on [-pi/4, pi/4] (with the tail y of the reduced argument).
@@ -293,19 +321,19 @@ def _sincos_f64(theta):
     big = theta * _INVPIO2 + _TOINT  # ulp 1: its low mantissa bits are the integer itself
     fn = big - _TOINT
     qb = _f64_bits(big)  # its two low bits: q = int(fn) & 3, without a float -> int conversion
-    r = theta - fn * _PIO2_1
+    r = _fma(-fn, _PIO2_1, theta)  # fn * _PIO2_1 is exact (fn <= 4, 33-bit constant)
     w = fn * _PIO2_1T
     x = r - w
     y = (r - x) - w
     z = x * x
     zz = z * z
-    rs = _S2 + z * (_S3 + z * _S4) + z * zz * (_S5 + z * _S6)
+    rs = _fma(z, _fma(z, _S4, _S3), _S2) + z * zz * _fma(z, _S6, _S5)
     v = z * x
-    sn = x - ((z * (0.5 * y - v * rs) - y) - v * _S1)
-    rc = z * (_C1 + z * (_C2 + z * _C3)) + zz * zz * (_C4 + z * (_C5 + z * _C6))
+    sn = x - _fma(-v, _S1, _fma(z, _fma(-v, rs, 0.5 * y), -y))
+    rc = z * _fma(z, _fma(z, _C3, _C2), _C1) + zz * zz * _fma(z, _fma(z, _C6, _C5), _C4)
     hz = 0.5 * z
     wc = 1.0 - hz
-    cs = wc + (((1.0 - wc) - hz) + (z * rc - x * y))
+    cs = wc + (((1.0 - wc) - hz) + _fma(z, rc, -(x * y)))
     # theta = q pi/2 + x: sin = (s, c, -s, -c)[q], cos = (c, -s, -c, s)[q]. The signs are bits
     # of q moved to the sign bit (negation is exactly a sign-bit flip): sin is negated when
     # bit 1 of q is set (q = 2, 3), cos when bit 1 of q + 1 is (q = 1, 2).
