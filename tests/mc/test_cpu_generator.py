@@ -233,3 +233,35 @@ def test_tile_loops_are_vectorised_without_libm_calls():
         assert re.search(r"@llvm\.fma\.v\d+f(32|64)\(", ir), fn  # fused multiply-adds, on vectors
         assert re.search(r"@llvm\.sqrt\.v\d+f(32|64)\(", ir), fn
         assert not re.search(r"@(log|sin|cos|sincos|exp)f?\(", ir), fn  # no libm calls
+
+
+# --------------------------------------------------------------------------- cache safety
+def test_every_jitted_function_is_defined_in_the_kernel_file():
+    # numba's disk cache of a kernel is keyed on its own file's contents: a device function
+    # compiled in from another file would survive an edit of that file in the cache, stale
+    from numba.core.registry import CPUDispatcher
+
+    jitted = {n: f for n, f in vars(K).items() if isinstance(f, CPUDispatcher)}
+    assert "_philox" in jitted and "_linear_kernel_f64" in jitted
+    for name, f in jitted.items():
+        assert f.py_func.__code__.co_filename == K.__file__, name
+
+
+def test_kernel_copies_equal_the_shared_definitions():
+    from robtheory.mc import _philox_numba as pn
+    from robtheory.mc import philox as P
+    from robtheory.mc import reference as R
+
+    assert (K.STREAM_NORMAL, K.STREAM_Y, K.STREAM_X1) == (R.STREAM_NORMAL, R.STREAM_Y, R.STREAM_X1)
+    rng = np.random.default_rng(5)
+    cases = [(0, 0, 0, 0, 0, 0), (2**32 - 1,) * 6,
+             (0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344, 0xA4093822, 0x299F31D0)]
+    cases += [tuple(int(v) for v in rng.integers(0, 2**32, 6)) for _ in range(200)]
+    for c0, c1, c2, c3, k0, k1 in cases:
+        args = [np.uint64(v) for v in (c0, c1, c2, c3, k0, k1)]
+        mine = tuple(int(v) for v in K._philox(*args))
+        assert mine == tuple(int(v) for v in pn.philox4x32_nb(*args))
+        assert mine == tuple(int(v) for v in P.philox4x32([c0, c1, c2, c3], [k0, k1]))
+    # Random123's known answer for counter pi, key pi
+    assert tuple(int(v) for v in K._philox(*[np.uint64(v) for v in cases[2]])) == (
+        0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)
