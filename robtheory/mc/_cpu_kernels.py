@@ -1,9 +1,14 @@
 r"""The numba kernels of :mod:`robtheory.mc.cpu` (fused sampling and reduction, no n x d array).
 
-Every jitted function of the CPU backend lives in this one file, device functions included:
-numba's on-disk cache is invalidated by changes to the file of the cached kernel only, so a
-device function kept in another module could leave a stale compiled kernel behind. The Python
-wrappers (argument handling, splitting long runs) are in :mod:`robtheory.mc.cpu`.
+Every jitted function of the CPU backend lives in this one file, device functions included,
+and so does every constant they compile in: numba's on-disk cache is keyed on the contents of
+the file of the cached kernel only, so a device function or a global kept in another module
+leaves a stale compiled kernel behind when that module changes. (The Philox rounds used to be
+re-jitted from :mod:`robtheory.mc._philox_numba`, and the stream tags imported from
+:mod:`robtheory.mc.reference`: an edit of either, undone later, left kernels compiled from the
+edited version in the cache, found by planting a wrong Philox key constant.) The copies here are
+tested equal to those modules, and the stream tags are checked on import. The Python wrappers
+(argument handling, splitting long runs) are in :mod:`robtheory.mc.cpu`.
 
 The kernels draw exactly the samples of the NumPy oracle :mod:`robtheory.mc.reference`
 (same Philox stream layout, same stream tags, same score arithmetic) but never store
@@ -26,20 +31,33 @@ float64
     :math:`\ln u` by the fdlibm/musl algorithm (reduction to :math:`[\sqrt2/2, \sqrt2)`,
     degree-14 odd polynomial in :math:`s = f/(2 + f)`), and :math:`\sin, \cos` of
     :math:`\theta = \mathrm{fl}(2\pi u)` by the fdlibm kernels after a Cody--Waite
-    reduction by :math:`\pi/2`: each within 1 ulp, so the normals agree with the NumPy
-    reference to a few ulps and the **counts agree exactly** (a flip would need a margin
-    within ~1e-15 of a threshold). Tested bit for bit on counts, ulp-bounded on values.
+    reduction by :math:`\pi/2`, their polynomials by fused multiply-adds (:func:`_fma`).
+    The logarithm is within 1 ulp, sine and cosine within 1 ulp plus
+    :data:`SINCOS_F64_ABS` (the reduction's absolute error, which matters only next to a
+    zero of the function); so the normals agree with the NumPy reference to a few ulps
+    (which NumPy does not promise either: its own ``log``/``sin``/``cos`` differ from libm's
+    in the last ulp on some CPUs) and the **counts agree exactly** (a flip would need a
+    margin within ~1e-15 of a threshold). Tested bit for bit on counts, ulp-bounded on values
+    against mpmath. About 6 % of the float64 normals differ from the reference's in the last
+    ulp or two (as before the fused multiply-adds; 0.5 % of them changed with them).
     AVX2 has no instruction for 64-bit integer <-> float64 conversion, and LLVM
     scalarises such a conversion inside a vectorised loop; so the uniforms
     (:func:`_u53`), the exponent of the logarithm and the quadrant of the sine are
     built from float64 bit patterns instead -- exactly the same values (tested), about
     10 % more throughput.
 float32
-    cephes ``logf`` and ``sinf``/``cosf`` evaluated in float32, with the angle reduced
-    exactly from the uniform (:math:`4u - \mathrm{round}(4u)` is exact), so the normals
-    are within a few float32 ulps of the reference's float32 stream (which rounds a
-    float64 Box--Muller). float32 counts therefore agree with the reference
-    statistically, not bit for bit.
+    cephes ``logf`` and ``sinf``/``cosf`` evaluated in float32 by fused multiply-adds, with
+    the angle reduced exactly from the uniform (:math:`4u - \mathrm{round}(4u)` is exact):
+    on every one of the :math:`2^{23}` float32 uniforms, :math:`\ln u` is within
+    :data:`LOG_F32_BOUND_ULPS` float32 ulp and :math:`\sin 2\pi u, \cos 2\pi u` within
+    :data:`SINCOS_F32_BOUND` (absolute), tested exhaustively. So the normals are within a few
+    float32 ulps of the reference's float32 stream (which rounds a float64 Box--Muller); about
+    40 % of them differ from it in the last bit or two. float32 counts therefore agree with the
+    reference statistically, not bit for bit.
+
+The fused multiply-adds are explicit (``llvm.fma``), so the values do not depend on the CPU
+or on LLVM's choices: without FMA instructions the same values come from the correctly
+rounded ``fma`` of the C library, only slower.
 
 Vectorisation
 -------------
@@ -58,9 +76,20 @@ generator):
   per-function attribute ``prefer-vector-width=512``): LLVM's tuning for AVX-512 server cores
   otherwise stops at 256 bits. No-op without AVX-512.
 
-Neither changes a value: the operations and their order are those of the per-sample device
-functions :func:`_normal_pair_f64` and :func:`_normal_quad_f32` (tested bit for bit), and
-numba contracts no multiply-add into an FMA without ``fastmath``.
+The linear kernels go one step further: their second loop does Box--Muller and adds the normals
+into the scores at once (:func:`_linear_tile_f64`, :func:`_linear_tile_f32`), so the
+normals never reach memory. None of this changes a value: the operations and their order are
+those of the per-sample device functions :func:`_normal_pair_f64` and :func:`_normal_quad_f32`
+(tested bit for bit), the only fused multiply-adds are the explicit ones of the transforms, and
+numba contracts no other multiply-add into an FMA without ``fastmath`` (the score arithmetic
+stays the reference's).
+
+Where the time goes (one thread, float64 / float32 ns per normal, d = 1000, this machine's
+Xeon @ 2.8 GHz with AVX-512): Philox rounds with the uniforms 1.11 / 0.49, Box--Muller 1.5 / 0.45,
+the score update 0.2 / 0.05. The Philox loop issues two 512-bit operations per cycle (its
+ten rounds are ``vpmuludq``, shifts and ``vpternlogq``, close to the minimum of six operations
+per round), so the generator is at the port limit; in float64 Box--Muller, one ``vdivpd`` and one
+``vsqrtpd`` per 8 pairs also occupy the divider.
 
 Indices are uint64 throughout (sample ``start + t`` of a call), so sample counts past
 :math:`2^{31}` and indices past :math:`2^{32}` are exact; one kernel call handles at most
@@ -82,8 +111,7 @@ from numba import njit, prange, types
 from numba.extending import intrinsic
 
 from robtheory._cache import numba_cache
-from robtheory.mc import _philox_numba as _PN
-from robtheory.mc.reference import STREAM_NORMAL, STREAM_X1, STREAM_Y
+from robtheory.mc import reference as _reference
 
 __all__ = ["MAX_CALL", "TILE"]
 
@@ -97,11 +125,11 @@ _DEV = {"inline": "always", "nogil": True, "error_model": "numpy"}
 _CALL = {"nogil": True, "error_model": "numpy"}
 _KER = {"parallel": True, "cache": numba_cache(), "nogil": True, "error_model": "numpy"}
 
-# The Philox device functions of robtheory.mc._philox_numba, inlined at numba-IR level so
-# that the per-tile sample loops vectorise (a call to the cached version is an opaque
-# function call that blocks vectorisation).
-_philox = njit(**_DEV)(_PN.philox4x32_nb.py_func)
-
+# The stream tags of robtheory.mc.reference, as literals of this file (see the module notes).
+STREAM_NORMAL, STREAM_Y, STREAM_X1 = 0, 1, 2
+if (STREAM_NORMAL, STREAM_Y, STREAM_X1) != (_reference.STREAM_NORMAL, _reference.STREAM_Y,
+                                            _reference.STREAM_X1):
+    raise RuntimeError("robtheory.mc._cpu_kernels: its stream tags differ from robtheory.mc.reference's")
 
 _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
@@ -109,6 +137,42 @@ _Z64 = np.uint64(0)
 _SY = np.uint64(STREAM_Y)
 _SX1 = np.uint64(STREAM_X1)
 _SN = np.uint64(STREAM_NORMAL)
+
+
+@njit(**_DEV)
+def _philox(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 of counter (c0..c3) under key (k0, k1); 4-tuple of uint32.
+
+    The block function of :func:`robtheory.mc._philox_numba.philox4x32_nb` (tested equal to it
+    and to the NumPy one), kept here for the cache (see the module notes) and inlined at numba-IR
+    level so that the per-tile sample loops vectorise (a call to a separately compiled function
+    is opaque and blocks vectorisation).
+    """
+    mask = np.uint64(0xFFFFFFFF)
+    m0 = np.uint64(0xD2511F53)
+    m1 = np.uint64(0xCD9E8D57)
+    w0 = np.uint64(0x9E3779B9)
+    w1 = np.uint64(0xBB67AE85)
+    s32 = np.uint64(32)
+    x0 = np.uint64(c0) & mask
+    x1 = np.uint64(c1) & mask
+    x2 = np.uint64(c2) & mask
+    x3 = np.uint64(c3) & mask
+    y0 = np.uint64(k0) & mask
+    y1 = np.uint64(k1) & mask
+    for r in range(10):
+        if r > 0:
+            y0 = (y0 + w0) & mask
+            y1 = (y1 + w1) & mask
+        p0 = m0 * x0
+        p1 = m1 * x2
+        x0, x1, x2, x3 = (
+            (p1 >> s32) ^ x1 ^ y0,
+            p1 & mask,
+            (p0 >> s32) ^ x3 ^ y1,
+            p0 & mask,
+        )
+    return np.uint32(x0), np.uint32(x1), np.uint32(x2), np.uint32(x3)
 
 
 # --------------------------------------------------------------------------- vector width
@@ -180,30 +244,69 @@ def _bits_f32(typingctx, x):
     return sig, codegen
 
 
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c with one rounding (IEEE fusedMultiplyAdd), for float32 or float64 operands.
+
+    An explicit ``llvm.fma``, not a contraction left to LLVM (``fastmath``): which products are
+    fused is fixed here, so the values are the same on every machine and with every LLVM version
+    (a CPU without FMA instructions gets the correctly rounded libm ``fma``, slower, same values).
+    """
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+    sig = a(a, b, c)
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
 # Integer -> float64 conversions have no AVX2 instruction for 64-bit lanes, so LLVM
 # extracts every lane and converts it with a scalar vcvtsi2sd inside the vectorised loops.
 # The two conversions below build the same float64 from its bits instead (exact, so the
 # uniforms and the logarithm are bit-identical to the plain conversions).
 _EXP_ONE = np.uint64(0x3FF0000000000000)  # bits of 1.0
 _EXP_2_52 = np.uint64(0x4330000000000000)  # bits of 2**52
-_HALF_ULP_1 = 2.0**-53
+_ONE_LESS_HALF_ULP = 1.0 - 2.0**-53  # 53 one bits: exactly representable
 
 
 @njit(**_DEV)
 def _u53(w_hi, w_lo):
     """(2m + 1) 2**-53 with m = w_hi 2**20 + (w_lo >> 12), as :func:`uniform01_f64_nb`.
 
-    ``1.0 | m`` (bits) is :math:`1 + m 2^{-52}`; subtracting 1 is exact (Sterbenz), and
-    adding :math:`2^{-53}` gives :math:`(2m + 1) 2^{-53}` exactly (53 significant bits).
+    ``1.0 | m`` (bits) is :math:`1 + m 2^{-52}`; subtracting :math:`1 - 2^{-53}` leaves
+    :math:`(2m + 1) 2^{-53}`, which has at most 53 significant bits, so the subtraction is
+    exact (one operation where subtracting 1 and adding :math:`2^{-53}` took two).
     """
     m = (np.uint64(w_hi) << np.uint64(20)) | (np.uint64(w_lo) >> np.uint64(12))
-    return (_bits_f64(_EXP_ONE | m) - 1.0) + _HALF_ULP_1
+    return _bits_f64(_EXP_ONE | m) - _ONE_LESS_HALF_ULP
+
+
+_2_52_PLUS_1023 = 4503599627370496.0 + 1023.0  # exact (an integer below 2**53)
+_SIGN64 = np.uint64(1 << 63)
+_SIGN32 = np.uint32(1 << 31)
+_62 = np.uint64(62)
+_30 = np.uint32(30)
 
 
 @njit(**_DEV)
 def _small_uint_f64(e):
     """float64(e) for an integer 0 <= e < 2**52, exactly: (2**52 | e) - 2**52."""
     return _bits_f64(_EXP_2_52 | e) - 4503599627370496.0
+
+
+# --------------------------------------------------------------------------- error bounds
+#: float32 ``_log_f32(u)`` is within this many float32 ulps of ln u for every float32 uniform
+#: u = (2m + 1) 2**-24 (largest found over all 2**23 of them: 0.82).
+LOG_F32_BOUND_ULPS = 1.0
+#: float32 ``_sincos2pi_f32(u)``: absolute error bound for every float32 uniform (largest found
+#: over all 2**23 of them: 0.89 * 2**-23).
+SINCOS_F32_BOUND = 2.0**-23
+#: float64 ``_sincos_f64(theta)``, theta in [0, 2 pi]: error at most 1 ulp plus this absolute
+#: term, the Cody--Waite reduction's (fn <= 4): 4 |pi/2 - (_PIO2_1 + _PIO2_1T)| = 1.41e-26 and
+#: the rounding of fn * _PIO2_1T, at most half an ulp of 4 * _PIO2_1T = 2.59e-26.
+SINCOS_F64_ABS = 4.0e-26
 
 
 # --------------------------------------------------------------------------- float64 math
@@ -225,7 +328,9 @@ def _log_f64(x):
     bits = _f64_bits(x)
     # Reduce x to [sqrt(2)/2, sqrt(2)) * 2**k by moving the exponent (musl's trick).
     hx = (bits >> _S32) + np.uint64(0x3FF00000 - 0x3FE6A09E)
-    dk = _small_uint_f64(hx >> np.uint64(20)) - 1023.0  # the exponent k, exactly, as a float
+    # the exponent k, exactly, as a float: (2**52 + e) - (2**52 + 1023), one exact subtraction
+    # (as _small_uint_f64(e) - 1023.0, without its separate subtraction of 2**52)
+    dk = _bits_f64(_EXP_2_52 | (hx >> np.uint64(20))) - _2_52_PLUS_1023
     hx = (hx & np.uint64(0x000FFFFF)) + np.uint64(0x3FE6A09E)
     xr = _bits_f64((hx << _S32) | (bits & _M32))
     f = xr - 1.0
@@ -233,10 +338,12 @@ def _log_f64(x):
     s = f / (2.0 + f)
     z = s * s
     w = z * z
-    t1 = w * (_LG2 + w * (_LG4 + w * _LG6))
-    t2 = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
+    t1 = w * _fma(w, _fma(w, _LG6, _LG4), _LG2)
+    t2 = z * _fma(w, _fma(w, _fma(w, _LG7, _LG5), _LG3), _LG1)
     r = t2 + t1
-    return s * (hfsq + r) + dk * _LN2_LO - hfsq + f + dk * _LN2_HI
+    # musl's s * (hfsq + r) + dk * ln2_lo - hfsq + f + dk * ln2_hi, left to right; the last
+    # product is exact (ln2_hi has 32 significant bits, |dk| < 2**11), so fusing it is too
+    return _fma(dk, _LN2_HI, (_fma(dk, _LN2_LO, s * (hfsq + r)) - hfsq) + f)
 
 
 # fdlibm k_sin.c / k_cos.c on [-pi/4, pi/4] (with the tail y of the reduced argument).
@@ -264,26 +371,28 @@ def _sincos_f64(theta):
     """(sin, cos) of theta in [0, 2 pi]: Cody-Waite by pi/2, then the fdlibm kernels."""
     big = theta * _INVPIO2 + _TOINT  # ulp 1: its low mantissa bits are the integer itself
     fn = big - _TOINT
-    q = np.int64(_f64_bits(big) & np.uint64(3))  # = int(fn) & 3 without a scalar float->int
-    r = theta - fn * _PIO2_1
+    qb = _f64_bits(big)  # its two low bits: q = int(fn) & 3, without a float -> int conversion
+    r = _fma(-fn, _PIO2_1, theta)  # fn * _PIO2_1 is exact (fn <= 4, 33-bit constant)
     w = fn * _PIO2_1T
     x = r - w
     y = (r - x) - w
     z = x * x
     zz = z * z
-    rs = _S2 + z * (_S3 + z * _S4) + z * zz * (_S5 + z * _S6)
+    rs = _fma(z, _fma(z, _S4, _S3), _S2) + z * zz * _fma(z, _S6, _S5)
     v = z * x
-    sn = x - ((z * (0.5 * y - v * rs) - y) - v * _S1)
-    rc = z * (_C1 + z * (_C2 + z * _C3)) + zz * zz * (_C4 + z * (_C5 + z * _C6))
+    sn = x - _fma(-v, _S1, _fma(z, _fma(-v, rs, 0.5 * y), -y))
+    rc = z * _fma(z, _fma(z, _C3, _C2), _C1) + zz * zz * _fma(z, _fma(z, _C6, _C5), _C4)
     hz = 0.5 * z
     wc = 1.0 - hz
-    cs = wc + (((1.0 - wc) - hz) + (z * rc - x * y))
-    # theta = q pi/2 + x: sin = (s, c, -s, -c)[q], cos = (c, -s, -c, s)[q]
-    odd = (q & 1) == 1
+    cs = wc + (((1.0 - wc) - hz) + _fma(z, rc, -(x * y)))
+    # theta = q pi/2 + x: sin = (s, c, -s, -c)[q], cos = (c, -s, -c, s)[q]. The signs are bits
+    # of q moved to the sign bit (negation is exactly a sign-bit flip): sin is negated when
+    # bit 1 of q is set (q = 2, 3), cos when bit 1 of q + 1 is (q = 1, 2).
+    odd = (qb & np.uint64(1)) == np.uint64(1)
     s_out = cs if odd else sn
     c_out = sn if odd else cs
-    s_out = -s_out if q >= 2 else s_out
-    c_out = -c_out if (q == 1 or q == 2) else c_out
+    s_out = _bits_f64(_f64_bits(s_out) ^ ((qb << _62) & _SIGN64))
+    c_out = _bits_f64(_f64_bits(c_out) ^ (((qb + np.uint64(1)) << _62) & _SIGN64))
     return s_out, c_out
 
 
@@ -329,21 +438,28 @@ _F_TWO = _F(2.0)
 _F_FOUR = _F(4.0)
 _F_M2 = _F(-2.0)
 _F_PIO2 = _F(math.pi / 2)
-_F_2M24 = _F(2.0**-24)
+_F_ONE_LESS_HALF_ULP = _F(1.0 - 2.0**-24)  # 24 one bits: exactly representable
 _F_126 = _F(126.0)
 _F_ROUND = _F(1.5 * 2.0**23)
 
 
 @njit(**_DEV)
 def _u24(w):
-    """(2m + 1) 2**-24 with m = w >> 9, as float32 (U24 of robtheory.mc.philox)."""
+    """(2m + 1) 2**-24 with m = w >> 9, as float32 (U24 of robtheory.mc.philox).
+
+    Built from bits as :func:`_u53`: ``1.0f | m`` is :math:`1 + m 2^{-23}`, and subtracting
+    :math:`1 - 2^{-24}` is exact; no integer -> float conversion (which, from the 64-bit lanes
+    that carry the Philox words, costs a two-uop ``vcvtqq2ps`` per 8 values).
+    """
     m = np.uint32(w) >> np.uint32(9)
-    return _F((m << np.uint32(1)) | np.uint32(1)) * _F_2M24
+    return _bits_f32(np.uint32(0x3F800000) | m) - _F_ONE_LESS_HALF_ULP
 
 
 @njit(**_DEV)
 def _log_f32(x):
-    """cephes logf for a positive normal float32, in float32 (a few ulps)."""
+    """cephes logf for a positive normal float32, in float32, its polynomial by fused
+    multiply-adds (error bound: :data:`LOG_F32_BOUND_ULPS`, checked on every input the
+    uniforms can take)."""
     bits = _f32_bits(x)
     # The exponent as a float32 straight from its 8-bit field (exact): numba would widen an
     # int32 exponent to int64, which costs two int64 -> float conversions per 16 lanes.
@@ -351,18 +467,27 @@ def _log_f32(x):
     mant = _bits_f32((bits & np.uint32(0x007FFFFF)) | np.uint32(0x3F000000))  # in [0.5, 1)
     small = mant < _SQRTHF
     fe = fe - _F_ONE if small else fe
-    xm = (mant + mant - _F_ONE) if small else (mant - _F_ONE)
+    xm = (mant + mant - _F_ONE) if small else (mant - _F_ONE)  # in [sqrt(1/2) - 1, sqrt(2) - 1)
     z = xm * xm
-    y = ((((((((_LF0 * xm + _LF1) * xm + _LF2) * xm + _LF3) * xm + _LF4) * xm + _LF5) * xm
-           + _LF6) * xm + _LF7) * xm + _LF8) * xm * z
-    y = y + _LQ1 * fe
-    y = y - _F_HALF * z
-    return xm + y + _LQ2 * fe
+    y = _fma(_LF0, xm, _LF1)
+    y = _fma(y, xm, _LF2)
+    y = _fma(y, xm, _LF3)
+    y = _fma(y, xm, _LF4)
+    y = _fma(y, xm, _LF5)
+    y = _fma(y, xm, _LF6)
+    y = _fma(y, xm, _LF7)
+    y = _fma(y, xm, _LF8)
+    y = y * xm * z
+    y = _fma(_LQ1, fe, y)
+    y = _fma(-_F_HALF, z, y)
+    return _fma(_LQ2, fe, xm + y)  # _LQ2 * fe is exact (_LQ2 has 9 significant bits)
 
 
 @njit(**_DEV)
 def _sincos2pi_f32(u):
-    """(sin 2 pi u, cos 2 pi u) for u in (0, 1), in float32; exact quadrant reduction."""
+    """(sin 2 pi u, cos 2 pi u) for u in (0, 1), in float32; exact quadrant reduction, then
+    the cephes sinf / cosf polynomials by fused multiply-adds (error bound:
+    :data:`SINCOS_F32_BOUND`, checked on every input the uniforms can take)."""
     t = _F_FOUR * u  # exact
     # round(t) by the magic constant 1.5 * 2**23 (ulp 1 in [2**23, 2**24)): the same integer
     # as floor(t + 1/2), since the fraction of t = (2m + 1) 2**-22 is never exactly 1/2 (no
@@ -372,13 +497,14 @@ def _sincos2pi_f32(u):
     x = (t - qf) * _F_PIO2  # t - qf is exact, in [-1/2, 1/2]
     q = _f32_bits(big) & np.uint32(3)
     z = x * x
-    sn = ((_SF1 * z + _SF2) * z + _SF3) * z * x + x
-    cs = ((_CF1 * z + _CF2) * z + _CF3) * z * z - _F_HALF * z + _F_ONE
+    sn = _fma(_fma(_fma(_SF1, z, _SF2), z, _SF3) * z, x, x)
+    cs = _fma(_fma(_fma(_CF1, z, _CF2), z, _CF3) * z, z, _fma(-_F_HALF, z, _F_ONE))
     odd = (q & np.uint32(1)) == np.uint32(1)
     s_out = cs if odd else sn
     c_out = sn if odd else cs
-    s_out = -s_out if q >= np.uint32(2) else s_out
-    c_out = -c_out if (q == np.uint32(1) or q == np.uint32(2)) else c_out
+    # negate sin for q = 2, 3 and cos for q = 1, 2 by sign-bit flips, as in _sincos_f64
+    s_out = _bits_f32(_f32_bits(s_out) ^ ((q << _30) & _SIGN32))
+    c_out = _bits_f32(_f32_bits(c_out) ^ (((q + np.uint32(1)) << _30) & _SIGN32))
     return s_out, c_out
 
 
@@ -406,14 +532,21 @@ def _normal_quad_f32(k0, k1, i, j):
 # polynomials) too long for that, and ran about 1.15x slower. The values are exactly those of
 # :func:`_normal_pair_f64` / :func:`_normal_quad_f32` (same operations on the same inputs).
 @njit(**_CALL)
-def _normal_pairs_tile_f64(k0, k1, i0, m, ju, za, zb):
-    """za[t], zb[t] = normals 2j, 2j + 1 of sample i0 + t for t < m (j = ju)."""
+def _uniform_pairs_tile_f64(k0, k1, i0, m, ju, ua, ub):
+    """ua[t], ub[t] = the two uniforms of word block j = ju of sample i0 + t, for t < m."""
     _wide_vectors()
     for t in range(m):
         i = i0 + np.uint64(t)
         a, b, c, d = _philox(i & _M32, i >> _S32, ju, _SN, k0, k1)
-        za[t] = _u53(a, b)  # the uniforms, for now
-        zb[t] = _u53(c, d)
+        ua[t] = _u53(a, b)
+        ub[t] = _u53(c, d)
+
+
+@njit(**_CALL)
+def _normal_pairs_tile_f64(k0, k1, i0, m, ju, za, zb):
+    """za[t], zb[t] = normals 2j, 2j + 1 of sample i0 + t for t < m (j = ju)."""
+    _wide_vectors()
+    _uniform_pairs_tile_f64(k0, k1, i0, m, ju, za, zb)  # the uniforms, for now
     for t in range(m):
         va, vb = _box_muller_f64(za[t], zb[t])
         za[t] = va
@@ -421,16 +554,23 @@ def _normal_pairs_tile_f64(k0, k1, i0, m, ju, za, zb):
 
 
 @njit(**_CALL)
-def _normal_quads_tile_f32(k0, k1, i0, m, ju, za, zb, zc, zd):
-    """za[t] .. zd[t] = normals 4j .. 4j + 3 of sample i0 + t for t < m (j = ju), float32."""
+def _uniform_quads_tile_f32(k0, k1, i0, m, ju, ua, ub, uc, ud):
+    """ua[t] .. ud[t] = the four float32 uniforms of word block j = ju of sample i0 + t."""
     _wide_vectors()
     for t in range(m):
         i = i0 + np.uint64(t)
         a, b, c, d = _philox(i & _M32, i >> _S32, ju, _SN, k0, k1)
-        za[t] = _u24(a)  # the uniforms, for now
-        zb[t] = _u24(b)
-        zc[t] = _u24(c)
-        zd[t] = _u24(d)
+        ua[t] = _u24(a)
+        ub[t] = _u24(b)
+        uc[t] = _u24(c)
+        ud[t] = _u24(d)
+
+
+@njit(**_CALL)
+def _normal_quads_tile_f32(k0, k1, i0, m, ju, za, zb, zc, zd):
+    """za[t] .. zd[t] = normals 4j .. 4j + 3 of sample i0 + t for t < m (j = ju), float32."""
+    _wide_vectors()
+    _uniform_quads_tile_f32(k0, k1, i0, m, ju, za, zb, zc, zd)  # the uniforms, for now
     for t in range(m):
         va, vb = _bm_f32(za[t], zb[t])
         vc, vd = _bm_f32(zc[t], zd[t])
@@ -475,11 +615,13 @@ def _linear_tile_f64(k0, k1, i0, m, w, b, eta, p, pen, y, s, za, zb):
     for j in range((w.shape[0] - 1) // 2):
         wa = w[1 + 2 * j]
         wb = w[2 + 2 * j]
-        _normal_pairs_tile_f64(k0, k1, i0, m, np.uint64(j), za, zb)
+        # Box--Muller fused into the score pass (the normals never reach memory)
+        _uniform_pairs_tile_f64(k0, k1, i0, m, np.uint64(j), za, zb)
         for t in range(m):
+            va, vb = _box_muller_f64(za[t], zb[t])
             ey = eta * y[t]
-            acc = s[t] + wa * (ey + za[t])
-            s[t] = acc + wb * (ey + zb[t])
+            acc = s[t] + wa * (ey + va)
+            s[t] = acc + wb * (ey + vb)
     ks = 0
     kr = 0
     for t in range(m):
@@ -503,13 +645,15 @@ def _linear_tile_f32(k0, k1, i0, m, w, b, eta, p, pen, y64, x164, y, s, za, zb, 
         wb = w[2 + 4 * j]
         wc = w[3 + 4 * j]
         wd = w[4 + 4 * j]
-        _normal_quads_tile_f32(k0, k1, i0, m, np.uint64(j), za, zb, zc, zd)
+        _uniform_quads_tile_f32(k0, k1, i0, m, np.uint64(j), za, zb, zc, zd)
         for t in range(m):
+            va, vb = _bm_f32(za[t], zb[t])
+            vc, vd = _bm_f32(zc[t], zd[t])
             ey = eta * y[t]
-            acc = s[t] + wa * (ey + za[t])
-            acc = acc + wb * (ey + zb[t])
-            acc = acc + wc * (ey + zc[t])
-            s[t] = acc + wd * (ey + zd[t])
+            acc = s[t] + wa * (ey + va)
+            acc = acc + wb * (ey + vb)
+            acc = acc + wc * (ey + vc)
+            s[t] = acc + wd * (ey + vd)
     ks = 0
     kr = 0
     for t in range(m):
