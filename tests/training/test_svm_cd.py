@@ -110,3 +110,32 @@ def test_active_set_newton_grows_its_working_set(threat) -> None:
     assert fit.gap <= 1e-11
     ref = _conic(X, y, lam, threat)
     assert np.linalg.norm(fit.w - ref.w) <= math.sqrt(2 * fit.gap / lam) + math.sqrt(2 * ref.gap / lam) + 1e-12
+
+
+@pytest.mark.parametrize("threat", REFINE_THREATS + [ThreatModel("l2", 0.3, perturb_x1=False)], ids=str)
+def test_newton_factor_is_the_derivative_of_h(threat) -> None:
+    """-Zh Zh^T / (lam n) from _newton_factor equals the Jacobian of h_F in a_F by central
+    differences of h computed from fit_svm's own w(a) (_svm_from_dual) and dual norm."""
+    from robtheory.training.finite_sample import _svm_dual_norm, _svm_from_dual
+    from robtheory.training.svm_cd import _lagrangian_point, _newton_factor
+
+    X, y, Z, norm, eps, weak_only, mode, s0 = _setup(threat, 300, 7, d=10)
+    lam, n = 0.05, 300
+    rng = np.random.default_rng(0)
+    a = (rng.random(n) < 0.3).astype(float)
+    F = rng.choice(n, 12, replace=False)
+    a[F] = rng.uniform(0.2, 0.8, F.size)
+
+    def h(b):
+        w = _svm_from_dual(Z, lam, norm, eps, weak_only, b)
+        return 1.0 - Z[F] @ w + eps * _svm_dual_norm(w, norm, weak_only)
+
+    step = 1e-6
+    jac = np.empty((F.size, F.size))
+    for col, i in enumerate(F):
+        e = np.zeros(n)
+        e[i] = step
+        jac[:, col] = (h(a + e) - h(a - e)) / (2 * step)
+    g, _, abar, _ = _lagrangian_point(Z, a, n, lam, mode, eps, s0)
+    Zh = _newton_factor(Z[F], g, abar, mode, eps, s0)
+    assert np.max(np.abs(-Zh @ Zh.T / (lam * n) - jac)) <= 1e-6 * np.max(np.abs(jac))
