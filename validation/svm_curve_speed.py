@@ -33,7 +33,8 @@ from robtheory.model import ThreatModel, ToyModel
 __all__ = ["main", "run"]
 
 CASES = [("standard", None), ("linf 0.5", ThreatModel("linf", 0.5)), ("linf 0.05", ThreatModel("linf", 0.05)),
-         ("l2 0.5", ThreatModel("l2", 0.5))]
+         ("l2 0.5", ThreatModel("l2", 0.5)), ("linf 0.1", ThreatModel("linf", 0.1)), ("linf 0.2", ThreatModel("linf", 0.2)),
+         ("l2 0.05", ThreatModel("l2", 0.05))]
 
 
 def _old(model: ToyModel, n: int, trials: int, seed: int, lam: float, train, test) -> tuple[float, float]:
