@@ -194,16 +194,31 @@ def _cd_kernel():
             if gap <= 0.5 * tol or stuck:
                 break
             # epochs over the working set until its own gap (checked after the first epoch, then
-            # every 4) is below tol / 2, at most 10 before the working set is rebuilt
+            # every 4) is below tol / 2, at most 10 before the working set is rebuilt. Shrinking
+            # (as in LIBLINEAR): a sample at a_i = 0 whose h_i is below minus the largest
+            # projected derivative of the epoch before (and below -theta) leaves the working set
+            # until the next full pass, which looks at every sample again
+            shrink = theta
+            shrunk = False
             for inner in range(10):
                 np.random.shuffle(active[:m])
                 moved = 0
-                for jj in range(m):
+                pg_max = 0.0
+                jj = 0
+                while jj < m:
                     i = active[jj]
                     z = Z[i]
                     h0 = 1.0 - dot(z, w) + eps * pen
+                    if a[i] <= 0.0 and h0 < -shrink:
+                        shrunk = True
+                        m -= 1
+                        active[jj] = active[m]
+                        active[m] = i
+                        continue
+                    jj += 1
                     if (a[i] <= 0.0 and h0 <= 0.0) or (a[i] >= 1.0 and h0 >= 0.0):
                         continue
+                    pg_max = max(pg_max, abs(h0))
                     t = step(z, a[i], h0, g, abar, n, lam, mode, eps, s0)
                     if t != 0.0:
                         a[i] += t
@@ -215,6 +230,9 @@ def _cd_kernel():
                         else:
                             pen = weights(g, eps * abar, lam, mode, s0, w)
                 epoch += 1
+                shrink = min(theta, pg_max)
+                if moved == 0 and shrunk and epoch < max_epochs:
+                    break  # still on the shrunk set: a full pass decides
                 if moved == 0 or epoch >= max_epochs:
                     stuck = True  # no coordinate moves (or the budget is spent): one last gap, then stop
                     break

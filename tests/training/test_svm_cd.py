@@ -139,3 +139,15 @@ def test_newton_factor_is_the_derivative_of_h(threat) -> None:
     g, _, abar, _ = _lagrangian_point(Z, a, n, lam, mode, eps, s0)
     Zh = _newton_factor(Z[F], g, abar, mode, eps, s0)
     assert np.max(np.abs(-Zh @ Zh.T / (lam * n) - jac)) <= 1e-6 * np.max(np.abs(jac))
+
+
+@pytest.mark.parametrize("threat", THREATS, ids=str)
+def test_coordinate_ascent_kernel_alone_reaches_its_gap(threat) -> None:
+    """The compiled coordinate ascent, without _refine after it, stops at a point certified to its
+    gap: its working set (samples at 0 leave it while far inside the margin, LIBLINEAR-style) must
+    let every sample that has to move come back at each full pass."""
+    X, y, Z, norm, eps, weak_only, mode, s0 = _setup(threat, 1500, 5)
+    lam = 0.02
+    a, epochs, gap = _cd_kernel()(np.ascontiguousarray(Z), lam, mode, eps, s0, 1e-9, 500, 0.05, np.zeros(1500))
+    fit = _certify(Z, lam, norm, eps, weak_only, None, a, "cd")
+    assert epochs < 500 and fit.gap <= 1e-9
