@@ -309,14 +309,17 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
     # to a 100 times smaller gap from the best point so far, and again
     stage_tol = max(tol, _STAGE_TOL)
     for _ in range(6):
-        a, _, _ = kernel(Z, float(lam), mode, eps, s0, stage_tol, int(max_epochs), 0.05, a)
-        cand = _certify(Z, lam, norm, eps, weak_only, None, a, "cd")
-        if cand.gap > tol:
-            refined = _refine(Z, lam, mode, eps, s0, a, tol)
-            if refined is not None:
-                rfit = _certify(Z, lam, norm, eps, weak_only, None, refined, "cd")
-                if rfit.gap < cand.gap:
-                    cand, a = rfit, refined
+        a, _, own_gap = kernel(Z, float(lam), mode, eps, s0, stage_tol, int(max_epochs), 0.05, a)
+        cand = rfit = None
+        refined = _refine(Z, lam, mode, eps, s0, a, tol) if own_gap > tol else None
+        if refined is not None:
+            rfit = _certify(Z, lam, norm, eps, weak_only, None, refined, "cd")
+            if rfit.gap <= tol:
+                cand, a = rfit, refined
+        if cand is None:  # the coordinate-ascent point itself, or the better of the two
+            cand = _certify(Z, lam, norm, eps, weak_only, None, a, "cd")
+            if rfit is not None and rfit.gap < cand.gap:
+                cand, a = rfit, refined
         if fit is None or cand.gap < fit.gap:
             fit = cand
         a = fit.alpha.copy()
