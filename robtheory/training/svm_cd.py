@@ -308,10 +308,12 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
     # the optimum once coordinate ascent has found its sets; if that does not certify tol, ascent
     # to a 100 times smaller gap from the best point so far, and again
     stage_tol = max(tol, _STAGE_TOL)
+    newton = True  # until _refine gives up once (a degenerate optimum)
     for _ in range(6):
         a, _, own_gap = kernel(Z, float(lam), mode, eps, s0, stage_tol, int(max_epochs), 0.05, a)
         cand = rfit = None
-        refined = _refine(Z, lam, mode, eps, s0, a, tol) if own_gap > tol else None
+        refined = _refine(Z, lam, mode, eps, s0, a, tol) if newton and own_gap > tol else None
+        newton = newton and (refined is not None or own_gap <= tol)
         if refined is not None:
             rfit = _certify(Z, lam, norm, eps, weak_only, None, refined, "cd")
             if rfit.gap <= tol:
@@ -325,7 +327,7 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
         a = fit.alpha.copy()
         if fit.gap <= tol or stage_tol <= tol:
             break
-        stage_tol = max(tol, stage_tol * 1e-2)
+        stage_tol = max(tol, min(stage_tol, fit.gap) * 1e-2)
     assert fit is not None
     if fit.gap <= tol or not fallback:
         return fit
@@ -399,16 +401,20 @@ def _refine(Z: np.ndarray, lam: float, mode: int, eps: float, s0: int, a: np.nda
 
     Works on the samples with ``a_i > 0`` or :math:`h_i > -\theta` at the start; when their gap
     is below ``tol / 2``, the others are checked, and those with :math:`h_i > 0` join. Gives up
-    (returning the best point seen, by its own gap, or None) after ``max_iter`` iterations, 8
-    without progress, or when ``F`` has more than ``2k`` samples (a degenerate optimum with many
-    samples tied, which coordinate ascent settles). The caller certifies the point.
+    (returning the best point seen, by its own gap, or None where it took no step) after
+    ``max_iter`` iterations, 8 without progress, or when ``F`` has more than ``2k`` samples (a
+    degenerate optimum with many samples tied, which coordinate ascent settles). The caller
+    certifies the point.
     """
     n, k = Z.shape
     a = np.clip(a, 0.0, 1.0)
+    if np.count_nonzero((a > 0.0) & (a < 1.0)) > 2 * k:
+        return None  # a degenerate optimum (many samples tied at the kink): coordinate ascent's case
     _, w, _, pen = _lagrangian_point(Z[a > 0], a[a > 0], n, lam, mode, eps, s0)
     work = np.flatnonzero((a > 0) | (Z @ w < 1.0 + eps * pen + theta))
     ZW, aW = Z[work], a[work]
     best, best_gap, stall = None, math.inf, 0
+    moved = False
     for _it in range(max_iter):
         g, w, abar, pen = _lagrangian_point(ZW, aW, n, lam, mode, eps, s0)
         h = 1.0 - ZW @ w + eps * pen
@@ -485,7 +491,8 @@ def _refine(Z: np.ndarray, lam: float, mode: int, eps: float, s0: int, a: np.nda
                 break
             t *= 0.5
         aW = trial
-    if best is None:
+        moved = True
+    if best is None or not moved:
         return None
     a[:] = 0.0
     a[work[: best.size]] = best
