@@ -5,7 +5,7 @@ Old path (what the learning curve did before): the training set from the NumPy P
 (:func:`robtheory.mc.reference.sample_dataset`), :func:`robtheory.training.fit_svm` (gap 1e-9),
 the exact accuracy, one trial after another. New path: the learning curve's own loop
 (:func:`robtheory.finite.learning_curve._svm_curve`): the same training sets from the compiled
-Philox words, the coordinate-ascent solver with its polish, the gap derived from the accuracy
+Philox words, the coordinate-ascent solver with its active-set Newton step, the gap derived from the accuracy
 error bound, trials on ``--workers`` threads. Both on D(p, eta, d), ``lam``, one ``n`` per point
 (no warm start along an n grid, so the figures are per isolated point), for standard training and
 adversarial training under l_inf and l_2.
