@@ -281,7 +281,8 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
     samples at 0, between the bounds and at 1 (and the zero weights under l_inf), then the
     active-set Newton ascent of :func:`_refine` from there, which lands on the optimum once
     those sets are right; when the certified gap is still above ``tol``, coordinate ascent to a
-    100 times smaller gap from the best point so far, and again (at most 6 stages).
+    100 times smaller gap from the best point so far (at most 200 epochs before the Newton step
+    is tried again), and again, within ``max_epochs`` epochs and 12 stages in all.
 
     ``a0`` (shape ``(n,)``, in ``[0, 1]``): a starting dual point, e.g. the solution on the first
     rows of the same data (nested training sets) padded for the new rows. The returned point is
@@ -306,11 +307,16 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
     fit = None
     # coordinate ascent to a loose gap, then active-set Newton from there (_refine), which lands on
     # the optimum once coordinate ascent has found its sets; if that does not certify tol, ascent
-    # to a 100 times smaller gap from the best point so far, and again
+    # to a 100 times smaller gap from the best point so far (at most 200 epochs while _refine is
+    # still tried), and again, within max_epochs epochs in all
     stage_tol = max(tol, _STAGE_TOL)
     newton = True  # until _refine gives up once (a degenerate optimum)
-    for _ in range(6):
-        a, _, own_gap = kernel(Z, float(lam), mode, eps, s0, stage_tol, int(max_epochs), 0.05, a)
+    epochs_left = int(max_epochs)
+    for _ in range(12):
+        # while the Newton step is in play, at most 200 epochs before it is tried again
+        budget = min(epochs_left, 200) if newton else epochs_left
+        a, epochs, own_gap = kernel(Z, float(lam), mode, eps, s0, stage_tol, budget, 0.05, a)
+        epochs_left -= epochs
         cand = rfit = None
         refined = _refine(Z, lam, mode, eps, s0, a, tol) if newton and own_gap > tol else None
         newton = newton and (refined is not None or own_gap <= tol)
@@ -325,8 +331,8 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
         if fit is None or cand.gap < fit.gap:
             fit = cand
         a = fit.alpha.copy()
-        if fit.gap <= tol or stage_tol <= tol:
-            break
+        if fit.gap <= tol or epochs_left <= 0 or (stage_tol <= tol and epochs == 0):
+            break  # certified, out of epochs, or at the last stage with nothing left to do
         stage_tol = max(tol, min(stage_tol, fit.gap) * 1e-2)
     assert fit is not None
     if fit.gap <= tol or not fallback:
