@@ -73,7 +73,8 @@ def run(ns: list[int], old_trials: int, new_trials: int, workers: int, d: int = 
         for label, train in CASES:
             if cases is not None and label not in cases:
                 continue
-            old, old_cpu = _old(model, n, old_trials, seed, lam, train, test)
+            # --old-trials 0: the new path only
+            old, old_cpu = _old(model, n, old_trials, seed, lam, train, test) if old_trials > 0 else (float("nan"),) * 2
             new, new_cpu, bound = _new(model, n, new_trials, seed, lam, train, test, workers)
             rows.append({"n": n, "case": label, "old_s_per_model": old, "new_s_per_model": new, "speedup": old / new,
                          "old_s_per_1000": 1000 * old, "new_s_per_1000": 1000 * new,
@@ -91,7 +92,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--d", type=int, default=100)
-    ap.add_argument("--old-trials", type=int, default=2, help="models timed on the old path per point")
+    ap.add_argument("--old-trials", type=int, default=2, help="models timed on the old path per point (0: none)")
     ap.add_argument("--new-trials", type=int, default=20, help="models timed on the new path per point (>= 2)")
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--cases", nargs="+", choices=[c for c, _ in CASES], help="a subset of the cases (default all)")
