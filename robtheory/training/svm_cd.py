@@ -195,9 +195,9 @@ def _cd_kernel():
                 break
             # epochs over the working set until its own gap (checked after the first epoch, then
             # every 4) is below tol / 2, at most 10 before the working set is rebuilt. Shrinking
-            # (as in LIBLINEAR): a sample at a_i = 0 whose h_i is below minus the largest
-            # projected derivative of the epoch before (and below -theta) leaves the working set
-            # until the next full pass, which looks at every sample again
+            # (as in LIBLINEAR): from the second epoch on, a sample at a_i = 0 whose h_i is below
+            # minus the largest projected derivative of the epoch before (and below -theta)
+            # leaves the working set until the next full pass, which looks at every sample again
             shrink = theta
             shrunk = False
             for inner in range(10):
@@ -209,7 +209,7 @@ def _cd_kernel():
                     i = active[jj]
                     z = Z[i]
                     h0 = 1.0 - dot(z, w) + eps * pen
-                    if a[i] <= 0.0 and h0 < -shrink:
+                    if inner > 0 and a[i] <= 0.0 and h0 < -shrink:
                         shrunk = True
                         m -= 1
                         active[jj] = active[m]
