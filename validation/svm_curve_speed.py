@@ -5,7 +5,7 @@ Old path (what the learning curve did before): the training set from the NumPy P
 (:func:`robtheory.mc.reference.sample_dataset`), :func:`robtheory.training.fit_svm` (gap 1e-9),
 the exact accuracy, one trial after another. New path: the learning curve's own loop
 (:func:`robtheory.finite.learning_curve._svm_curve`): the same training sets from the compiled
-Philox words, the coordinate-ascent solver with its polish, the gap derived from the accuracy
+Philox words, the coordinate-ascent solver with its active-set Newton step, the gap derived from the accuracy
 error bound, trials on ``--workers`` threads. Both on D(p, eta, d), ``lam``, one ``n`` per point
 (no warm start along an n grid, so the figures are per isolated point), for standard training and
 adversarial training under l_inf and l_2.
@@ -33,7 +33,8 @@ from robtheory.model import ThreatModel, ToyModel
 __all__ = ["main", "run"]
 
 CASES = [("standard", None), ("linf 0.5", ThreatModel("linf", 0.5)), ("linf 0.05", ThreatModel("linf", 0.05)),
-         ("l2 0.5", ThreatModel("l2", 0.5))]
+         ("l2 0.5", ThreatModel("l2", 0.5)), ("linf 0.1", ThreatModel("linf", 0.1)), ("linf 0.2", ThreatModel("linf", 0.2)),
+         ("l2 0.05", ThreatModel("l2", 0.05))]
 
 
 def _old(model: ToyModel, n: int, trials: int, seed: int, lam: float, train, test) -> tuple[float, float]:
@@ -72,7 +73,8 @@ def run(ns: list[int], old_trials: int, new_trials: int, workers: int, d: int = 
         for label, train in CASES:
             if cases is not None and label not in cases:
                 continue
-            old, old_cpu = _old(model, n, old_trials, seed, lam, train, test)
+            # --old-trials 0: the new path only
+            old, old_cpu = _old(model, n, old_trials, seed, lam, train, test) if old_trials > 0 else (float("nan"),) * 2
             new, new_cpu, bound = _new(model, n, new_trials, seed, lam, train, test, workers)
             rows.append({"n": n, "case": label, "old_s_per_model": old, "new_s_per_model": new, "speedup": old / new,
                          "old_s_per_1000": 1000 * old, "new_s_per_1000": 1000 * new,
@@ -90,7 +92,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--d", type=int, default=100)
-    ap.add_argument("--old-trials", type=int, default=2, help="models timed on the old path per point")
+    ap.add_argument("--old-trials", type=int, default=2, help="models timed on the old path per point (0: none)")
     ap.add_argument("--new-trials", type=int, default=20, help="models timed on the new path per point (>= 2)")
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--cases", nargs="+", choices=[c for c, _ in CASES], help="a subset of the cases (default all)")
