@@ -27,12 +27,12 @@ _CERT_WIDEN = 1e-12  # slack on top of each bound's analysed rounding error (see
 #: Measured against 120-bit arb at 80,000 points of [-40, 40]: 1.8e-16 (tests/theory).
 _PHI_ERR = 2e-14
 _U = 2.0 ** -53  # unit roundoff of float64
-#: Per-point box budget (points over the shared budget wait). Off by default: with it the l_inf
-#: weak-only frontier at p = .95, eta = .3, d = 100, eps = .6 ran for over 7 minutes (not yet
-#: understood); off, a batch stops for every point once its boxes together fill the budget.
-_PER_POINT_BUDGET = False
-_MAX_EVALS_POINT = 2_000_000  # boxes bounded per point, at most (d = 10^6 needs up to ~3e5 to reach 1e-10)
-_MAX_EVALS_TOTAL = 40_000_000  # and per call (a few minutes): then every open box leaves with its bound
+#: Per-point box budget (points over the shared budget wait; off: a batch stops for every point
+#: once its boxes together fill the budget, the former behaviour).
+_PER_POINT_BUDGET = True
+_MAX_EVALS_POINT = 250_000  # boxes bounded per point, at most: then its open boxes leave with their bounds
+_MAX_EVALS_TOTAL = 2_500_000  # and per call (about 30 s): then every open box leaves with its bound
+_BATCH_POINTS = 24  # points searched at a time (the others wait)
 
 
 def _phi_range(lo, hi):
@@ -411,7 +411,7 @@ class _LinearBounds:
 
 
 def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
-                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None):
+                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None, max_evals=None):
     """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
 
     For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
@@ -430,15 +430,18 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     is the first incumbent, ``rob_first[i]`` is kept as given, and the multiplier is 0 where
     F is the robust accuracy (the flat part: the constraint is slack at the classifier).
 
-    The box budget is per point: ``max_boxes`` boxes at a time and ``max_iter`` rounds of splits
-    each; when the points together hold more boxes than that, the points with the most wait
-    (their boxes are set aside) until the others are done.
+    The box budget is per point: ``max_boxes`` boxes at a time, ``max_iter`` rounds of splits and
+    ``max_evals`` boxes bounded in all (default :data:`_MAX_EVALS_POINT`) each; when the points
+    together hold more boxes than that, the points with the most wait (their boxes are set aside)
+    until the others are done. A point over its budget gets the largest bound of its open boxes
+    (an honest gap above the tolerance, for that point only).
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level)
+        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level,
+                                   _MAX_EVALS_POINT if max_evals is None else max_evals)
 
 
-def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten, level):
+def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten, level, max_evals):
     X = np.array(X, dtype=float)
     n = X.shape[0]
     level = np.full(n, np.nan) if level is None else np.asarray(level, dtype=float)
@@ -484,11 +487,14 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             ub = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])[0]
             np.maximum.at(done_max, tid, ub)
             break
-        if tid.size > half:  # over budget: the points with the fewest boxes go on, the others wait
-            cnt = np.bincount(tid, minlength=n)
+        cnt = np.bincount(tid, minlength=n)
+        if tid.size > half or (_PER_POINT_BUDGET and np.count_nonzero(cnt) > _BATCH_POINTS):
+            # over budget: the points with the fewest boxes go on (at most _BATCH_POINTS of them, so
+            # that a call cut short by _MAX_EVALS_TOTAL leaves the points it finished certified),
+            # the others wait
             order = np.argsort(cnt, kind="stable")
             order = order[cnt[order] > 0]
-            go = order[np.cumsum(cnt[order]) <= half]
+            go = order[(np.cumsum(cnt[order]) <= half) & (np.arange(order.size) < _BATCH_POINTS)]
             go = go if go.size else order[:1]
             on = np.isin(tid, go)
             waiting = (np.concatenate([waiting[0], lo[~on]]), np.concatenate([waiting[1], hi[~on]]),
@@ -502,7 +508,7 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             tid = np.concatenate([tid, waiting[2]])
             waiting = (lo[:0], hi[:0], tid[:0])
             iters[:] = max_iter + 1
-        spent = (iters[tid] > max_iter) | (evals[tid] > _MAX_EVALS_POINT)
+        spent = (iters[tid] > max_iter) | (evals[tid] > max_evals)
         if spent.any():  # a point's rounds are used up: its boxes leave with their bounds
             ub = bounds.bound(lo[spent], hi[spent], rob_first[tid[spent]], t[tid[spent]], lam[tid[spent]])[0]
             np.maximum.at(done_max, tid[spent], ub)

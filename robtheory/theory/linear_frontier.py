@@ -21,6 +21,8 @@ from robtheory.theory.frontier import (Frontier, _attained_by, _bound, _fill_ste
 
 __all__: list[str] = []
 
+_SEARCH_EVALS = 5_000  # boxes per point of the first pass, which only searches for better rules (to 1e-6)
+
 
 class _LinearFamily:
     r"""``sign(a x1 + u.z + b)`` with ``|u|_2 = 1`` and one-signed weak weights (``S = U1 = r``).
@@ -333,7 +335,7 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         # the first pass only searches (bound to 1e-6: cheap); the later ones certify
         U, inc, bx, rob_first[todo] = _cert._certify_linear(cb, Xc, rob_first[todo],
                                                       tol=1e-6 if rnd == 0 else 0.1 * _cert._CERT_TOL,
-                                                      level=lev[todo])
+                                                      level=lev[todo], max_evals=_SEARCH_EVALS if rnd == 0 else None)
         s0, q0 = cb.values(Xc[:, 0], Xc[:, 1], Xc[:, 2])
         t_lev = np.where(np.isfinite(lev[todo]), lev[todo], np.where(rob_first[todo], s0, q0))
         moved = inc > np.where(rob_first[todo], q0, s0)
@@ -364,9 +366,9 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         own = np.where(rob_first[todo], rob[kk], std[kk])
         # a bound at the old point's level also holds at the new one's (it is at least as high there)
         gap[todo] = np.inf if rnd == 0 else U - own
-        # the beaten points, and those whose boxes ran out (many points share one box budget),
-        # go round again
-        todo = todo if rnd == 0 else todo[~(gap[todo] <= _cert._CERT_TOL)]
+        # the beaten points go round again (the box budget is per point: one that ran out of
+        # boxes would only run out again)
+        todo = todo if rnd == 0 else todo[moved & ~(gap[todo] <= _cert._CERT_TOL)]
         if todo.size == 0:
             break
     if todo.size:  # points moved in the last round: certify them where they are now
