@@ -414,7 +414,8 @@ class _LinearBounds:
 
 
 def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
-                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None, max_evals=None):
+                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None, max_evals=None,
+                    info: dict | None = None):
     """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
 
     For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
@@ -437,11 +438,16 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     ``max_evals`` boxes bounded in all (default :data:`_MAX_EVALS_POINT`) each; when the points
     together hold more boxes than that, the points with the most wait (their boxes are set aside)
     until the others are done. A point over its budget gets the largest bound of its open boxes
-    (an honest gap above the tolerance, for that point only).
+    (an honest gap above the tolerance, for that point only). ``info`` (a dict, optional) receives
+    ``"capped"``: the points that ran out of their own budget (a second call would only repeat them;
+    a point cut short by the call's :data:`_MAX_EVALS_TOTAL` is not among them).
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level,
-                                   _MAX_EVALS_POINT if max_evals is None else max_evals)
+        out = _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level,
+                                  _MAX_EVALS_POINT if max_evals is None else max_evals)
+    if info is not None:
+        info["capped"] = out[4]
+    return out[:4]
 
 
 def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten, level, max_evals):
@@ -477,6 +483,8 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
     c_max = bounds.c_max
     iters = np.zeros(n, dtype=int)
     evals = np.zeros(n, dtype=np.int64)  # boxes bounded so far, per point
+    capped = np.zeros(n, dtype=bool)  # out of its own budget (not the call's)
+    cut_total = False
     total = 0
     half = max(1, max_boxes // 2)
     waiting = (lo[:0], hi[:0], tid[:0])  # boxes of the points set aside (over the shared budget)
@@ -511,7 +519,10 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             tid = np.concatenate([tid, waiting[2]])
             waiting = (lo[:0], hi[:0], tid[:0])
             iters[:] = max_iter + 1
+            cut_total = True
         spent = (iters[tid] > max_iter) | (evals[tid] > max_evals)
+        if not cut_total:
+            capped[np.unique(tid[spent])] = True
         if spent.any():  # a point's rounds are used up: its boxes leave with their bounds
             ub = bounds.bound(lo[spent], hi[spent], rob_first[tid[spent]], t[tid[spent]], lam[tid[spent]])[0]
             np.maximum.at(done_max, tid[spent], ub)
@@ -583,4 +594,4 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
         lo, hi, tid = lo[valid], hi[valid], tid[valid]
     # no max with inc here: a valid bound covers the boxes holding the points themselves, so a
     # bound below an attained value is a broken bound and must show
-    return done_max, inc, best_x, rob_first
+    return done_max, inc, best_x, rob_first, capped
