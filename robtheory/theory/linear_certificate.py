@@ -27,12 +27,12 @@ _CERT_WIDEN = 1e-12  # slack on top of each bound's analysed rounding error (see
 #: Measured against 120-bit arb at 80,000 points of [-40, 40]: 1.8e-16 (tests/theory).
 _PHI_ERR = 2e-14
 _U = 2.0 ** -53  # unit roundoff of float64
-#: Per-point box budget (points over the shared budget wait). Off by default: with it the l_inf
-#: weak-only frontier at p = .95, eta = .3, d = 100, eps = .6 ran for over 7 minutes (not yet
-#: understood); off, a batch stops for every point once its boxes together fill the budget.
-_PER_POINT_BUDGET = False
-_MAX_EVALS_POINT = 2_000_000  # boxes bounded per point, at most (d = 10^6 needs up to ~3e5 to reach 1e-10)
-_MAX_EVALS_TOTAL = 40_000_000  # and per call (a few minutes): then every open box leaves with its bound
+#: Per-point box budget (points over the shared budget wait; off: a batch stops for every point
+#: once its boxes together fill the budget, the former behaviour).
+_PER_POINT_BUDGET = True
+_MAX_EVALS_POINT = 250_000  # boxes bounded per point, at most: then its open boxes leave with their bounds
+_MAX_EVALS_TOTAL = 2_500_000  # and per call (about 30 s): then every open box leaves with its bound
+_BATCH_POINTS = 24  # points searched at a time (the others wait)
 
 
 def _phi_range(lo, hi):
@@ -41,6 +41,19 @@ def _phi_range(lo, hi):
     top = k * np.exp(-0.5 * np.clip(0.0, lo, hi) ** 2)
     bot = k * np.minimum(np.exp(-0.5 * lo * lo), np.exp(-0.5 * hi * hi))
     return bot, top
+
+
+def _dphi_range(lo, hi):
+    """Enclosure of the derivative of the normal density, phi'(t) = -t phi(t), over [lo, hi]: it
+    rises on (-inf, -1], falls on [-1, 1] (from phi(1) to -phi(1)) and rises on [1, inf)."""
+    k = 1 / math.sqrt(2 * math.pi)
+    with np.errstate(invalid="ignore"):
+        el = np.where(np.isfinite(lo), -lo * k * np.exp(-0.5 * lo * lo), 0.0)
+        eh = np.where(np.isfinite(hi), -hi * k * np.exp(-0.5 * hi * hi), 0.0)
+    top = k * math.exp(-0.5)
+    low = np.where((lo <= 1) & (hi >= 1), -top, np.minimum(el, eh))
+    high = np.where((lo <= -1) & (hi >= -1), top, np.maximum(el, eh))
+    return low, high
 
 
 def _imul(al, ah, bl, bh):
@@ -79,6 +92,12 @@ class _LinearBounds:
         self.r_free, self.unbiased = r_free, unbiased
         with np.errstate(divide="ignore"):
             self.L = math.log(self.p / (1 - self.p)) if self.p < 1 else math.inf
+        #: c1 beyond c_max: g(c1; m) is p to within Phi(-64) at every margin of the domain (the
+        #: search does not split c1 there)
+        self.c_max = 64.0 + 4 * (self.eta + self.eps) * self.sd + 4 * (abs(self.L) if math.isfinite(self.L) else 0.0)
+        # weak-only, with a bias: the margins do not depend on c, so a box with c1 >= c_max is the
+        # unbiased family's at c2 (twice, averaged with p): bounded by that family's bounds
+        self._tail = None if (self.full or unbiased) else _LinearBounds(model, threat, r_free, True)
 
     # -- margins -------------------------------------------------------------------------
     def _margins(self, c1l, c1h, c2l, c2h, rl, rh):
@@ -209,10 +228,80 @@ class _LinearBounds:
         g2 = (gc[1][0] + tl, gc[1][1] + th)
         rl_, rh_ = _imul(w_rob * gm_e[0], w_rob * gm_e[1], drl, drh)
         gr = (rl_ + w_std * self.eta * gm_0[0], rh_ + w_std * self.eta * gm_0[1])
+        # the same slopes with the density terms of the two accuracies grouped (see _grouped): both
+        # are enclosures of the same derivatives, so their intersection is one too
+        (q1, q2), (qrl, qrh) = self._grouped(c1l, c1h, c2l, c2h, rl, rh, m0l, m0h, mel, meh, w_std, w_rob)
+        g1 = (np.maximum(g1[0], q1[0] + tl), np.minimum(g1[1], q1[1] + th))
+        g2 = (np.maximum(g2[0], q2[0] + tl), np.minimum(g2[1], q2[1] + th))
+        if self.norm == "linf":
+            gr = (np.maximum(gr[0], qrl), np.minimum(gr[1], qrh))
         if self.unbiased:
             g1 = (g1[0] + g2[0], g1[1] + g2[1])
             g2 = (np.zeros_like(g1[0]), np.zeros_like(g1[0]))
         return g1, g2, gr
+
+    def _grouped(self, c1l, c1h, c2l, c2h, rl, rh, m0l, m0h, mel, meh, w_std, w_rob):
+        r"""Slopes of ``w_std Std + w_rob Rob`` in c_j (without the robust margin's dependence on a)
+        and in r (l_inf), with the densities of the two accuracies grouped.
+
+        With :math:`u = c + m_0`, :math:`v = m_0 - c` and :math:`D = m_0 + m_\varepsilon`, the robust
+        accuracy's densities are :math:`\varphi(c + m_\varepsilon) = \varphi(v - D)` and
+        :math:`\varphi(m_\varepsilon - c) = \varphi(u - D)`, so (per class offset, halved)
+
+        .. math:: \partial_c = A\varphi(u) + B\varphi(v) + w_Q(pR_v - (1-p)R_u),\quad
+                  A = w_S p - w_Q(1-p),\ B = w_Q p - w_S(1-p),
+
+        with :math:`R_x = \varphi(x - D) - \varphi(x) \in -D\,\varphi'(\text{hull})` (mean value), and the
+        same for r. At eps = 2 eta (weak-only l_inf, D = 0) the remainders vanish and, at the
+        frontier's multiplier w_Q/w_S = (1-p)/p of its straight part, B = 0: the Lagrangian's slope
+        is then A phi(u) >= 0 exactly, where separate enclosures of the two accuracies' slopes
+        (each as wide as its own variation over the box) leave a first-order term that no
+        feasible number of boxes closes along that part's continuum of near-optimal rules.
+        Returns ((lo, hi) for c1, (lo, hi) for c2), (lo, hi) for r."""
+        p, eta, eps = self.p, self.eta, self.eps
+        if self.norm == "linf":
+            k2 = 2 * eta - eps
+            Dl, Dh = np.minimum(k2 * rl, k2 * rh), np.maximum(k2 * rl, k2 * rh)
+            if self.full:
+                al, ah = (c1l + c2l) / 2, (c1h + c2h) / 2
+                absl = np.where((al <= 0) & (ah >= 0), 0.0, np.minimum(np.abs(al), np.abs(ah)))
+                absh = np.maximum(np.abs(al), np.abs(ah))
+                Dl, Dh = Dl - eps * absh, Dh - eps * absl
+        else:
+            Dl, Dh = m0l + mel, m0h + meh
+        A = w_std * p - w_rob * (1 - p)
+        B = w_rob * p - w_std * (1 - p)
+
+        def scale(c, lo, hi):  # c * [lo, hi] for an array c
+            return np.minimum(c * lo, c * hi), np.maximum(c * lo, c * hi)
+
+        def rem(xl, xh):  # phi(x - D) - phi(x) = -D phi'(xi), xi between x - D and x
+            fl, fh = _dphi_range(np.minimum(xl, xl - Dh), np.maximum(xh, xh - Dl))
+            return _imul(-Dh, -Dl, fl, fh)
+
+        out_c, rl_sum, rh_sum = [], 0.0, 0.0
+        kr = eta - eps  # d m_eps / d r (l_inf)
+        for cl, ch in ((c1l, c1h), (c2l, c2h)):
+            ul, uh = cl + m0l, ch + m0h
+            vl, vh = m0l - ch, m0h - cl
+            pul, puh = _phi_range(ul, uh)
+            pvl, pvh = _phi_range(vl, vh)
+            Rul, Ruh = rem(ul, uh)
+            Rvl, Rvh = rem(vl, vh)
+            # d/dc: A phi(u) + B phi(v) + w_Q p R_v - w_Q (1-p) R_u, halved
+            t1, t2 = scale(A, pul, puh), scale(B, pvl, pvh)
+            t3, t4 = scale(w_rob * p, Rvl, Rvh), scale(-w_rob * (1 - p), Rul, Ruh)
+            out_c.append((0.5 * (t1[0] + t2[0] + t3[0] + t4[0]), 0.5 * (t1[1] + t2[1] + t3[1] + t4[1])))
+            if self.norm == "linf":
+                # d/dr: (w_S eta p + w_Q kr (1-p)) phi(u) + (w_S eta (1-p) + w_Q kr p) phi(v)
+                #       + w_Q kr (p R_v + (1-p) R_u), halved
+                s1 = scale(w_std * eta * p + w_rob * kr * (1 - p), pul, puh)
+                s2 = scale(w_std * eta * (1 - p) + w_rob * kr * p, pvl, pvh)
+                s3 = scale(w_rob * kr * p, Rvl, Rvh)
+                s4 = scale(w_rob * kr * (1 - p), Rul, Ruh)
+                rl_sum = rl_sum + 0.5 * (s1[0] + s2[0] + s3[0] + s4[0])
+                rh_sum = rh_sum + 0.5 * (s1[1] + s2[1] + s3[1] + s4[1])
+        return (out_c[0], out_c[1]), (rl_sum, rh_sum)
 
     def mean_value(self, lo, hi, w_std, w_rob, ev=None):
         """Upper bound of ``w_std Std + w_rob Rob`` over finite boxes by the mean-value theorem,
@@ -236,9 +325,11 @@ class _LinearBounds:
             y[:, 1] = y[:, 0]
         s, q = self.values(y[:, 0], y[:, 1], y[:, 2])
         # rounding (see _value_err): the two values, the slope terms (relative; each slope enclosure
-        # is a few operations on numbers <= 1, off by <= 2e-16 absolute, times its half width)
+        # is a few operations on numbers <= 1 with rounded coefficients (_grouped), off by <= 1e-15
+        # absolute per unit weight; a slope enclosed as >= 0 may be negative by that much, over the
+        # whole width)
         w = np.abs(w_std) + np.abs(w_rob)
-        err = w * (self._value_err(lo, hi) if ev is None else ev) + 1e-14 * total + 2e-16 * w * half.sum(axis=1)
+        err = w * (self._value_err(lo, hi) if ev is None else ev) + 1e-14 * total + 2e-15 * w * half.sum(axis=1)
         return w_std * s + w_rob * q + total + err, terms
 
     def point_grads(self, x):
@@ -252,7 +343,7 @@ class _LinearBounds:
         """For each box: an upper bound of the maximised accuracy F over the part of the box where
         the other one, G, is >= t (``-inf`` where that part is empty), the per-variable
         contributions to the mean-value bound (to choose a split), and (F, G) at the centre
-        (NaN for infinite boxes)."""
+        (NaN for infinite boxes) with the centre itself (c1 = c_max for a tail box)."""
         supS, supQ = self._mono(lo, hi)
         ev = self._value_err(lo, hi)  # the monotonicity bounds are values at points of the box
         supS, supQ = supS + ev, supQ + ev
@@ -260,32 +351,71 @@ class _LinearBounds:
         fin = np.all(np.isfinite(lo) & np.isfinite(hi), axis=1)
         n = lo.shape[0]
         cF, cG, contrib = np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, 3))
-        if fin.any():
-            l_, h_, rf, tt, lm, ev_ = lo[fin], hi[fin], rob_first[fin], t[fin], lam[fin], ev[fin]
+        cx = np.full((n, 3), np.nan)
+        # weak-only with a bias, c1 in [c_max, inf), c2 and r finite: the c1 class is p to within
+        # dlt at both margins, so each accuracy (and the Lagrangian) is (p + the unbiased family's
+        # at (c2, r)) / 2, within dlt / 2: bounded by that family's bounds on the (c2, r) box
+        tail = np.zeros(n, dtype=bool)
+        if self._tail is not None:
+            tail = (~fin & (lo[:, 0] >= self.c_max) & np.isinf(hi[:, 0])
+                    & np.all(np.isfinite(lo[:, 1:]) & np.isfinite(hi[:, 1:]), axis=1))
+        for part in (fin, tail):
+            if not part.any():
+                continue
+            l_, h_, rf, tt, lm, ev_ = lo[part], hi[part], rob_first[part], t[part], lam[part], ev[part]
+            b_ = self
+            if part is tail:
+                b_ = self._tail
+                l_, h_ = l_[:, [1, 1, 2]], h_[:, [1, 1, 2]]
+                ev_ = b_._value_err(l_, h_)
             one = np.ones(l_.shape[0])
-            mvS = self.mean_value(l_, h_, one, 0 * one, ev_)[0]
-            mvQ = self.mean_value(l_, h_, 0 * one, one, ev_)[0]
+            mvS = b_.mean_value(l_, h_, one, 0 * one, ev_)[0]
+            mvQ = b_.mean_value(l_, h_, 0 * one, one, ev_)[0]
             wS, wQ = np.where(rf, lm, one), np.where(rf, one, lm)  # F + lam G
-            lag, terms = self.mean_value(l_, h_, wS, wQ, ev_)
-            contrib[np.flatnonzero(fin)] = terms + 1e-3 * 0.5 * (h_ - l_)
+            lag, terms = b_.mean_value(l_, h_, wS, wQ, ev_)
+            # where to split: the variable with the largest share of the Lagrangian's bound, plus a
+            # trace of the width so that flat boxes still get split (a trace: at 1e-3 of the width
+            # it outweighed the slopes along r in [1, 1000] at d = 10^6, and the search split r where
+            # the bound needed c, 2.5 million boxes for linear-unbiased there against 1e5; at 1e-9
+            # a point at p = .75, d = 5 outran its budget)
+            terms = terms + 1e-6 * 0.5 * (h_ - l_)
             mid = 0.5 * (l_ + h_)
-            if self.unbiased:
+            if b_.unbiased:
                 mid[:, 1] = mid[:, 0]
-            s_, q_ = self.values(mid[:, 0], mid[:, 1], mid[:, 2])
-            supG[fin] = np.minimum(supG[fin], np.where(rf, mvS, mvQ))
+            s_, q_ = b_.values(mid[:, 0], mid[:, 1], mid[:, 2])
+            if part is tail:
+                # c1 in [c_max, inf): |g(c1; m) - p| <= dlt at both margins (about Phi(-64))
+                (m0l, m0h), (mel, meh), _, _ = self._margins(lo[part, 0], lo[part, 0], lo[part, 1], hi[part, 1],
+                                                              lo[part, 2], hi[part, 2])
+                c1 = lo[part, 0]
+                dlt = ((1 - self.p) * ndtr(np.maximum(m0h, meh) - c1) + self.p * ndtr(-(c1 + np.minimum(m0l, mel)))
+                       + _PHI_ERR)
+                half_p = 0.5 * self.p
+                mvS, mvQ = half_p + 0.5 * (mvS + dlt) + 4 * _U, half_p + 0.5 * (mvQ + dlt) + 4 * _U
+                lag = (wS + wQ) * (half_p + 0.5 * dlt + 4 * _U) + 0.5 * lag
+                ct = np.zeros((l_.shape[0], 3))
+                ct[:, 1], ct[:, 2] = 0.5 * terms[:, 0], 0.5 * terms[:, 2]
+                terms = ct
+                # the centre: the (finite) rule at c1 = c_max, (c2, r) at the box's centre
+                mid = np.stack([c1, mid[:, 0], mid[:, 2]], axis=1)
+                s_, q_ = self.values(mid[:, 0], mid[:, 1], mid[:, 2])
+            contrib[np.flatnonzero(part)] = terms
+            supG[part] = np.minimum(supG[part], np.where(rf, mvS, mvQ))
             # the Lagrangian: lag carries its own rounding (lam + 1 values, see mean_value); the
             # level tt is exact input (lowered by its error in _certify_linear); lam tt and the
             # difference are rounded once each
             lagb = lag - lm * tt
             lagb = lagb + 2 * _U * (lm * np.abs(tt) + np.abs(lag))
-            supF[fin] = np.minimum(supF[fin], np.minimum(np.where(rf, mvQ, mvS), lagb))
-            cF[fin], cG[fin] = np.where(rf, q_, s_), np.where(rf, s_, q_)
+            supF[part] = np.minimum(supF[part], np.minimum(np.where(rf, mvQ, mvS), lagb))
+            cF[part], cG[part] = np.where(rf, q_, s_), np.where(rf, s_, q_)
+            cx[part] = mid
         ub = np.where(supG + _CERT_WIDEN < t, -np.inf, supF + _CERT_WIDEN)
-        return np.where(np.isnan(ub), np.inf, ub), contrib, cF, cG  # NaN: no bound
+        return np.where(np.isnan(ub), np.inf, ub), contrib, cF, cG, cx  # NaN: no bound
 
 
 def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_000, max_iter: int = 300,
-                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None):
+                    tol: float = 0.1 * _CERT_TOL, stop_beaten: bool = True, level=None, max_evals=None,
+                    info: dict | None = None):
     """Certified upper bounds for the linear-family points ``X`` (rows (c1, c2, r), c may be inf).
 
     For point i with (std_i, rob_i) (evaluated by ``bounds``), ``rob_first[i]``: an upper bound
@@ -304,15 +434,23 @@ def _certify_linear(bounds: _LinearBounds, X, rob_first, max_boxes: int = 400_00
     is the first incumbent, ``rob_first[i]`` is kept as given, and the multiplier is 0 where
     F is the robust accuracy (the flat part: the constraint is slack at the classifier).
 
-    The box budget is per point: ``max_boxes`` boxes at a time and ``max_iter`` rounds of splits
-    each; when the points together hold more boxes than that, the points with the most wait
-    (their boxes are set aside) until the others are done.
+    The box budget is per point: ``max_boxes`` boxes at a time, ``max_iter`` rounds of splits and
+    ``max_evals`` boxes bounded in all (default :data:`_MAX_EVALS_POINT`) each; when the points
+    together hold more boxes than that, the points with the most wait (their boxes are set aside)
+    until the others are done. A point over its budget gets the largest bound of its open boxes
+    (an honest gap above the tolerance, for that point only). ``info`` (a dict, optional) receives
+    ``"capped"``: the points that ran out of their own budget (a second call would only repeat them;
+    a point cut short by the call's :data:`_MAX_EVALS_TOTAL` is not among them).
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level)
+        out = _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, tol, stop_beaten, level,
+                                  _MAX_EVALS_POINT if max_evals is None else max_evals)
+    if info is not None:
+        info["capped"] = out[4]
+    return out[:4]
 
 
-def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten, level):
+def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, stop_beaten, level, max_evals):
     X = np.array(X, dtype=float)
     n = X.shape[0]
     level = np.full(n, np.nan) if level is None else np.asarray(level, dtype=float)
@@ -342,10 +480,11 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
     hi = np.tile([np.inf, np.inf, bounds.sd], (n, 1))
     tid = np.arange(n)
     done_max = np.full(n, -np.inf)  # the largest bound among boxes already discarded
-    eta_, eps_ = bounds.eta, bounds.eps
-    c_max = 64.0 + 4 * (eta_ + eps_) * bounds.sd + 4 * (abs(bounds.L) if math.isfinite(bounds.L) else 0.0)
+    c_max = bounds.c_max
     iters = np.zeros(n, dtype=int)
     evals = np.zeros(n, dtype=np.int64)  # boxes bounded so far, per point
+    capped = np.zeros(n, dtype=bool)  # out of its own budget (not the call's)
+    cut_total = False
     total = 0
     half = max(1, max_boxes // 2)
     waiting = (lo[:0], hi[:0], tid[:0])  # boxes of the points set aside (over the shared budget)
@@ -359,11 +498,14 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             ub = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])[0]
             np.maximum.at(done_max, tid, ub)
             break
-        if tid.size > half:  # over budget: the points with the fewest boxes go on, the others wait
-            cnt = np.bincount(tid, minlength=n)
+        cnt = np.bincount(tid, minlength=n)
+        if tid.size > half or (_PER_POINT_BUDGET and np.count_nonzero(cnt) > _BATCH_POINTS):
+            # over budget: the points with the fewest boxes go on (at most _BATCH_POINTS of them, so
+            # that a call cut short by _MAX_EVALS_TOTAL leaves the points it finished certified),
+            # the others wait
             order = np.argsort(cnt, kind="stable")
             order = order[cnt[order] > 0]
-            go = order[np.cumsum(cnt[order]) <= half]
+            go = order[(np.cumsum(cnt[order]) <= half) & (np.arange(order.size) < _BATCH_POINTS)]
             go = go if go.size else order[:1]
             on = np.isin(tid, go)
             waiting = (np.concatenate([waiting[0], lo[~on]]), np.concatenate([waiting[1], hi[~on]]),
@@ -377,14 +519,17 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
             tid = np.concatenate([tid, waiting[2]])
             waiting = (lo[:0], hi[:0], tid[:0])
             iters[:] = max_iter + 1
-        spent = (iters[tid] > max_iter) | (evals[tid] > _MAX_EVALS_POINT)
+            cut_total = True
+        spent = (iters[tid] > max_iter) | (evals[tid] > max_evals)
+        if not cut_total:
+            capped[np.unique(tid[spent])] = True
         if spent.any():  # a point's rounds are used up: its boxes leave with their bounds
             ub = bounds.bound(lo[spent], hi[spent], rob_first[tid[spent]], t[tid[spent]], lam[tid[spent]])[0]
             np.maximum.at(done_max, tid[spent], ub)
             lo, hi, tid = lo[~spent], hi[~spent], tid[~spent]
             if tid.size == 0:
                 continue
-        ub, contrib, cF, cG = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])
+        ub, contrib, cF, cG, cx = bounds.bound(lo, hi, rob_first[tid], t[tid], lam[tid])
         evals += np.bincount(tid, minlength=n)
         total += tid.size
         # feasible centres that beat the incumbent
@@ -394,10 +539,7 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
                 i = tid[j]
                 if cF[j] > inc[i]:
                     inc[i] = cF[j]
-                    m = 0.5 * (lo[j] + hi[j])
-                    if bounds.unbiased:
-                        m[1] = m[0]
-                    best_x[i] = m
+                    best_x[i] = cx[j]
         # a point beaten by more than the tolerance stops here (U = inf): it is to be polished
         # where the search found the better rule, and certified again
         beaten = (inc - inc0 > 5 * prune_tol) & stop_beaten
@@ -452,4 +594,4 @@ def _certify_linear_run(bounds, X, rob_first, max_boxes, max_iter, prune_tol, st
         lo, hi, tid = lo[valid], hi[valid], tid[valid]
     # no max with inc here: a valid bound covers the boxes holding the points themselves, so a
     # bound below an attained value is a broken bound and must show
-    return done_max, inc, best_x, rob_first
+    return done_max, inc, best_x, rob_first, capped

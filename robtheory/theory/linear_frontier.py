@@ -21,6 +21,8 @@ from robtheory.theory.frontier import (Frontier, _attained_by, _bound, _fill_ste
 
 __all__: list[str] = []
 
+_SEARCH_EVALS = 5_000  # boxes per point of the first pass, which only searches for better rules (to 1e-6)
+
 
 class _LinearFamily:
     r"""``sign(a x1 + u.z + b)`` with ``|u|_2 = 1`` and one-signed weak weights (``S = U1 = r``).
@@ -325,6 +327,8 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
     lev = np.where(kind_k == 1, std[keep], np.where(kind_k == 2, rob[keep], np.nan))
     todo = np.arange(keep.size)
     gap = np.full(keep.size, np.inf)
+    capped = np.zeros(keep.size, dtype=bool)  # out of their own box budget: not searched again
+    info: dict = {}
     for rnd in range(4):
         kk = keep[todo]
         fk = np.isfinite(taus[kk])
@@ -333,7 +337,8 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         # the first pass only searches (bound to 1e-6: cheap); the later ones certify
         U, inc, bx, rob_first[todo] = _cert._certify_linear(cb, Xc, rob_first[todo],
                                                       tol=1e-6 if rnd == 0 else 0.1 * _cert._CERT_TOL,
-                                                      level=lev[todo])
+                                                      level=lev[todo], max_evals=_SEARCH_EVALS if rnd == 0 else None,
+                                                      info=info)
         s0, q0 = cb.values(Xc[:, 0], Xc[:, 1], Xc[:, 2])
         t_lev = np.where(np.isfinite(lev[todo]), lev[todo], np.where(rob_first[todo], s0, q0))
         moved = inc > np.where(rob_first[todo], q0, s0)
@@ -364,9 +369,13 @@ def _linear_frontier(model: ToyModel, threat: ThreatModel, n: int, progress=None
         own = np.where(rob_first[todo], rob[kk], std[kk])
         # a bound at the old point's level also holds at the new one's (it is at least as high there)
         gap[todo] = np.inf if rnd == 0 else U - own
-        # the beaten points, and those whose boxes ran out (many points share one box budget),
-        # go round again
-        todo = todo if rnd == 0 else todo[~(gap[todo] <= _cert._CERT_TOL)]
+        # the beaten points, and those not yet certified, go round again, except those that ran out
+        # of their own box budget without moving (they would only run out again; the others may have
+        # been cut short by the call's budget: e.g. the points along the steps at p = .75, d = 5,
+        # l_inf, which stayed at gap 0.375 when only the beaten ones went round again)
+        if rnd > 0:
+            capped[todo] = info.get("capped", np.zeros(todo.size, bool)) & ~moved
+        todo = todo if rnd == 0 else todo[~(gap[todo] <= _cert._CERT_TOL) & ~capped[todo]]
         if todo.size == 0:
             break
     if todo.size:  # points moved in the last round: certify them where they are now

@@ -87,6 +87,11 @@ CASES = [  # (p, eta, d, norm, eps, full, family)
     (0.75, 0.447, 5, "l2", 0.894, True, "linear"),
     (0.75, 0.447, 5, "linf", 0.894, True, "linear"),
     (0.625, 0.447, 5, "linf", 0.894, True, "linear-unbiased"),
+    # weak-only l_inf at eps = 2 eta: a straight part of the frontier with a continuum of
+    # near-optimal rules (formerly exact false, worst gap 6.9e-3, and minutes with a per-point budget)
+    pytest.param(0.95, 0.3, 100, "linf", 0.6, False, "linear", marks=pytest.mark.slow),  # ~60 s loaded (brute force)
+    # d = 10^6 with r free (at the default 201 points: test_d_million_unbiased_at_default_points)
+    (0.656, 0.00185, 10**6, "linf", 0.0037, True, "linear-unbiased"),
 ]
 
 
@@ -109,6 +114,17 @@ def test_certified_and_exact(p, eta, d, norm_, eps, full, family):
     assert np.all(q[fin & ~att] >= f.robust_accuracy[fin & ~att] - 1e-13)
     for i in range(1, f.tau.size - 1, 3):
         best, own = _brute_best(f, family == "linear", i)
+        assert best <= own + f.gap_bound[i] + 1e-11, (i, best - own, f.gap_bound[i])
+
+
+def test_d_million_unbiased_at_default_points():
+    """Issue 17 (a): `frontier --p .656 --eta .00185 --d 1000000 --eps .0037 --family linear-unbiased`
+    (r free, 201 points) is certified to 1e-9 at every point (formerly exact false with a worst gap
+    of 4.7e-5: the points shared one box budget), and no independent search beats a point."""
+    f = frontier(ToyModel(0.656, 0.00185, 10**6), ThreatModel("linf", 0.0037), "linear-unbiased", n=201)
+    assert f.exact and np.all(f.gap_bound <= 1e-9), f.gap_bound.max()
+    for i in range(10, f.tau.size - 1, 30):
+        best, own = _brute_best(f, False, i)
         assert best <= own + f.gap_bound[i] + 1e-11, (i, best - own, f.gap_bound[i])
 
 
@@ -218,6 +234,80 @@ def test_box_bounds_hold_at_sampled_points(norm_, eps, full):
         assert np.all(b.mean_value(lo, hi, 0.7 * one, one)[0] >= lag.max(axis=1) - 1e-14)
 
 
+# weak-only and full l_inf at eps = 2 eta (where the grouped slopes cancel exactly) and off it,
+# and l_2 near its own cancellation (eps = 2 eta sqrt d)
+GROUPED = [("linf", 0.6, False), ("linf", 0.6, True), ("linf", 0.45, False), ("linf", 0.9, True),
+           ("l2", 1.7, False), ("l2", 1.7, True)]
+
+
+@pytest.mark.parametrize("norm_,eps,full", GROUPED)
+@pytest.mark.parametrize("lam", [0.25, 1.0, 4.0])  # 0.25 = (1-p)/p: the straight part's multiplier
+def test_lagrangian_bounds_hold_at_sampled_points(norm_, eps, full, lam):
+    """The mean-value bound of the Lagrangian Std + lam Rob (and lam Std + Rob), whose slopes group
+    the two accuracies' densities, is at least its value at every sampled rule of the box (the
+    test's own accuracies)."""
+    m, t = ToyModel(0.8, 0.3, 9), ThreatModel(norm_, eps, perturb_x1=full)
+    b = lc._LinearBounds(m, t, norm_ == "linf", False)
+    rng = np.random.default_rng(7)
+    one = np.ones(200)
+    for width in (3.0, 0.3, 1e-2, 1e-4):
+        lo, hi = _boxes(rng, 200, m.d, width)
+        if norm_ == "l2":
+            lo[:, 2] = hi[:, 2] = math.sqrt(m.d)
+        pts = lo[:, None, :] + (hi - lo)[:, None, :] * rng.random((200, 400, 3))
+        pts[:, :8] = np.where(rng.random((200, 8, 3)) < 0.5, lo[:, None, :], hi[:, None, :])  # corners
+        s, q = _acc(m.p, m.eta, m.d, eps, norm_, full, (pts[..., 0] + pts[..., 1]) / 2,
+                    (pts[..., 0] - pts[..., 1]) / 2, pts[..., 2])
+        for ws, wq in ((1.0, lam), (lam, 1.0)):
+            val = (ws * s + wq * q).max(axis=1)
+            ub = b.mean_value(lo, hi, ws * one, wq * one)[0]
+            assert np.all(ub >= val - 1e-14), (width, ws, wq, (val - ub).max())
+
+
+def test_lagrangian_bound_closes_on_the_straight_part():
+    """At eps = 2 eta (weak-only l_inf) Std + ((1-p)/p) Rob = 1 - K avg_j Phi(-(c_j + eta r)) with
+    K = p - (1-p)^2/p: rising in every variable. The bound of a wide box is then its value at the
+    top corner (up to rounding), where separate slope enclosures of the two accuracies left a
+    first-order excess (about 0.06 on this box)."""
+    p, eta, d = 0.8, 0.3, 9
+    b = lc._LinearBounds(ToyModel(p, eta, d), ThreatModel("linf", 2 * eta, perturb_x1=False), True, False)
+    lo, hi = np.array([[2.0, 1.0, 1.5]]), np.array([[3.0, 2.0, 2.5]])
+    lam = (1 - p) / p
+    ub = b.mean_value(lo, hi, np.ones(1), np.full(1, lam))[0][0]
+    K = p - (1 - p) ** 2 / p
+    top = 1 - K * 0.5 * sum(norm.cdf(-(c + eta * 2.5)) for c in (3.0, 2.0))  # from the identity
+    s, q = _acc(p, eta, d, 2 * eta, "linf", False, 2.5, 0.5, 2.5)
+    assert abs(s + lam * q - top) < 1e-15  # the identity, checked at the corner
+    assert top <= ub <= top + 1e-12, ub - top
+
+
+def test_weak_only_tail_boxes_are_bounded():
+    """A box with c1 in [c_max, inf) (weak-only, with a bias) is bounded as p/2 plus half the unbiased
+    family's bound at (c2, r); the bound is at least every sampled rule's value (c1 from c_max to
+    1e6), within the box's own bound of the constraint, and close to the best of them."""
+    m, t = ToyModel(0.8, 0.3, 9), ThreatModel("linf", 0.6, perturb_x1=False)
+    b = lc._LinearBounds(m, t, True, False)
+    rng = np.random.default_rng(9)
+    n = 100
+    c2 = rng.uniform(-2, 6, n)
+    r = rng.uniform(1, 2.5, n)
+    lo = np.stack([np.full(n, b.c_max), c2, r], axis=1)
+    hi = np.stack([np.full(n, np.inf), c2 + 0.05, r + 0.05], axis=1)
+    c1 = b.c_max * np.exp(rng.uniform(0, math.log(1e6 / b.c_max), (n, 300)))
+    x2 = c2[:, None] + 0.05 * rng.random((n, 300))
+    xr = r[:, None] + 0.05 * rng.random((n, 300))
+    s, q = _acc(m.p, m.eta, m.d, 0.6, "linf", False, (c1 + x2) / 2, (c1 - x2) / 2, xr)
+    for rob_first, F, G in ((True, q, s), (False, s, q)):
+        tt = np.zeros(n)  # no constraint: the bound of F itself
+        ub = b.bound(lo, hi, np.full(n, rob_first), tt, np.zeros(n))[0]
+        assert np.all(ub >= F.max(axis=1)), (F.max(axis=1) - ub).max()
+        assert np.all(ub <= F.max(axis=1) + 0.05)  # finite: the tail is bounded, not given up
+        # with a multiplier and the level of one sampled rule: still above that rule's F
+        lev = G[:, 0]
+        ub = b.bound(lo, hi, np.full(n, rob_first), lev, np.full(n, 0.25))[0]
+        assert np.all(ub >= F[:, 0]), (F[:, 0] - ub).max()
+
+
 def test_box_bound_check_can_fail(monkeypatch):
     """Negative control: a planted slope enclosure that is too narrow (phi's range at its lower
     end only) makes some box's mean-value bound fall below a sampled rule."""
@@ -284,11 +374,10 @@ def test_bounds_hold_when_phi_is_off_by_its_assumed_error(monkeypatch, lam):
     assert np.all(ub >= q), (q - ub).max()
 
 
-def test_box_budget_is_per_point(monkeypatch):
-    """Issue 17 (a): the box budget is per point. Points certified together get the bound each gets
-    alone under the same budget (formerly the batch stopped for every point once the boxes of all
-    of them together filled the budget, and gave bounds up to 3.8e-6 looser here)."""
-    monkeypatch.setattr(lc, "_PER_POINT_BUDGET", True, raising=False)  # off by default (see its comment)
+def test_box_budget_is_per_point():
+    """Issue 17 (a): the box budget is per point (by default). Points certified together get the
+    bound each gets alone under the same budget (formerly the batch stopped for every point once the
+    boxes of all of them together filled the budget, and gave bounds up to 3.8e-6 looser here)."""
     m, t = ToyModel(0.8, 0.3, 16), ThreatModel("linf", 0.6)
     b = lc._LinearBounds(m, t, True, True)
     tau = np.array([0.8, 1.5, 2.5, 4.0])
@@ -300,3 +389,11 @@ def test_box_budget_is_per_point(monkeypatch):
 
 
 _ORIG = lc._certify_linear
+
+
+def test_planted_small_point_budget_is_not_exact(monkeypatch):
+    """Negative control for the d = 10^6 case above: with a per-point budget too small to close the
+    boxes, the frontier says exact false, and the points it could not certify carry their gap."""
+    monkeypatch.setattr(lc, "_MAX_EVALS_POINT", 40)
+    f = frontier(ToyModel(0.656, 0.00185, 10**6), ThreatModel("linf", 0.0037), "linear-unbiased", n=21)
+    assert not f.exact and f.gap_bound.max() > 1e-9
