@@ -22,8 +22,9 @@ scheduled.
 Normal transform
 ----------------
 The Philox words, uniforms, labels and the Box--Muller pairing are those of
-:mod:`robtheory.mc.philox` (its device functions are re-compiled here with
-``inline="always"`` so that LLVM can vectorise the loop over the samples of a tile).
+:mod:`robtheory.mc.philox` (its device functions are copied here, inlined with
+``inline="always"`` so that LLVM can vectorise the loop over the samples of a tile, and kept
+in this file for the cache, as said above).
 Only the elementary functions differ, because the loops must be vectorisable (libm
 calls are not, and SVML is not available everywhere):
 
