@@ -875,3 +875,23 @@ def _normal_sum_kernel_f32(k0, k1, start, n, blocks):
                 s[t] += (za[t] + zb[t]) + (zc[t] + zd[t])
         part[q] = s[:m].sum()
     return part.sum()
+
+
+# --------------------------------------------------------------------------- finite data sets
+@njit(nogil=True, cache=numba_cache(), error_model="numpy")
+def _dataset_uniforms(k0, k1, start, count, n_blocks, ua, ub, uy, ux):
+    """The uniforms of :func:`robtheory.mc.dataset_numba.sample_dataset_fast` (here for the cache,
+    see the module notes): ``ua[r, j], ub[r, j]``, the two U53 of block ``j`` of row ``start + r``
+    of the normal stream; ``uy[r]``, ``ux[r]``, coordinate 0 of the label and x1 streams (block 0,
+    first pair of words). Exact integer arithmetic and an exact conversion: the reference's bits."""
+    for r in range(count):
+        i = np.uint64(start) + np.uint64(r)
+        lo, hi = i & _M32, i >> _S32
+        for j in range(n_blocks):
+            a, b, c, d = _philox(lo, hi, np.uint64(j), _SN, k0, k1)
+            ua[r, j] = _u53(a, b)
+            ub[r, j] = _u53(c, d)
+        a, b, _c, _d = _philox(lo, hi, _Z64, _SY, k0, k1)
+        uy[r] = _u53(a, b)
+        a, b, _c, _d = _philox(lo, hi, _Z64, _SX1, k0, k1)
+        ux[r] = _u53(a, b)

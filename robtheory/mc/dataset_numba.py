@@ -4,9 +4,11 @@ r"""A compiled filler of finite data sets, bit-identical to :func:`robtheory.mc.
 every ``(model, n, seed, start)``. The work splits where bit-identity can be kept by construction:
 
 * the integer part (the Philox4x32-10 words of the three streams and their conversion to the
-  uniforms :math:`U_{53}`) runs in one numba kernel (:func:`_uniforms_kernel`); it is exact integer
-  arithmetic plus an exact conversion (odd multiples of :math:`2^{-53}` below 1), so any
-  implementation gives the same bits;
+  uniforms :math:`U_{53}`) runs in one numba kernel (``_dataset_uniforms`` of
+  :mod:`robtheory.mc._cpu_kernels`, the file that holds every cached kernel of the CPU backend, since
+  numba's disk cache is keyed on that file's contents only); it is exact integer arithmetic plus
+  an exact conversion (odd multiples of :math:`2^{-53}` below 1), so any implementation gives the
+  same bits;
 * the floating-point part (the Box--Muller transform and ``eta * y + z``) runs through the same
   NumPy calls on the same arrays as the reference (:func:`robtheory.mc.philox.box_muller` on the
   ``(n, blocks)`` uniform arrays), because a compiled ``log``/``cos``/``sin`` may differ from
@@ -19,35 +21,14 @@ split between calls or threads. The kernel is ``nogil``, so trials can be drawn 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from robtheory._cache import numba_cache
-from robtheory.mc._philox_numba import block_words_nb, uniform01_f64_nb
+from robtheory.mc._cpu_kernels import _dataset_uniforms
 from robtheory.mc._philox_core import box_muller, seed_to_key
-from robtheory.mc.reference import STREAM_NORMAL, STREAM_X1, STREAM_Y, check_n_start
+from robtheory.mc.reference import check_n_start
 from robtheory.mc.seeds import check_seed
 from robtheory.model import ToyModel
 
 __all__ = ["sample_dataset_fast"]
-
-
-@njit(nogil=True, cache=numba_cache())
-def _uniforms_kernel(k0, k1, start, count, n_blocks, ua, ub, uy, ux):
-    """``ua[r, j], ub[r, j]``: the two U53 of block ``j`` of row ``start + r`` of the normal stream;
-    ``uy[r]``, ``ux[r]``: coordinate 0 of the label and x1 streams (block 0, first pair of words)."""
-    s_norm = np.uint64(STREAM_NORMAL)
-    s_y = np.uint64(STREAM_Y)
-    s_x = np.uint64(STREAM_X1)
-    for r in range(count):
-        i = np.uint64(start) + np.uint64(r)
-        for j in range(n_blocks):
-            a, b, c, d = block_words_nb(k0, k1, i, np.uint64(j), s_norm)
-            ua[r, j] = uniform01_f64_nb(a, b)
-            ub[r, j] = uniform01_f64_nb(c, d)
-        a, b, c, d = block_words_nb(k0, k1, i, np.uint64(0), s_y)
-        uy[r] = uniform01_f64_nb(a, b)
-        a, b, c, d = block_words_nb(k0, k1, i, np.uint64(0), s_x)
-        ux[r] = uniform01_f64_nb(a, b)
 
 
 def sample_dataset_fast(model: ToyModel, n: int, seed: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +48,7 @@ def sample_dataset_fast(model: ToyModel, n: int, seed: int, start: int = 0) -> t
     ub = np.empty((n, n_blocks))
     u_y = np.empty(n)
     u_x = np.empty(n)
-    _uniforms_kernel(np.uint64(k0), np.uint64(k1), np.uint64(start), n, n_blocks, ua, ub, u_y, u_x)
+    _dataset_uniforms(np.uint64(k0), np.uint64(k1), np.uint64(start), n, n_blocks, ua, ub, u_y, u_x)
     # from here on the reference's own operations (mc.reference.labels, sample_chunk and
     # mc._philox_core._block_values for float64 normals)
     y = np.where(u_y < 0.5, 1.0, -1.0)

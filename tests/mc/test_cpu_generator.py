@@ -247,6 +247,19 @@ def test_every_jitted_function_is_defined_in_the_kernel_file():
         assert f.py_func.__code__.co_filename == K.__file__, name
 
 
+def test_the_dataset_filler_compiles_nothing_outside_the_kernel_file():
+    # the same cache rule for robtheory.mc.dataset_numba (training sets): its kernel, and every
+    # jitted function it calls, is defined in the kernel file, not re-jitted from _philox_numba
+    from numba.core.registry import CPUDispatcher
+
+    from robtheory.mc import dataset_numba as DN
+
+    jitted = {n: f for n, f in vars(DN).items() if isinstance(f, CPUDispatcher)}
+    assert jitted, "dataset_numba calls no compiled kernel"
+    for name, f in jitted.items():
+        assert f.py_func.__code__.co_filename == K.__file__, name
+
+
 def test_kernel_copies_equal_the_shared_definitions():
     from robtheory.mc import _philox_numba as pn
     from robtheory.mc import philox as P
