@@ -19,7 +19,9 @@ from robtheory.model import ThreatModel
 from robtheory.training.finite_sample import (
     FiniteSampleSVM,
     _svm_certificate,
+    _svm_dual_norm,
     _svm_from_dual,
+    _threshold,
     fit_svm,
 )
 
@@ -27,6 +29,8 @@ __all__: list[str] = []
 
 
 _CD_KERNEL = None
+# the kernels' integer mode of each threat norm (0: no adversary)
+_NORMS = (None, "linf", "l2")
 # the gap to which coordinate ascent runs before the first active-set Newton (_refine)
 _STAGE_TOL = 1e-5
 
@@ -301,7 +305,7 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
     a = np.zeros(n) if a0 is None else np.clip(np.array(a0, dtype=float), 0.0, 1.0)
     if a.shape != (n,):
         raise ValueError(f"a0 must have shape ({n},), got {a.shape}")
-    mode = {None: 0, "linf": 1, "l2": 2}[norm]
+    mode = _NORMS.index(norm)
     s0 = 1 if (weak_only and mode != 0) else 0
     kernel = _cd_kernel()
     fit = None
@@ -343,23 +347,14 @@ def _fit_svm_cd(X: np.ndarray, y: np.ndarray, lam: float, threat: ThreatModel | 
 def _lagrangian_point(ZW: np.ndarray, aW: np.ndarray, n: int, lam: float, mode: int, eps: float,
                       s0: int) -> tuple[np.ndarray, np.ndarray, float, float]:
     r"""``(g, w, abar, pen)`` at a dual point that is zero outside the rows ``ZW`` (``aW`` on them):
-    :math:`g = \frac1n\sum_i a_i z_i`, :math:`w = T_{\varepsilon\bar a}(g)/\lambda`, ``pen`` the dual
-    norm of the perturbable part of ``w``."""
+    :math:`g = \frac1n\sum_i a_i z_i`, :math:`w = T_{\varepsilon\bar a}(g)/\lambda` (the shrinkage
+    :func:`~robtheory.training.finite_sample._threshold` of :func:`_svm_from_dual`, here on a row
+    subset), ``pen`` the dual norm of the perturbable part of ``w``."""
+    norm = _NORMS[mode]
     g = ZW.T @ aW / n
     abar = float(aW.sum()) / n
-    tau = eps * abar
-    w = g / lam
-    pen = 0.0
-    if mode == 1:
-        gs = g[s0:]
-        r = np.maximum(np.abs(gs) - tau, 0.0)
-        w[s0:] = np.sign(gs) * r / lam
-        pen = float(r.sum()) / lam
-    elif mode == 2:
-        q = float(np.linalg.norm(g[s0:]))
-        w[s0:] = (max(0.0, 1.0 - tau / q) if q > 0.0 else 0.0) * g[s0:] / lam
-        pen = max(0.0, q - tau) / lam
-    return g, w, abar, pen
+    w = _threshold(g, eps * abar, norm, s0 == 1) / lam
+    return g, w, abar, _svm_dual_norm(w, norm, s0 == 1)
 
 
 def _newton_factor(ZF: np.ndarray, g: np.ndarray, abar: float, mode: int, eps: float, s0: int) -> np.ndarray:
